@@ -1,0 +1,3 @@
+from ucop.cli import main
+
+main()
