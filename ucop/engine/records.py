@@ -44,6 +44,7 @@ class TaskRecord:
     tokens_out: int = 0
     retries: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    exception: BaseException | None = field(default=None, repr=False)  # not serialised
     is_group: bool = False  # a fan-out template: finishes when its instances do
 
     @property

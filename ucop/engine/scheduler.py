@@ -276,6 +276,7 @@ class Scheduler:
         if future.cancelled():
             self._fail(name, Status.CANCELLED, "cancelled by the executor")
         elif error is not None:
+            record.exception = error
             self._fail(name, Status.FAILED, _describe(error))
         else:
             record.status = Status.DONE

@@ -1,0 +1,172 @@
+"""What every agent shares: the base class, the run's services, and the one way to call a model.
+
+An agent turns its dependencies' outputs (plus, for a fan-out instance, its item) into one
+JSON-ready output. It never writes files and never retries a whole body: retries happen per
+model call, inside `ask_model`, so a body runs exactly once per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ucop.brief import Brief
+from ucop.engine.context import TaskContext
+from ucop.engine.state import thaw
+from ucop.providers.base import Completion, CompletionRequest, Message, Provider
+
+# Bump when an agent's output format changes, so old cache entries stop matching.
+CACHE_VERSION = "1"
+
+
+@dataclass
+class RunServices:
+    """Read-only things every agent of one run may use."""
+
+    brief: Brief
+    provider: Provider
+    provider_name: str
+    model: str
+    prompts: Any  # ucop.prompts.PromptLibrary
+    retry: Any  # ucop.providers.retry.RetryPolicy
+    temperature: float = 0.3
+    max_tokens: int = 1200
+    call_timeout_s: float = 120.0
+    run_code: bool = False
+    output_dir: Path | None = None
+    site: str | None = None
+    today: dt.date | None = None
+    _digests: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def digest(self, value: Any) -> str:
+        """A stable hash of frozen JSON-like data, computed once per object per run."""
+        with self._lock:
+            hit = self._digests.get(id(value))
+            if hit is not None and hit[0] is value:
+                return hit[1]
+        text = json.dumps(thaw(value), sort_keys=True, default=str)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:24]
+        with self._lock:
+            self._digests[id(value)] = (value, digest)
+        return digest
+
+    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+        """Build a shared helper (a retrieval index, say) once per run, from any thread."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = build()
+        with self._lock:
+            return self._memo.setdefault(key, value)
+
+
+class Agent:
+    """Base class: subclasses set `name`, `prompt` (None when no model call) and `run`."""
+
+    name: ClassVar[str] = ""
+    prompt: ClassVar[str | None] = None
+    description: ClassVar[str] = ""
+
+    def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def fan_out(self, inputs: Mapping[str, Any], services: RunServices) -> Sequence[Any] | None:
+        """For fan-out agents: one item per instance. Others never call this."""
+        raise NotImplementedError(f"agent '{self.name}' does not fan out")
+
+    def model_calls(self, instances: int = 1) -> int:
+        """How many model calls a run makes for this agent (for `ucop plan`)."""
+        return instances if self.prompt else 0
+
+    def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
+        """Everything besides the prompt and model settings that determines the output."""
+        return {name: services.digest(value) for name, value in sorted(inputs.items())} | {
+            "item": services.digest(item)
+        }
+
+    def cache_key(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> str:
+        parts = {
+            "version": CACHE_VERSION,
+            "agent": self.name,
+            "material": self.cache_material(inputs, item, services),
+        }
+        if self.prompt:
+            parts |= {
+                "prompt": services.prompts.fingerprint(self.prompt),
+                "provider": services.provider_name,
+                "model": services.model,
+                "temperature": services.temperature,
+                "max_tokens": services.max_tokens,
+            }
+        text = json.dumps(parts, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def ask_model(
+    ctx: TaskContext,
+    services: RunServices,
+    prompt: str,
+    variables: dict[str, Any],
+    *,
+    task: str,
+    parse: Callable[[str], Any] = lambda text: text,
+) -> Any:
+    """Render `prompt`, call the provider with retries, and return `parse(text)`.
+
+    `parse` raises `UnusableOutput` for an answer it cannot use; that attempt is retried like
+    a 429 would be. Retries and token usage are recorded on `ctx` for the table and report.
+    """
+    from ucop.providers.retry import call_with_retries
+
+    system, user = services.prompts.render(prompt, variables)
+    timeout = services.call_timeout_s
+    left = ctx.time_left()
+    request = CompletionRequest(
+        messages=(Message("system", system), Message("user", user)),
+        model=services.model,
+        max_tokens=services.max_tokens,
+        temperature=services.temperature,
+        timeout_s=min(timeout, left) if left is not None else timeout,
+        task=task,
+        context=variables,
+    )
+    retries_before = len(ctx.retries)
+    try:
+        completion, parsed, attempts = call_with_retries(
+            services.provider,
+            request,
+            services.retry,
+            deadline=ctx.deadline,
+            on_retry=ctx.record_retry,
+            cancelled=ctx.cancelled,
+            parse=parse,
+            sleep=ctx.cancel_event.wait,  # a timed-out or cancelled agent stops waiting at once
+        )
+    except BaseException:
+        ctx.record_call(len(ctx.retries) - retries_before + 1)
+        raise
+    _record(ctx, completion, attempts)
+    return parsed
+
+
+def _record(ctx: TaskContext, completion: Completion, attempts: int) -> None:
+    ctx.record_call(attempts, completion.input_tokens, completion.output_tokens)
+
+
+AGENTS: dict[str, type[Agent]] = {}
+
+
+def register(agent: type[Agent]) -> type[Agent]:
+    """Make an agent kind available to workflows by its `name` (usable as a decorator)."""
+    if not agent.name:
+        raise ValueError(f"{agent.__name__} has no name")
+    AGENTS[agent.name] = agent
+    return agent

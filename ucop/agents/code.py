@@ -1,0 +1,139 @@
+"""Code agents: examples for the operations the outline assigned, then checks on every block.
+
+The examples themselves are generated from the spec (Python with httpx, and curl), so paths,
+methods and parameters come from the API's own description; the model writes the sentence
+that explains each request. `code_validation` compiles and parses every block and checks each
+request against the spec. It runs code only when the user enabled `output.run_code`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ucop.agents.base import Agent, RunServices, ask_model, register
+from ucop.engine.context import TaskContext
+from ucop.engine.state import thaw
+from ucop.errors import AgentError, UnusableOutput
+
+
+def assigned_operations(outline: Mapping, api: Mapping) -> list[tuple[Mapping, int]]:
+    """(operation, section index) for each operation an outline section owns, in order."""
+    spec = api.get("spec") if api else None
+    by_id = {op["id"]: op for op in (spec["operations"] if spec else ())}
+    return [
+        (by_id[op_id], section["index"])
+        for section in outline.get("sections", ())
+        for op_id in section["operations"]
+        if op_id in by_id
+    ]
+
+
+def parse_explanations(ids: list[str]):
+    """A parser for the model's {operation id: explanation} answer."""
+
+    def parse(text: str) -> dict[str, str]:
+        match = re.search(r"\{.*\}", text, flags=re.DOTALL)
+        try:
+            data = json.loads(match.group(0)) if match else None
+        except json.JSONDecodeError:
+            data = None
+        if not isinstance(data, dict):
+            raise UnusableOutput("expected a JSON object mapping operation ids to explanations")
+        found = {k: str(v).strip() for k, v in data.items() if k in ids and str(v).strip()}
+        if not found:
+            raise UnusableOutput("the answer explained none of the requested operations")
+        return found
+
+    return parse
+
+
+@register
+class CodeGeneration(Agent):
+    name = "code_generation"
+    prompt = "code_explanation"
+    description = "Python (httpx) and curl examples from the spec"
+
+    def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
+        from ucop.codegen.examples import curl_example, python_example
+
+        outline = ctx.inputs.get("outline_planner") or {}
+        api = ctx.inputs.get("api_ingestion") or {}
+        chosen = assigned_operations(outline, api)
+        if not chosen:
+            return {"examples": []}
+        spec = thaw(api["spec"])  # plain data for the generators
+        ops = [_describe(op) for op, _ in chosen]
+        explanations = ask_model(
+            ctx, services, "code_explanation",
+            {"audience": services.brief.audience, "operations": ops},
+            task="code_explanation", parse=parse_explanations([op["id"] for op in ops]),
+        )
+        examples = []
+        for frozen_op, section in chosen:
+            op = thaw(frozen_op)
+            examples.append({
+                "operation": op["id"],
+                "method": op["method"],
+                "path": op["path"],
+                "summary": op["summary"] or f"{op['method']} {op['path']}",
+                "section": section,
+                "explanation": explanations.get(op["id"], op["summary"] or ""),
+                "python": python_example(op, spec),
+                "curl": curl_example(op, spec),
+            })
+        return {"examples": examples}
+
+
+def _describe(op: Mapping) -> dict[str, Any]:
+    return {
+        "id": op["id"],
+        "method": op["method"],
+        "path": op["path"],
+        "summary": op["summary"] or "",
+        "description": (op["description"] or "")[:400],
+    }
+
+
+@register
+class CodeValidation(Agent):
+    name = "code_validation"
+    description = "compile, parse and check every request against the spec"
+
+    def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
+        from ucop.codegen.validate import validate_block
+
+        examples = (ctx.inputs.get("code_generation") or {}).get("examples", ())
+        spec = thaw((ctx.inputs.get("api_ingestion") or {}).get("spec"))
+        findings: list[dict[str, Any]] = []
+        index = 0
+        for example in examples:
+            for lang in ("python", "bash"):
+                code = example["python" if lang == "python" else "curl"]
+                block = {"index": index, "lang": lang, "code": code, "line": 1}
+                findings += [dict(f, operation=example["operation"]) for f in validate_block(block, spec)]
+                index += 1
+            if services.run_code:
+                findings.append(_run(example, index))
+        bad = [f for f in findings if not f["ok"]]
+        if bad:
+            first = bad[0]
+            raise AgentError(
+                self.name,
+                f"{len(bad)} check(s) failed; first: {first['operation']} {first['lang']} "
+                f"{first['check']}: {first['message']}",
+            )
+        return {"blocks": index, "findings": findings}
+
+
+def _run(example: Mapping, index: int) -> dict[str, Any]:
+    from ucop.codegen.sandbox import run_python
+
+    outcome = run_python(example["python"], timeout_s=20)
+    message = "ran" if outcome["ok"] else (outcome["stderr"] or "failed").strip()[-300:]
+    return {
+        "block": index, "lang": "python", "line": 1, "check": "run", "ok": outcome["ok"],
+        "message": message, "operation": example["operation"],
+    }

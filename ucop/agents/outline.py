@@ -1,0 +1,235 @@
+"""The outline planner: section titles, then a contract per section so writers never overlap.
+
+The model (or the offline writer) picks the titles; the contracts are built here from the
+sources, deterministically: each section gets its scope, key terms, the knowledge-base
+passages it should draw on, and the API operations it alone owns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ucop.agents.base import Agent, RunServices, ask_model, register
+from ucop.agents.retrieval import knowledge, search
+from ucop.engine.context import TaskContext
+from ucop.errors import UnusableOutput
+
+MAX_OPS_PER_SECTION = 2
+CANDIDATES = 14
+PASSAGES = 4  # knowledge-base passages each section owns (no two sections share one)
+OP_RELEVANCE = 0.5  # an operation must score at least this share of a section's best match
+
+
+@register
+class OutlinePlanner(Agent):
+    name = "outline_planner"
+    prompt = "outline"
+    description = "section titles and a contract per section"
+
+    def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
+        brief = services.brief
+        kb, api, blog = (ctx.inputs[n] or {} for n in ("kb_ingestion", "api_ingestion", "blog_ingestion"))
+        required = [{"title": r.title, "notes": r.notes} for r in brief.required]
+        covered = [p["title"] for p in blog.get("posts", ())]
+        variables = {
+            "title": brief.title,
+            "audience": brief.audience,
+            "body": brief.body,
+            "count": brief.sections,
+            "required": required,
+            "candidates": candidates(
+                services, kb, api, brief_query(services),
+                required_sources(services, kb, api, required),
+            ),
+            "operations": [_op_summary(op) for op in _operations(api)],
+            "covered": covered,
+        }
+        plan = ask_model(
+            ctx, services, "outline", variables, task="outline",
+            parse=lambda text: parse_outline(text, brief.sections, required),
+        )
+        return {"sections": contracts(plan, required, services, kb, api)}
+
+
+def brief_query(services: RunServices) -> str:
+    """The brief as a search query; the title counts three times, the free text once."""
+    brief = services.brief
+    return " ".join([brief.title] * 3 + [" ".join(brief.tags)] * 2 + [brief.body])
+
+
+def candidates(
+    services: RunServices, kb: Mapping, api: Mapping, query: str, exclude: set[str] = frozenset()
+) -> list[dict]:
+    """Knowledge-base headings most relevant to the brief, one per heading, best first.
+
+    Document-level chunks (a whole doc's opening) and chunks in `exclude` (those the required
+    sections will draw on) are left out: they would make sections that repeat others.
+    """
+    seen: set[str] = set()
+    found = []
+    for chunk, score in search(services, kb, api, query, k=CANDIDATES * 3, kinds={"kb"}):
+        heading = chunk["heading"].strip()
+        if not heading or heading.lower() in seen or chunk["level"] <= 1 or chunk["id"] in exclude:
+            continue
+        seen.add(heading.lower())
+        found.append({"id": chunk["id"], "title": heading, "text": chunk["text"][:400],
+                      "score": round(score, 3)})
+        if len(found) == CANDIDATES:
+            break
+    return found
+
+
+def required_sources(services: RunServices, kb: Mapping, api: Mapping, required: Sequence[Mapping]) -> set[str]:
+    """The chunks the author's required sections will most likely draw on."""
+    owned: set[str] = set()
+    for section in required:
+        query = f"{section['title']} {section['notes']}"
+        owned |= {c["id"] for c, _ in search(services, kb, api, query, k=2, kinds={"kb"})}
+    return owned
+
+
+def parse_outline(text: str, count: int, required: Sequence[Mapping[str, str]]) -> list[dict]:
+    """Section titles (and scopes) from a JSON list or a Markdown list; required ones first."""
+    items = _json_items(text)
+    if items is None:
+        items = _markdown_items(text)
+    titles_seen = {r["title"].lower() for r in required}
+    plan = [{"title": r["title"], "scope": "", "required": True} for r in required]
+    for item in items:
+        if len(plan) >= count:
+            break
+        if item["title"].lower() in titles_seen:
+            _merge_scope(plan, item)
+            continue
+        titles_seen.add(item["title"].lower())
+        plan.append({**item, "required": False})
+    if not plan:
+        raise UnusableOutput("the outline had no section titles (expected a JSON or Markdown list)")
+    return plan
+
+
+def _merge_scope(plan: list[dict], item: dict) -> None:
+    for entry in plan:
+        if entry["title"].lower() == item["title"].lower() and not entry["scope"]:
+            entry["scope"] = item["scope"]
+
+
+def _json_items(text: str) -> list[dict] | None:
+    match = re.search(r"\[.*\]", text, flags=re.DOTALL)
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, list):
+        return None
+    items = []
+    for entry in data:
+        if isinstance(entry, str) and entry.strip():
+            items.append({"title": _clean_title(entry), "scope": ""})
+        elif isinstance(entry, dict) and str(entry.get("title", "")).strip():
+            scope = str(entry.get("scope") or entry.get("description") or "").strip()
+            items.append({"title": _clean_title(str(entry["title"])), "scope": scope})
+    return items
+
+
+def _markdown_items(text: str) -> list[dict]:
+    items = []
+    for line in text.splitlines():
+        match = re.match(r"^\s*(?:[-*+]|\d+[.)]|#{1,3})\s+(.+)$", line)
+        if match:
+            title, _, scope = match.group(1).partition(" - ")
+            title = _clean_title(title.split(": ", 1)[0] if ": " in title and not scope else title)
+            if title:
+                items.append({"title": title, "scope": scope.strip()})
+    return items
+
+
+def _clean_title(title: str) -> str:
+    return re.sub(r"^[\"'`*_ ]+|[\"'`*_: ]+$", "", title.strip())[:120]
+
+
+def contracts(
+    plan: Sequence[Mapping], required: Sequence[Mapping], services: RunServices, kb: Mapping,
+    api: Mapping,
+) -> list[dict]:
+    """Turn titles into contracts: scope, key terms, source passages and owned operations."""
+    notes = {r["title"].lower(): r["notes"] for r in required}
+    sections = []
+    taken: set[str] = set()
+    for index, entry in enumerate(plan, start=1):
+        title = entry["title"]
+        note = notes.get(title.lower(), "")
+        query = " ".join([title, entry.get("scope", ""), note])
+        found = search(services, kb, api, query, k=PASSAGES * 3, kinds={"kb"})
+        passages = [(c, s) for c, s in found if c["id"] not in taken][:PASSAGES]
+        taken |= {c["id"] for c, _ in passages}
+        scope = entry.get("scope") or _first_sentence(note) or _default_scope(title, passages)
+        sections.append({
+            "index": index,
+            "title": title,
+            "scope": scope,
+            "notes": note,
+            "required": bool(entry.get("required")),
+            "key_terms": _key_terms(query),
+            "sources": [chunk["id"] for chunk, _ in passages],
+            "operations": [],
+        })
+    _assign_operations(sections, services, kb, api)
+    return sections
+
+
+def _assign_operations(sections: list[dict], services: RunServices, kb: Mapping, api: Mapping) -> None:
+    """Give each API operation to the one section it fits best, at most two per section.
+
+    Matching uses the section's title and key terms (not the author's notes, whose general
+    words match everything), and only operations close to the section's best match count.
+    """
+    best: dict[str, tuple[float, int]] = {}
+    for section in sections:
+        query = " ".join([section["title"], *section["key_terms"]])
+        found = search(services, kb, api, query, k=8, kinds={"api"})
+        top = found[0][1] if found else 0.0
+        for chunk, score in found:
+            op_id = chunk["id"].removeprefix("api:")
+            if score >= OP_RELEVANCE * top and score > best.get(op_id, (0.0, 0))[0]:
+                best[op_id] = (score, section["index"])
+    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+    for op_id, (_, index) in ranked:
+        owned = sections[index - 1]["operations"]
+        if len(owned) < MAX_OPS_PER_SECTION:
+            owned.append(op_id)
+
+
+def _key_terms(query: str) -> list[str]:
+    from ucop.sources import tokenize
+
+    terms: list[str] = []
+    for term in tokenize(query):
+        if term not in terms and len(term) > 2:
+            terms.append(term)
+    return terms[:8]
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"\s*(.+?[.!?])(\s|$)", text.replace("\n", " "))
+    return match.group(1).strip() if match else text.strip()[:200]
+
+
+def _default_scope(title: str, passages: Sequence[tuple[Mapping, float]]) -> str:
+    if passages:
+        return _first_sentence(passages[0][0]["text"])
+    return f"What the reader needs to know about {title.lower()}."
+
+
+def _operations(api: Mapping) -> list[Mapping]:
+    spec = api.get("spec") if api else None
+    return list(spec["operations"]) if spec else []
+
+
+def _op_summary(op: Mapping) -> dict[str, Any]:
+    return {"id": op["id"], "method": op["method"], "path": op["path"], "summary": op["summary"] or ""}

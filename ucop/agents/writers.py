@@ -1,0 +1,161 @@
+"""The writers: introduction, one section writer per outline section, conclusion.
+
+Each retrieves the passages its contract calls for, asks the model for prose that cites
+them as [n], and returns Markdown plus the chunk ids its [n] markers refer to. Section writers
+key their cache on their own contract, not the whole outline, so editing one required section
+in the brief re-runs only that section's writer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ucop.agents.base import Agent, RunServices, ask_model, register
+from ucop.agents.retrieval import owned_chunks, passages, related_posts, search
+from ucop.engine.context import TaskContext
+from ucop.errors import UnusableOutput
+
+MIN_WORDS = 8
+
+
+def parse_prose(text: str, title: str = "") -> str:
+    """Clean Markdown prose from a model answer; too little text is unusable (retried)."""
+    text = text.strip()
+    fenced = re.fullmatch(r"```(?:markdown|md)?\s*\n(.*?)\n```", text, flags=re.DOTALL)
+    if fenced:
+        text = fenced.group(1).strip()
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or re.match(r"^#{1,6}\s", lines[0])):
+        lines.pop(0)  # a heading the assembler will add itself
+    text = "\n".join(lines).strip()
+    if len(text.split()) < MIN_WORDS:
+        raise UnusableOutput(f"the answer was too short to use ({len(text.split())} words)")
+    return text
+
+
+def keep_valid_citations(text: str, count: int) -> str:
+    """Drop [n] markers that point at no passage (a model may invent them)."""
+    return re.sub(r"\[(\d+)\]", lambda m: m.group(0) if 1 <= int(m.group(1)) <= count else "", text)
+
+
+def _inputs(ctx: TaskContext, *names: str) -> list[Mapping]:
+    return [ctx.inputs.get(name) or {} for name in names]
+
+
+def _operations(api: Mapping, ids: Sequence[str]) -> list[Mapping]:
+    spec = api.get("spec") if api else None
+    by_id = {op["id"]: op for op in (spec["operations"] if spec else ())}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _write(
+    ctx: TaskContext, services: RunServices, prompt: str, variables: dict[str, Any],
+    found: list[dict[str, Any]],
+) -> dict[str, Any]:
+    text = ask_model(ctx, services, prompt, variables, task=prompt, parse=parse_prose)
+    return {
+        "markdown": keep_valid_citations(text, len(found)),
+        "citations": [p["id"] for p in found],
+    }
+
+
+@register
+class IntroductionWriter(Agent):
+    name = "introduction_writer"
+    prompt = "introduction"
+    description = "opening paragraphs"
+
+    def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
+        outline, kb, blog = _inputs(ctx, "outline_planner", "kb_ingestion", "blog_ingestion")
+        brief = services.brief
+        query = " ".join([brief.title, brief.body])
+        owned = {i for s in outline["sections"] for i in s["sources"]}
+        hits = [(c, s) for c, s in search(services, kb, None, query, k=12, kinds={"kb"}) if c["id"] not in owned]
+        found = passages(hits[:2])
+        variables = {
+            "title": brief.title,
+            "audience": brief.audience,
+            "body": brief.body,
+            "sections": [{"title": s["title"], "scope": s["scope"]} for s in outline["sections"]],
+            "passages": found,
+            "related": related_posts(services, blog, query, k=2),
+        }
+        return _write(ctx, services, "introduction", variables, found)
+
+
+@register
+class SectionWriter(Agent):
+    name = "section_writer"
+    prompt = "section"
+    description = "one section per outline entry (fan-out)"
+
+    def fan_out(self, inputs: Mapping[str, Any], services: RunServices) -> Sequence[Any]:
+        return list(inputs["outline_planner"]["sections"])
+
+    def model_calls(self, instances: int = 1) -> int:
+        return instances
+
+    def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
+        outline, kb, api, blog = _inputs(
+            ctx, "outline_planner", "kb_ingestion", "api_ingestion", "blog_ingestion"
+        )
+        section = ctx.item
+        query = " ".join([section["title"], section["scope"], section["notes"]])
+        found = passages(owned_chunks(services, kb, section["sources"]))
+        ops = _operations(api, section["operations"])
+        variables = {
+            "title": services.brief.title,
+            "audience": services.brief.audience,
+            "section": section,
+            "others": _other_titles(outline, section),
+            "operations": [{k: op[k] for k in ("id", "method", "path", "summary")} for op in ops],
+            "passages": found,
+            "related": related_posts(services, blog, query, k=1),
+        }
+        result = _write(ctx, services, "section", variables, found)
+        return {"index": section["index"], "title": section["title"], **result}
+
+    def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
+        outline = inputs.get("outline_planner") or {}
+        return {
+            "section": services.digest(item),
+            "others": _other_titles(outline, item),
+            "brief": services.brief.digest("title", "audience"),
+            **{n: services.digest(inputs.get(n)) for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")},
+        }
+
+
+def _other_titles(outline: Mapping, section: Mapping) -> list[str]:
+    return [s["title"] for s in outline.get("sections", ()) if s["index"] != section["index"]]
+
+
+@register
+class ConclusionWriter(Agent):
+    name = "conclusion_writer"
+    prompt = "conclusion"
+    description = "closing paragraph and next steps"
+
+    def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
+        outline, blog = _inputs(ctx, "outline_planner", "blog_ingestion")
+        written = ctx.inputs.get("section_writer") or ()
+        summaries = {w["index"]: _summary(w["markdown"]) for w in written if w}
+        sections = [
+            {"title": s["title"], "summary": summaries.get(s["index"], s["scope"])}
+            for s in outline["sections"]
+        ]
+        variables = {
+            "title": services.brief.title,
+            "audience": services.brief.audience,
+            "sections": sections,
+            "related": related_posts(services, blog, services.brief.title, k=3),
+        }
+        return _write(ctx, services, "conclusion", variables, [])
+
+
+def _summary(markdown: str) -> str:
+    text = re.sub(r"\s*\[\d+\]", "", markdown)
+    text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    match = re.match(r"\s*(.+?[.!?])(\s|$)", " ".join(text.split()))
+    return match.group(1) if match else text[:200]

@@ -1,0 +1,59 @@
+"""Citations: each part cites its own passages as [n]; the article numbers them once, globally."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+class Citations:
+    """Assigns article-wide numbers to cited chunks in order of first use."""
+
+    def __init__(self, chunks: Mapping[str, Mapping[str, Any]]) -> None:
+        self._chunks = chunks
+        self.order: list[str] = []
+
+    def renumber(self, markdown: str, cited: Sequence[str]) -> str:
+        """Rewrite a part's local [n] markers to article-wide numbers."""
+
+        def replace(match: re.Match[str]) -> str:
+            local = int(match.group(1))
+            if not 1 <= local <= len(cited):
+                return match.group(0)
+            chunk_id = cited[local - 1]
+            if chunk_id not in self.order:
+                self.order.append(chunk_id)
+            return f"[{self.order.index(chunk_id) + 1}]"
+
+        return re.sub(r"\[(\d+)\](?!\()", replace, markdown)
+
+    def source_files(self) -> list[str]:
+        seen: list[str] = []
+        for chunk_id in self.order:
+            source = self._chunks.get(chunk_id, {}).get("source")
+            if source and source not in seen:
+                seen.append(source)
+        return seen
+
+    def render(self, brief_dir: Path, article_dir: Path) -> str:
+        """The numbered Sources list, each entry linking the file it came from."""
+        lines = []
+        for n, chunk_id in enumerate(self.order, start=1):
+            chunk = self._chunks.get(chunk_id, {})
+            source = chunk.get("source", chunk_id)
+            link = _link(brief_dir, article_dir, source)
+            title = chunk.get("title", source)
+            lines.append(f"{n}. {title} - [`{source}`]({link})")
+        return "\n".join(lines)
+
+
+def _link(brief_dir: Path, article_dir: Path, source: str) -> str:
+    path = Path(source)
+    target = path if path.is_absolute() else brief_dir / path
+    try:
+        return Path(os.path.relpath(target.resolve(), article_dir.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return target.resolve().as_posix()

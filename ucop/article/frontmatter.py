@@ -1,0 +1,67 @@
+"""Article front matter and file names, mapped to a static site generator's conventions.
+
+    plain   title, description, date, tags, slug, draft, sources        -> <slug>.md
+    hugo    as plain, plus lastmod                                      -> <slug>.md
+    jekyll  layout: post, date with time, published: false as well      -> YYYY-MM-DD-<slug>.md
+    astro   pubDate instead of date                                     -> <slug>.md
+    mkdocs  Material blog: date, draft, categories from tags            -> <slug>.md
+
+A partial article also carries `status: partial` and `failed_parts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+SITES = ("hugo", "jekyll", "astro", "mkdocs")
+
+
+def front_matter(
+    *,
+    title: str,
+    description: str,
+    day: dt.date,
+    tags: Sequence[str],
+    slug: str,
+    sources: Sequence[str],
+    site: str | None,
+    failed_parts: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The front matter mapping for `site` (None for the generator-neutral form)."""
+    data: dict[str, Any] = {"title": title, "description": description}
+    date = day.isoformat()
+    if site == "astro":
+        data["pubDate"] = date
+    elif site == "jekyll":
+        data["layout"] = "post"
+        data["date"] = f"{date} 00:00:00 +0000"
+    else:
+        data["date"] = date
+    if site == "hugo":
+        data["lastmod"] = date
+    data["tags"] = list(tags)
+    if site == "mkdocs":
+        data["categories"] = list(tags[:1])
+    data["slug"] = slug
+    data["draft"] = True
+    if site == "jekyll":
+        data["published"] = False
+    data["sources"] = list(sources)
+    if failed_parts:
+        data["status"] = "partial"
+        data["failed_parts"] = list(failed_parts)
+    return data
+
+
+def article_filename(slug: str, day: dt.date, site: str | None) -> str:
+    """The article's file name: Jekyll wants the date in front, everyone else the slug."""
+    return f"{day.isoformat()}-{slug}.md" if site == "jekyll" else f"{slug}.md"
+
+
+def render_front_matter(data: Mapping[str, Any]) -> str:
+    body = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    return f"---\n{body}---\n"

@@ -1,0 +1,187 @@
+"""The brief: Markdown with YAML front matter that says what to write and from which sources.
+
+    ---
+    title: "Sync tasks in real time with Lumen webhooks"
+    audience: "Backend developers"
+    tags: [webhooks, api]
+    sections: 4            # how many sections in all (required ones included)
+    sources:
+      kb: kb/              # folder or file of Markdown docs
+      api: openapi.yaml    # OpenAPI 3.x or Swagger 2.0, YAML or JSON
+      blog: blog/          # past posts with front matter
+    ---
+    Free text: what the article should achieve.
+
+    ## A section the author requires
+    Notes for that section.
+
+Source paths are relative to the brief (or absolute). Every problem is a `BriefError` or
+`SourceError` naming the file, raised before anything runs or is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ucop.errors import BriefError, SourceError
+from ucop.sources.frontmatter import read_text_file, split_front_matter
+
+ALLOWED_KEYS = {
+    "title", "audience", "tags", "sections", "sources", "description", "slug", "date",
+    "author",
+}
+SOURCE_KINDS = ("kb", "api", "blog")
+MAX_SECTIONS = 200
+
+
+@dataclass(frozen=True)
+class RequiredSection:
+    title: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Brief:
+    path: Path
+    title: str
+    audience: str
+    tags: tuple[str, ...]
+    sections: int
+    body: str
+    required: tuple[RequiredSection, ...]
+    sources: dict[str, Path | None]
+    description: str = ""
+    slug: str = ""
+    date: str | None = None
+    author: str | None = None
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent
+
+    def digest(self, *parts: str) -> str:
+        """A stable hash of the named brief fields (for cache keys)."""
+        text = "\x1f".join(str(getattr(self, p)) for p in parts)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_brief(path: Path) -> Brief:
+    try:
+        text = read_text_file(path)
+    except SourceError as exc:
+        raise BriefError(f"brief {exc}".replace("— check the path", "- check --input")) from None
+    if not text.strip():
+        raise BriefError(f"brief {path}: is empty - write front matter (title:, sources:) and a body")
+    try:
+        front, body = split_front_matter(text, source=str(path))
+    except SourceError as exc:
+        raise BriefError(f"brief {exc}") from None
+    if not front:
+        raise BriefError(
+            f"brief {path}: no front matter - start the file with a '---' block giving at least title:"
+        )
+    return _build(path, front, body)
+
+
+def _build(path: Path, front: dict[str, Any], body: str) -> Brief:
+    where = f"brief {path}"
+    unknown = sorted(set(front) - ALLOWED_KEYS)
+    if unknown:
+        allowed = ", ".join(sorted(ALLOWED_KEYS))
+        raise BriefError(f"{where}: unknown front matter key(s) {', '.join(unknown)} (allowed: {allowed})")
+    title = _text(front, "title", where, required=True)
+    intro, required = split_required_sections(body)
+    sections = _sections(front.get("sections"), len(required), where)
+    return Brief(
+        path=path,
+        title=title,
+        audience=_text(front, "audience", where) or "developers",
+        tags=_tags(front.get("tags"), where),
+        sections=sections,
+        body=intro.strip(),
+        required=required,
+        sources=_sources(front.get("sources"), path.parent, where),
+        description=_text(front, "description", where),
+        slug=slugify(_text(front, "slug", where) or title),
+        date=_text(front, "date", where) or None,
+        author=_text(front, "author", where) or None,
+    )
+
+
+def split_required_sections(body: str) -> tuple[str, tuple[RequiredSection, ...]]:
+    """The body before the first `##` heading, and each `##` heading with its notes."""
+    parts = re.split(r"^##[ \t]+(.+?)[ \t#]*$", body, flags=re.MULTILINE)
+    intro, rest = parts[0], parts[1:]
+    required = tuple(
+        RequiredSection(rest[i].strip(), rest[i + 1].strip()) for i in range(0, len(rest), 2)
+    )
+    return intro, required
+
+
+def _text(front: dict[str, Any], key: str, where: str, required: bool = False) -> str:
+    value = front.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise BriefError(f"{where}: front matter needs a non-empty '{key}:'")
+        return ""
+    if not isinstance(value, (str, int, float)):
+        raise BriefError(f"{where}: '{key}' must be text, not a {type(value).__name__}")
+    return str(value).strip()
+
+
+def _tags(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [t.strip() for t in value.split(",")]
+    if not isinstance(value, list) or not all(isinstance(t, (str, int)) for t in value):
+        raise BriefError(f"{where}: 'tags' must be a list of words, e.g. tags: [api, python]")
+    return tuple(str(t).strip() for t in value if str(t).strip())
+
+
+def _sections(value: Any, required: int, where: str) -> int:
+    if value is None:
+        return max(required, 3)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SECTIONS:
+        raise BriefError(f"{where}: 'sections' must be a whole number from 1 to {MAX_SECTIONS}")
+    return max(value, required)
+
+
+def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
+    if value is None:
+        raise BriefError(f"{where}: front matter needs 'sources:' with at least one of kb, api, blog")
+    if not isinstance(value, dict):
+        raise BriefError(f"{where}: 'sources' must be a mapping with kb:, api: and/or blog:")
+    unknown = sorted(set(value) - set(SOURCE_KINDS))
+    if unknown:
+        raise BriefError(f"{where}: unknown source kind(s) {', '.join(unknown)} (use kb, api, blog)")
+    found: dict[str, Path | None] = {}
+    for kind in SOURCE_KINDS:
+        raw = value.get(kind)
+        if raw is None or raw == "":
+            found[kind] = None
+            continue
+        if not isinstance(raw, str):
+            raise BriefError(f"{where}: sources.{kind} must be a path")
+        path = Path(raw).expanduser()
+        path = path if path.is_absolute() else base / path
+        if not path.exists():
+            raise SourceError(
+                f"sources.{kind}: {path} not found - fix the path in the brief "
+                "(paths are relative to the brief)",
+                path=str(path),
+            )
+        found[kind] = path
+    if not any(found.values()):
+        raise BriefError(f"{where}: 'sources' names no kb, api or blog path")
+    return found
+
+
+def slugify(text: str) -> str:
+    """A URL- and file-safe slug: lower-case ASCII words joined by '-', never a path."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80].strip("-") or "article"

@@ -1,0 +1,256 @@
+"""Configuration: `config/main.yaml`, validated, with flag > environment > file > default.
+
+Every resolved value remembers where it came from, so `ucop generate` can say which values it
+used. Validation reports every problem at once as `location: message`; unknown keys and wrong
+types are errors, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ucop.errors import ConfigError
+
+Site = Literal["hugo", "jekyll", "astro", "mkdocs"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class WorkflowsConfig(_Strict):
+    enable_parallel_execution: bool = True
+    max_parallel_agents: int = Field(5, ge=1, le=256)
+    workflow: str = "workflow.yaml"
+    fail_fast: bool = False
+    deadline_s: float | None = Field(None, gt=0)
+
+
+class ProviderConfig(_Strict):
+    name: str = "offline"
+    model: str | None = None
+    base_url: str | None = None
+    max_concurrent_requests: int = Field(4, ge=1, le=256)
+    temperature: float = Field(0.3, ge=0, le=2)
+    max_tokens: int = Field(1200, ge=16, le=200_000)
+
+
+class AgentOverride(_Strict):
+    timeout_s: float | None = Field(None, gt=0, le=86_400)
+    estimate_s: float | None = Field(None, ge=0)
+
+
+class AgentsConfig(_Strict):
+    timeout_s: float = Field(120, gt=0, le=86_400)
+    retries: int = Field(3, ge=0, le=20)
+    overrides: dict[str, AgentOverride] = Field(default_factory=dict)
+
+
+class RetryConfig(_Strict):
+    base_s: float = Field(0.5, ge=0, le=60)
+    max_backoff_s: float = Field(20, ge=0, le=600)
+    retry_after_cap_s: float = Field(60, ge=0, le=3600)
+
+
+class PromptsConfig(_Strict):
+    dir: str | None = None
+
+
+class OutputConfig(_Strict):
+    site: Site | None = None
+    run_code: bool = False
+
+
+class Config(_Strict):
+    workflows: WorkflowsConfig = Field(default_factory=WorkflowsConfig)
+    provider: ProviderConfig = Field(default_factory=ProviderConfig)
+    agents: AgentsConfig = Field(default_factory=AgentsConfig)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    prompts: PromptsConfig = Field(default_factory=PromptsConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+
+# flag name -> (config location, environment variables that may set it, parser for env text)
+SETTINGS: dict[str, tuple[str, tuple[str, ...], Any]] = {
+    "parallel": ("workflows.enable_parallel_execution", (), None),
+    "max_parallel": ("workflows.max_parallel_agents", ("UCOP_MAX_PARALLEL",), int),
+    "fail_fast": ("workflows.fail_fast", (), None),
+    "deadline": ("workflows.deadline_s", ("UCOP_DEADLINE",), float),
+    "provider": ("provider.name", ("UCOP_PROVIDER",), str),
+    "model": ("provider.model", ("UCOP_MODEL",), str),
+    "base_url": ("provider.base_url", (), str),
+    "max_requests": ("provider.max_concurrent_requests", ("UCOP_MAX_REQUESTS",), int),
+    "timeout": ("agents.timeout_s", ("UCOP_TIMEOUT",), float),
+    "retries": ("agents.retries", ("UCOP_RETRIES",), int),
+    "site": ("output.site", (), str),
+    "run_code": ("output.run_code", (), None),
+}
+BASE_URL_ENV = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+
+
+@dataclass
+class Settings:
+    """A validated config plus where each value came from and where the file was."""
+
+    config: Config
+    path: Path | None
+    origins: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else default_config_dir()
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, taken relative to the config file's folder."""
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def origin(self, location: str) -> str:
+        return self.origins.get(location, "default")
+
+
+def default_config_dir() -> Path:
+    """The shipped `config/` folder: beside the package in a checkout, else package data."""
+    checkout = Path(__file__).resolve().parents[1] / "config"
+    if (checkout / "main.yaml").is_file():
+        return checkout
+    return Path(str(resources.files("ucop.defaults")))
+
+
+def find_config(flag: str | None, env: Mapping[str, str]) -> Path:
+    """Which config file to load: --config, then UCOP_CONFIG, then ./config, then the default."""
+    chosen = flag or env.get("UCOP_CONFIG")
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found - check --config or UCOP_CONFIG")
+        return path
+    local = Path.cwd() / "config" / "main.yaml"
+    return local if local.is_file() else default_config_dir() / "main.yaml"
+
+
+def load_settings(
+    path: str | None = None,
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Load, merge and validate: flags > environment > config file > defaults."""
+    env = os.environ if env is None else env
+    file = find_config(path, env)
+    data = _read_yaml(file)
+    origins = {loc: f"config file {file.name}" for loc in _leaf_locations(data)}
+    problems: list[str] = []
+    provider = _layer(data, origins, flags or {}, env, problems)
+    if problems:
+        raise ConfigError(problems, source=str(file))
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, origins), source=str(file)) from None
+    _check_provider_base_url(config, provider, env, origins)
+    return Settings(config, file, origins)
+
+
+def _layer(
+    data: dict, origins: dict[str, str], flags: Mapping[str, Any], env: Mapping[str, str],
+    problems: list[str],
+) -> str:
+    for key, (location, env_names, parse) in SETTINGS.items():
+        for name in env_names:
+            if env.get(name, "").strip():
+                value = _parse_env(name, env[name], parse, problems)
+                _set(data, location, value)
+                origins[location] = f"environment {name}"
+        if flags.get(key) is not None:
+            _set(data, location, flags[key])
+            origins[location] = f"flag --{key.replace('_', '-')}"
+    return str(_get(data, "provider.name") or "offline")
+
+
+def _check_provider_base_url(
+    config: Config, provider: str, env: Mapping[str, str], origins: dict[str, str]
+) -> None:
+    """A provider's base-URL environment variable applies when no flag or file value is set."""
+    name = BASE_URL_ENV.get(provider)
+    if name and config.provider.base_url is None and env.get(name, "").strip():
+        config.provider.base_url = env[name].strip()
+        origins["provider.base_url"] = f"environment {name}"
+
+
+def _parse_env(name: str, text: str, parse: Any, problems: list[str]) -> Any:
+    try:
+        return parse(text.strip())
+    except ValueError:
+        kind = {int: "a whole number", float: "a number"}.get(parse, "a value")
+        problems.append(f"{name}: '{text}' is not {kind}")
+        return None
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the config file ({exc.__class__.__name__})", str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "YAML"
+        raise ConfigError(f"{where}: not valid YAML - {getattr(exc, 'problem', exc)}", str(path)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("top level: must be a mapping of sections (workflows:, provider:, ...)", str(path))
+    return data
+
+
+def _format_errors(exc: ValidationError, origins: Mapping[str, str]) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error["loc"])
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key - remove it or check its spelling"
+        origin = origins.get(location, "")
+        if origin and not origin.startswith("config file"):
+            location += f" (from {origin})"
+        problems.append(f"{location}: {message}")
+    return problems
+
+
+def _leaf_locations(data: Any, prefix: str = "") -> list[str]:
+    if isinstance(data, dict) and data:
+        return [
+            loc
+            for key, value in data.items()
+            for loc in _leaf_locations(value, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    return [prefix] if prefix else []
+
+
+def _set(data: dict, location: str, value: Any) -> None:
+    *parents, leaf = location.split(".")
+    node = data
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[leaf] = value
+
+
+def _get(data: dict, location: str) -> Any:
+    node: Any = data
+    for part in location.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node

@@ -1,0 +1,314 @@
+"""One article run, from flags to files: prepare (all checks), execute, write.
+
+`prepare` does every check that can fail on bad input before anything runs or is written.
+`execute` runs the workflow once through the scheduler and returns the result and report.
+`write_outputs` writes the article, `run.json` and `timeline.svg`, each atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ucop import __version__
+from ucop.brief import Brief, load_brief
+from ucop.config import Settings, load_settings
+from ucop.engine import EventBus, RunResult, RunStatus, Scheduler, Status
+from ucop.errors import Interrupted, UsageError
+from ucop.files import RUN_REPORT, TIMELINE, atomic_write_text, check_output_dir, inside
+from ucop.workflow.spec import Workflow, load_workflow
+
+DEFAULT_MODELS = {"offline": "extractive-v1", "openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest"}
+KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+
+@dataclass
+class Job:
+    """Everything a run needs, checked: settings, brief, workflow and output folder."""
+
+    settings: Settings
+    brief: Brief
+    workflow: Workflow
+    output: Path | None
+    env: Mapping[str, str]
+    resume: bool = False
+    used: list[tuple[str, str, str]] = field(default_factory=list)  # (setting, value, origin)
+
+    @property
+    def provider_name(self) -> str:
+        return self.settings.config.provider.name
+
+    @property
+    def model(self) -> str:
+        return self.settings.config.provider.model or DEFAULT_MODELS.get(self.provider_name, "")
+
+    @property
+    def max_parallel(self) -> int:
+        workflows = self.settings.config.workflows
+        return workflows.max_parallel_agents if workflows.enable_parallel_execution else 1
+
+
+def prepare(
+    brief_path: Path,
+    output: Path | None,
+    *,
+    config: str | None = None,
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    force: bool = False,
+    resume: bool = False,
+) -> Job:
+    """Load and check everything; raises a `UsageError` (exit 2) before anything is written."""
+    from ucop.agents import AGENTS
+
+    env = dict(os.environ) if env is None else env
+    settings = load_settings(config, flags, env)
+    _check_provider_name(settings)
+    workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
+    brief = load_brief(brief_path)
+    if output is not None:
+        check_output_dir(output, force=force, resume=resume)
+    job = Job(settings, brief, workflow, output, env, resume)
+    job.used = settings_used(job)
+    return job
+
+
+def _check_provider_name(settings: Settings) -> None:
+    from ucop.errors import ConfigError
+    from ucop.providers import available
+
+    name = settings.config.provider.name
+    if name not in available():
+        origin = settings.origin("provider.name")
+        raise ConfigError(
+            f"provider.name (from {origin}): unknown provider '{name}' - choose one of: "
+            + ", ".join(available())
+        )
+
+
+def settings_used(job: Job) -> list[tuple[str, str, str]]:
+    """The values that shape this run and where each came from, for the start-of-run block."""
+    cfg, origin = job.settings.config, job.settings.origin
+    mode = "parallel" if cfg.workflows.enable_parallel_execution else "sequential"
+    key = KEY_ENV.get(job.provider_name)
+    rows = [
+        ("config", str(job.settings.path), "--config, UCOP_CONFIG or ./config/main.yaml"),
+        ("mode", mode, origin("workflows.enable_parallel_execution")),
+        ("max parallel agents", str(job.max_parallel), origin("workflows.max_parallel_agents")),
+        ("provider", job.provider_name, origin("provider.name")),
+        ("model", job.model, origin("provider.model")),
+        ("base url", cfg.provider.base_url or "provider default", origin("provider.base_url")),
+        ("max requests in flight", str(cfg.provider.max_concurrent_requests),
+         origin("provider.max_concurrent_requests")),
+        ("agent timeout", f"{cfg.agents.timeout_s:g}s", origin("agents.timeout_s")),
+        ("retries", str(cfg.agents.retries), origin("agents.retries")),
+        ("fail fast", str(cfg.workflows.fail_fast).lower(), origin("workflows.fail_fast")),
+        ("run deadline", f"{cfg.workflows.deadline_s:g}s" if cfg.workflows.deadline_s else "none",
+         origin("workflows.deadline_s")),
+        ("site", cfg.output.site or "plain", origin("output.site")),
+    ]
+    if key:
+        rows.append(("api key", "set" if job.env.get(key) else "not set", f"environment {key}"))
+    return rows
+
+
+def make_services(job: Job, *, today: dt.date | None = None) -> Any:
+    """The provider (with its request cap), prompts and retry policy shared by all agents."""
+    from ucop.agents.base import RunServices
+    from ucop.prompts import PromptLibrary
+    from ucop.providers import create_provider, wrap_with_limit
+    from ucop.providers.base import ProviderSettings
+    from ucop.providers.retry import RetryPolicy
+
+    cfg = job.settings.config
+    key_env = KEY_ENV.get(job.provider_name)
+    provider = create_provider(
+        ProviderSettings(
+            name=job.provider_name,
+            model=job.model,
+            base_url=cfg.provider.base_url,
+            api_key=job.env.get(key_env) if key_env else None,
+            timeout_s=cfg.agents.timeout_s,
+            max_concurrent_requests=cfg.provider.max_concurrent_requests,
+        )
+    )
+    folders = [job.settings.base_dir / "prompts"]
+    if cfg.prompts.dir:
+        folders.insert(0, job.settings.resolve(cfg.prompts.dir))
+    return RunServices(
+        brief=job.brief,
+        provider=wrap_with_limit(provider, cfg.provider.max_concurrent_requests),
+        provider_name=job.provider_name,
+        model=job.model,
+        prompts=PromptLibrary(folders),
+        retry=RetryPolicy(
+            max_attempts=cfg.agents.retries + 1,
+            base_s=cfg.retry.base_s,
+            max_backoff_s=cfg.retry.max_backoff_s,
+            retry_after_cap_s=cfg.retry.retry_after_cap_s,
+        ),
+        temperature=cfg.provider.temperature,
+        max_tokens=cfg.provider.max_tokens,
+        call_timeout_s=cfg.agents.timeout_s,
+        run_code=cfg.output.run_code,
+        output_dir=job.output,
+        site=cfg.output.site,
+        today=today,
+    )
+
+
+@dataclass
+class Outcome:
+    result: RunResult
+    report: dict[str, Any]
+    article: Mapping[str, Any] | None
+    status: str  # ok | partial | failed | interrupted
+
+
+def execute(
+    job: Job,
+    *,
+    max_parallel: int | None = None,
+    cache: Any = None,
+    subscribers: Sequence[Callable[[Any], None]] = (),
+    services: Any = None,
+    executor: Any = None,
+) -> Outcome:
+    """Run the workflow once; never writes the article (see `write_outputs`)."""
+    from ucop.workflow.build import build_graph
+
+    services = services or make_services(job)
+    graph = build_graph(job.workflow, services, job.settings.config.agents)
+    bus = EventBus()
+    for subscriber in subscribers:
+        bus.subscribe(subscriber)
+    cap = max_parallel or job.max_parallel
+    workflows = job.settings.config.workflows
+    scheduler = Scheduler(
+        graph,
+        max_parallel=cap,
+        executor=executor,
+        bus=bus,
+        fail_fast=workflows.fail_fast,
+        deadline_s=workflows.deadline_s,
+        durations=cache.durations(job.workflow.name) if cache is not None else None,
+        cache=cache if (cache is not None and job.resume) else _WriteOnly(cache),
+    )
+    info = run_info(job, cap)
+    try:
+        result = scheduler.run(info)
+    finally:
+        close = getattr(getattr(services.provider, "inner", services.provider), "close", None)
+        if close:
+            close()
+    _raise_input_errors(result)
+    if cache is not None:
+        cache.save_durations(job.workflow.name, measured_durations(result))
+    return _outcome(job, result, info)
+
+
+class _WriteOnly:
+    """Without --resume results are still stored (so a later --resume can use them), never read."""
+
+    def __init__(self, cache: Any) -> None:
+        self._cache = cache
+
+    def load(self, key: str) -> tuple[bool, Any]:
+        return False, None
+
+    def store(self, key: str, value: Any) -> None:
+        if self._cache is not None:
+            self._cache.store(key, value)
+
+
+def run_info(job: Job, cap: int) -> dict[str, Any]:
+    return {
+        "ucop_version": __version__,
+        "mode": "parallel" if cap > 1 else "sequential",
+        "provider": job.provider_name,
+        "model": job.model,
+        "offline": job.provider_name == "offline",
+        "workflow": job.workflow.name,
+        "brief": str(job.brief.path),
+    }
+
+
+def _raise_input_errors(result: RunResult) -> None:
+    """A source that turned out unusable mid-run is still bad input: exit 2, write nothing."""
+    for record in result.tasks():
+        if isinstance(record.exception, UsageError):
+            raise record.exception
+
+
+def measured_durations(result: RunResult) -> dict[str, float]:
+    return {
+        r.name: round(r.duration_s, 4)
+        for r in result.tasks()
+        if r.status is Status.DONE and r.duration_s is not None
+    }
+
+
+def _outcome(job: Job, result: RunResult, info: dict[str, Any]) -> Outcome:
+    from ucop.report.run_report import build_report
+
+    article = result.outputs.get("assembly")
+    if result.status is RunStatus.INTERRUPTED:
+        status = "interrupted"
+    elif article is None:
+        status = "failed"
+    elif result.status is RunStatus.OK and article["status"] == "ok":
+        status = "ok"
+    else:
+        status = "partial"
+    extra: dict[str, Any] = {}
+    if article is not None:
+        extra = {"failed_parts": list(article["failed_parts"]), "words": article["words"]}
+    name = article["filename"] if article is not None and status != "interrupted" else None
+    report = build_report(result, status=status, info=info, article=name, extra=extra)
+    return Outcome(result, report, article, status)
+
+
+def write_outputs(job: Job, outcome: Outcome) -> dict[str, Path]:
+    """Write the article (unless interrupted), run.json and timeline.svg, each atomically."""
+    import json
+
+    from ucop.report.timeline import render_timeline
+
+    if job.output is None:
+        return {}
+    if outcome.status == "interrupted":
+        raise Interrupted("interrupted - nothing written; run again with --resume to continue")
+    written: dict[str, Path] = {}
+    if outcome.article is not None:
+        path = inside(job.output, outcome.article["filename"])
+        atomic_write_text(path, _stamp(outcome.article["text"], job))
+        written["article"] = path
+    report_path = job.output / RUN_REPORT
+    atomic_write_text(report_path, json.dumps(outcome.report, indent=2) + "\n")
+    written["report"] = report_path
+    timeline_path = job.output / TIMELINE
+    atomic_write_text(timeline_path, render_timeline(outcome.report))
+    written["timeline"] = timeline_path
+    return written
+
+
+def _stamp(text: str, job: Job) -> str:
+    """Say in the file itself who wrote it (the offline writer above all)."""
+    who = "offline writer, extractive draft" if job.provider_name == "offline" else f"{job.provider_name}, {job.model}"
+    return text.replace("---\n", f"---\ngenerated_by: ucop {__version__} ({who})\n", 1)
+
+
+def default_cache(env: Mapping[str, str]) -> Any:
+    from ucop.cache import DiskCache, default_cache_dir
+
+    return DiskCache(default_cache_dir(dict(env)))
+
+
+def elapsed_clock() -> Callable[[], float]:
+    start = time.monotonic()
+    return lambda: time.monotonic() - start
