@@ -31,7 +31,14 @@ from ucop.errors import BriefError, SourceError
 from ucop.sources.frontmatter import read_text_file, split_front_matter
 
 ALLOWED_KEYS = {
-    "title", "audience", "tags", "sections", "sources", "description", "slug", "date",
+    "title",
+    "audience",
+    "tags",
+    "sections",
+    "sources",
+    "description",
+    "slug",
+    "date",
     "author",
 }
 SOURCE_KINDS = ("kb", "api", "blog")
@@ -75,7 +82,9 @@ def load_brief(path: Path) -> Brief:
     except SourceError as exc:
         raise BriefError(f"brief {exc}".replace("— check the path", "- check --input")) from None
     if not text.strip():
-        raise BriefError(f"brief {path}: is empty - write front matter (title:, sources:) and a body")
+        raise BriefError(
+            f"brief {path}: is empty - write front matter (title:, sources:) and a body"
+        )
     try:
         front, body = split_front_matter(text, source=str(path))
     except SourceError as exc:
@@ -92,7 +101,9 @@ def _build(path: Path, front: dict[str, Any], body: str) -> Brief:
     unknown = sorted(set(front) - ALLOWED_KEYS)
     if unknown:
         allowed = ", ".join(sorted(ALLOWED_KEYS))
-        raise BriefError(f"{where}: unknown front matter key(s) {', '.join(unknown)} (allowed: {allowed})")
+        raise BriefError(
+            f"{where}: unknown front matter key(s) {', '.join(unknown)} (allowed: {allowed})"
+        )
     title = _text(front, "title", where, required=True)
     intro, required = split_required_sections(body)
     sections = _sections(front.get("sections"), len(required), where)
@@ -153,12 +164,16 @@ def _sections(value: Any, required: int, where: str) -> int:
 
 def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
     if value is None:
-        raise BriefError(f"{where}: front matter needs 'sources:' with at least one of kb, api, blog")
+        raise BriefError(
+            f"{where}: front matter needs 'sources:' with at least one of kb, api, blog"
+        )
     if not isinstance(value, dict):
         raise BriefError(f"{where}: 'sources' must be a mapping with kb:, api: and/or blog:")
     unknown = sorted(set(value) - set(SOURCE_KINDS))
     if unknown:
-        raise BriefError(f"{where}: unknown source kind(s) {', '.join(unknown)} (use kb, api, blog)")
+        raise BriefError(
+            f"{where}: unknown source kind(s) {', '.join(unknown)} (use kb, api, blog)"
+        )
     found: dict[str, Path | None] = {}
     for kind in SOURCE_KINDS:
         raw = value.get(kind)

@@ -27,6 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
 def _report(exc: BaseException, bug: bool = False) -> None:
     if os.environ.get("UCOP_DEBUG"):
         import traceback
@@ -65,7 +66,9 @@ InputOpt = typer.Option(..., "--input", "-i", help="The brief (Markdown with fro
 ConfigOpt = typer.Option(None, "--config", help="Config file (default: ./config/main.yaml).")
 ProviderOpt = typer.Option(None, "--provider", help="offline, openai or anthropic.")
 ModelOpt = typer.Option(None, "--model", help="Model name for the provider.")
-BaseUrlOpt = typer.Option(None, "--base-url", help="API base URL (e.g. a local Ollama/vLLM server).")
+BaseUrlOpt = typer.Option(
+    None, "--base-url", help="API base URL (e.g. a local Ollama/vLLM server)."
+)
 MaxParallelOpt = typer.Option(None, "--max-parallel", help="At most N agents at once (1-256).")
 
 
@@ -104,7 +107,9 @@ def generate(
     ),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Per-agent deadline, seconds."),
     retries: Optional[int] = typer.Option(None, "--retries", help="Retries per model call."),
-    deadline: Optional[float] = typer.Option(None, "--deadline", help="Whole-run deadline, seconds."),
+    deadline: Optional[float] = typer.Option(
+        None, "--deadline", help="Whole-run deadline, seconds."
+    ),
     max_requests: Optional[int] = typer.Option(
         None, "--max-requests", help="Cap on requests in flight to the provider."
     ),
@@ -122,14 +127,29 @@ def generate(
     from ucop.commands.generate import run_generate
 
     flags = dict(
-        parallel=parallel, max_parallel=max_parallel, provider=provider, model=model,
-        base_url=base_url, fail_fast=fail_fast, timeout=timeout, retries=retries,
-        deadline=deadline, max_requests=max_requests, site=site, run_code=run_code,
+        parallel=parallel,
+        max_parallel=max_parallel,
+        provider=provider,
+        model=model,
+        base_url=base_url,
+        fail_fast=fail_fast,
+        timeout=timeout,
+        retries=retries,
+        deadline=deadline,
+        max_requests=max_requests,
+        site=site,
+        run_code=run_code,
     )
     mode = "quiet" if (quiet or json_out) else progress
     code = run_generate(
-        input, output, config=config, flags=flags, force=force, resume=resume,
-        progress=mode, json_out=json_out,
+        input,
+        output,
+        config=config,
+        flags=flags,
+        force=force,
+        resume=resume,
+        progress=mode,
+        json_out=json_out,
     )
     raise typer.Exit(code)
 
@@ -145,7 +165,9 @@ def plan(
     """Show the DAG, the parallel groups, the critical path and the model calls, running nothing."""
     from ucop.commands.plan import run_plan
 
-    raise typer.Exit(run_plan(input, config=config, flags={"max_parallel": max_parallel}, json_out=json_out))
+    raise typer.Exit(
+        run_plan(input, config=config, flags={"max_parallel": max_parallel}, json_out=json_out)
+    )
 
 
 @app.command()
@@ -166,13 +188,17 @@ def bench(
     from ucop.commands.bench import run_bench
 
     flags = dict(max_parallel=max_parallel, provider=provider, model=model, base_url=base_url)
-    raise typer.Exit(run_bench(input, config=config, flags=flags, latency=latency, json_out=json_out))
+    raise typer.Exit(
+        run_bench(input, config=config, flags=flags, latency=latency, json_out=json_out)
+    )
 
 
 @app.command()
 @guarded
 def verify(
-    article_dir: Optional[Path] = typer.Argument(None, help="Also check the article in this folder."),
+    article_dir: Optional[Path] = typer.Argument(
+        None, help="Also check the article in this folder."
+    ),
     config: Optional[str] = ConfigOpt,
     provider: Optional[str] = ProviderOpt,
 ) -> None:

@@ -38,7 +38,7 @@ class ProviderConfig(_Strict):
     name: str = "offline"
     model: str | None = None
     base_url: str | None = None
-    max_concurrent_requests: int = Field(4, ge=1, le=256)
+    max_concurrent_requests: int = Field(8, ge=1, le=256)
     temperature: float = Field(0.3, ge=0, le=2)
     max_tokens: int = Field(1200, ge=16, le=200_000)
 
@@ -160,7 +160,10 @@ def load_settings(
 
 
 def _layer(
-    data: dict, origins: dict[str, str], flags: Mapping[str, Any], env: Mapping[str, str],
+    data: dict,
+    origins: dict[str, str],
+    flags: Mapping[str, Any],
+    env: Mapping[str, str],
     problems: list[str],
 ) -> str:
     for key, (location, env_names, parse) in SETTINGS.items():
@@ -198,17 +201,23 @@ def _read_yaml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the config file ({exc.__class__.__name__})", str(path)) from None
+        raise ConfigError(
+            f"cannot read the config file ({exc.__class__.__name__})", str(path)
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "YAML"
-        raise ConfigError(f"{where}: not valid YAML - {getattr(exc, 'problem', exc)}", str(path)) from None
+        raise ConfigError(
+            f"{where}: not valid YAML - {getattr(exc, 'problem', exc)}", str(path)
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError("top level: must be a mapping of sections (workflows:, provider:, ...)", str(path))
+        raise ConfigError(
+            "top level: must be a mapping of sections (workflows:, provider:, ...)", str(path)
+        )
     return data
 
 

@@ -23,7 +23,11 @@ from ucop.errors import Interrupted, UsageError
 from ucop.files import RUN_REPORT, TIMELINE, atomic_write_text, check_output_dir, inside
 from ucop.workflow.spec import Workflow, load_workflow
 
-DEFAULT_MODELS = {"offline": "extractive-v1", "openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest"}
+DEFAULT_MODELS = {
+    "offline": "extractive-v1",
+    "openai": "gpt-4o-mini",
+    "anthropic": "claude-3-5-haiku-latest",
+}
 KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 
 
@@ -103,13 +107,19 @@ def settings_used(job: Job) -> list[tuple[str, str, str]]:
         ("provider", job.provider_name, origin("provider.name")),
         ("model", job.model, origin("provider.model")),
         ("base url", cfg.provider.base_url or "provider default", origin("provider.base_url")),
-        ("max requests in flight", str(cfg.provider.max_concurrent_requests),
-         origin("provider.max_concurrent_requests")),
+        (
+            "max requests in flight",
+            str(cfg.provider.max_concurrent_requests),
+            origin("provider.max_concurrent_requests"),
+        ),
         ("agent timeout", f"{cfg.agents.timeout_s:g}s", origin("agents.timeout_s")),
         ("retries", str(cfg.agents.retries), origin("agents.retries")),
         ("fail fast", str(cfg.workflows.fail_fast).lower(), origin("workflows.fail_fast")),
-        ("run deadline", f"{cfg.workflows.deadline_s:g}s" if cfg.workflows.deadline_s else "none",
-         origin("workflows.deadline_s")),
+        (
+            "run deadline",
+            f"{cfg.workflows.deadline_s:g}s" if cfg.workflows.deadline_s else "none",
+            origin("workflows.deadline_s"),
+        ),
         ("site", cfg.output.site or "plain", origin("output.site")),
     ]
     if key:
@@ -299,7 +309,11 @@ def write_outputs(job: Job, outcome: Outcome) -> dict[str, Path]:
 
 def _stamp(text: str, job: Job) -> str:
     """Say in the file itself who wrote it (the offline writer above all)."""
-    who = "offline writer, extractive draft" if job.provider_name == "offline" else f"{job.provider_name}, {job.model}"
+    who = (
+        "offline writer, extractive draft"
+        if job.provider_name == "offline"
+        else f"{job.provider_name}, {job.model}"
+    )
     return text.replace("---\n", f"---\ngenerated_by: ucop {__version__} ({who})\n", 1)
 
 

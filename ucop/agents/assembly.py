@@ -27,7 +27,11 @@ class Assembly(Agent):
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         get = ctx.inputs.get
-        outline, kb, api = get("outline_planner"), get("kb_ingestion") or {}, get("api_ingestion") or {}
+        outline, kb, api = (
+            get("outline_planner"),
+            get("kb_ingestion") or {},
+            get("api_ingestion") or {},
+        )
         chunks = {c["id"]: c for c in (*kb.get("chunks", ()), *api.get("chunks", ()))}
         cites = Citations(chunks)
         failed: list[str] = []
@@ -47,8 +51,14 @@ class Assembly(Agent):
         return self._article(services, body, cites, failed, kb, api, get("blog_ingestion") or {})
 
     def _article(
-        self, services: RunServices, body: str, cites: Citations, failed: list[str],
-        kb: Mapping, api: Mapping, blog: Mapping,
+        self,
+        services: RunServices,
+        body: str,
+        cites: Citations,
+        failed: list[str],
+        kb: Mapping,
+        api: Mapping,
+        blog: Mapping,
     ) -> dict[str, Any]:
         brief = services.brief
         day = services.today or dt.date.today()
@@ -97,7 +107,10 @@ def _intro(intro: Mapping | None, cites: Citations, failed: list[str]) -> str:
 
 
 def _section(
-    section: Mapping, written: Mapping | None, examples: Sequence[Mapping], cites: Citations,
+    section: Mapping,
+    written: Mapping | None,
+    examples: Sequence[Mapping],
+    cites: Citations,
     failed: list[str],
 ) -> str:
     if written is None:

@@ -67,23 +67,28 @@ class CodeGeneration(Agent):
         spec = thaw(api["spec"])  # plain data for the generators
         ops = [_describe(op) for op, _ in chosen]
         explanations = ask_model(
-            ctx, services, "code_explanation",
+            ctx,
+            services,
+            "code_explanation",
             {"audience": services.brief.audience, "operations": ops},
-            task="code_explanation", parse=parse_explanations([op["id"] for op in ops]),
+            task="code_explanation",
+            parse=parse_explanations([op["id"] for op in ops]),
         )
         examples = []
         for frozen_op, section in chosen:
             op = thaw(frozen_op)
-            examples.append({
-                "operation": op["id"],
-                "method": op["method"],
-                "path": op["path"],
-                "summary": op["summary"] or f"{op['method']} {op['path']}",
-                "section": section,
-                "explanation": explanations.get(op["id"], op["summary"] or ""),
-                "python": python_example(op, spec),
-                "curl": curl_example(op, spec),
-            })
+            examples.append(
+                {
+                    "operation": op["id"],
+                    "method": op["method"],
+                    "path": op["path"],
+                    "summary": op["summary"] or f"{op['method']} {op['path']}",
+                    "section": section,
+                    "explanation": explanations.get(op["id"], op["summary"] or ""),
+                    "python": python_example(op, spec),
+                    "curl": curl_example(op, spec),
+                }
+            )
         return {"examples": examples}
 
 
@@ -113,7 +118,9 @@ class CodeValidation(Agent):
             for lang in ("python", "bash"):
                 code = example["python" if lang == "python" else "curl"]
                 block = {"index": index, "lang": lang, "code": code, "line": 1}
-                findings += [dict(f, operation=example["operation"]) for f in validate_block(block, spec)]
+                findings += [
+                    dict(f, operation=example["operation"]) for f in validate_block(block, spec)
+                ]
                 index += 1
             if services.run_code:
                 findings.append(_run(example, index))
@@ -134,6 +141,11 @@ def _run(example: Mapping, index: int) -> dict[str, Any]:
     outcome = run_python(example["python"], timeout_s=20)
     message = "ran" if outcome["ok"] else (outcome["stderr"] or "failed").strip()[-300:]
     return {
-        "block": index, "lang": "python", "line": 1, "check": "run", "ok": outcome["ok"],
-        "message": message, "operation": example["operation"],
+        "block": index,
+        "lang": "python",
+        "line": 1,
+        "check": "run",
+        "ok": outcome["ok"],
+        "message": message,
+        "operation": example["operation"],
     }

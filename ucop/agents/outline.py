@@ -31,7 +31,9 @@ class OutlinePlanner(Agent):
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         brief = services.brief
-        kb, api, blog = (ctx.inputs[n] or {} for n in ("kb_ingestion", "api_ingestion", "blog_ingestion"))
+        kb, api, blog = (
+            ctx.inputs[n] or {} for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")
+        )
         required = [{"title": r.title, "notes": r.notes} for r in brief.required]
         covered = [p["title"] for p in blog.get("posts", ())]
         variables = {
@@ -41,14 +43,21 @@ class OutlinePlanner(Agent):
             "count": brief.sections,
             "required": required,
             "candidates": candidates(
-                services, kb, api, brief_query(services),
+                services,
+                kb,
+                api,
+                brief_query(services),
                 required_sources(services, kb, api, required),
             ),
             "operations": [_op_summary(op) for op in _operations(api)],
             "covered": covered,
         }
         plan = ask_model(
-            ctx, services, "outline", variables, task="outline",
+            ctx,
+            services,
+            "outline",
+            variables,
+            task="outline",
             parse=lambda text: parse_outline(text, brief.sections, required),
         )
         return {"sections": contracts(plan, required, services, kb, api)}
@@ -75,14 +84,22 @@ def candidates(
         if not heading or heading.lower() in seen or chunk["level"] <= 1 or chunk["id"] in exclude:
             continue
         seen.add(heading.lower())
-        found.append({"id": chunk["id"], "title": heading, "text": chunk["text"][:400],
-                      "score": round(score, 3)})
+        found.append(
+            {
+                "id": chunk["id"],
+                "title": heading,
+                "text": chunk["text"][:400],
+                "score": round(score, 3),
+            }
+        )
         if len(found) == CANDIDATES:
             break
     return found
 
 
-def required_sources(services: RunServices, kb: Mapping, api: Mapping, required: Sequence[Mapping]) -> set[str]:
+def required_sources(
+    services: RunServices, kb: Mapping, api: Mapping, required: Sequence[Mapping]
+) -> set[str]:
     """The chunks the author's required sections will most likely draw on."""
     owned: set[str] = set()
     for section in required:
@@ -154,7 +171,10 @@ def _clean_title(title: str) -> str:
 
 
 def contracts(
-    plan: Sequence[Mapping], required: Sequence[Mapping], services: RunServices, kb: Mapping,
+    plan: Sequence[Mapping],
+    required: Sequence[Mapping],
+    services: RunServices,
+    kb: Mapping,
     api: Mapping,
 ) -> list[dict]:
     """Turn titles into contracts: scope, key terms, source passages and owned operations."""
@@ -169,21 +189,25 @@ def contracts(
         passages = [(c, s) for c, s in found if c["id"] not in taken][:PASSAGES]
         taken |= {c["id"] for c, _ in passages}
         scope = entry.get("scope") or _first_sentence(note) or _default_scope(title, passages)
-        sections.append({
-            "index": index,
-            "title": title,
-            "scope": scope,
-            "notes": note,
-            "required": bool(entry.get("required")),
-            "key_terms": _key_terms(query),
-            "sources": [chunk["id"] for chunk, _ in passages],
-            "operations": [],
-        })
+        sections.append(
+            {
+                "index": index,
+                "title": title,
+                "scope": scope,
+                "notes": note,
+                "required": bool(entry.get("required")),
+                "key_terms": _key_terms(query),
+                "sources": [chunk["id"] for chunk, _ in passages],
+                "operations": [],
+            }
+        )
     _assign_operations(sections, services, kb, api)
     return sections
 
 
-def _assign_operations(sections: list[dict], services: RunServices, kb: Mapping, api: Mapping) -> None:
+def _assign_operations(
+    sections: list[dict], services: RunServices, kb: Mapping, api: Mapping
+) -> None:
     """Give each API operation to the one section it fits best, at most two per section.
 
     Matching uses the section's title and key terms (not the author's notes, whose general
@@ -232,4 +256,9 @@ def _operations(api: Mapping) -> list[Mapping]:
 
 
 def _op_summary(op: Mapping) -> dict[str, Any]:
-    return {"id": op["id"], "method": op["method"], "path": op["path"], "summary": op["summary"] or ""}
+    return {
+        "id": op["id"],
+        "method": op["method"],
+        "path": op["path"],
+        "summary": op["summary"] or "",
+    }

@@ -63,7 +63,9 @@ def related_posts(
     return found
 
 
-def owned_chunks(services: RunServices, kb: Mapping | None, ids: Sequence[str]) -> list[tuple[Mapping, float]]:
+def owned_chunks(
+    services: RunServices, kb: Mapping | None, ids: Sequence[str]
+) -> list[tuple[Mapping, float]]:
     """The chunks an outline contract assigned to a section, in its order (score 0)."""
     chunks = (kb or {}).get("chunks", ())
     by_id = services.memo(f"chunks:{services.digest(chunks)}", lambda: {c["id"]: c for c in chunks})

@@ -51,7 +51,10 @@ def _operations(api: Mapping, ids: Sequence[str]) -> list[Mapping]:
 
 
 def _write(
-    ctx: TaskContext, services: RunServices, prompt: str, variables: dict[str, Any],
+    ctx: TaskContext,
+    services: RunServices,
+    prompt: str,
+    variables: dict[str, Any],
     found: list[dict[str, Any]],
 ) -> dict[str, Any]:
     text = ask_model(ctx, services, prompt, variables, task=prompt, parse=parse_prose)
@@ -72,7 +75,11 @@ class IntroductionWriter(Agent):
         brief = services.brief
         query = " ".join([brief.title, brief.body])
         owned = {i for s in outline["sections"] for i in s["sources"]}
-        hits = [(c, s) for c, s in search(services, kb, None, query, k=12, kinds={"kb"}) if c["id"] not in owned]
+        hits = [
+            (c, s)
+            for c, s in search(services, kb, None, query, k=12, kinds={"kb"})
+            if c["id"] not in owned
+        ]
         found = passages(hits[:2])
         variables = {
             "title": brief.title,
@@ -123,7 +130,10 @@ class SectionWriter(Agent):
             "section": services.digest(item),
             "others": _other_titles(outline, item),
             "brief": services.brief.digest("title", "audience"),
-            **{n: services.digest(inputs.get(n)) for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")},
+            **{
+                n: services.digest(inputs.get(n))
+                for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")
+            },
         }
 
 

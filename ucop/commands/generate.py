@@ -39,7 +39,9 @@ def run_generate(
     return 0 if outcome.status == "ok" else 1
 
 
-def _run_with_progress(job: Any, cache: Any, console: Any, mode: str, execute: Any, clock: Any) -> Any:
+def _run_with_progress(
+    job: Any, cache: Any, console: Any, mode: str, execute: Any, clock: Any
+) -> Any:
     from ucop.ui.progress import make_progress
 
     with make_progress(console, mode=mode, clock=clock()) as display:
@@ -52,8 +54,13 @@ def _run_with_progress(job: Any, cache: Any, console: Any, mode: str, execute: A
 def show_settings(console: Any, used: list[tuple[str, str, str]]) -> None:
     from rich.table import Table
 
-    table = Table(title="Settings (flag > environment > config > default)", title_justify="left",
-                  show_header=False, box=None, padding=(0, 2))
+    table = Table(
+        title="Settings (flag > environment > config > default)",
+        title_justify="left",
+        show_header=False,
+        box=None,
+        padding=(0, 2),
+    )
     for name, value, origin in used:
         table.add_row(name, f"[bold]{value}[/]", f"[dim]{origin}[/]")
     console.print(table)

@@ -59,7 +59,9 @@ class TaskContext:
         message = str(error) or type(error).__name__
         at = self.elapsed()
         with self._lock:
-            self.retries.append({"at_s": round(at, 4), "wait_s": round(wait_s, 4), "error": message})
+            self.retries.append(
+                {"at_s": round(at, 4), "wait_s": round(wait_s, 4), "error": message}
+            )
         self.emit(
             Event(
                 EventKind.RETRYING,

@@ -101,7 +101,9 @@ class TaskGraph:
             rank[name] = cost[name] + max((rank[d] for d in self.dependents[name]), default=0.0)
         return rank
 
-    def critical_path(self, durations: Mapping[str, float] | None = None) -> tuple[float, list[str]]:
+    def critical_path(
+        self, durations: Mapping[str, float] | None = None
+    ) -> tuple[float, list[str]]:
         """The longest chain through the graph and its length in seconds."""
         rank = self.remaining_path(durations)
         if not rank:

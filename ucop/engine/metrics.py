@@ -38,9 +38,7 @@ def expanded_deps(result: RunResult) -> dict[str, tuple[str, ...]]:
             return [i for child in instances.get(name, []) for i in resolve(child)]
         return [name]
 
-    return {
-        r.name: tuple(d for dep in r.deps for d in resolve(dep)) for r in result.tasks()
-    }
+    return {r.name: tuple(d for dep in r.deps for d in resolve(dep)) for r in result.tasks()}
 
 
 def longest_path(

@@ -146,7 +146,9 @@ class Scheduler:
     def _next_timeout(self, run_deadline: float | None) -> float | None:
         while self._deadlines and self._is_stale(self._deadlines[0][1], self._deadlines[0][2]):
             heapq.heappop(self._deadlines)
-        soonest = [d for d in (run_deadline, self._deadlines[0][0] if self._deadlines else None) if d]
+        soonest = [
+            d for d in (run_deadline, self._deadlines[0][0] if self._deadlines else None) if d
+        ]
         if not soonest:
             return None
         return max(0.0, min(soonest) - self.clock())
@@ -200,8 +202,15 @@ class Scheduler:
     def _add_instance(self, template: str, task: Task, child: str, item: Any, index: int) -> None:
         meta = {**task.meta, "item": item, "index": index}
         self._tasks[child] = Task(
-            child, task.body, task.deps, task.estimate_s, task.timeout_s, None, task.agent,
-            task.cache_key, meta,
+            child,
+            task.body,
+            task.deps,
+            task.estimate_s,
+            task.timeout_s,
+            None,
+            task.agent,
+            task.cache_key,
+            meta,
         )
         self.records[child] = TaskRecord(child, task.agent, task.deps, template=template)
         self._dependents[child] = [template]
@@ -281,8 +290,12 @@ class Scheduler:
         else:
             record.status = Status.DONE
             self._emit(
-                EventKind.FINISHED, name, tokens_in=ctx.tokens_in, tokens_out=ctx.tokens_out,
-                attempt=record.attempts, max_attempts=ctx.max_attempts,
+                EventKind.FINISHED,
+                name,
+                tokens_in=ctx.tokens_in,
+                tokens_out=ctx.tokens_out,
+                attempt=record.attempts,
+                max_attempts=ctx.max_attempts,
             )
             value = future.result()
             self._store_in_cache(name, value)
@@ -380,9 +393,7 @@ class Scheduler:
         record.attempts = max(ctx.attempts, 1)
         record.retries = list(ctx.retries)
 
-    def _stop(
-        self, status: RunStatus, reason: str, stopped: Status = Status.CANCELLED
-    ) -> None:
+    def _stop(self, status: RunStatus, reason: str, stopped: Status = Status.CANCELLED) -> None:
         """Fail-fast, deadline or Ctrl-C: start nothing more and abandon what is running."""
         if self._stop_status is None:
             self._stop_status = status

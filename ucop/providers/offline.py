@@ -35,7 +35,9 @@ class OfflineProvider:
         else:
             text = writer(request.context)
         words_in = sum(len(m.content.split()) for m in request.messages)
-        return Completion(text, input_tokens=words_in, output_tokens=len(text.split()), model=self.model)
+        return Completion(
+            text, input_tokens=words_in, output_tokens=len(text.split()), model=self.model
+        )
 
     def close(self) -> None:
         pass
@@ -83,7 +85,9 @@ def write_introduction(ctx: Mapping[str, Any]) -> str:
     paragraphs = [lead, *grounded_paragraphs(ctx.get("passages", ()), _words(ctx["title"]), 2)]
     related = ctx.get("related", ())
     if related:
-        paragraphs.append(f"If you are new to the topic, start with [{related[0]['title']}]({related[0]['url']}).")
+        paragraphs.append(
+            f"If you are new to the topic, start with [{related[0]['title']}]({related[0]['url']})."
+        )
     return "\n\n".join(paragraphs)
 
 
@@ -95,7 +99,9 @@ def write_section(ctx: Mapping[str, Any]) -> str:
     paragraphs = grounded_paragraphs(ctx.get("passages", ()), terms, 3)
     ops = ctx.get("operations", ())
     if ops:
-        calls = _join([f"`{op['method']} {op['path']}` ({op['summary'].rstrip('.').lower()})" for op in ops])
+        calls = _join(
+            [f"`{op['method']} {op['path']}` ({op['summary'].rstrip('.').lower()})" for op in ops]
+        )
         paragraphs.append(f"The API calls involved are {calls}; the examples below show each one.")
     related = ctx.get("related", ())
     if related:
@@ -105,7 +111,7 @@ def write_section(ctx: Mapping[str, Any]) -> str:
 
 def write_conclusion(ctx: Mapping[str, Any]) -> str:
     sections = ctx.get("sections", ())
-    lines = [f"You have now seen the whole of \"{ctx['title']}\":", ""]
+    lines = [f'You have now seen the whole of "{ctx["title"]}":', ""]
     lines += [f"- **{s['title']}**: {s['summary']}" for s in sections]
     related = ctx.get("related", ())
     if related:
@@ -124,7 +130,9 @@ def write_code_explanations(ctx: Mapping[str, Any]) -> str:
     return json.dumps(explained, indent=1)
 
 
-def grounded_paragraphs(passages: Sequence[Mapping[str, Any]], terms: set[str], limit: int) -> list[str]:
+def grounded_paragraphs(
+    passages: Sequence[Mapping[str, Any]], terms: set[str], limit: int
+) -> list[str]:
     """Up to `limit` paragraphs, one per passage: its best-matching sentences, cited [n]."""
     used: set[str] = set()
     paragraphs = []
@@ -140,9 +148,9 @@ def grounded_paragraphs(passages: Sequence[Mapping[str, Any]], terms: set[str], 
 def best_sentences(text: str, terms: set[str], used: set[str], count: int = 3) -> list[str]:
     """The `count` sentences sharing most words with `terms`, in their original order."""
     sentences = [s for s in split_sentences(text) if s.lower() not in used]
-    scored = sorted(
-        range(len(sentences)), key=lambda i: (-len(_words(sentences[i]) & terms), i)
-    )[:count]
+    scored = sorted(range(len(sentences)), key=lambda i: (-len(_words(sentences[i]) & terms), i))[
+        :count
+    ]
     picked = [sentences[i] for i in sorted(scored)]
     used.update(s.lower() for s in picked)
     return picked
@@ -152,7 +160,9 @@ def split_sentences(text: str) -> list[str]:
     """Prose sentences of a passage; headings, list markers, tables and short scraps dropped."""
     sentences = []
     for block in re.split(r"\n\s*\n", text):
-        lines = [ln for ln in block.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "|"))]
+        lines = [
+            ln for ln in block.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "|"))
+        ]
         prose = " ".join(re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", ln).strip() for ln in lines)
         for sentence in SENTENCE_END.split(prose):
             sentence = sentence.strip()

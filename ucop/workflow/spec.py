@@ -57,7 +57,9 @@ def load_workflow(path: Path, known_agents: Iterable[str] | None = None) -> Work
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise WorkflowError(f"{path}: workflow file not found - check workflows.workflow in the config") from None
+        raise WorkflowError(
+            f"{path}: workflow file not found - check workflows.workflow in the config"
+        ) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise WorkflowError(f"{path}: cannot read the workflow ({_short(exc)})") from None
     return parse_workflow(data, source=str(path), known_agents=known_agents, path=path)

@@ -1,0 +1,98 @@
+"""The provider registry: built-ins and plugins register the same way; imports stay lazy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import ucop.providers as registry
+from ucop.errors import ConfigError
+from ucop.providers import PROVIDERS, available, create_provider, register
+from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
+from ucop.providers.limiter import LimitedProvider
+from ucop.providers.openai import OpenAIProvider
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def restored_registry() -> Iterator[None]:
+    saved = dict(PROVIDERS)
+    yield
+    PROVIDERS.clear()
+    PROVIDERS.update(saved)
+
+
+class EchoProvider:
+    name = "echo"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        return Completion(text=request.messages[-1].content, model=self.settings.model)
+
+
+def test_builtins_are_listed() -> None:
+    assert {"openai", "anthropic", "offline"} <= set(available())
+    assert available() == sorted(available())
+
+
+def test_unknown_name_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as caught:
+        create_provider(ProviderSettings(name="gpt-nine"))
+    message = str(caught.value)
+    assert "'gpt-nine'" in message
+    for name in ("anthropic", "offline", "openai"):
+        assert name in message
+
+
+def test_a_plugin_registers_like_a_builtin(restored_registry) -> None:
+    register("echo", EchoProvider)
+    provider = create_provider(ProviderSettings(name="echo", model="parrot"))
+    assert isinstance(provider, EchoProvider)
+    assert provider.settings.model == "parrot"
+    assert "echo" in available()
+
+
+def test_create_openai_through_the_registry(model_server, api_key, request_for) -> None:
+    settings = ProviderSettings(
+        name="openai", model="m", base_url=model_server.base_url, api_key=api_key
+    )
+    provider = create_provider(settings)
+    try:
+        assert isinstance(provider, OpenAIProvider)
+        assert provider.complete(request_for()).text
+    finally:
+        provider.close()
+
+
+def test_offline_is_created_through_its_module_factory() -> None:
+    provider = create_provider(ProviderSettings(name="offline"))
+    assert provider.name == "offline"
+
+
+def test_wrap_with_limit_is_re_exported() -> None:
+    echo = EchoProvider(ProviderSettings(name="echo"))
+    assert isinstance(registry.wrap_with_limit(echo, 2), LimitedProvider)
+
+
+def test_importing_the_registry_does_not_import_httpx_or_providers() -> None:
+    probe = (
+        "import sys, ucop.providers\n"
+        "heavy = ['httpx', 'tenacity', 'ucop.providers.openai', 'ucop.providers.anthropic']\n"
+        "print(','.join(name for name in heavy if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert result.stdout.strip() == ""

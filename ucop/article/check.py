@@ -1,0 +1,108 @@
+"""Checks on a generated article folder, for `ucop verify DIR` (and the tests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ucop.errors import UcopError
+from ucop.files import RUN_REPORT, previous_article
+
+REQUIRED_KEYS = ("title", "description", "tags", "slug", "draft")
+DATE_KEYS = ("date", "pubDate")
+
+Result = tuple[str, bool, str]
+
+
+def check_article(folder: Path) -> list[Result]:
+    article = previous_article(folder) if folder.is_dir() else None
+    if article is None:
+        return [("article found", False, f"no article in {folder} - run ucop generate first")]
+    from ucop.sources.frontmatter import read_text_file, split_front_matter
+
+    results: list[Result] = [("article found", True, str(article))]
+    try:
+        front, body = split_front_matter(read_text_file(article), source=str(article))
+    except UcopError as exc:
+        return [*results, ("front matter parses", False, str(exc))]
+    results.append(_front_matter(front))
+    results.append(_not_partial(front, folder))
+    results.append(_structure(body))
+    results.append(_code(body, _spec(folder)))
+    return results
+
+
+def _front_matter(front: dict[str, Any]) -> Result:
+    missing = [k for k in REQUIRED_KEYS if k not in front]
+    if not any(k in front for k in DATE_KEYS):
+        missing.append("date")
+    if missing:
+        return ("front matter complete", False, f"missing: {', '.join(missing)}")
+    return ("front matter complete", True, ", ".join(sorted(front)))
+
+
+def _not_partial(front: dict[str, Any], folder: Path) -> Result:
+    status = front.get("status")
+    report = folder / RUN_REPORT
+    if report.is_file():
+        try:
+            status = status or json.loads(report.read_text("utf-8")).get("status")
+        except ValueError:
+            pass
+    if status == "partial":
+        parts = ", ".join(front.get("failed_parts") or []) or "see run.json"
+        return ("article is complete (not partial)", False, f"partial: {parts}")
+    return ("article is complete (not partial)", True, "status ok")
+
+
+def _structure(body: str) -> Result:
+    sections = [ln for ln in body.splitlines() if ln.startswith("## ")]
+    words = len(body.split())
+    problems = []
+    if len(sections) < 2:
+        problems.append(f"{len(sections)} sections")
+    if not any(s.strip() == "## Sources" for s in sections):
+        problems.append("no Sources list")
+    if words < 150:
+        problems.append(f"only {words} words")
+    if "Draft note:** this section could not be written" in body:
+        problems.append("a section is missing")
+    if problems:
+        return ("structure: sections, sources, length", False, "; ".join(problems))
+    return (
+        "structure: sections, sources, length",
+        True,
+        f"{len(sections)} sections, {words} words",
+    )
+
+
+def _code(body: str, spec: dict | None) -> Result:
+    from ucop.codegen.validate import validate_markdown
+
+    findings = validate_markdown(body, spec)
+    blocks = {f["block"] for f in findings}
+    bad = [f for f in findings if not f["ok"]]
+    scope = "checked against the API spec" if spec else "syntax only (spec not found)"
+    if bad:
+        first = bad[0]
+        return (
+            "code blocks valid",
+            False,
+            f"{len(bad)} problem(s); line {first['line']} {first['lang']}: {first['message']}",
+        )
+    return ("code blocks valid", True, f"{len(blocks)} blocks, {scope}")
+
+
+def _spec(folder: Path) -> dict | None:
+    """The API spec the article was written from, found through run.json's brief path."""
+    try:
+        report = json.loads((folder / RUN_REPORT).read_text("utf-8"))
+        from ucop.brief import load_brief
+        from ucop.sources import load_openapi
+
+        brief = load_brief(Path(report["brief"]))
+        api = brief.sources.get("api")
+        return load_openapi(api, brief.base) if api else None
+    except (OSError, ValueError, KeyError, TypeError, UcopError):
+        return None

@@ -1,0 +1,285 @@
+"""Deterministic, runnable request examples (Python + httpx, and curl) for one operation.
+
+Both read credentials from environment variables named after the API (`LUMEN_API_TOKEN` for
+"Lumen Tasks API"), fill path parameters from the spec's examples and send the example body.
+Query parameters shown are the required ones plus optional ones whose schema pins a value
+(`default`, `enum` or `example`), so a list call shows `page_size` but not an empty `cursor`.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import math
+import re
+import shlex
+from typing import Any
+from urllib.parse import quote, urlencode
+
+FALLBACK_BASE_URL = "https://api.example.com"
+_SHORTCUT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_NO_BODY_SHORTCUT = ("GET", "DELETE")  # httpx.get()/delete() take no json= or data=
+
+
+def env_prefix(spec: dict[str, Any]) -> str:
+    """Upper-case first word of the API title (`LUMEN` for "Lumen Tasks API"), or `API`."""
+    words = re.findall(r"[A-Za-z0-9]+", spec.get("title", ""))
+    return words[0].upper() if words else "API"
+
+
+def credential_vars(scheme: dict[str, Any] | None, spec: dict[str, Any]) -> list[str]:
+    """Environment variables an example reads for `scheme` (none when there is no auth)."""
+    if scheme is None:
+        return []
+    prefix = env_prefix(spec)
+    stem = "" if prefix == "API" else f"{prefix}_"
+    if scheme["type"] == "apiKey":
+        return [f"{stem}API_KEY"]
+    if scheme.get("scheme") == "basic" or scheme["type"] == "basic":
+        return [f"{stem}USERNAME", f"{stem}PASSWORD"]
+    return [f"{stem}API_TOKEN"]
+
+
+def _scheme(op: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The first security scheme that applies to `op`."""
+    by_name = {scheme["name"]: scheme for scheme in spec.get("auth", [])}
+    return next((by_name[n] for n in op.get("security", []) if n in by_name), None)
+
+
+def _base_url(spec: dict[str, Any]) -> str:
+    servers = spec.get("servers") or []
+    base = servers[0] if servers else FALLBACK_BASE_URL
+    return (base if "://" in base else FALLBACK_BASE_URL + base).rstrip("/")
+
+
+def _shown_query(op: dict[str, Any]) -> dict[str, Any]:
+    shown = {}
+    for param in op["parameters"]:
+        schema = param.get("schema") or {}
+        pinned = any(key in schema for key in ("default", "enum", "example"))
+        if (
+            param["in"] == "query"
+            and (param["required"] or pinned)
+            and param["example"] is not None
+        ):
+            shown[param["name"]] = param["example"]
+    return shown
+
+
+def _path_values(op: dict[str, Any]) -> dict[str, Any]:
+    """Example value for every `{name}` in the path (the spec's, else a placeholder)."""
+    examples = {p["name"]: p["example"] for p in op["parameters"] if p["in"] == "path"}
+    names = re.findall(r"\{([^{}]+)\}", op["path"])
+    return {
+        name: examples.get(name) if examples.get(name) is not None else "example" for name in names
+    }
+
+
+def _header_params(op: dict[str, Any]) -> dict[str, Any]:
+    return {
+        p["name"]: p["example"]
+        for p in op["parameters"]
+        if p["in"] == "header" and p["required"] and p["name"].lower() != "authorization"
+    }
+
+
+def _success(op: dict[str, Any]) -> dict[str, Any] | None:
+    return next((r for r in op["responses"] if r["status"].startswith("2")), None)
+
+
+def identifier(name: str) -> str:
+    """A Python variable name for a parameter name (`task-id` → `task_id`)."""
+    ident = re.sub(r"\W", "_", name).strip("_") or "value"
+    if ident[0].isdigit() or keyword.iskeyword(ident):
+        ident = f"{ident}_"
+    return ident
+
+
+def py_literal(value: Any, level: int = 0) -> str:
+    """A Python expression for a JSON value, double-quoted, wrapped when longer than a line."""
+    if isinstance(value, (dict, list)) and value:
+        flat = _flat_literal(value)
+        if len(flat) + 4 * level <= 72:
+            return flat
+        pad, end = "    " * (level + 1), "    " * level
+        if isinstance(value, dict):
+            items = [
+                f"{pad}{json.dumps(str(k))}: {py_literal(v, level + 1)}," for k, v in value.items()
+            ]
+            return "{\n" + "\n".join(items) + f"\n{end}}}"
+        items = [f"{pad}{py_literal(v, level + 1)}," for v in value]
+        return "[\n" + "\n".join(items) + f"\n{end}]"
+    return _flat_literal(value)
+
+
+def _flat_literal(value: Any) -> str:
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(f"{json.dumps(str(k))}: {_flat_literal(v)}" for k, v in value.items())
+            + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ", ".join(_flat_literal(v) for v in value) + "]"
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def python_example(op: dict[str, Any], spec: dict[str, Any]) -> str:
+    """A runnable httpx script calling `op`, printing the JSON (or status) it gets back."""
+    scheme = _scheme(op, spec)
+    env = credential_vars(scheme, spec)
+    path_params = _path_values(op)
+    query, headers, body = _shown_query(op), _header_params(op), op.get("request_body")
+    lines = ["import os", ""] if env else []
+    lines += ["import httpx", "", f"BASE_URL = {json.dumps(_base_url(spec))}"]
+    lines += [f"{identifier(n)} = {py_literal(v)}" for n, v in path_params.items()]
+    arguments = [_python_url(op["path"])]
+    auth_args, header_items, query_items = _python_auth(scheme, env)
+    header_items += [f"{json.dumps(n)}: {py_literal(v)}" for n, v in headers.items()]
+    query_items += [f"{json.dumps(n)}: {py_literal(v)}" for n, v in query.items()]
+    if header_items:
+        arguments.append("headers={" + ", ".join(header_items) + "}")
+    if query_items:
+        lines.append("params = {" + ", ".join(query_items) + "}")
+        arguments.append("params=params")
+    arguments += auth_args
+    if body:
+        lines.append(
+            f"payload = {py_literal(body['example'] if body['example'] is not None else {})}"
+        )
+        arguments.append(f"{_python_body_keyword(body.get('content_type'))}=payload")
+    lines += ["", *_python_call(op["method"], arguments, bool(body)), "response.raise_for_status()"]
+    success = _success(op)
+    json_reply = success is not None and "json" in str(success.get("content_type"))
+    lines.append("print(response.json())" if json_reply else "print(response.status_code)")
+    return "\n".join(lines) + "\n"
+
+
+def _python_url(path: str) -> str:
+    template = re.sub(r"\{([^{}]+)\}", lambda m: "{" + identifier(m.group(1)) + "}", path)
+    escaped = template.replace("\\", "\\\\").replace('"', '\\"')
+    return 'f"{BASE_URL}' + escaped + '"'
+
+
+def _python_auth(
+    scheme: dict[str, Any] | None, env: list[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """(extra call arguments, header items, query items) that carry the credentials."""
+    if scheme is None:
+        return [], [], []
+    if len(env) == 2:
+        return [f'auth=(os.environ["{env[0]}"], os.environ["{env[1]}"])'], [], []
+    if scheme["type"] == "apiKey":
+        item = f'{json.dumps(scheme["param"])}: os.environ["{env[0]}"]'
+        return ([], [], [item]) if scheme["in"] == "query" else ([], [item], [])
+    return [], [f'"Authorization": f"Bearer {{os.environ[\'{env[0]}\']}}"'], []
+
+
+def _python_body_keyword(content_type: str | None) -> str:
+    ctype = str(content_type or "application/json")
+    if "json" in ctype:
+        return "json"
+    if "multipart" in ctype:
+        return "files"
+    return "data" if "form" in ctype else "content"
+
+
+def _python_call(method: str, arguments: list[str], has_body: bool) -> list[str]:
+    if method in _SHORTCUT_METHODS and not (has_body and method in _NO_BODY_SHORTCUT):
+        head, args = f"httpx.{method.lower()}(", arguments
+    else:
+        head, args = "httpx.request(", [json.dumps(method), *arguments]
+    return ["response = " + head, *(f"    {arg}," for arg in args), ")"]
+
+
+def curl_example(op: dict[str, Any], spec: dict[str, Any]) -> str:
+    """A curl command for `op`, credentials read from environment variables."""
+    scheme = _scheme(op, spec)
+    env = credential_vars(scheme, spec)
+    path = op["path"]
+    for name, value in _path_values(op).items():
+        path = path.replace("{" + name + "}", quote(_query_text(value), safe=""))
+    url = _double_quoted(_base_url(spec) + path, _query_string(op, scheme, env))
+    parts = [f"curl -X {op['method']} {url}"]
+    parts += _curl_auth(scheme, env)
+    headers = [f"{name}: {_query_text(value)}" for name, value in _header_params(op).items()]
+    parts += [f'-H "{_shell_escape(header)}"' for header in headers]
+    parts += _curl_body(op.get("request_body"))
+    return " \\\n  ".join(parts) + "\n"
+
+
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return "" if value is None else str(value)
+
+
+def _query_string(
+    op: dict[str, Any], scheme: dict[str, Any] | None, env: list[str]
+) -> tuple[str, str]:
+    """(literal query string, credential suffix that must expand in the shell)."""
+    pairs = [(name, _query_text(value)) for name, value in _shown_query(op).items()]
+    literal = urlencode(pairs)
+    secret = ""
+    if scheme is not None and scheme["type"] == "apiKey" and scheme["in"] == "query":
+        secret = f"{quote(str(scheme['param']))}=${env[0]}"
+    return literal, secret
+
+
+def _double_quoted(url: str, query: tuple[str, str]) -> str:
+    literal, secret = query
+    full = url + ("?" + literal if literal else "")
+    escaped = _shell_escape(full)
+    if secret:
+        escaped += ("&" if literal else "?") + secret
+    return f'"{escaped}"'
+
+
+def _shell_escape(text: str) -> str:
+    """`text` made literal inside shell double quotes."""
+    return re.sub(r'(["\\$`])', r"\\\1", text)
+
+
+def _curl_auth(scheme: dict[str, Any] | None, env: list[str]) -> list[str]:
+    if scheme is None:
+        return []
+    if len(env) == 2:
+        return [f'-u "${env[0]}:${env[1]}"']
+    if scheme["type"] == "apiKey":
+        return [f'-H "{scheme["param"]}: ${env[0]}"'] if scheme["in"] == "header" else []
+    return [f'-H "Authorization: Bearer ${env[0]}"']
+
+
+def _form_field(name: str, value: Any, schema: Any) -> str:
+    """`name=value`, or `name=@name.bin` (upload a file) for binary fields."""
+    if isinstance(schema, dict) and schema.get("format") == "binary":
+        return f"{name}=@{name}.bin"
+    return f"{name}={_query_text(value)}"
+
+
+def _curl_body(body: dict[str, Any] | None) -> list[str]:
+    if not body:
+        return []
+    example = body["example"] if body["example"] is not None else {}
+    ctype = str(body.get("content_type") or "application/json")
+    if "multipart" in ctype and isinstance(example, dict):
+        props = (body.get("schema") or {}).get("properties") or {}
+        return [f"-F {shlex.quote(_form_field(k, v, props.get(k)))}" for k, v in example.items()]
+    if "json" not in ctype and isinstance(example, dict):
+        return [
+            f"--data {shlex.quote(urlencode([(k, _query_text(v)) for k, v in example.items()]))}"
+        ]
+    data = (
+        json.dumps(example, indent=2, ensure_ascii=False)
+        if "json" in ctype
+        else _query_text(example)
+    )
+    return [f'-H "Content-Type: {_shell_escape(ctype)}"', f"--data {shlex.quote(data)}"]

@@ -1,0 +1,115 @@
+"""`ucop plan`: what a run will do, worked out without making a single model call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+def run_plan(
+    brief: Path,
+    *,
+    config: str | None,
+    flags: Mapping[str, Any],
+    json_out: bool,
+    console: Any = None,
+) -> int:
+    from rich.console import Console
+
+    from ucop.agents import AGENTS
+    from ucop.engine.metrics import ideal_schedule
+    from ucop.pipeline import default_cache, prepare
+    from ucop.workflow.plan import make_plan
+
+    job = prepare(brief, None, config=config, flags=flags)
+    measured = default_cache(job.env).durations(job.workflow.name)
+    estimates = _template_estimates(measured)
+    plan = make_plan(job.workflow, job.brief.sections, estimates, AGENTS)
+    deps, durations = expanded(plan, estimates, job.workflow)
+    ideal = ideal_schedule(deps, durations, job.max_parallel)
+    if json_out:
+        data = {
+            **plan.__dict__,
+            "max_parallel": job.max_parallel,
+            "ideal_s": round(ideal, 3),
+            "estimates_from": "last run" if measured else "workflow estimates",
+        }
+        sys.stdout.write(json.dumps(data, indent=2, default=list) + "\n")
+        return 0
+    console = console or Console()
+    console.print(render_plan(plan, job, ideal, bool(measured)))
+    return 0
+
+
+def _template_estimates(measured: Mapping[str, float]) -> dict[str, float]:
+    """Measured durations per agent; fan-out instances averaged into their template."""
+    sums: dict[str, list[float]] = {}
+    for name, seconds in measured.items():
+        sums.setdefault(name.split("[")[0], []).append(seconds)
+    return {name: sum(v) / len(v) for name, v in sums.items()}
+
+
+def expanded(plan: Any, estimates: Mapping[str, float], workflow: Any) -> tuple[dict, dict]:
+    """The DAG with each fan-out agent replaced by its instances, for schedule estimates."""
+    names: dict[str, list[str]] = {}
+    durations: dict[str, float] = {}
+    for spec in workflow.agents:
+        count = plan.instances.get(spec.name)
+        names[spec.name] = (
+            [f"{spec.name}[{i}]" for i in range(1, count + 1)] if count else [spec.name]
+        )
+        for name in names[spec.name]:
+            durations[name] = estimates.get(spec.name, spec.estimate_s)
+    deps = {
+        name: tuple(d for dep in spec.depends_on for d in names[dep])
+        for spec in workflow.agents
+        for name in names[spec.name]
+    }
+    return deps, durations
+
+
+def render_plan(plan: Any, job: Any, ideal: float, measured: bool) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Text.assemble(
+        ("Workflow ", ""),
+        (plan.workflow, "bold"),
+        (f"  ({job.workflow.path})\n", "dim"),
+        ("Brief ", ""),
+        (job.brief.title, "bold"),
+        (f"  ({job.brief.sections} sections)", ""),
+    )
+    dag = Table(title="Agents and dependencies", title_justify="left", box=None, padding=(0, 2))
+    dag.add_column("agent", style="bold")
+    dag.add_column("depends on")
+    dag.add_column("model calls", justify="right")
+    for name, deps in plan.depends_on.items():
+        count = plan.instances.get(name)
+        label = f"{name} ×{count}" if count else name
+        dag.add_row(label, ", ".join(deps) or "-", str(plan.calls_by_agent[name]))
+    groups = Table(title="Parallel groups (topological levels)", title_justify="left", box=None)
+    for i, group in enumerate(plan.groups, start=1):
+        groups.add_row(
+            f"{i}.",
+            ", ".join(f"{n} ×{plan.instances[n]}" if n in plan.instances else n for n in group),
+        )
+    source = "durations measured in the last run" if measured else "estimates in the workflow file"
+    lines = Text.assemble(
+        ("Critical path ", "bold"),
+        (f"{plan.critical_path_s:.2f}s", "bold cyan"),
+        (f": {' → '.join(plan.critical_path)}\n", ""),
+        (
+            f"Sequential {plan.sequential_s:.2f}s; ideal with {job.max_parallel} parallel "
+            f"{ideal:.2f}s ({plan.sequential_s / ideal if ideal else 0:.1f}× speedup), from {source}\n",
+            "",
+        ),
+        ("Model calls ", "bold"),
+        (f"{plan.model_calls}", "bold cyan"),
+        (f" with provider {job.provider_name} (none are made by `plan`)", ""),
+    )
+    return Group(head, "", dag, "", groups, "", lines)

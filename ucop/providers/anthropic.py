@@ -1,0 +1,114 @@
+"""Anthropic Messages API over plain HTTP.
+
+System messages move to the top-level `system` field; the rest keep their order. Everything
+comes from `ProviderSettings`, so this module never reads the environment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ucop.errors import UnusableOutput
+from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
+from ucop.providers.http import (
+    as_dict,
+    make_client,
+    pick_model,
+    post_json,
+    require_key,
+    token_count,
+)
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+API_VERSION = "2023-06-01"
+
+
+class AnthropicProvider:
+    """One attempt per call against `{base_url}/v1/messages`."""
+
+    name = "anthropic"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+        require_key(self.name, settings.api_key, self.base_url, "ANTHROPIC_API_KEY", "Anthropic")
+        self.model = settings.model
+        self._api_key = settings.api_key
+        self._client = make_client(settings.max_concurrent_requests)
+
+    @property
+    def url(self) -> str:
+        """The messages endpoint; a base URL that already ends in /v1 is not doubled."""
+        root = self.base_url.removesuffix("/v1")
+        return f"{root}/v1/messages"
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        model = pick_model(request, self.model, self.name)
+        data = post_json(
+            self._client,
+            self.url,
+            headers=self._headers(),
+            payload=_payload(request, model),
+            timeout_s=request.timeout_s,
+            provider=self.name,
+        )
+        return _completion(data, model)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> AnthropicProvider:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"AnthropicProvider(base_url={self.base_url!r}, model={self.model!r})"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"anthropic-version": API_VERSION}
+        if self._api_key:
+            headers["x-api-key"] = self._api_key
+        return headers
+
+
+def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:
+    system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+    payload: dict[str, Any] = {
+        "model": model,
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "messages": [
+            {"role": m.role, "content": m.content} for m in request.messages if m.role != "system"
+        ],
+    }
+    if system:
+        payload["system"] = system
+    return payload
+
+
+def _completion(data: dict[str, Any], model: str) -> Completion:
+    text = "".join(_text_blocks(data.get("content")))
+    if not text.strip():
+        reason = data.get("stop_reason") or "none given"
+        raise UnusableOutput(
+            f"anthropic: the model returned no text (stop_reason: {reason})", provider="anthropic"
+        )
+    usage = as_dict(data.get("usage"))
+    return Completion(
+        text=text,
+        input_tokens=token_count(usage.get("input_tokens")),
+        output_tokens=token_count(usage.get("output_tokens")),
+        model=str(data.get("model") or model),
+    )
+
+
+def _text_blocks(blocks: object) -> list[str]:
+    if not isinstance(blocks, list):
+        return []
+    texts = (
+        block.get("text")
+        for block in blocks
+        if isinstance(block, dict) and block.get("type") == "text"
+    )
+    return [text for text in texts if isinstance(text, str)]

@@ -1,0 +1,98 @@
+"""OpenAI chat completions over plain HTTP; also serves Ollama, vLLM and llama.cpp servers.
+
+Everything comes from `ProviderSettings`: the caller resolves `OPENAI_API_KEY` and
+`OPENAI_BASE_URL` into it, so this module never reads the environment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ucop.errors import UnusableOutput
+from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
+from ucop.providers.http import (
+    as_dict,
+    make_client,
+    pick_model,
+    post_json,
+    require_key,
+    token_count,
+)
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+class OpenAIProvider:
+    """One attempt per call against `{base_url}/chat/completions`."""
+
+    name = "openai"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+        require_key(self.name, settings.api_key, self.base_url, "OPENAI_API_KEY", "OpenAI")
+        self.model = settings.model
+        self._api_key = settings.api_key
+        self._client = make_client(settings.max_concurrent_requests)
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        model = pick_model(request, self.model, self.name)
+        data = post_json(
+            self._client,
+            f"{self.base_url}/chat/completions",
+            headers=self._headers(),
+            payload=_payload(request, model),
+            timeout_s=request.timeout_s,
+            provider=self.name,
+        )
+        return _completion(data, model)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> OpenAIProvider:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"OpenAIProvider(base_url={self.base_url!r}, model={self.model!r})"
+
+    def _headers(self) -> dict[str, str]:
+        if not self._api_key:
+            return {}
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+
+def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:
+    return {
+        "model": model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+    }
+
+
+def _completion(data: dict[str, Any], model: str) -> Completion:
+    choice = _first_choice(data)
+    message = choice.get("message")
+    text = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        reason = choice.get("finish_reason") or "none given"
+        raise UnusableOutput(
+            f"openai: the model returned no text (finish_reason: {reason})", provider="openai"
+        )
+    usage = as_dict(data.get("usage"))
+    return Completion(
+        text=text,
+        input_tokens=token_count(usage.get("prompt_tokens")),
+        output_tokens=token_count(usage.get("completion_tokens")),
+        model=str(data.get("model") or model),
+    )
+
+
+def _first_choice(data: dict[str, Any]) -> dict[str, Any]:
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise UnusableOutput("openai: the response has no choices", provider="openai")
+    return choices[0]

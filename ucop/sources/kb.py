@@ -1,0 +1,212 @@
+"""The Markdown knowledge base: documents parsed with markdown-it-py and chunked by heading.
+
+Each chunk is one section of one document (split further when long), with its code fences
+pulled out into `code_blocks` so retrieval scores prose and agents can quote code verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ucop.errors import SourceError
+from ucop.sources.frontmatter import locate, read_text_file, source_path, split_front_matter
+
+KB_SUFFIXES = (".md", ".markdown", ".txt")
+MAX_CHUNK_CHARS = 1200
+_CODE_TOKENS = ("fence", "code_block")
+
+
+def markdown_parser() -> MarkdownIt:
+    """The CommonMark parser used for every Markdown source, with GFM tables."""
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def plain_text(inline: Token) -> str:
+    """Text of an inline token without Markdown markup (links keep their label)."""
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def slugify(text: str) -> str:
+    """GitHub-style anchor: lower-case, punctuation dropped, spaces to hyphens."""
+    slug = re.sub(r"[^\w\s-]", "", text.lower()).strip()
+    return re.sub(r"[\s_-]+", "-", slug).strip("-") or "section"
+
+
+def unique_id(candidate: str, seen: set[str]) -> str:
+    """`candidate`, or `candidate-2`, `-3`, … if already in `seen`; records the result."""
+    result, n = candidate, 1
+    while result in seen:
+        n += 1
+        result = f"{candidate}-{n}"
+    seen.add(result)
+    return result
+
+
+def load_kb(path: Path, base: Path) -> list[dict[str, Any]]:
+    """Load a KB folder (recursive .md/.markdown/.txt, sorted) or one file as heading chunks."""
+    root = locate(path, base)
+    if not root.exists():
+        raise SourceError(f"{root}: not found — fix sources.kb in the brief", path=str(root))
+    files = _kb_files(root)
+    if not files:
+        raise SourceError(
+            f"{root}: no .md, .markdown or .txt documents found — add some or fix sources.kb"
+            " in the brief",
+            path=str(root),
+        )
+    seen: set[str] = set()
+    chunks: list[dict[str, Any]] = []
+    for file in files:
+        chunks.extend(document_chunks(file, base, seen))
+    return chunks
+
+
+def _kb_files(root: Path) -> list[Path]:
+    """Documents under `root`, skipping hidden files and folders, in path order."""
+    if root.is_file():
+        return [root]
+    found = []
+    for file in root.rglob("*"):
+        rel = file.relative_to(root)
+        hidden = any(part.startswith(".") for part in rel.parts)
+        if file.is_file() and file.suffix.lower() in KB_SUFFIXES and not hidden:
+            found.append(file)
+    return sorted(found, key=lambda f: f.relative_to(root).as_posix())
+
+
+@dataclass
+class _Section:
+    """One heading and the blocks under it, in document order."""
+
+    heading: str
+    level: int
+    trail: list[str]
+    pieces: list[tuple[str, Any]] = field(default_factory=list)
+
+
+def document_chunks(file: Path, base: Path, seen: set[str]) -> list[dict[str, Any]]:
+    """Chunks of one KB document; ids are made unique against `seen`."""
+    rel = source_path(file, base)
+    meta, body = split_front_matter(read_text_file(file), source=rel)
+    tokens = markdown_parser().parse(body)
+    title = str(meta.get("title") or _first_h1(tokens) or file.stem.replace("-", " ").strip())
+    chunks = []
+    for section in _sections(tokens, body.splitlines(), title):
+        for text, code in _split_pieces(section.pieces):
+            chunk_id = unique_id(f"kb:{rel}#{slugify(section.heading)}", seen)
+            chunks.append(
+                {
+                    "id": chunk_id,
+                    "kind": "kb",
+                    "source": rel,
+                    "title": " > ".join([title, *section.trail]),
+                    "heading": section.heading,
+                    "level": section.level,
+                    "text": text,
+                    "code_blocks": code,
+                }
+            )
+    return chunks
+
+
+def _is_h1(token: Token) -> bool:
+    return token.type == "heading_open" and token.tag == "h1" and token.level == 0
+
+
+def _first_h1(tokens: list[Token]) -> str | None:
+    at = next((i for i, token in enumerate(tokens) if _is_h1(token)), None)
+    return None if at is None else plain_text(tokens[at + 1]) or None
+
+
+def _sections(tokens: list[Token], lines: list[str], title: str) -> list[_Section]:
+    """Walk top-level blocks, starting a section at each heading."""
+    fences = [t for t in tokens if t.type in _CODE_TOKENS and t.map]
+    current = _Section(heading=title, level=0, trail=[])
+    sections = [current]
+    stack: list[tuple[int, str, int]] = []
+    title_heading = next((i for i, t in enumerate(tokens) if _is_h1(t)), None)
+    for i, token in enumerate(tokens):
+        if token.level != 0 or token.map is None or token.type.endswith("_close"):
+            continue
+        if token.type == "heading_open":
+            level, text = int(token.tag[1]), plain_text(tokens[i + 1])
+            stack = [entry for entry in stack if entry[0] < level] + [(level, text, i)]
+            trail = [h for _, h, at in stack if at != title_heading]  # the first H1 is the title
+            current = _Section(heading=text, level=level, trail=trail)
+            sections.append(current)
+        elif token.type in _CODE_TOKENS:
+            current.pieces.append(("code", _code_block(token)))
+        else:
+            current.pieces.extend(_prose_block(token.map, lines, fences))
+    return [s for s in sections if s.pieces]
+
+
+def _code_block(token: Token) -> dict[str, str]:
+    lang = token.info.strip().split()[0].lower() if token.info.strip() else ""
+    return {"lang": lang, "code": token.content.rstrip("\n")}
+
+
+def _prose_block(span: list[int], lines: list[str], fences: list[Token]) -> list[tuple[str, Any]]:
+    """A block's source lines as prose, with any fences nested inside (lists) cut out."""
+    start, end = span
+    pieces: list[tuple[str, Any]] = []
+    cursor = start
+    for fence in fences:
+        f_start, f_end = fence.map or (0, 0)
+        if start <= f_start and f_end <= end and f_start >= cursor:
+            pieces.append(("prose", "\n".join(lines[cursor:f_start])))
+            pieces.append(("code", _code_block(fence)))
+            cursor = f_end
+    pieces.append(("prose", "\n".join(lines[cursor:end])))
+    return [(kind, value) for kind, value in pieces if kind == "code" or value.strip()]
+
+
+def _split_pieces(pieces: list[tuple[str, Any]]) -> list[tuple[str, list[dict[str, str]]]]:
+    """Pack paragraphs into parts of at most MAX_CHUNK_CHARS; code stays with its part."""
+    parts: list[tuple[list[str], list[dict[str, str]]]] = [([], [])]
+    for kind, value in pieces:
+        if kind == "code":
+            parts[-1][1].append(value)
+            continue
+        for paragraph in _paragraphs(value):
+            texts = parts[-1][0]
+            size = sum(len(t) + 2 for t in texts) + len(paragraph)
+            if texts and size > MAX_CHUNK_CHARS:
+                parts.append(([], []))
+            parts[-1][0].append(paragraph)
+    return [("\n\n".join(texts), code) for texts, code in parts if texts or code]
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs, each cut to MAX_CHUNK_CHARS at sentence or word ends."""
+    result = []
+    for para in re.split(r"\n\s*\n", text.strip("\n")):
+        if para.strip():
+            result.extend(_cut(para.rstrip(), MAX_CHUNK_CHARS))
+    return result
+
+
+def _cut(text: str, limit: int) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    units = re.split(r"(?<=[.!?])\s+", text)
+    if len(units) == 1:
+        units = text.split()
+    out: list[str] = [""]
+    for unit in units:
+        if out[-1] and len(out[-1]) + 1 + len(unit) > limit:
+            out.append("")
+        out[-1] = f"{out[-1]} {unit}" if out[-1] else unit
+    return out

@@ -1,0 +1,583 @@
+"""A model server on 127.0.0.1 that speaks the OpenAI and Anthropic HTTP APIs, with faults.
+
+Tests and benchmarks start one to exercise the real HTTP providers over a real socket:
+
+    with ModelServer(latency_s=0.05) as server:
+        server.enqueue(Fault.rate_limit(retry_after="1"), Fault.server_error(503))
+        ...  # point a provider at server.base_url (OpenAI) or server.root_url (Anthropic)
+        assert server.count == 3
+
+Faults are scripted (`enqueue`, applied to the next requests in order) or random
+(`fault_rate`, seeded). Every request is recorded without its key. Run it by hand with
+`python -m ucop.testing.model_server --port 8765 --latency 0.2`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import random
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Responder = Callable[[Mapping[str, Any]], str]
+_Slot = tuple[int, int]  # (stats generation, index in the records)
+SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
+OPENAI_PATH = "/v1/chat/completions"
+ANTHROPIC_PATH = "/v1/messages"
+ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One way for a request to go wrong; build them with the class methods."""
+
+    kind: str  # status | reset | malformed_json | empty_content | hang | trickle
+    status: int = 200
+    message: str = ""
+    retry_after: str | None = None
+    retry_after_ms: int | None = None
+    retry_after_date_in_s: float | None = None
+    chunk_bytes: int = 4
+    delay_s: float = 0.05
+
+    @classmethod
+    def rate_limit(cls, retry_after: str | None = "1") -> Fault:
+        """429 with `Retry-After` in seconds (or no header when None)."""
+        return cls("status", 429, "Rate limit reached, slow down", retry_after=retry_after)
+
+    @classmethod
+    def rate_limit_date(cls, in_s: float = 1.0) -> Fault:
+        """429 with `Retry-After` as an HTTP-date `in_s` seconds after the response is sent."""
+        return cls("status", 429, "Rate limit reached, slow down", retry_after_date_in_s=in_s)
+
+    @classmethod
+    def rate_limit_ms(cls, ms: int = 1000) -> Fault:
+        """429 with OpenAI's `retry-after-ms` header."""
+        return cls("status", 429, "Rate limit reached, slow down", retry_after_ms=ms)
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Fault:
+        return cls("status", status, f"The server had an error ({status})")
+
+    @classmethod
+    def client_error(cls, status: int = 400, message: str = "Invalid request") -> Fault:
+        return cls("status", status, message)
+
+    @classmethod
+    def reset(cls) -> Fault:
+        """Read the request, then drop the connection with a TCP reset."""
+        return cls("reset")
+
+    @classmethod
+    def malformed_json(cls) -> Fault:
+        return cls("malformed_json")
+
+    @classmethod
+    def empty_content(cls) -> Fault:
+        return cls("empty_content")
+
+    @classmethod
+    def hang(cls) -> Fault:
+        """Never answer; the handler is released when the server stops."""
+        return cls("hang")
+
+    @classmethod
+    def trickle(cls, chunk_bytes: int = 4, delay_s: float = 0.05) -> Fault:
+        """A valid response whose body arrives `chunk_bytes` at a time, `delay_s` apart."""
+        return cls("trickle", chunk_bytes=chunk_bytes, delay_s=delay_s)
+
+    def headers(self, now: float) -> list[tuple[str, str]]:
+        """The retry headers this fault sends, with any HTTP-date computed from `now`."""
+        headers = []
+        if self.retry_after is not None:
+            headers.append(("Retry-After", self.retry_after))
+        if self.retry_after_ms is not None:
+            headers.append(("retry-after-ms", str(self.retry_after_ms)))
+        if self.retry_after_date_in_s is not None:
+            date = formatdate(now + self.retry_after_date_in_s, usegmt=True)
+            headers.append(("Retry-After", date))
+        return headers
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """What arrived: never a key, only whether one was sent."""
+
+    method: str
+    path: str
+    body: Any
+    headers: Mapping[str, str]  # lower-case names, secret headers left out
+    has_authorization: bool
+    has_api_key: bool
+    arrived: float
+    finished: float | None = None
+    fault: Fault | None = None
+
+
+def echo_responder(body: Mapping[str, Any]) -> str:
+    """A short Markdown paragraph, always the same for the same last user message."""
+    words = _last_user_text(body).split()
+    topic = " ".join(words[:8]) or "an empty prompt"
+    return (
+        f"**Answer.** This paragraph responds to _{topic}_. It was written by the loopback "
+        f"model server from a prompt of {len(words)} words, so the same prompt always gets "
+        "the same text."
+    )
+
+
+class ModelServer:
+    """A `ThreadingHTTPServer` on 127.0.0.1 in a daemon thread; a context manager."""
+
+    def __init__(
+        self,
+        *,
+        latency_s: float = 0.0,
+        jitter_s: float = 0.0,
+        seed: int = 0,
+        responder: Responder = echo_responder,
+        api_key: str | None = None,
+        port: int = 0,
+    ) -> None:
+        self.latency_s = latency_s
+        self.jitter_s = jitter_s
+        self.responder = responder
+        # When set, any other key gets a 401 that echoes it, so tests can prove redaction.
+        self.api_key = api_key
+        self._port = port
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._queue: deque[Fault] = deque()
+        self._rates: list[tuple[Fault, float, random.Random]] = []
+        self._records: list[RequestRecord] = []
+        self._generation = 0  # bumped by reset_stats so late finishes skip cleared records
+        self._in_flight = 0
+        self._peak = 0
+        self._connections: set[socket.socket] = set()
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle
+
+    def start(self) -> ModelServer:
+        if self._httpd is not None:
+            raise RuntimeError("this ModelServer was already started; make a new one")
+        self._httpd = _Server(("127.0.0.1", self._port), _Handler, self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},  # how quickly stop() is noticed
+            name="model-server",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release every handler, including hung and trickling ones."""
+        self._stopping.set()
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            _shut(connection)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> ModelServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the ModelServer is not started")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def root_url(self) -> str:
+        """`http://127.0.0.1:PORT`: the base URL for the Anthropic provider."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT/v1`: the base URL for the OpenAI provider."""
+        return f"{self.root_url}/v1"
+
+    # faults
+
+    def enqueue(self, *faults: Fault) -> None:
+        """Apply `faults` to the next requests, one each, in order."""
+        with self._lock:
+            self._queue.extend(faults)
+
+    def fault_rate(self, fault: Fault, p: float, seed: int = 0) -> None:
+        """Apply `fault` to each later request with probability `p` (after queued faults)."""
+        with self._lock:
+            self._rates.append((fault, p, random.Random(seed)))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._queue.clear()
+            self._rates.clear()
+
+    # statistics
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        with self._lock:
+            return list(self._records)
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return len(self._records)
+
+    @property
+    def peak_concurrency(self) -> int:
+        with self._lock:
+            return self._peak
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._records.clear()
+            self._generation += 1
+            self._peak = self._in_flight
+
+    # used by the handler
+
+    def _arrive(self, record: RequestRecord, faultable: bool) -> tuple[_Slot, Fault | None, float]:
+        """Record an arrival; return where it is, the fault to apply and the latency to add."""
+        with self._lock:
+            fault = self._pick_fault() if faultable else None
+            self._records.append(replace(record, fault=fault))
+            self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
+            delay = self.latency_s + (self._rng.uniform(0, self.jitter_s) if self.jitter_s else 0)
+            return (self._generation, len(self._records) - 1), fault, delay
+
+    def _pick_fault(self) -> Fault | None:
+        if self._queue:
+            return self._queue.popleft()
+        for fault, p, rng in self._rates:
+            if rng.random() < p:
+                return fault
+        return None
+
+    def _finish(self, slot: _Slot) -> None:
+        generation, index = slot
+        with self._lock:
+            self._in_flight -= 1
+            if generation == self._generation:
+                self._records[index] = replace(self._records[index], finished=time.monotonic())
+
+    def _track(self, connection: socket.socket, add: bool) -> None:
+        with self._lock:
+            (self._connections.add if add else self._connections.discard)(connection)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type, owner: ModelServer) -> None:
+        self.owner = owner
+        super().__init__(address, handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host name, which can stall without DNS.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "127.0.0.1", int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # clients hanging up are part of the job
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One connection; requests on it are handled in turn (HTTP/1.1 keep-alive)."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # idle keep-alive connections end on their own
+    server: _Server
+    _open: _Slot | None = None  # the request being answered, until it is finished
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without this, Nagle's algorithm and
+        # delayed ACKs add 40 ms to every response on a kept-alive connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.owner = self.server.owner
+        self.owner._track(self.connection, add=True)
+
+    def finish(self) -> None:
+        self.owner._track(self.connection, add=False)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._arrive(None, faultable=False)
+        if self.path.rstrip("/") == "/v1/models":
+            models = {"object": "list", "data": [{"id": "model-server", "object": "model"}]}
+            self._send(200, _json(models))
+        else:
+            self._send(404, _json(_error(self.path, 404, "Not found")))
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = _parse(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        routed = self.path in (OPENAI_PATH, ANTHROPIC_PATH)
+        fault, delay = self._arrive(body, faultable=routed and body is not None)
+        try:
+            if self.owner._stopping.wait(delay):
+                self._drop()
+            elif not routed:
+                self._send(404, _json(_error(self.path, 404, "Not found")))
+            elif body is None:
+                self._send(400, _json(_error(self.path, 400, "The body is not JSON")))
+            elif not self._key_ok():
+                self._send(401, _json(_error(self.path, 401, self._bad_key())))
+            else:
+                self._respond(body, fault)
+        except OSError:  # the client hung up
+            self._drop()
+
+    def _respond(self, body: Mapping[str, Any], fault: Fault | None) -> None:
+        kind = fault.kind if fault else "ok"
+        if fault is not None and kind == "status":
+            error = _json(_error(self.path, fault.status, fault.message))
+            self._send(fault.status, error, fault.headers(time.time()))
+        elif kind == "reset":
+            self._reset()
+        elif kind == "hang":
+            self.owner._stopping.wait()
+            self._drop()
+        elif kind == "malformed_json":
+            self._send(200, b'{"choices": [{"message": {"content": "trunc')
+        else:
+            text = "" if kind == "empty_content" else self.owner.responder(body)
+            trickle = fault if kind == "trickle" else None
+            self._send(200, _json(_completion(self.path, body, text)), trickle=trickle)
+
+    def _arrive(self, body: Any, faultable: bool) -> tuple[Fault | None, float]:
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        record = RequestRecord(
+            method=self.command,
+            path=self.path,
+            body=body,
+            headers={k: v for k, v in headers.items() if k not in SECRET_HEADERS},
+            has_authorization="authorization" in headers,
+            has_api_key="x-api-key" in headers,
+            arrived=time.monotonic(),
+        )
+        self._open, fault, delay = self.owner._arrive(record, faultable)
+        return fault, delay
+
+    def _presented_key(self) -> str:
+        bearer = self.headers.get("Authorization", "")
+        return self.headers.get("x-api-key") or bearer.removeprefix("Bearer ").strip()
+
+    def _key_ok(self) -> bool:
+        expected = self.owner.api_key
+        return expected is None or self._presented_key() == expected
+
+    def _bad_key(self) -> str:
+        return f"Incorrect API key provided: {self._presented_key() or '(none)'}"
+
+    def _done(self) -> None:
+        """Mark the open request finished, once."""
+        if self._open is not None:
+            self.owner._finish(self._open)
+            self._open = None
+
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        headers: list[tuple[str, str]] | None = None,
+        trickle: Fault | None = None,
+    ) -> None:
+        """Send a response, marking the request finished before its last bytes leave.
+
+        Finishing first means a client that waits for the whole response before sending
+        its next request can never be counted as overlapping this one.
+        """
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers or ():
+            self.send_header(name, value)
+        self.end_headers()
+        chunks = _chunks(data, trickle.chunk_bytes) if trickle else [data]
+        for chunk in chunks[:-1]:
+            if self.owner._stopping.wait(trickle.delay_s if trickle else 0):
+                return self._drop()
+            self.wfile.write(chunk)
+        self._done()
+        self.wfile.write(chunks[-1])
+
+    def _reset(self) -> None:
+        """Close with SO_LINGER 0, which sends a TCP reset instead of a clean close."""
+        self._done()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.rfile.close()  # the socket really closes once its last file is closed
+        self.connection.close()
+
+    def _drop(self) -> None:
+        self._done()
+        self.close_connection = True
+
+
+def _chunks(data: bytes, size: int) -> list[bytes]:
+    size = max(size, 1)
+    return [data[start : start + size] for start in range(0, len(data), size)] or [b""]
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _json(payload: Any) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def _error(path: str, status: int, message: str) -> dict[str, Any]:
+    kind = ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+    if path == ANTHROPIC_PATH:
+        return {"type": "error", "error": {"type": kind, "message": message}}
+    return {"error": {"message": message, "type": kind, "code": None}}
+
+
+def _completion(path: str, body: Mapping[str, Any], text: str) -> dict[str, Any]:
+    model = str(body.get("model") or "model-server")
+    prompt_words = _prompt_words(body)
+    output_words = len(text.split())
+    if path == ANTHROPIC_PATH:
+        return {
+            "id": "msg_loopback",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": text}] if text else [],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": prompt_words, "output_tokens": output_words},
+        }
+    return {
+        "id": "chatcmpl-loopback",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_words,
+            "completion_tokens": output_words,
+            "total_tokens": prompt_words + output_words,
+        },
+    }
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+    return ""
+
+
+def _messages(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    messages = body.get("messages")
+    return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+
+
+def _last_user_text(body: Mapping[str, Any]) -> str:
+    users = [m for m in _messages(body) if m.get("role") == "user"]
+    return _text(users[-1].get("content")) if users else ""
+
+
+def _prompt_words(body: Mapping[str, Any]) -> int:
+    texts = [_text(m.get("content")) for m in _messages(body)] + [_text(body.get("system"))]
+    return sum(len(text.split()) for text in texts)
+
+
+def _shut(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+
+
+FAULTS: dict[str, Callable[[], Fault]] = {
+    "rate_limit": Fault.rate_limit,
+    "server_error": Fault.server_error,
+    "reset": Fault.reset,
+    "malformed_json": Fault.malformed_json,
+    "empty_content": Fault.empty_content,
+    "trickle": Fault.trickle,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until Ctrl-C, printing the base URLs to point providers at."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ucop.testing.model_server",
+        description="A loopback OpenAI/Anthropic-compatible model server for demos and benchmarks.",
+    )
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per response")
+    parser.add_argument("--jitter", type=float, default=0.0, help="extra random seconds, 0..J")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--fault-rate",
+        action="append",
+        default=[],
+        metavar="KIND=P",
+        help=f"inject a fault with probability P; KIND is one of {', '.join(FAULTS)}",
+    )
+    args = parser.parse_args(argv)
+    server = ModelServer(
+        latency_s=args.latency, jitter_s=args.jitter, seed=args.seed, port=args.port
+    )
+    for spec in args.fault_rate:
+        kind, _, p = spec.partition("=")
+        if kind not in FAULTS:
+            parser.error(f"--fault-rate: unknown fault {kind!r}; choose one of {', '.join(FAULTS)}")
+        server.fault_rate(FAULTS[kind](), float(p or 0.1), seed=args.seed)
+    with server:
+        print(f"OpenAI base URL:    {server.base_url}", flush=True)
+        print(f"Anthropic base URL: {server.root_url}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

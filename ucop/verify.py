@@ -1,0 +1,164 @@
+"""`ucop verify`: checks that an installation works, and that an article is publishable.
+
+Each check returns a `Check`; none raises. The synthetic run drives the configured workflow's
+DAG through the real scheduler with simulated model latency, sequentially and in parallel,
+and counts how often each agent body ran.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ucop.errors import UcopError
+
+MIN_SPEEDUP = 1.8
+SIM_LATENCY_S = 0.08  # per simulated model call
+SIM_SECTIONS = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _check(name: str, probe: Callable[[], str]) -> Check:
+    try:
+        return Check(name, True, probe())
+    except UcopError as exc:
+        return Check(name, False, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a check reports, it never crashes verify
+        return Check(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def installation_checks(
+    config: str | None, flags: Mapping[str, Any], env: Mapping[str, str]
+) -> list[Check]:
+    from ucop.config import load_settings
+
+    state: dict[str, Any] = {}
+
+    def config_ok() -> str:
+        state["settings"] = load_settings(config, flags, env)
+        return str(state["settings"].path)
+
+    checks = [_check("config is valid", config_ok)]
+    if "settings" not in state:
+        return checks
+    settings = state["settings"]
+    checks.append(
+        _check("workflow is a DAG of registered agents", lambda: _workflow(settings, state))
+    )
+    checks.append(_check("prompt templates parse", lambda: _prompts(settings)))
+    checks.append(_check("provider is configured", lambda: _provider(settings, env)))
+    if "workflow" in state:
+        checks.append(
+            _check(
+                "synthetic run: exactly once, parallel speedup",
+                lambda: _synthetic(state["workflow"], settings),
+            )
+        )
+    return checks
+
+
+def _workflow(settings: Any, state: dict[str, Any]) -> str:
+    from ucop.agents import AGENTS
+    from ucop.workflow.spec import load_workflow
+
+    workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
+    state["workflow"] = workflow
+    return f"{workflow.name}: {len(workflow.agents)} agents, acyclic, all registered"
+
+
+def _prompts(settings: Any) -> str:
+    from ucop.prompts import PromptLibrary
+
+    folders = [settings.base_dir / "prompts"]
+    if settings.config.prompts.dir:
+        folders.insert(0, settings.resolve(settings.config.prompts.dir))
+    problems = PromptLibrary(folders).check()
+    if problems:
+        raise UcopError("; ".join(problems))
+    return f"{len(folders)} folder(s)"
+
+
+def _provider(settings: Any, env: Mapping[str, str]) -> str:
+    from ucop.pipeline import DEFAULT_MODELS, KEY_ENV
+    from ucop.providers import create_provider
+    from ucop.providers.base import ProviderSettings
+
+    cfg = settings.config.provider
+    key_env = KEY_ENV.get(cfg.name)
+    provider = create_provider(
+        ProviderSettings(
+            name=cfg.name,
+            model=cfg.model or DEFAULT_MODELS.get(cfg.name, ""),
+            base_url=cfg.base_url,
+            api_key=env.get(key_env) if key_env else None,
+        )
+    )
+    close = getattr(provider, "close", None)
+    if close:
+        close()
+    if cfg.name == "offline":
+        return "offline (embedded; no key or network needed)"
+    how = f"key from {key_env}" if key_env and env.get(key_env) else "local server, no key needed"
+    return f"{cfg.name} ({how})"
+
+
+def _synthetic(workflow: Any, settings: Any) -> str:
+    from ucop.engine import RunStatus, Scheduler, Task, TaskGraph
+
+    cap = max(settings.config.workflows.max_parallel_agents, 2)
+    runs = {}
+    for label, workers in (("sequential", 1), ("parallel", cap)):
+        calls: Counter[str] = Counter()
+        lock = threading.Lock()
+
+        def body(ctx: Any, calls: Counter[str] = calls, lock: threading.Lock = lock) -> str:
+            with lock:
+                calls[ctx.name] += 1
+            time.sleep(SIM_LATENCY_S)
+            return ctx.name
+
+        graph = TaskGraph(
+            Task(
+                a.name,
+                body,
+                tuple(a.depends_on),
+                estimate_s=SIM_LATENCY_S,
+                fan_out=(lambda inputs: list(range(SIM_SECTIONS))) if a.fan_out else None,
+            )
+            for a in workflow.agents
+        )
+        result = Scheduler(graph, max_parallel=workers).run()
+        if result.status is not RunStatus.OK:
+            raise UcopError(f"{label} synthetic run ended {result.status.value}")
+        twice = sorted(n for n, c in calls.items() if c != 1)
+        if twice or len(calls) != len(result.tasks()):
+            raise UcopError(
+                f"{label} run: agents not run exactly once: {twice or 'some never ran'}"
+            )
+        runs[label] = result.wall_s
+    speedup = runs["sequential"] / runs["parallel"]
+    detail = (
+        f"{len(calls)} agents once each; sequential {runs['sequential']:.2f}s, parallel "
+        f"({cap}) {runs['parallel']:.2f}s: {speedup:.2f}× (need ≥ {MIN_SPEEDUP}×)"
+    )
+    if speedup < MIN_SPEEDUP:
+        raise UcopError(detail)
+    return detail
+
+
+def article_checks(folder: Path) -> list[Check]:
+    """Checks on a generated article: front matter, structure, not partial, code blocks."""
+    from ucop.article.check import check_article
+
+    return [Check(name, ok, detail) for name, ok, detail in check_article(folder)]
