@@ -208,6 +208,41 @@ def verify(
     raise typer.Exit(run_verify(article_dir, config=config, flags={"provider": provider}))
 
 
+@app.command()
+@guarded
+def batch(
+    briefs: Path = typer.Argument(..., help="A folder of briefs (*.md); one article each."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for one subfolder per brief."),
+    executor: str = typer.Option("threads", "--executor", help="threads, processes or dask."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: local cluster."
+    ),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Articles at once / local Dask workers."),
+    max_requests: Optional[int] = typer.Option(
+        None, "--max-requests", help="Cap on model requests in flight across the whole batch."
+    ),
+    provider: Optional[str] = ProviderOpt,
+    model: Optional[str] = ModelOpt,
+    base_url: Optional[str] = BaseUrlOpt,
+    max_parallel: Optional[int] = MaxParallelOpt,
+    config: Optional[str] = ConfigOpt,
+    resume: bool = typer.Option(False, "--resume", help="Skip briefs whose article is done."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing articles."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
+    json_out: bool = typer.Option(False, "--json", help="Print the batch summary as JSON."),
+) -> None:
+    """Generate one article per brief in BRIEFS, on threads, processes or a Dask cluster."""
+    from ucop.commands.batch import run_batch
+
+    flags = dict(provider=provider, model=model, base_url=base_url, max_parallel=max_parallel)
+    code = run_batch(
+        briefs, output, executor=executor, scheduler=scheduler, workers=workers,
+        max_requests=max_requests, config=config, flags=flags, resume=resume, force=force,
+        quiet=quiet, json_out=json_out,
+    )
+    raise typer.Exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point for the console script and `python -m ucop`."""
     app(args=argv, prog_name="ucop")

@@ -283,28 +283,42 @@ def _outcome(job: Job, result: RunResult, info: dict[str, Any]) -> Outcome:
     return Outcome(result, report, article, status)
 
 
-def write_outputs(job: Job, outcome: Outcome) -> dict[str, Path]:
-    """Write the article (unless interrupted), run.json and timeline.svg, each atomically."""
+def render_outputs(job: Job, outcome: Outcome) -> dict[str, str]:
+    """File name -> content for everything a run writes (the article, run.json, timeline.svg).
+
+    Kept apart from writing so a remote worker (see `ucop batch`) can return the contents
+    and the machine that started the batch writes them.
+    """
     import json
 
     from ucop.report.timeline import render_timeline
 
+    files: dict[str, str] = {}
+    if outcome.article is not None:
+        files[outcome.article["filename"]] = _stamp(outcome.article["text"], job)
+    files[RUN_REPORT] = json.dumps(outcome.report, indent=2) + "\n"
+    files[TIMELINE] = render_timeline(outcome.report)
+    return files
+
+
+def write_files(folder: Path, files: Mapping[str, str]) -> dict[str, Path]:
+    """Write each file atomically inside `folder`; returns article/report/timeline paths."""
+    written: dict[str, Path] = {}
+    for name, text in files.items():
+        path = inside(folder, name)
+        atomic_write_text(path, text)
+        label = {RUN_REPORT: "report", TIMELINE: "timeline"}.get(name, "article")
+        written[label] = path
+    return written
+
+
+def write_outputs(job: Job, outcome: Outcome) -> dict[str, Path]:
+    """Write the article (unless interrupted), run.json and timeline.svg, each atomically."""
     if job.output is None:
         return {}
     if outcome.status == "interrupted":
         raise Interrupted("interrupted - nothing written; run again with --resume to continue")
-    written: dict[str, Path] = {}
-    if outcome.article is not None:
-        path = inside(job.output, outcome.article["filename"])
-        atomic_write_text(path, _stamp(outcome.article["text"], job))
-        written["article"] = path
-    report_path = job.output / RUN_REPORT
-    atomic_write_text(report_path, json.dumps(outcome.report, indent=2) + "\n")
-    written["report"] = report_path
-    timeline_path = job.output / TIMELINE
-    atomic_write_text(timeline_path, render_timeline(outcome.report))
-    written["timeline"] = timeline_path
-    return written
+    return write_files(job.output, render_outputs(job, outcome))
 
 
 def _stamp(text: str, job: Job) -> str:

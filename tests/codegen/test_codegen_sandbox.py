@@ -59,3 +59,8 @@ def test_output_is_truncated():
     assert result["ok"] is True
     assert result["stdout"].startswith("x" * MAX_OUTPUT_CHARS + "\n… [output truncated]")
     assert len(result["stdout"]) < MAX_OUTPUT_CHARS + 100
+
+
+def test_keep_passes_a_chosen_credential_through():
+    env = {"X_API_KEY": "sk-123", "GREETING": "hello", "PATH": os.environ.get("PATH", "")}
+    assert run_python(SHOW_ENV, env=env, keep={"X_API_KEY"})["stdout"] == "sk-123 hello\n"

@@ -70,7 +70,8 @@ def brief_query(services: RunServices) -> str:
 
 
 def candidates(
-    services: RunServices, kb: Mapping, api: Mapping, query: str, exclude: set[str] = frozenset()
+    services: RunServices, kb: Mapping, api: Mapping, query: str,
+    exclude: set[str] = frozenset(), limit: int = CANDIDATES,
 ) -> list[dict]:
     """Knowledge-base headings most relevant to the brief, one per heading, best first.
 
@@ -79,7 +80,7 @@ def candidates(
     """
     seen: set[str] = set()
     found = []
-    for chunk, score in search(services, kb, api, query, k=CANDIDATES * 3, kinds={"kb"}):
+    for chunk, score in search(services, kb, api, query, k=limit * 3, kinds={"kb"}):
         heading = chunk["heading"].strip()
         if not heading or heading.lower() in seen or chunk["level"] <= 1 or chunk["id"] in exclude:
             continue
@@ -92,7 +93,7 @@ def candidates(
                 "score": round(score, 3),
             }
         )
-        if len(found) == CANDIDATES:
+        if len(found) == limit:
             break
     return found
 

@@ -16,17 +16,9 @@ from urllib.parse import parse_qs
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 BODY_KEYWORDS = ("json", "data", "content", "files")
-_CURL_BODY = {
-    "-d",
-    "--data",
-    "--data-raw",
-    "--data-binary",
-    "--data-ascii",
-    "--json",
-    "-F",
-    "--form",
-}
-_CURL_BODY |= {"--data-urlencode", "--form-string", "-T", "--upload-file"}
+# curl options that send a request body, and other options that take a value.
+_CURL_BODY = {"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--json", "-F"}
+_CURL_BODY |= {"--form", "--form-string", "--data-urlencode", "-T", "--upload-file"}
 _CURL_ARG = {"-H", "--header", "-u", "--user", "-o", "--output", "-w", "--write-out", "-A"}
 _CURL_ARG |= {"--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-m"}
 _CURL_ARG |= {"--max-time", "--connect-timeout", "--retry", "--cert", "--key", "--cacert", "-x"}

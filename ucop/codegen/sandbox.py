@@ -15,27 +15,36 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import IO, Any
 
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 MAX_OUTPUT_CHARS = 10_000
 
 
-def scrubbed_env(env: Mapping[str, str]) -> dict[str, str]:
-    """`env` without variables whose names contain KEY, TOKEN, SECRET or PASSWORD."""
-    return {name: value for name, value in env.items() if not SECRET_NAME.search(name)}
+def scrubbed_env(env: Mapping[str, str], keep: Collection[str] = ()) -> dict[str, str]:
+    """`env` without variables whose names contain KEY, TOKEN, SECRET or PASSWORD.
+
+    Names in `keep` pass through anyway; use it only for a credential the user chose to
+    expose to their samples (say a sandbox token for a test server).
+    """
+    return {k: v for k, v in env.items() if k in keep or not SECRET_NAME.search(k)}
 
 
 def run_python(
-    code: str, *, timeout_s: float = 10.0, env: Mapping[str, str] | None = None
+    code: str,
+    *,
+    timeout_s: float = 10.0,
+    env: Mapping[str, str] | None = None,
+    keep: Collection[str] = (),
 ) -> dict[str, Any]:
     """Run `code` in a child Python; returns `{ok, returncode, stdout, stderr, timed_out}`.
 
-    `env` defaults to this process's environment; either way secrets are removed first.
+    `env` defaults to this process's environment; either way secrets are removed first,
+    except the names listed in `keep`.
     Output is captured up to MAX_OUTPUT_CHARS per stream and the rest discarded.
     """
-    child_env = scrubbed_env(os.environ if env is None else env)
+    child_env = scrubbed_env(os.environ if env is None else env, keep)
     with tempfile.TemporaryDirectory(prefix="ucop-run-") as workdir:
         process = subprocess.Popen(
             [sys.executable, "-I", "-c", code],

@@ -40,6 +40,7 @@ def _outline(user: str) -> str:
     )
     topics = re.findall(r"^- (.+)$", _between(user, "Topics available", "API operations"), re.M)
     titles = [*required, *[t for t in topics if t not in required]][:count]
+    titles += [f"Topic {n}" for n in range(len(titles) + 1, count + 1)]  # a long outline
     return json.dumps(
         [{"title": t, "scope": f"How {t.lower()} works in practice."} for t in titles]
     )
