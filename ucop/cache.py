@@ -47,7 +47,8 @@ class DiskCache:
         return True, data["value"]
 
     def store(self, key: str, value: Any) -> None:
-        atomic_write_text(self._path(key), json.dumps({"value": thaw(value)}, sort_keys=True))
+        # key order is kept: outputs such as example payloads are rendered in that order
+        atomic_write_text(self._path(key), json.dumps({"value": thaw(value)}))
         self.stores += 1
 
     def durations(self, workflow: str) -> dict[str, float]:

@@ -116,6 +116,19 @@ class Settings:
     def origin(self, location: str) -> str:
         return self.origins.get(location, "default")
 
+    def workflow_path(self) -> Path:
+        """The workflow file: as configured (relative to the config), else the shipped one."""
+        if self.origin("workflows.workflow") == "default":
+            return default_config_dir() / self.config.workflows.workflow
+        return self.resolve(self.config.workflows.workflow)
+
+    def prompt_folders(self) -> list[Path]:
+        """Where prompts are looked up: the user's `prompts.dir` first, then the shipped ones."""
+        folders = [default_config_dir() / "prompts"]
+        if self.config.prompts.dir:
+            folders.insert(0, self.resolve(self.config.prompts.dir))
+        return folders
+
 
 def default_config_dir() -> Path:
     """The shipped `config/` folder: beside the package in a checkout, else package data."""

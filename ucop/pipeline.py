@@ -73,7 +73,7 @@ def prepare(
     env = dict(os.environ) if env is None else env
     settings = load_settings(config, flags, env)
     _check_provider_name(settings)
-    workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
+    workflow = load_workflow(settings.workflow_path(), AGENTS)
     brief = load_brief(brief_path)
     if output is not None:
         check_output_dir(output, force=force, resume=resume)
@@ -147,9 +147,7 @@ def make_services(job: Job, *, today: dt.date | None = None) -> Any:
             max_concurrent_requests=cfg.provider.max_concurrent_requests,
         )
     )
-    folders = [job.settings.base_dir / "prompts"]
-    if cfg.prompts.dir:
-        folders.insert(0, job.settings.resolve(cfg.prompts.dir))
+    folders = job.settings.prompt_folders()
     return RunServices(
         brief=job.brief,
         provider=wrap_with_limit(provider, cfg.provider.max_concurrent_requests),

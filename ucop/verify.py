@@ -72,7 +72,7 @@ def _workflow(settings: Any, state: dict[str, Any]) -> str:
     from ucop.agents import AGENTS
     from ucop.workflow.spec import load_workflow
 
-    workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
+    workflow = load_workflow(settings.workflow_path(), AGENTS)
     state["workflow"] = workflow
     return f"{workflow.name}: {len(workflow.agents)} agents, acyclic, all registered"
 
@@ -80,9 +80,7 @@ def _workflow(settings: Any, state: dict[str, Any]) -> str:
 def _prompts(settings: Any) -> str:
     from ucop.prompts import PromptLibrary
 
-    folders = [settings.base_dir / "prompts"]
-    if settings.config.prompts.dir:
-        folders.insert(0, settings.resolve(settings.config.prompts.dir))
+    folders = settings.prompt_folders()
     problems = PromptLibrary(folders).check()
     if problems:
         raise UcopError("; ".join(problems))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -29,10 +30,14 @@ def make_openai(model_server: ModelServer) -> Iterator[Callable[..., OpenAIProvi
     made: list[OpenAIProvider] = []
 
     def make(**overrides: object) -> OpenAIProvider:
-        fields = {"name": "openai", "model": "test-model", "base_url": model_server.base_url}
-        fields.setdefault("api_key", TEST_KEY)
-        fields.update(overrides)
-        provider = OpenAIProvider(ProviderSettings(**fields))  # type: ignore[arg-type]
+        fields: dict[str, Any] = {
+            "name": "openai",
+            "model": "test-model",
+            "base_url": model_server.base_url,
+            "api_key": TEST_KEY,
+            **overrides,
+        }
+        provider = OpenAIProvider(ProviderSettings(**fields))
         made.append(provider)
         return provider
 
@@ -47,10 +52,14 @@ def make_anthropic(model_server: ModelServer) -> Iterator[Callable[..., Anthropi
     made: list[AnthropicProvider] = []
 
     def make(**overrides: object) -> AnthropicProvider:
-        fields = {"name": "anthropic", "model": "test-model", "base_url": model_server.root_url}
-        fields.setdefault("api_key", TEST_KEY)
-        fields.update(overrides)
-        provider = AnthropicProvider(ProviderSettings(**fields))  # type: ignore[arg-type]
+        fields: dict[str, Any] = {
+            "name": "anthropic",
+            "model": "test-model",
+            "base_url": model_server.root_url,
+            "api_key": TEST_KEY,
+            **overrides,
+        }
+        provider = AnthropicProvider(ProviderSettings(**fields))
         made.append(provider)
         return provider
 

@@ -64,11 +64,9 @@ def test_create_openai_through_the_registry(model_server, api_key, request_for) 
         name="openai", model="m", base_url=model_server.base_url, api_key=api_key
     )
     provider = create_provider(settings)
-    try:
-        assert isinstance(provider, OpenAIProvider)
+    assert isinstance(provider, OpenAIProvider)
+    with provider:
         assert provider.complete(request_for()).text
-    finally:
-        provider.close()
 
 
 def test_offline_is_created_through_its_module_factory() -> None:

@@ -24,6 +24,7 @@ MISSING = "> **Draft note:** this section could not be written in this run; see 
 class Assembly(Agent):
     name = "assembly"
     description = "the article: front matter, sections, code, sources"
+    cacheable = False  # cheap, and it reads the output folder, site and date: always re-run
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         get = ctx.inputs.get

@@ -74,6 +74,10 @@ class Agent:
     name: ClassVar[str] = ""
     prompt: ClassVar[str | None] = None
     description: ClassVar[str] = ""
+    # The brief fields the output depends on: part of the cache key, so editing one re-runs
+    # exactly the agents that read it.
+    brief_fields: ClassVar[tuple[str, ...]] = ()
+    cacheable: ClassVar[bool] = True
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         raise NotImplementedError
@@ -92,11 +96,14 @@ class Agent:
             "item": services.digest(item)
         }
 
-    def cache_key(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> str:
+    def cache_key(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> str | None:
+        if not self.cacheable:
+            return None
         parts = {
             "version": CACHE_VERSION,
             "agent": self.name,
             "material": self.cache_material(inputs, item, services),
+            "brief": services.brief.digest(*self.brief_fields) if self.brief_fields else None,
         }
         if self.prompt:
             parts |= {

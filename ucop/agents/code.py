@@ -55,6 +55,14 @@ class CodeGeneration(Agent):
     name = "code_generation"
     prompt = "code_explanation"
     description = "Python (httpx) and curl examples from the spec"
+    brief_fields = ("audience",)
+
+    def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
+        """Only the operations the outline assigned matter, not the rest of the outline."""
+        outline = inputs.get("outline_planner") or {}
+        api = inputs.get("api_ingestion") or {}
+        owned = [(op["id"], section) for op, section in assigned_operations(outline, api)]
+        return {"operations": owned, "api": services.digest(api)}
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         from ucop.codegen.examples import curl_example, python_example
@@ -107,6 +115,9 @@ class CodeValidation(Agent):
     name = "code_validation"
     description = "compile, parse and check every request against the spec"
 
+    def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
+        return super().cache_material(inputs, item, services) | {"run_code": services.run_code}
+
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         from ucop.codegen.validate import validate_block
 
@@ -135,17 +146,18 @@ class CodeValidation(Agent):
         return {"blocks": index, "findings": findings}
 
 
+# Model-provider keys never reach generated code, even when an example names them.
+PROVIDER_KEYS = frozenset({"OPENAI_API_KEY", "ANTHROPIC_API_KEY"})
+
+
 def _run(example: Mapping, index: int) -> dict[str, Any]:
+    """Run one Python example in the sandbox, passing only the API token it reads."""
     from ucop.codegen.sandbox import run_python
 
-    outcome = run_python(example["python"], timeout_s=20)
+    reads = set(re.findall(r"os\.environ\[[\"']([A-Z0-9_]+)[\"']\]", example["python"]))
+    outcome = run_python(example["python"], timeout_s=20, keep=sorted(reads - PROVIDER_KEYS))
     message = "ran" if outcome["ok"] else (outcome["stderr"] or "failed").strip()[-300:]
     return {
-        "block": index,
-        "lang": "python",
-        "line": 1,
-        "check": "run",
-        "ok": outcome["ok"],
-        "message": message,
-        "operation": example["operation"],
+        "block": index, "lang": "python", "line": 1, "check": "run", "ok": outcome["ok"],
+        "message": message, "operation": example["operation"],
     }

@@ -28,6 +28,7 @@ class OutlinePlanner(Agent):
     name = "outline_planner"
     prompt = "outline"
     description = "section titles and a contract per section"
+    brief_fields = ("title", "audience", "body", "tags", "sections", "required")
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         brief = services.brief

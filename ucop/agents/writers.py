@@ -69,6 +69,7 @@ class IntroductionWriter(Agent):
     name = "introduction_writer"
     prompt = "introduction"
     description = "opening paragraphs"
+    brief_fields = ("title", "audience", "body")
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         outline, kb, blog = _inputs(ctx, "outline_planner", "kb_ingestion", "blog_ingestion")
@@ -97,6 +98,7 @@ class SectionWriter(Agent):
     name = "section_writer"
     prompt = "section"
     description = "one section per outline entry (fan-out)"
+    brief_fields = ("title", "audience")
 
     def fan_out(self, inputs: Mapping[str, Any], services: RunServices) -> Sequence[Any]:
         return list(inputs["outline_planner"]["sections"])
@@ -146,6 +148,7 @@ class ConclusionWriter(Agent):
     name = "conclusion_writer"
     prompt = "conclusion"
     description = "closing paragraph and next steps"
+    brief_fields = ("title", "audience")
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         outline, blog = _inputs(ctx, "outline_planner", "blog_ingestion")

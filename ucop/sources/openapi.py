@@ -21,10 +21,14 @@ from ucop.sources.samples import example_from_schema
 __all__ = ["api_chunks", "example_from_schema", "load_openapi"]
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+_NONE = object()  # "the spec gives no example" (None is a valid example value)
 
 
 def load_openapi(path: Path, base: Path) -> dict[str, Any]:
-    """Load an OpenAPI 3.x or Swagger 2.0 spec (YAML or JSON) into the normalised shape."""
+    """Load an OpenAPI 3.x or Swagger 2.0 spec (YAML or JSON) into the normalised shape.
+
+    A relative `path` is used as given if it exists, else taken from `base` (the brief's folder).
+    """
     file = locate(path, base)
     if not file.exists():
         raise SourceError(f"{file}: not found — fix sources.api in the brief", path=str(file))
@@ -217,11 +221,8 @@ def _parameter(param: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_NONE = object()
-
-
 def _explicit_example(holder: dict[str, Any]) -> Any:
-    """`example`, else the first of `examples` (3.x map or x-example), else the _NONE marker."""
+    """`example`, `x-example` (2.0), else the first of an `examples` map; _NONE when absent."""
     if "example" in holder:
         return holder["example"]
     if "x-example" in holder:
