@@ -554,6 +554,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jitter", type=float, default=0.0, help="extra random seconds, 0..J")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--responder",
+        choices=("article", "echo"),
+        default="article",
+        help="article: answers ucop's prompts usefully (default); echo: repeats the prompt",
+    )
+    parser.add_argument(
         "--fault-rate",
         action="append",
         default=[],
@@ -561,8 +567,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"inject a fault with probability P; KIND is one of {', '.join(FAULTS)}",
     )
     args = parser.parse_args(argv)
+    from ucop.testing.responders import article_responder
+
+    responder = article_responder if args.responder == "article" else echo_responder
     server = ModelServer(
-        latency_s=args.latency, jitter_s=args.jitter, seed=args.seed, port=args.port
+        latency_s=args.latency, jitter_s=args.jitter, seed=args.seed, port=args.port,
+        responder=responder,
     )
     for spec in args.fault_rate:
         kind, _, p = spec.partition("=")

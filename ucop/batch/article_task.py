@@ -1,0 +1,136 @@
+"""One brief, one article: the function a batch runs on a thread, a process or a Dask worker.
+
+`run_article(spec)` takes plain, picklable values (paths as strings, flags as a dict, and an
+optional request cap) and returns the article's files as text instead of writing them: the
+machine that started the batch writes every file, so workers never share an output folder and
+a worker that dies leaves nothing half-written. It never raises for a bad brief or a failed
+run; those come back as `status: failed` with a one-line `error`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ucop.batch.limits import CappedProvider, RequestCap, bind_cap, unbind_cap
+from ucop.config import load_settings
+from ucop.errors import UcopError
+
+
+def article_spec(
+    brief: Path,
+    *,
+    config: str | None,
+    flags: Mapping[str, Any],
+    resume: bool = False,
+    cap: RequestCap | None = None,
+) -> dict[str, Any]:
+    """The picklable argument of `run_article`; paths are made absolute for remote workers."""
+    return {
+        "brief": str(Path(brief).resolve()),
+        "config": str(Path(config).resolve()) if config else None,
+        "flags": dict(flags),
+        "resume": resume,
+        "cap": cap,
+    }
+
+
+def check_settings(
+    config: str | None, flags: Mapping[str, Any], env: Mapping[str, str] | None = None
+) -> Path | None:
+    """Raise the `UsageError` every brief would hit (config, provider, key, workflow) up front.
+
+    Builds the job's settings and provider exactly as `run_article` will, minus the brief;
+    returns the config file used, so workers can be given the same one.
+    """
+    from ucop.agents import AGENTS
+    from ucop.errors import ConfigError
+    from ucop.pipeline import Job, make_services
+    from ucop.providers import available
+    from ucop.workflow.spec import load_workflow
+
+    env = dict(os.environ) if env is None else env
+    settings = load_settings(config, flags, env)
+    name = settings.config.provider.name
+    if name not in available():
+        raise ConfigError(
+            f"provider.name (from {settings.origin('provider.name')}): unknown provider "
+            f"'{name}' - choose one of: {', '.join(available())}"
+        )
+    workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
+    job = Job(settings, None, workflow, None, env)  # type: ignore[arg-type]
+    close = getattr(make_services(job).provider, "close", None)
+    if callable(close):
+        close()
+    return settings.path
+
+
+def run_article(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Write one article and return {brief, status, files, report, error, ...}; writes no file."""
+    started, clock = time.time(), time.monotonic()
+    result: dict[str, Any] = {"brief": spec["brief"], "worker": worker_name()}
+    cap = bind_cap(spec.get("cap"))
+    try:
+        result.update(_generate(spec, cap))
+    except UcopError as exc:
+        result.update(failed(str(exc)))
+    except Exception as exc:  # noqa: BLE001 - one brief's bug must not stop the batch
+        result.update(failed(f"internal error: {type(exc).__name__}: {exc}"))
+    finally:
+        unbind_cap(cap)
+    result.update(started=started, wall_s=round(time.monotonic() - clock, 4))
+    return result
+
+
+def _generate(spec: Mapping[str, Any], cap: RequestCap | None) -> dict[str, Any]:
+    from ucop.pipeline import default_cache, execute, make_services, prepare, render_outputs
+
+    job = prepare(
+        Path(spec["brief"]), None, config=spec["config"], flags=spec["flags"],
+        resume=spec["resume"],
+    )  # fmt: skip
+    services = make_services(job)
+    provider = CappedProvider(services.provider, cap)
+    services.provider = provider
+    outcome = execute(job, cache=default_cache(job.env), services=services)
+    if outcome.status == "interrupted":
+        return failed("interrupted on the worker - run the batch again with --resume")
+    report = outcome.report
+    return {
+        "status": outcome.status,
+        "files": render_outputs(job, outcome),
+        "report": report,
+        "article": report.get("article"),
+        "error": _first_error(report) if outcome.status != "ok" else None,
+        "requests": provider.calls,
+        "tokens_in": report.get("tokens_in", 0),
+        "tokens_out": report.get("tokens_out", 0),
+    }
+
+
+def failed(error: str) -> dict[str, Any]:
+    """The result fields of an article that produced nothing."""
+    message = " ".join(error.split())
+    return {"status": "failed", "files": {}, "report": None, "article": None, "error": message}
+
+
+def _first_error(report: Mapping[str, Any]) -> str:
+    for agent in report.get("agents", []):
+        if agent.get("error"):
+            return f"{agent['name']}: {' '.join(str(agent['error']).split())}"
+    return f"article {report.get('status')}"
+
+
+def worker_name() -> str:
+    """Where this task runs: the Dask worker's address, else host:pid."""
+    if "distributed" in sys.modules:  # only a Dask worker has imported it
+        try:
+            return str(sys.modules["distributed"].get_worker().address)
+        except ValueError:
+            pass
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -1,0 +1,171 @@
+"""The batch loop over any `concurrent.futures.Executor`, and the executors it can run on.
+
+    with open_session("threads", workers=2, max_requests=4) as session:
+        run_tasks(session.executor, run_article, specs, on_result=write_one)
+
+`run_tasks` submits every task, hands each result to `on_result` in the calling thread as it
+arrives, and submits a task again when the executor lost it (a Dask worker that died, a
+process pool that broke): the task itself never raises, so an exception from its future means
+the work was lost, not that the brief was bad.
+
+Executors are a registry, `SESSIONS`, filled through `register()`; `dask` lives in
+`ucop.batch.dask_cluster` and is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from typing import Any, ContextManager
+
+from ucop.batch.limits import RequestCap, process_cap, thread_cap
+from ucop.errors import UsageError
+
+Task = Callable[[Any], Mapping[str, Any]]
+OnResult = Callable[[int, dict[str, Any]], None]
+
+
+@dataclass
+class Session:
+    """An executor to run articles on, the request cap its tasks share, and how wide it is."""
+
+    executor: Executor
+    cap: RequestCap | None
+    slots: int  # articles that can run at once
+    where: str  # for people: "2 threads", "Dask scheduler tcp://host:8786 (4 workers)"
+
+
+SessionFactory = Callable[..., ContextManager[Session]]
+SESSIONS: dict[str, SessionFactory] = {}
+
+
+def register(name: str, factory: SessionFactory) -> None:
+    """Make `factory(workers=, max_requests=, scheduler=)` the executor called `name`."""
+    SESSIONS[name] = factory
+
+
+def open_session(
+    name: str, *, workers: int, max_requests: int | None, scheduler: str | None = None
+) -> ContextManager[Session]:
+    """Start the executor `name`; raises `UsageError` for an unknown name or a bad flag."""
+    if name not in SESSIONS:
+        raise UsageError(f"--executor {name!r}: unknown executor - choose one of: {names()}")
+    if scheduler and name != "dask":
+        raise UsageError(f"--scheduler needs --executor dask (got --executor {name})")
+    return SESSIONS[name](workers=workers, max_requests=max_requests, scheduler=scheduler)
+
+
+def names() -> str:
+    return ", ".join(SESSIONS)
+
+
+@contextlib.contextmanager
+def threads_session(
+    *, workers: int, max_requests: int | None, scheduler: str | None = None
+) -> Iterator[Session]:
+    """`workers` articles at once on threads of this process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cap = thread_cap(max_requests) if max_requests else None
+    executor = ThreadPoolExecutor(workers, thread_name_prefix="ucop-article")
+    try:
+        yield Session(executor, cap, workers, f"{workers} threads")
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def processes_session(
+    *, workers: int, max_requests: int | None, scheduler: str | None = None
+) -> Iterator[Session]:
+    """`workers` articles at once in worker processes (spawned: no forking of live threads)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with contextlib.ExitStack() as stack:
+        cap = None
+        if max_requests:
+            manager = stack.enter_context(context.Manager())
+            cap = process_cap(manager, max_requests)
+        executor = ProcessPoolExecutor(workers, mp_context=context)
+        stack.callback(executor.shutdown, wait=True, cancel_futures=True)
+        yield Session(executor, cap, workers, f"{workers} processes")
+
+
+def _dask_session(**options: Any) -> ContextManager[Session]:
+    from ucop.batch.dask_cluster import dask_session
+
+    return dask_session(**options)
+
+
+register("threads", threads_session)
+register("processes", processes_session)
+register("dask", _dask_session)
+
+
+def run_tasks(
+    executor: Executor,
+    task: Task,
+    specs: Sequence[Any],
+    *,
+    on_result: OnResult,
+    on_tick: Callable[[int], None] | None = None,
+    resubmits: int = 2,
+    tick_s: float = 0.25,
+) -> None:
+    """Run `task(spec)` for every spec; `on_result(index, result)` runs here as each finishes.
+
+    A future that raises (its task was lost with its worker) is submitted again up to
+    `resubmits` times, then reported as a failed result. `on_tick(unfinished)` runs about
+    every `tick_s` seconds. On any exception (Ctrl-C included) the unstarted tasks are
+    cancelled before it propagates.
+    """
+    pending: dict[Future[Any], tuple[int, int]] = {}
+    for index, spec in enumerate(specs):
+        pending[executor.submit(task, spec)] = (index, 0)
+    try:
+        while pending:
+            done, _ = wait(pending, timeout=tick_s, return_when=FIRST_COMPLETED)
+            for future in done:
+                index, attempt = pending.pop(future)
+                if _collect(future, index, attempt, on_result, resubmits):
+                    try:
+                        pending[executor.submit(task, specs[index])] = (index, attempt + 1)
+                    except Exception as exc:  # noqa: BLE001 - a broken pool takes no more work
+                        on_result(index, lost(exc, attempt + 1))
+            if on_tick is not None:
+                on_tick(len(pending))
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
+
+
+def _collect(
+    future: Future[Any], index: int, attempt: int, on_result: OnResult, resubmits: int
+) -> bool:
+    """Pass the future's result on; True when it was lost and should be submitted again."""
+    try:
+        result = dict(future.result())
+    except BaseException as exc:  # noqa: BLE001 - a lost task, whatever the executor says
+        if attempt < resubmits and not isinstance(exc, KeyboardInterrupt):
+            return True
+        result = lost(exc, attempt + 1)
+    on_result(index, result)
+    return False
+
+
+def lost(exc: BaseException, attempts: int) -> dict[str, Any]:
+    """The result of a task the executor lost `attempts` times."""
+    what = " ".join(str(exc).split()) or type(exc).__name__
+    return {
+        "status": "failed",
+        "files": {},
+        "report": None,
+        "article": None,
+        "error": f"lost by the executor after {attempts} attempt(s) ({type(exc).__name__}: "
+        f"{what}) - run the batch again with --resume",
+    }
