@@ -1,0 +1,151 @@
+"""`ucop batch`: one article per brief in a folder, on threads, processes or a Dask cluster.
+
+Every check that applies to the whole batch (flags, config, provider, key, output folders)
+runs before any task; a bad brief fails alone, inside its task. Tasks return their files and
+this machine writes them into OUTPUT/<brief-stem>/, then rewrites OUTPUT/batch.json, so the
+ledger on disk always matches the articles on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ucop.errors import Interrupted, OutputError, UsageError
+
+MAX_WORKERS = 256
+
+
+def run_batch(
+    briefs: Path,
+    output: Path,
+    *,
+    executor: str,
+    scheduler: str | None,
+    workers: int | None,
+    max_requests: int | None,
+    config: str | None,
+    flags: Mapping[str, Any],
+    resume: bool,
+    force: bool,
+    quiet: bool,
+    json_out: bool,
+    console: Any = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """Returns the exit code: 0 all ok, 1 any failed or partial (2 comes as `UsageError`)."""
+    from rich.console import Console
+
+    from ucop.batch.article_task import article_spec, check_settings, run_article
+    from ucop.batch.ledger import Ledger
+    from ucop.batch.runner import open_session, run_tasks
+
+    console = console or Console(stderr=True)
+    workers = _count("--workers", workers, default=2)
+    max_requests = _count("--max-requests", max_requests, default=None)
+    paths = find_briefs(briefs)
+    config_path = check_settings(config, flags)
+    todo, done = split_finished(paths, output, force=force, resume=resume)
+    ledger = Ledger(output, paths, executor=executor, max_requests=max_requests, clock=clock)
+    for path in done:
+        ledger.skip(path)
+    with open_session(executor, workers=workers, max_requests=max_requests,
+                      scheduler=scheduler) as session:  # fmt: skip
+        specs = [
+            article_spec(p, config=str(config_path) if config_path else None, flags=flags,
+                         resume=resume, cap=session.cap)  # fmt: skip
+            for p in todo
+        ]
+        ledger.where = session.where
+        ledger.save()
+        display = make_display(console, quiet, ledger, session.slots)
+        with display:
+            _run(run_tasks, session.executor, run_article, specs, todo, ledger, display)
+    ledger.save(final=True)
+    _finish(console, ledger, json_out)
+    return 0 if ledger.all_ok() else 1
+
+
+def _run(run_tasks: Any, executor: Any, task: Any, specs: list, todo: list, ledger: Any,
+         display: Any) -> None:  # fmt: skip
+    def on_result(index: int, result: dict[str, Any]) -> None:
+        entry = ledger.record(todo[index], result)
+        display.article(entry)
+
+    try:
+        run_tasks(executor, task, specs, on_result=on_result, on_tick=display.tick)
+    except KeyboardInterrupt:
+        ledger.save(final=True)
+        raise Interrupted(
+            f"interrupted - {ledger.finished()} article(s) written; run the batch again "
+            "with --resume to do the rest"
+        ) from None
+
+
+def _count(flag: str, value: int | None, default: int | None) -> int | None:
+    if value is None:
+        return default
+    if not 1 <= value <= MAX_WORKERS:
+        raise UsageError(f"{flag} {value}: must be between 1 and {MAX_WORKERS}")
+    return value
+
+
+def find_briefs(folder: Path) -> list[Path]:
+    """The briefs to run: every *.md directly in `folder`, sorted by name."""
+    if not folder.exists():
+        raise UsageError(f"briefs folder {folder} does not exist - give a folder of *.md briefs")
+    if not folder.is_dir():
+        raise UsageError(
+            f"{folder} is a file - `ucop batch` takes a folder of briefs "
+            "(use `ucop generate -i` for one brief)"
+        )
+    briefs = sorted(p for p in folder.glob("*.md") if p.is_file() and not p.name.startswith("."))
+    if not briefs:
+        raise UsageError(f"briefs folder {folder} holds no *.md brief - add one brief per article")
+    return briefs
+
+
+def split_finished(
+    briefs: list[Path], output: Path, *, force: bool, resume: bool
+) -> tuple[list[Path], list[Path]]:
+    """(briefs to run, briefs already done); refuses to overwrite articles without a flag."""
+    from ucop.batch.ledger import finished_article
+    from ucop.files import check_output_dir, previous_article
+
+    check_output_dir(output, force=True, resume=False)
+    if resume:
+        done = [b for b in briefs if finished_article(output / b.stem) is not None]
+        return [b for b in briefs if b not in done], done
+    if not force:
+        taken = [b.stem for b in briefs if (output / b.stem).is_dir()
+                 and previous_article(output / b.stem) is not None]  # fmt: skip
+        if taken:
+            shown = ", ".join(taken[:5]) + (f" and {len(taken) - 5} more" if len(taken) > 5 else "")
+            raise OutputError(
+                f"--output {output} already holds articles for {shown} - use --resume to skip "
+                "finished ones, --force to overwrite them, or another --output"
+            )
+    return list(briefs), []
+
+
+def make_display(console: Any, quiet: bool, ledger: Any, slots: int) -> Any:
+    """Live progress on a terminal, plain lines otherwise, nothing with --quiet."""
+    from ucop.batch.display import LiveDisplay, PlainDisplay, QuietDisplay
+
+    if quiet:
+        return QuietDisplay()
+    if console.is_terminal:
+        return LiveDisplay(console, ledger, slots)
+    return PlainDisplay(console, ledger, slots)
+
+
+def _finish(console: Any, ledger: Any, json_out: bool) -> None:
+    from ucop.batch.display import render_summary
+
+    console.print(render_summary(ledger))
+    if json_out:
+        sys.stdout.write(json.dumps(ledger.to_json(), indent=2) + "\n")
