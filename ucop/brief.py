@@ -91,7 +91,8 @@ def load_brief(path: Path) -> Brief:
         raise BriefError(f"brief {exc}") from None
     if not front:
         raise BriefError(
-            f"brief {path}: no front matter - start the file with a '---' block giving at least title:"
+            f"brief {path}: no front matter - start the file with a '---' block "
+            "giving at least title: and sources:"
         )
     return _build(path, front, body)
 

@@ -7,6 +7,7 @@ moment leaves only whole entries behind, and `--resume` re-runs just the agents 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -61,7 +62,6 @@ class DiskCache:
 
     def save_durations(self, workflow: str, durations: dict[str, float]) -> None:
         path = self.root / "durations" / f"{workflow}.json"
-        try:
+        # estimates are an optimisation: losing them costs nothing else
+        with contextlib.suppress(OSError):
             atomic_write_text(path, json.dumps(durations, sort_keys=True, indent=1))
-        except OSError:
-            pass  # estimates are an optimisation; losing them costs nothing else

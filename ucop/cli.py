@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -94,27 +94,25 @@ def _root(
 def generate(
     input: Path = InputOpt,
     output: Path = typer.Option(..., "--output", "-o", help="Folder for the article and reports."),
-    parallel: Optional[bool] = typer.Option(
+    parallel: bool | None = typer.Option(
         None, "--parallel/--sequential", help="Run independent agents at once, or one at a time."
     ),
-    max_parallel: Optional[int] = MaxParallelOpt,
-    provider: Optional[str] = ProviderOpt,
-    model: Optional[str] = ModelOpt,
-    base_url: Optional[str] = BaseUrlOpt,
-    config: Optional[str] = ConfigOpt,
-    fail_fast: Optional[bool] = typer.Option(
+    max_parallel: int | None = MaxParallelOpt,
+    provider: str | None = ProviderOpt,
+    model: str | None = ModelOpt,
+    base_url: str | None = BaseUrlOpt,
+    config: str | None = ConfigOpt,
+    fail_fast: bool | None = typer.Option(
         None, "--fail-fast/--keep-going", help="Stop at the first failure, or finish what can."
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Per-agent deadline, seconds."),
-    retries: Optional[int] = typer.Option(None, "--retries", help="Retries per model call."),
-    deadline: Optional[float] = typer.Option(
-        None, "--deadline", help="Whole-run deadline, seconds."
-    ),
-    max_requests: Optional[int] = typer.Option(
+    timeout: float | None = typer.Option(None, "--timeout", help="Per-agent deadline, seconds."),
+    retries: int | None = typer.Option(None, "--retries", help="Retries per model call."),
+    deadline: float | None = typer.Option(None, "--deadline", help="Whole-run deadline, seconds."),
+    max_requests: int | None = typer.Option(
         None, "--max-requests", help="Cap on requests in flight to the provider."
     ),
-    site: Optional[str] = typer.Option(None, "--site", help="hugo, jekyll, astro or mkdocs."),
-    run_code: Optional[bool] = typer.Option(
+    site: str | None = typer.Option(None, "--site", help="hugo, jekyll, astro or mkdocs."),
+    run_code: bool | None = typer.Option(
         None, "--run-code/--no-run-code", help="Execute generated Python in a sandbox."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an article already in --output."),
@@ -158,8 +156,8 @@ def generate(
 @guarded
 def plan(
     input: Path = InputOpt,
-    config: Optional[str] = ConfigOpt,
-    max_parallel: Optional[int] = MaxParallelOpt,
+    config: str | None = ConfigOpt,
+    max_parallel: int | None = MaxParallelOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Show the DAG, the parallel groups, the critical path and the model calls, running nothing."""
@@ -174,12 +172,12 @@ def plan(
 @guarded
 def bench(
     input: Path = InputOpt,
-    config: Optional[str] = ConfigOpt,
-    max_parallel: Optional[int] = MaxParallelOpt,
-    provider: Optional[str] = ProviderOpt,
-    model: Optional[str] = ModelOpt,
-    base_url: Optional[str] = BaseUrlOpt,
-    latency: Optional[float] = typer.Option(
+    config: str | None = ConfigOpt,
+    max_parallel: int | None = MaxParallelOpt,
+    provider: str | None = ProviderOpt,
+    model: str | None = ModelOpt,
+    base_url: str | None = BaseUrlOpt,
+    latency: float | None = typer.Option(
         None, "--latency", help="Serve a loopback model with this latency (seconds) instead."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the A/B figures as JSON."),
@@ -196,11 +194,9 @@ def bench(
 @app.command()
 @guarded
 def verify(
-    article_dir: Optional[Path] = typer.Argument(
-        None, help="Also check the article in this folder."
-    ),
-    config: Optional[str] = ConfigOpt,
-    provider: Optional[str] = ProviderOpt,
+    article_dir: Path | None = typer.Argument(None, help="Also check the article in this folder."),
+    config: str | None = ConfigOpt,
+    provider: str | None = ProviderOpt,
 ) -> None:
     """Check the installation and config (and an article, given a folder); exit 0 or 1."""
     from ucop.commands.verify import run_verify
@@ -214,18 +210,22 @@ def batch(
     briefs: Path = typer.Argument(..., help="A folder of briefs (*.md); one article each."),
     output: Path = typer.Option(..., "--output", "-o", help="Folder for one subfolder per brief."),
     executor: str = typer.Option("threads", "--executor", help="threads, processes or dask."),
-    scheduler: Optional[str] = typer.Option(
-        None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: local cluster."
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Dask scheduler address (tcp://host:8786); default: local cluster.",
     ),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Articles at once / local Dask workers."),
-    max_requests: Optional[int] = typer.Option(
+    workers: int | None = typer.Option(
+        None, "--workers", help="Articles at once / local Dask workers."
+    ),
+    max_requests: int | None = typer.Option(
         None, "--max-requests", help="Cap on model requests in flight across the whole batch."
     ),
-    provider: Optional[str] = ProviderOpt,
-    model: Optional[str] = ModelOpt,
-    base_url: Optional[str] = BaseUrlOpt,
-    max_parallel: Optional[int] = MaxParallelOpt,
-    config: Optional[str] = ConfigOpt,
+    provider: str | None = ProviderOpt,
+    model: str | None = ModelOpt,
+    base_url: str | None = BaseUrlOpt,
+    max_parallel: int | None = MaxParallelOpt,
+    config: str | None = ConfigOpt,
     resume: bool = typer.Option(False, "--resume", help="Skip briefs whose article is done."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing articles."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
@@ -236,9 +236,18 @@ def batch(
 
     flags = dict(provider=provider, model=model, base_url=base_url, max_parallel=max_parallel)
     code = run_batch(
-        briefs, output, executor=executor, scheduler=scheduler, workers=workers,
-        max_requests=max_requests, config=config, flags=flags, resume=resume, force=force,
-        quiet=quiet, json_out=json_out,
+        briefs,
+        output,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        max_requests=max_requests,
+        config=config,
+        flags=flags,
+        resume=resume,
+        force=force,
+        quiet=quiet,
+        json_out=json_out,
     )
     raise typer.Exit(code)
 

@@ -19,7 +19,9 @@ REQUIRED = [{"title": "Verify signatures", "notes": "HMAC"}]
 
 
 def test_outline_from_a_json_list_of_objects_keeps_required_first():
-    text = 'Sure! ```json\n[{"title": "Events", "scope": "Which events"}, {"title": "Payload"}]\n```'
+    text = (
+        'Sure! ```json\n[{"title": "Events", "scope": "Which events"}, {"title": "Payload"}]\n```'
+    )
     plan = parse_outline(text, 3, REQUIRED)
     assert [p["title"] for p in plan] == ["Verify signatures", "Events", "Payload"]
     assert plan[1]["scope"] == "Which events" and plan[0]["required"] and not plan[1]["required"]
@@ -65,7 +67,10 @@ def test_explanations_parser_keeps_only_requested_ids():
 
 
 def test_citations_are_numbered_once_across_parts(tmp_path):
-    chunks = {"kb:a#x": {"source": "kb/a.md", "title": "A > X"}, "kb:b#y": {"source": "kb/b.md", "title": "B > Y"}}
+    chunks = {
+        "kb:a#x": {"source": "kb/a.md", "title": "A > X"},
+        "kb:b#y": {"source": "kb/b.md", "title": "B > Y"},
+    }
     cites = Citations(chunks)
     first = cites.renumber("one [1] two [2]", ["kb:b#y", "kb:a#x"])
     second = cites.renumber("again [1] and [3] and [link](x)", ["kb:a#x"])
@@ -78,15 +83,25 @@ def test_citations_are_numbered_once_across_parts(tmp_path):
 
 def test_front_matter_partial_marks_and_jekyll_names():
     day = dt.date(2026, 1, 2)
-    data = front_matter(title="T", description="D", day=day, tags=["a"], slug="t", sources=["x"],
-                        site=None, failed_parts=["section_writer[2] (B)"])
+    data = front_matter(
+        title="T",
+        description="D",
+        day=day,
+        tags=["a"],
+        slug="t",
+        sources=["x"],
+        site=None,
+        failed_parts=["section_writer[2] (B)"],
+    )
     assert data["status"] == "partial" and data["failed_parts"] == ["section_writer[2] (B)"]
     assert data["draft"] is True and data["date"] == "2026-01-02"
     assert article_filename("t", day, "jekyll") == "2026-01-02-t.md"
     assert article_filename("t", day, "hugo") == "t.md"
 
 
-@pytest.mark.parametrize("title", ["../../etc/passwd", "..", "/abs/path", "a/b\\c", "", "   ", "日本語"])
+@pytest.mark.parametrize(
+    "title", ["../../etc/passwd", "..", "/abs/path", "a/b\\c", "", "   ", "日本語"]
+)
 def test_slugs_cannot_escape_the_output_folder(tmp_path, title):
     slug = slugify(title)
     assert "/" not in slug and "\\" not in slug and slug not in ("", ".", "..")

@@ -31,21 +31,53 @@ CASES = {
     "missing brief": (lambda t: ["-i", t / "nope.md"], "file not found"),
     "empty brief": (lambda t: ["-i", _brief(t, "  \n")], "is empty"),
     "binary brief": (lambda t: ["-i", _brief(t, b"\x89PNG\x00\x00\x01")], "binary"),
-    "non-UTF-8 brief": (lambda t: ["-i", _brief(t, "---\ntitle: caf\xe9\n---\n".encode("latin-1"))], "UTF-8"),
-    "malformed front matter": (lambda t: ["-i", _brief(t, "---\ntitle: [unclosed\n---\nbody")], "not valid YAML"),
-    "front matter without title": (lambda t: ["-i", _brief(t, "---\nsources: {kb: kb/}\n---\nbody")], "title"),
-    "unknown front matter key": (lambda t: ["-i", _brief(t, "---\ntitle: T\ncolour: red\nsources: {kb: kb/}\n---\n")], "colour"),
-    "missing source folder": (lambda t: ["-i", _brief(t, "---\ntitle: T\nsources: {kb: nowhere/}\n---\n")], "sources.kb"),
-    "config unknown key": (lambda t: ["--config", _config(t, "workflows:\n  max_parallel: 3\n")], "workflows.max_parallel: unknown key"),
-    "config wrong type": (lambda t: ["--config", _config(t, "workflows:\n  max_parallel_agents: lots\n")], "workflows.max_parallel_agents"),
+    "non-UTF-8 brief": (
+        lambda t: ["-i", _brief(t, "---\ntitle: caf\xe9\n---\n".encode("latin-1"))],
+        "UTF-8",
+    ),
+    "malformed front matter": (
+        lambda t: ["-i", _brief(t, "---\ntitle: [unclosed\n---\nbody")],
+        "not valid YAML",
+    ),
+    "front matter without title": (
+        lambda t: ["-i", _brief(t, "---\nsources: {kb: kb/}\n---\nbody")],
+        "title",
+    ),
+    "unknown front matter key": (
+        lambda t: ["-i", _brief(t, "---\ntitle: T\ncolour: red\nsources: {kb: kb/}\n---\n")],
+        "colour",
+    ),
+    "missing source folder": (
+        lambda t: ["-i", _brief(t, "---\ntitle: T\nsources: {kb: nowhere/}\n---\n")],
+        "sources.kb",
+    ),
+    "config unknown key": (
+        lambda t: ["--config", _config(t, "workflows:\n  max_parallel: 3\n")],
+        "workflows.max_parallel: unknown key",
+    ),
+    "config wrong type": (
+        lambda t: ["--config", _config(t, "workflows:\n  max_parallel_agents: lots\n")],
+        "workflows.max_parallel_agents",
+    ),
     "config not yaml": (lambda t: ["--config", _config(t, "workflows: [\n")], "not valid YAML"),
     "config file missing": (lambda t: ["--config", t / "nope.yaml"], "config file not found"),
     "cyclic workflow": (
-        lambda t: ["--config", _workflow_config(t, "name: w\nagents:\n  - {name: kb_ingestion, depends_on: [assembly]}\n  - {name: assembly, depends_on: [kb_ingestion]}\n")],
+        lambda t: [
+            "--config",
+            _workflow_config(
+                t,
+                "name: w\nagents:\n"
+                "  - {name: kb_ingestion, depends_on: [assembly]}\n"
+                "  - {name: assembly, depends_on: [kb_ingestion]}\n",
+            ),
+        ],
         "cycle",
     ),
     "dangling workflow": (
-        lambda t: ["--config", _workflow_config(t, "name: w\nagents:\n  - {name: assembly, depends_on: [ghost]}\n")],
+        lambda t: [
+            "--config",
+            _workflow_config(t, "name: w\nagents:\n  - {name: assembly, depends_on: [ghost]}\n"),
+        ],
         "unknown agent 'ghost'",
     ),
     "unknown agent kind": (

@@ -64,9 +64,13 @@ def test_verify_dir_checks_a_generated_article(tmp_path):
     assert run_cli("generate", "-i", BRIEF, "-o", out, "--quiet").exit_code == 0
     result = run_cli("verify", out)
     assert result.exit_code == 0, result.stdout
-    assert "✓ code blocks valid" in result.stdout and "checked against the API spec" in result.stdout
+    assert (
+        "✓ code blocks valid" in result.stdout and "checked against the API spec" in result.stdout
+    )
     article = next(out.glob("*.md"))
-    article.write_text(article.read_text().replace("```python\nimport os", "```python\nimport os(", 1))
+    article.write_text(
+        article.read_text().replace("```python\nimport os", "```python\nimport os(", 1)
+    )
     broken = run_cli("verify", out)
     assert broken.exit_code == 1 and "✗ code blocks valid" in broken.stdout
 

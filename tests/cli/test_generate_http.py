@@ -27,8 +27,18 @@ def _files_text(folder):
 def test_openai_compatible_server_writes_the_article_from_its_answers(tmp_path, server):
     out = tmp_path / "out"
     result = run_cli(
-        "generate", "-i", BRIEF, "-o", out, "--provider", "openai", "--base-url", server.base_url,
-        "--model", "test-model", "--quiet",
+        "generate",
+        "-i",
+        BRIEF,
+        "-o",
+        out,
+        "--provider",
+        "openai",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "test-model",
+        "--quiet",
     )
     assert result.exit_code == 0, result.stderr
     report = json.loads((out / "run.json").read_text())
@@ -49,8 +59,16 @@ def test_anthropic_messages_api_path(tmp_path, server, monkeypatch):
     out = tmp_path / "out"
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     result = run_cli(
-        "generate", "-i", BRIEF, "-o", out, "--provider", "anthropic", "--base-url",
-        server.root_url, "--quiet",
+        "generate",
+        "-i",
+        BRIEF,
+        "-o",
+        out,
+        "--provider",
+        "anthropic",
+        "--base-url",
+        server.root_url,
+        "--quiet",
     )
     assert result.exit_code == 0, result.stderr
     assert server.count == 8
@@ -64,8 +82,19 @@ def test_api_key_never_lands_in_any_file_or_message(tmp_path, server, monkeypatc
     out = tmp_path / "out"
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    result = run_cli("generate", "-i", BRIEF, "-o", out, "--provider", "openai",
-                     "--base-url", server.base_url, "--progress", "plain")
+    result = run_cli(
+        "generate",
+        "-i",
+        BRIEF,
+        "-o",
+        out,
+        "--provider",
+        "openai",
+        "--base-url",
+        server.base_url,
+        "--progress",
+        "plain",
+    )
     assert result.exit_code == 0, result.stderr
     assert all(r.has_authorization for r in server.requests)
     assert KEY not in result.stdout + result.stderr
@@ -79,8 +108,18 @@ def test_a_rejected_key_fails_with_the_server_message_and_no_key(tmp_path, monke
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     with ModelServer(responder=article_responder, api_key="sk-the-right-one") as srv:
         out = tmp_path / "out"
-        result = run_cli("generate", "-i", BRIEF, "-o", out, "--provider", "openai",
-                         "--base-url", srv.base_url, "--quiet")
+        result = run_cli(
+            "generate",
+            "-i",
+            BRIEF,
+            "-o",
+            out,
+            "--provider",
+            "openai",
+            "--base-url",
+            srv.base_url,
+            "--quiet",
+        )
         assert result.exit_code == 1
         assert srv.count == 1  # a 401 is not retried
     report = json.loads((out / "run.json").read_text())

@@ -103,8 +103,18 @@ def test_run_report_has_every_agent_once_with_timings(generated):
     for agent in report["agents"]:
         assert agent["status"] == "done"
         assert agent["end_s"] >= agent["start_s"] >= agent["queued_s"] >= 0
-    for key in ("mode", "max_parallel", "provider", "status", "wall_s", "agent_time_s",
-                "speedup", "critical_path_s", "efficiency", "article"):
+    for key in (
+        "mode",
+        "max_parallel",
+        "provider",
+        "status",
+        "wall_s",
+        "agent_time_s",
+        "speedup",
+        "critical_path_s",
+        "efficiency",
+        "article",
+    ):
         assert key in report
     assert report["status"] == "ok" and report["mode"] == "parallel"
     assert report["critical_path"][0].endswith("_ingestion")

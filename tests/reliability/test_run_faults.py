@@ -22,8 +22,19 @@ def _config(tmp_path, text: str):
 
 
 def _generate(out, server, *extra):
-    return run_cli("generate", "-i", BRIEF, "-o", out, "--provider", "openai",
-                   "--base-url", server.base_url, "--quiet", *extra)
+    return run_cli(
+        "generate",
+        "-i",
+        BRIEF,
+        "-o",
+        out,
+        "--provider",
+        "openai",
+        "--base-url",
+        server.base_url,
+        "--quiet",
+        *extra,
+    )
 
 
 def test_a_50_percent_429_storm_finishes_with_no_failed_agent_and_spread_retries(tmp_path):

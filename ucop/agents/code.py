@@ -158,6 +158,11 @@ def _run(example: Mapping, index: int) -> dict[str, Any]:
     outcome = run_python(example["python"], timeout_s=20, keep=sorted(reads - PROVIDER_KEYS))
     message = "ran" if outcome["ok"] else (outcome["stderr"] or "failed").strip()[-300:]
     return {
-        "block": index, "lang": "python", "line": 1, "check": "run", "ok": outcome["ok"],
-        "message": message, "operation": example["operation"],
+        "block": index,
+        "lang": "python",
+        "line": 1,
+        "check": "run",
+        "ok": outcome["ok"],
+        "message": message,
+        "operation": example["operation"],
     }

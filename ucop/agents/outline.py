@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, register
-from ucop.agents.retrieval import knowledge, search
+from ucop.agents.retrieval import search
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -71,8 +71,12 @@ def brief_query(services: RunServices) -> str:
 
 
 def candidates(
-    services: RunServices, kb: Mapping, api: Mapping, query: str,
-    exclude: set[str] = frozenset(), limit: int = CANDIDATES,
+    services: RunServices,
+    kb: Mapping,
+    api: Mapping,
+    query: str,
+    exclude: set[str] = frozenset(),
+    limit: int = CANDIDATES,
 ) -> list[dict]:
     """Knowledge-base headings most relevant to the brief, one per heading, best first.
 

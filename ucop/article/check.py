@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,8 @@ def _not_partial(front: dict[str, Any], folder: Path) -> Result:
     status = front.get("status")
     report = folder / RUN_REPORT
     if report.is_file():
-        try:
+        with contextlib.suppress(ValueError):
             status = status or json.loads(report.read_text("utf-8")).get("status")
-        except ValueError:
-            pass
     if status == "partial":
         parts = ", ".join(front.get("failed_parts") or []) or "see run.json"
         return ("article is complete (not partial)", False, f"partial: {parts}")

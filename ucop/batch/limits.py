@@ -89,7 +89,7 @@ def process_cap(manager: Any, max_requests: int) -> RequestCap:
     `manager` is a started `multiprocessing.Manager()`; the proxy it returns pickles into
     each task and talks back to the manager's process, so all processes share one count.
     """
-    return manager.BoundedSemaphore(max_requests)  # type: ignore[no-any-return]
+    return manager.BoundedSemaphore(max_requests)
 
 
 class DaskRequestCap:

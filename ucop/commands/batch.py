@@ -17,6 +17,7 @@ from typing import Any
 
 from ucop.errors import Interrupted, OutputError, UsageError
 
+DEFAULT_WORKERS = 2
 MAX_WORKERS = 256
 
 
@@ -40,55 +41,63 @@ def run_batch(
     """Returns the exit code: 0 all ok, 1 any failed or partial (2 comes as `UsageError`)."""
     from rich.console import Console
 
-    from ucop.batch.article_task import article_spec, check_settings, run_article
-    from ucop.batch.ledger import Ledger
-    from ucop.batch.runner import open_session, run_tasks
+    from ucop.batch.article_task import check_settings
+    from ucop.batch.runner import Ledger, check_executor
 
     console = console or Console(stderr=True)
-    workers = _count("--workers", workers, default=2)
-    max_requests = _count("--max-requests", max_requests, default=None)
+    width = _count("--workers", workers) or DEFAULT_WORKERS
+    cap = _count("--max-requests", max_requests)
+    check_executor(executor, scheduler)
     paths = find_briefs(briefs)
-    config_path = check_settings(config, flags)
+    used = check_settings(config, flags)
     todo, done = split_finished(paths, output, force=force, resume=resume)
-    ledger = Ledger(output, paths, executor=executor, max_requests=max_requests, clock=clock)
+    ledger = Ledger(output, paths, executor=executor, max_requests=cap, clock=clock)
     for path in done:
         ledger.skip(path)
-    with open_session(executor, workers=workers, max_requests=max_requests,
-                      scheduler=scheduler) as session:  # fmt: skip
-        specs = [
-            article_spec(p, config=str(config_path) if config_path else None, flags=flags,
-                         resume=resume, cap=session.cap)  # fmt: skip
-            for p in todo
-        ]
-        ledger.where = session.where
-        ledger.save()
-        display = make_display(console, quiet, ledger, session.slots)
-        with display:
-            _run(run_tasks, session.executor, run_article, specs, todo, ledger, display)
+    options = {"config": str(used) if used else None, "flags": flags, "resume": resume}
+    if todo:
+        session = {"workers": width, "max_requests": cap, "scheduler": scheduler}
+        _run(executor, session, todo, options, ledger, lambda slots: make_display(
+            console, quiet, ledger, slots))  # fmt: skip
     ledger.save(final=True)
     _finish(console, ledger, json_out)
     return 0 if ledger.all_ok() else 1
 
 
-def _run(run_tasks: Any, executor: Any, task: Any, specs: list, todo: list, ledger: Any,
-         display: Any) -> None:  # fmt: skip
-    def on_result(index: int, result: dict[str, Any]) -> None:
-        entry = ledger.record(todo[index], result)
-        display.article(entry)
+def _run(
+    executor: str,
+    session_options: Mapping[str, Any],
+    todo: list[Path],
+    options: Mapping[str, Any],
+    ledger: Any,
+    display_for: Callable[[int], Any],
+) -> None:
+    """Start the executor, run one task per brief, record each result as it comes back."""
+    from ucop.batch.article_task import article_spec, run_article
+    from ucop.batch.runner import open_session, run_tasks
 
-    try:
-        run_tasks(executor, task, specs, on_result=on_result, on_tick=display.tick)
-    except KeyboardInterrupt:
-        ledger.save(final=True)
-        raise Interrupted(
-            f"interrupted - {ledger.finished()} article(s) written; run the batch again "
-            "with --resume to do the rest"
-        ) from None
+    with open_session(executor, **session_options) as session:
+        specs = [article_spec(p, cap=session.cap, **options) for p in todo]
+        ledger.started(session.where)
+        with display_for(session.slots) as display:
+
+            def on_result(index: int, result: dict[str, Any]) -> None:
+                display.article(ledger.record(todo[index], result))
+
+            try:
+                run_tasks(session.executor, run_article, specs, on_result=on_result,
+                          on_tick=display.tick)  # fmt: skip
+            except KeyboardInterrupt:
+                ledger.save(final=True)
+                raise Interrupted(
+                    f"interrupted - {ledger.finished()} article(s) written; run the batch "
+                    "again with --resume to do the rest"
+                ) from None
 
 
-def _count(flag: str, value: int | None, default: int | None) -> int | None:
+def _count(flag: str, value: int | None) -> int | None:
     if value is None:
-        return default
+        return None
     if not 1 <= value <= MAX_WORKERS:
         raise UsageError(f"{flag} {value}: must be between 1 and {MAX_WORKERS}")
     return value
@@ -113,7 +122,7 @@ def split_finished(
     briefs: list[Path], output: Path, *, force: bool, resume: bool
 ) -> tuple[list[Path], list[Path]]:
     """(briefs to run, briefs already done); refuses to overwrite articles without a flag."""
-    from ucop.batch.ledger import finished_article
+    from ucop.batch.runner import finished_article
     from ucop.files import check_output_dir, previous_article
 
     check_output_dir(output, force=True, resume=False)
@@ -132,10 +141,8 @@ def split_finished(
     return list(briefs), []
 
 
-def make_display(console: Any, quiet: bool, ledger: Any, slots: int) -> Any:
+def make_display(console: Any, quiet: bool, ledger: Any, slots: int) -> QuietDisplay:
     """Live progress on a terminal, plain lines otherwise, nothing with --quiet."""
-    from ucop.batch.display import LiveDisplay, PlainDisplay, QuietDisplay
-
     if quiet:
         return QuietDisplay()
     if console.is_terminal:
@@ -143,9 +150,141 @@ def make_display(console: Any, quiet: bool, ledger: Any, slots: int) -> Any:
     return PlainDisplay(console, ledger, slots)
 
 
-def _finish(console: Any, ledger: Any, json_out: bool) -> None:
-    from ucop.batch.display import render_summary
+class QuietDisplay:
+    """Shows nothing while the batch runs; the summary at the end is all the user sees."""
 
+    def __enter__(self) -> QuietDisplay:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def article(self, entry: Mapping[str, Any]) -> None:
+        return None
+
+    def tick(self, unfinished: int) -> None:
+        return None
+
+
+class PlainDisplay(QuietDisplay):
+    """One line when the batch starts and one per finished article: for logs and pipes."""
+
+    def __init__(self, console: Any, ledger: Any, slots: int) -> None:
+        self.console, self.ledger, self.slots = console, ledger, slots
+        self.total = len(ledger.entries) - ledger.count("skipped")
+
+    def __enter__(self) -> PlainDisplay:
+        skipped = self.ledger.count("skipped")
+        note = f", {skipped} already done" if skipped else ""
+        self.console.print(
+            f"batch: {self.total} article(s) to write{note}, on {self.ledger.where}, "
+            f"into {self.ledger.output}",
+            highlight=False,
+        )
+        return self
+
+    def article(self, entry: Mapping[str, Any]) -> None:
+        self.console.print(
+            f"[{self.ledger.finished()}/{self.total}] {line(entry)}", highlight=False
+        )
+
+
+class LiveDisplay(PlainDisplay):
+    """A Rich progress bar: articles done, failed, running and model calls, and elapsed time."""
+
+    def __enter__(self) -> LiveDisplay:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]articles"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"), TimeElapsedColumn(),
+            console=self.console,
+        )  # fmt: skip
+        self.task = self.progress.add_task("articles", total=self.total, stats="")
+        self.progress.start()
+        self.tick(self.total)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.progress.stop()
+
+    def article(self, entry: Mapping[str, Any]) -> None:
+        self.progress.console.print(line(entry), highlight=False)
+        self.progress.update(self.task, completed=self.ledger.finished())
+
+    def tick(self, unfinished: int) -> None:
+        ledger = self.ledger
+        running = min(self.slots, unfinished)
+        stats = (
+            f"[green]{ledger.count('ok')} ok[/] [red]{ledger.count('failed', 'partial')} failed[/]"
+            f" {running} running {unfinished - running} queued"
+            f" | {ledger.totals()['requests']} model calls"
+        )
+        self.progress.update(self.task, stats=stats)
+
+
+def line(entry: Mapping[str, Any]) -> str:
+    """One finished article, for the plain log and above the live bar."""
+    wall = f"{entry['wall_s']:.1f}s" if entry.get("wall_s") is not None else "-"
+    detail = entry.get("error") or entry.get("article") or ""
+    return (
+        f"{entry['status']:<8} {entry['name']}  {wall}  {entry.get('requests') or 0} calls"
+        f"  {detail}"
+    )
+
+
+def render_summary(ledger: Any) -> Any:
+    """The end-of-batch table, one row per brief, and the totals under it."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Batch", title_justify="left", box=None, padding=(0, 1))
+    for column in ("brief", "status", "time", "calls", "tokens"):
+        table.add_column(
+            column, justify="right" if column in ("time", "calls", "tokens") else "left"
+        )
+    table.add_column("article / error", overflow="fold")
+    for entry in ledger.entries.values():
+        table.add_row(*_row(entry))
+    t = ledger.totals()
+    rate = f"{t['articles_per_minute']:g} articles/min" if t["articles_per_minute"] else "-"
+    totals = Text(
+        f"{t['done']} ok, {t['partial']} partial, {t['failed']} failed, {t['skipped']} skipped "
+        f"in {t['elapsed_s']:.1f}s ({rate}), {t['requests']} model calls; "
+        f"report: {ledger.output / 'batch.json'}"
+    )
+    return Group(table, totals)
+
+
+STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red", "skipped": "dim"}
+
+
+def _row(entry: Mapping[str, Any]) -> list[str]:
+    status = entry["status"]
+    style = STATUS_STYLE.get(status, "")
+    wall = f"{entry['wall_s']:.1f}s" if entry.get("wall_s") is not None else "-"
+    tokens = (entry.get("tokens_in") or 0) + (entry.get("tokens_out") or 0)
+    detail = entry.get("error") or entry.get("article") or ""
+    return [
+        entry["name"], f"[{style}]{status}[/]" if style else status, wall,
+        str(entry.get("requests") or 0), str(tokens), escape(detail),
+    ]  # fmt: skip
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def _finish(console: Any, ledger: Any, json_out: bool) -> None:
     console.print(render_summary(ledger))
     if json_out:
         sys.stdout.write(json.dumps(ledger.to_json(), indent=2) + "\n")

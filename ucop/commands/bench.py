@@ -46,7 +46,9 @@ def _with_loopback(job: Any, latency: float, console: Any) -> list[dict[str, Any
         provider = job.settings.config.provider
         provider.name, provider.base_url = "openai", server.base_url
         provider.max_concurrent_requests = max(provider.max_concurrent_requests, job.max_parallel)
-        console.print(f"[dim]Model: loopback server at {server.base_url}, {latency:g}s per request[/]")
+        console.print(
+            f"[dim]Model: loopback server at {server.base_url}, {latency:g}s per request[/]"
+        )
         return compare(job, server=server)
 
 
@@ -60,18 +62,20 @@ def compare(job: Any, server: Any) -> list[dict[str, Any]]:
             server.reset_stats()
         outcome = execute(job, max_parallel=cap, cache=None)
         report = outcome.report
-        rows.append({
-            "mode": "sequential" if cap == 1 else "parallel",
-            "max_parallel": cap,
-            "status": outcome.status,
-            "wall_s": report["wall_s"],
-            "agent_time_s": report["agent_time_s"],
-            "speedup": report["speedup"],
-            "critical_path_s": report["critical_path_s"],
-            "efficiency": report["efficiency"],
-            "requests": server.count if server is not None else None,
-            "peak_concurrency": server.peak_concurrency if server is not None else None,
-        })
+        rows.append(
+            {
+                "mode": "sequential" if cap == 1 else "parallel",
+                "max_parallel": cap,
+                "status": outcome.status,
+                "wall_s": report["wall_s"],
+                "agent_time_s": report["agent_time_s"],
+                "speedup": report["speedup"],
+                "critical_path_s": report["critical_path_s"],
+                "efficiency": report["efficiency"],
+                "requests": server.count if server is not None else None,
+                "peak_concurrency": server.peak_concurrency if server is not None else None,
+            }
+        )
     if rows[1]["wall_s"]:
         rows[1]["ab_speedup"] = round(rows[0]["wall_s"] / rows[1]["wall_s"], 3)
     return rows

@@ -105,7 +105,8 @@ def render_plan(plan: Any, job: Any, ideal: float, measured: bool) -> Any:
         (f": {' → '.join(plan.critical_path)}\n", ""),
         (
             f"Sequential {plan.sequential_s:.2f}s; ideal with {job.max_parallel} parallel "
-            f"{ideal:.2f}s ({plan.sequential_s / ideal if ideal else 0:.1f}× speedup), from {source}\n",
+            f"{ideal:.2f}s ({plan.sequential_s / ideal if ideal else 0:.1f}× speedup), "
+            f"from {source}\n",
             "",
         ),
         ("Model calls ", "bold"),

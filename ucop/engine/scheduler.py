@@ -133,10 +133,20 @@ class Scheduler:
                 pass
             else:
                 self._complete(name, token, future)
+                self._drain_completions()
             if run_deadline is not None and self.clock() >= run_deadline:
                 reason = f"run deadline of {self.deadline_s:g}s passed"
                 self._stop(RunStatus.FAILED, reason, Status.TIMED_OUT)
             self._expire_deadlines()
+
+    def _drain_completions(self) -> None:
+        """Take every completion already queued, so one wake-up serves a burst of them."""
+        while True:
+            try:
+                name, token, future = self._done_queue.get_nowait()
+            except queue.Empty:
+                return
+            self._complete(name, token, future)
 
     def _launch(self, executor: Executor) -> None:
         while self._ready and len(self._running) < self.max_parallel and not self._stop_status:
@@ -281,10 +291,9 @@ class Scheduler:
         record.attempts = max(ctx.attempts, 1)
         record.tokens_in, record.tokens_out = ctx.tokens_in, ctx.tokens_out
         record.retries = list(ctx.retries)
-        error = future.exception() if not future.cancelled() else None
         if future.cancelled():
             self._fail(name, Status.CANCELLED, "cancelled by the executor")
-        elif error is not None:
+        elif (error := future.exception()) is not None:
             record.exception = error
             self._fail(name, Status.FAILED, _describe(error))
         else:
