@@ -28,18 +28,14 @@ class Assembly(Agent):
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         get = ctx.inputs.get
-        outline, kb, api = (
-            get("outline_planner"),
-            get("kb_ingestion") or {},
-            get("api_ingestion") or {},
-        )
+        kb, api = get("kb_ingestion") or {}, get("api_ingestion") or {}
         chunks = {c["id"]: c for c in (*kb.get("chunks", ()), *api.get("chunks", ()))}
         cites = Citations(chunks)
         failed: list[str] = []
         examples = _examples(get("code_generation"), get("code_validation"), failed)
         parts = [_intro(get("introduction_writer"), cites, failed)]
         written = get("section_writer") or ()
-        for position, section in enumerate(outline["sections"]):
+        for position, section in enumerate(ctx.inputs["outline_planner"]["sections"]):
             text = written[position] if position < len(written) else None
             parts.append(_section(section, text, examples.get(section["index"], []), cites, failed))
         parts.append(_conclusion(get("conclusion_writer"), cites, failed))

@@ -155,7 +155,7 @@ def ask_model(
             on_retry=ctx.record_retry,
             cancelled=ctx.cancelled,
             parse=parse,
-            sleep=ctx.cancel_event.wait,  # a timed-out or cancelled agent stops waiting at once
+            sleep=ctx.sleep,  # a timed-out or cancelled agent stops waiting at once
         )
     except BaseException:
         ctx.record_call(len(ctx.retries) - retries_before + 1)

@@ -75,7 +75,7 @@ def candidates(
     kb: Mapping,
     api: Mapping,
     query: str,
-    exclude: set[str] = frozenset(),
+    exclude: frozenset[str] | set[str] = frozenset(),
     limit: int = CANDIDATES,
 ) -> list[dict]:
     """Knowledge-base headings most relevant to the brief, one per heading, best first.

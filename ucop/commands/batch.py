@@ -180,6 +180,7 @@ class PlainDisplay(QuietDisplay):
             f"batch: {self.total} article(s) to write{note}, on {self.ledger.where}, "
             f"into {self.ledger.output}",
             highlight=False,
+            soft_wrap=True,
         )
         return self
 
@@ -215,7 +216,7 @@ class LiveDisplay(PlainDisplay):
         self.progress.stop()
 
     def article(self, entry: Mapping[str, Any]) -> None:
-        self.progress.console.print(line(entry), highlight=False)
+        self.progress.console.print(line(entry), highlight=False, markup=False, soft_wrap=True)
         self.progress.update(self.task, completed=self.ledger.finished())
 
     def tick(self, unfinished: int) -> None:
@@ -267,21 +268,18 @@ STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red", "skipped": 
 
 
 def _row(entry: Mapping[str, Any]) -> list[str]:
+    from rich.markup import escape
+
     status = entry["status"]
     style = STATUS_STYLE.get(status, "")
     wall = f"{entry['wall_s']:.1f}s" if entry.get("wall_s") is not None else "-"
     tokens = (entry.get("tokens_in") or 0) + (entry.get("tokens_out") or 0)
-    detail = entry.get("error") or entry.get("article") or ""
+    article = entry.get("article")
+    detail = entry.get("error") or (f"{entry['name']}/{Path(article).name}" if article else "")
     return [
         entry["name"], f"[{style}]{status}[/]" if style else status, wall,
         str(entry.get("requests") or 0), str(tokens), escape(detail),
     ]  # fmt: skip
-
-
-def escape(text: str) -> str:
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
 
 
 def _finish(console: Any, ledger: Any, json_out: bool) -> None:

@@ -41,6 +41,10 @@ class TaskContext:
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
 
+    def sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once when the task is cancelled or timed out."""
+        self.cancel_event.wait(seconds)
+
     def time_left(self) -> float | None:
         """Seconds until the deadline (never negative), or None when there is none."""
         if self.deadline is None:

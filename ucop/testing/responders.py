@@ -34,7 +34,8 @@ def _last_user(body: Mapping[str, Any]) -> str:
 
 
 def _outline(user: str) -> str:
-    count = int(re.search(r"exactly (\d+) sections", user).group(1)) if "exactly" in user else 3
+    wanted = re.search(r"exactly (\d+) sections", user)
+    count = int(wanted.group(1)) if wanted else 3
     required = re.findall(
         r"^- (.+?)(?::.*)?$", _between(user, "are required", "Topics available"), re.M
     )

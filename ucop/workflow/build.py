@@ -49,7 +49,9 @@ def build_graph(
 ) -> TaskGraph:
     """One task per workflow agent, bound to its agent object and the run's services."""
     if registry is None:
-        from ucop.agents import AGENTS as registry
+        from ucop.agents import AGENTS
+
+        registry = AGENTS
     bounds = limits(workflow, agents)
     tasks = []
     for spec in workflow.agents:
@@ -59,7 +61,7 @@ def build_graph(
             Task(
                 name=spec.name,
                 body=_body(agent, services),
-                deps=spec.depends_on,
+                deps=tuple(spec.depends_on),
                 estimate_s=bound.estimate_s,
                 timeout_s=bound.timeout_s,
                 fan_out=_fan_out(agent, services) if spec.fan_out else None,
