@@ -78,7 +78,7 @@ def assert_complete(out: Path, brief: Path) -> dict:
     assert article.startswith("---\n") and "\n---\n" in article[4:]
     assert "generated_by: ucop" in article
     assert "This part covers" in article  # prose came from the model server
-    assert (folder / "timeline.svg").read_text().startswith("<svg")
+    assert "<svg" in (folder / "timeline.svg").read_text()
     return report
 
 

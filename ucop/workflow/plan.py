@@ -34,7 +34,12 @@ def make_plan(
 ) -> Plan:
     """The plan for a brief whose outline will have `fan_out_count` sections."""
     graph = TaskGraph(
-        Task(a.name, lambda ctx: None, tuple(a.depends_on), estimate_s=estimates.get(a.name, a.estimate_s))
+        Task(
+            a.name,
+            lambda ctx: None,
+            tuple(a.depends_on),
+            estimate_s=estimates.get(a.name, a.estimate_s),
+        )
         for a in workflow.agents
     )
     instances = {a.name: fan_out_count for a in workflow.agents if a.fan_out}

@@ -1,0 +1,126 @@
+"""`ucop batch` on threads and processes against the loopback model server."""
+
+from __future__ import annotations
+
+import json
+
+from tests.batch.conftest import (
+    assert_complete,
+    batch,
+    expected_requests,
+    ledger,
+    make_briefs,
+    max_overlap,
+    openai_flags,
+)
+
+
+def test_threads_write_every_article_and_the_batch_ledger(tmp_path, server):
+    briefs = make_briefs(tmp_path / "briefs", 6)
+    out = tmp_path / "out"
+    result = batch(tmp_path / "briefs", "-o", out, *openai_flags(server), "--workers", "3")
+    assert result.exit_code == 0, result.stderr
+    for brief in briefs:
+        assert_complete(out, brief)
+    data = ledger(out)
+    totals = data["totals"]
+    assert (totals["briefs"], totals["done"], totals["failed"], totals["skipped"]) == (6, 6, 0, 0)
+    assert totals["requests"] == server.count == sum(expected_requests(b) for b in briefs)
+    assert totals["articles_per_minute"] > 0 and totals["elapsed_s"] > 0
+    assert [e["name"] for e in data["articles"]] == [b.stem for b in briefs]
+    for entry, brief in zip(data["articles"], briefs):
+        assert entry["status"] == "ok" and entry["error"] is None
+        assert entry["requests"] == expected_requests(brief)
+        assert entry["tokens_out"] > 0 and entry["wall_s"] > 0
+        assert entry["article"].startswith(str(out / brief.stem))
+    # plain progress (stderr is not a terminal): one line per article, then the summary
+    assert result.stderr.count("ok       article-") == 6
+    assert "6 ok, 0 partial, 0 failed, 0 skipped" in result.stderr
+
+
+def test_a_broken_brief_fails_alone(tmp_path, server):
+    briefs = make_briefs(tmp_path / "briefs", 6, broken=(3,))
+    out = tmp_path / "out"
+    result = batch(tmp_path / "briefs", "-o", out, *openai_flags(server), "--workers", "2")
+    assert result.exit_code == 1
+    entries = {e["name"]: e for e in ledger(out)["articles"]}
+    assert entries["article-3"]["status"] == "failed"
+    assert "article-3.md" in entries["article-3"]["error"]
+    assert "front matter" in entries["article-3"]["error"]
+    assert not (out / "article-3").exists()
+    for brief in briefs:
+        if brief.stem != "article-3":
+            assert_complete(out, brief)
+            assert entries[brief.stem]["status"] == "ok"
+    assert ledger(out)["totals"]["done"] == 5 and ledger(out)["totals"]["failed"] == 1
+
+
+def test_resume_skips_finished_articles_without_a_request(tmp_path, server):
+    briefs = make_briefs(tmp_path / "briefs", 6, broken=(2,))
+    out = tmp_path / "out"
+    first = batch(tmp_path / "briefs", "-o", out, *openai_flags(server))
+    assert first.exit_code == 1
+    make_briefs(tmp_path / "briefs", 6)  # the broken brief is fixed
+    server.reset_stats()
+    second = batch(tmp_path / "briefs", "-o", out, *openai_flags(server), "--resume")
+    assert second.exit_code == 0, second.stderr
+    data = ledger(out)
+    # only article-2 ran (its shared code explanations may come from the resume cache)
+    assert 0 < server.count <= expected_requests(briefs[1])
+    assert data["articles"][1]["requests"] == server.count
+    prompts = " ".join(json.dumps(r.body) for r in server.requests)
+    assert "part 2" in prompts
+    assert not any(f"part {n}" in prompts for n in (1, 3, 4, 5, 6))
+    assert data["totals"]["skipped"] == 5 and data["totals"]["done"] == 1
+    assert [e["status"] for e in data["articles"]] == ["skipped", "ok"] + ["skipped"] * 4
+    for brief in briefs:
+        assert_complete(out, brief)
+
+
+def test_the_request_cap_holds_across_articles_running_at_once(tmp_path, slow_server):
+    make_briefs(tmp_path / "briefs", 6)
+    capped, free = tmp_path / "capped", tmp_path / "free"
+    flags = [*openai_flags(slow_server), "--workers", "3"]
+    result = batch(tmp_path / "briefs", "-o", capped, *flags, "--max-requests", "2")
+    assert result.exit_code == 0, result.stderr
+    assert slow_server.peak_concurrency <= 2
+    assert max_overlap(ledger(capped)["articles"]) >= 2  # several articles at once
+    assert ledger(capped)["max_requests"] == 2
+
+    slow_server.reset_stats()
+    result = batch(tmp_path / "briefs", "-o", free, *flags)
+    assert result.exit_code == 0, result.stderr
+    assert slow_server.peak_concurrency > 2
+
+
+def test_processes_write_every_article(tmp_path, server):
+    briefs = make_briefs(tmp_path / "briefs", 6)
+    out = tmp_path / "out"
+    result = batch(
+        tmp_path / "briefs", "-o", out, *openai_flags(server), "--executor", "processes",
+        "--workers", "2", "--max-requests", "3", "--json", "--quiet",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    for brief in briefs:
+        assert_complete(out, brief)
+    printed = json.loads(result.stdout)
+    assert printed == ledger(out)
+    assert printed["totals"]["done"] == 6
+    assert len({e["worker"] for e in printed["articles"]}) == 2  # two worker processes
+    assert server.peak_concurrency <= 3
+    assert "[1/6]" not in result.stderr  # --quiet: the summary only
+    assert "6 ok" in result.stderr
+
+
+def test_existing_articles_need_resume_or_force(tmp_path, server):
+    make_briefs(tmp_path / "briefs", 6)
+    out = tmp_path / "out"
+    assert batch(tmp_path / "briefs", "-o", out, *openai_flags(server), "-q").exit_code == 0
+    server.reset_stats()
+    refused = batch(tmp_path / "briefs", "-o", out, *openai_flags(server))
+    assert refused.exit_code == 2
+    assert "--resume" in refused.stderr and "--force" in refused.stderr
+    assert server.count == 0
+    forced = batch(tmp_path / "briefs", "-o", out, *openai_flags(server), "--force", "-q")
+    assert forced.exit_code == 0
+    assert ledger(out)["totals"]["done"] == 6 and server.count > 0
