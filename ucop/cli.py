@@ -25,6 +25,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain Click help: Rich-formatted help would import rich.markdown and markdown-it on
+    # every `--help`, doubling start-up time. The live table still uses Rich.
+    rich_markup_mode=None,
 )
 
 
@@ -121,7 +124,7 @@ def generate(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     progress: str = typer.Option("auto", "--progress", help="auto, live, plain or quiet."),
 ) -> None:
-    """Write an article from BRIEF into OUTPUT: the article, run.json and timeline.svg."""
+    """Write the article, run.json and timeline.svg for a brief."""
     from ucop.commands.generate import run_generate
 
     flags = dict(
@@ -160,7 +163,7 @@ def plan(
     max_parallel: int | None = MaxParallelOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
-    """Show the DAG, the parallel groups, the critical path and the model calls, running nothing."""
+    """Show the DAG, critical path and model calls; call nothing."""
     from ucop.commands.plan import run_plan
 
     raise typer.Exit(
@@ -182,7 +185,7 @@ def bench(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the A/B figures as JSON."),
 ) -> None:
-    """Run the workflow sequentially, then in parallel (no cache), and print the A/B table."""
+    """Time the workflow sequentially, then in parallel (A/B)."""
     from ucop.commands.bench import run_bench
 
     flags = dict(max_parallel=max_parallel, provider=provider, model=model, base_url=base_url)
@@ -198,7 +201,7 @@ def verify(
     config: str | None = ConfigOpt,
     provider: str | None = ProviderOpt,
 ) -> None:
-    """Check the installation and config (and an article, given a folder); exit 0 or 1."""
+    """Check the installation (and an article folder); exit 0 or 1."""
     from ucop.commands.verify import run_verify
 
     raise typer.Exit(run_verify(article_dir, config=config, flags={"provider": provider}))
@@ -231,7 +234,7 @@ def batch(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
     json_out: bool = typer.Option(False, "--json", help="Print the batch summary as JSON."),
 ) -> None:
-    """Generate one article per brief in BRIEFS, on threads, processes or a Dask cluster."""
+    """One article per brief, on threads, processes or Dask."""
     from ucop.commands.batch import run_batch
 
     flags = dict(provider=provider, model=model, base_url=base_url, max_parallel=max_parallel)
