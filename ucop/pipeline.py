@@ -52,6 +52,12 @@ class Job:
         return self.settings.config.provider.model or DEFAULT_MODELS.get(self.provider_name, "")
 
     @property
+    def timing_key(self) -> str:
+        """Measured durations are kept per workflow, provider and model: they differ a lot."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.model)
+        return f"{self.workflow.name}.{self.provider_name}.{safe}"
+
+    @property
     def max_parallel(self) -> int:
         workflows = self.settings.config.workflows
         return workflows.max_parallel_agents if workflows.enable_parallel_execution else 1
@@ -204,7 +210,7 @@ def execute(
         bus=bus,
         fail_fast=workflows.fail_fast,
         deadline_s=workflows.deadline_s,
-        durations=cache.durations(job.workflow.name) if cache is not None else None,
+        durations=cache.durations(job.timing_key) if cache is not None else None,
         cache=cache if (cache is not None and job.resume) else _WriteOnly(cache),
     )
     info = run_info(job, cap)
@@ -216,7 +222,7 @@ def execute(
             close()
     _raise_input_errors(result)
     if cache is not None:
-        cache.save_durations(job.workflow.name, measured_durations(result))
+        cache.save_durations(job.timing_key, measured_durations(result))
     return _outcome(job, result, info)
 
 

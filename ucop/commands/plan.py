@@ -25,7 +25,7 @@ def run_plan(
     from ucop.workflow.plan import make_plan
 
     job = prepare(brief, None, config=config, flags=flags)
-    measured = default_cache(job.env).durations(job.workflow.name)
+    measured = default_cache(job.env).durations(job.timing_key)
     estimates = _template_estimates(measured)
     plan = make_plan(job.workflow, job.brief.sections, estimates, AGENTS)
     deps, durations = expanded(plan, estimates, job.workflow)

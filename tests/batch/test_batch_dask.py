@@ -1,0 +1,123 @@
+"""`ucop batch --executor dask`: in-process and multi-process local clusters, the cluster-wide
+request cap, and a worker killed mid-batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from tests.batch.conftest import (
+    assert_complete,
+    batch,
+    ledger,
+    make_briefs,
+    max_overlap,
+    openai_flags,
+)
+from ucop.testing.model_server import ModelServer
+from ucop.testing.responders import article_responder
+
+distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.dask
+
+
+@pytest.fixture
+def inproc_cluster():
+    with distributed.LocalCluster(
+        n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def process_cluster():
+    with distributed.LocalCluster(
+        n_workers=3, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        yield cluster
+
+
+def test_in_process_cluster_caps_requests_across_the_whole_batch(
+    tmp_path, slow_server, inproc_cluster
+):
+    briefs = make_briefs(tmp_path / "briefs", 6)
+    dask = ["--executor", "dask", "--scheduler", inproc_cluster.scheduler_address]
+    capped = tmp_path / "capped"
+    result = batch(tmp_path / "briefs", "-o", capped, *openai_flags(slow_server), *dask,
+                   "--max-requests", "2")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    for brief in briefs:
+        assert_complete(capped, brief)
+    data = ledger(capped)
+    assert data["totals"]["done"] == 6 and data["totals"]["failed"] == 0
+    assert slow_server.peak_concurrency <= 2
+    assert max_overlap(data["articles"]) >= 2  # the cap held while articles overlapped
+    assert len({e["worker"] for e in data["articles"]}) >= 2
+    assert all(e["worker"].startswith("inproc://") for e in data["articles"])
+
+    slow_server.reset_stats()
+    free = tmp_path / "free"
+    result = batch(tmp_path / "briefs", "-o", free, *openai_flags(slow_server), *dask)
+    assert result.exit_code == 0, result.stderr
+    assert slow_server.peak_concurrency > 2
+
+
+def test_local_cluster_of_worker_processes(tmp_path, slow_server):
+    briefs = make_briefs(tmp_path / "briefs", 6)
+    out = tmp_path / "out"
+    result = batch(tmp_path / "briefs", "-o", out, *openai_flags(slow_server),
+                   "--executor", "dask", "--workers", "2", "--max-requests", "3")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    for brief in briefs:
+        assert_complete(out, brief)
+    data = ledger(out)
+    assert data["totals"]["done"] == 6 and data["totals"]["requests"] == slow_server.count
+    assert data["where"] == "local Dask cluster (2 workers)"
+    workers = {e["worker"] for e in data["articles"]}
+    assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
+    assert slow_server.peak_concurrency <= 3
+    assert max_overlap(data["articles"]) >= 2
+
+
+def test_a_worker_killed_mid_batch_loses_no_article(tmp_path, process_cluster):
+    briefs = make_briefs(tmp_path / "briefs", 6)
+    out = tmp_path / "out"
+    killed: dict = {}
+    with ModelServer(latency_s=0.2, responder=article_responder) as server, \
+            distributed.Client(process_cluster, set_as_default=False) as client:  # fmt: skip
+        killer = threading.Thread(target=_kill_a_busy_worker, args=(client, server, killed))
+        killer.start()
+        result = batch(tmp_path / "briefs", "-o", out, *openai_flags(server),
+                       "--executor", "dask", "--scheduler", process_cluster.scheduler_address)  # fmt: skip
+        killer.join(timeout=30)
+        requests_seen = server.count
+    print("DEBUG", killed, requests_seen, result.stderr[-1500:])
+    assert killed.get("pid"), killed
+    assert result.exit_code == 0, result.stderr
+    for brief in briefs:
+        assert_complete(out, brief)
+    data = ledger(out)
+    assert data["totals"]["done"] == 6 and data["totals"]["failed"] == 0
+    # the article that was running on the dead worker ran again from the start elsewhere
+    assert requests_seen > data["totals"]["requests"]
+    for entry in data["articles"]:
+        finished = entry["started"] + entry["wall_s"]
+        assert entry["worker"] != killed["address"] or finished <= killed["at"]
+
+
+def _kill_a_busy_worker(client, server: ModelServer, killed: dict) -> None:
+    """Once articles are mid-run, SIGKILL the process of a worker that is running one."""
+    deadline = time.monotonic() + 20
+    while server.count < 12 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    busy = [address for address, keys in client.processing().items() if keys]
+    if not busy:
+        return
+    pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+    killed.update(address=busy[0], pid=pid, at=time.time())
+    os.kill(pid, signal.SIGKILL)
