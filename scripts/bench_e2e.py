@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     json_path = write_json(args.out / "e2e.json", {**settings, "rows": data, "summary": totals})
     measured, ideal = e2e.chart_series(rows)
     title = f"ucop speedup vs max_parallel (loopback model, {args.latency:g}s per request)"
-    svg_path = write_chart(args.out / "e2e-speedup.svg", speedup_chart(measured, ideal, title=title))
+    svg_path = write_chart(
+        args.out / "e2e-speedup.svg", speedup_chart(measured, ideal, title=title)
+    )
     print(f"\nwrote {json_path} and {svg_path}")
     return 0 if totals["all_ok"] and totals["all_within_cap"] and totals["requests_equal"] else 1
 

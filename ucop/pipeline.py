@@ -217,7 +217,7 @@ def execute(
     try:
         result = scheduler.run(info)
     finally:
-        close = getattr(getattr(services.provider, "inner", services.provider), "close", None)
+        close = getattr(services.provider, "close", None)  # wrappers pass it on to the client
         if close:
             close()
     _raise_input_errors(result)

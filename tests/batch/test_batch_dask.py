@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.dask
 @pytest.fixture
 def inproc_cluster():
     with distributed.LocalCluster(
-        n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=3, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
     ) as cluster:
         yield cluster
 
@@ -36,9 +37,12 @@ def inproc_cluster():
 @pytest.fixture
 def process_cluster():
     with distributed.LocalCluster(
-        n_workers=3, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:  # fmt: skip
+        n_workers=3,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as cluster:
         yield cluster
 
 
@@ -48,8 +52,9 @@ def test_in_process_cluster_caps_requests_across_the_whole_batch(
     briefs = make_briefs(tmp_path / "briefs", 6)
     dask = ["--executor", "dask", "--scheduler", inproc_cluster.scheduler_address]
     capped = tmp_path / "capped"
-    result = batch(tmp_path / "briefs", "-o", capped, *openai_flags(slow_server), *dask,
-                   "--max-requests", "2")  # fmt: skip
+    result = batch(
+        tmp_path / "briefs", "-o", capped, *openai_flags(slow_server), *dask, "--max-requests", "2"
+    )
     assert result.exit_code == 0, result.stderr
     for brief in briefs:
         assert_complete(capped, brief)
@@ -70,8 +75,18 @@ def test_in_process_cluster_caps_requests_across_the_whole_batch(
 def test_local_cluster_of_worker_processes(tmp_path, slow_server):
     briefs = make_briefs(tmp_path / "briefs", 6)
     out = tmp_path / "out"
-    result = batch(tmp_path / "briefs", "-o", out, *openai_flags(slow_server),
-                   "--executor", "dask", "--workers", "2", "--max-requests", "3")  # fmt: skip
+    result = batch(
+        tmp_path / "briefs",
+        "-o",
+        out,
+        *openai_flags(slow_server),
+        "--executor",
+        "dask",
+        "--workers",
+        "2",
+        "--max-requests",
+        "3",
+    )
     assert result.exit_code == 0, result.stderr
     for brief in briefs:
         assert_complete(out, brief)
@@ -88,15 +103,26 @@ def test_a_worker_killed_mid_batch_loses_no_article(tmp_path, process_cluster):
     briefs = make_briefs(tmp_path / "briefs", 6)
     out = tmp_path / "out"
     killed: dict = {}
-    with ModelServer(latency_s=0.2, responder=article_responder) as server, \
-            distributed.Client(process_cluster, set_as_default=False) as client:  # fmt: skip
+    with (
+        ModelServer(latency_s=0.2, responder=article_responder) as server,
+        distributed.Client(process_cluster, set_as_default=False) as client,
+    ):
         killer = threading.Thread(target=_kill_a_busy_worker, args=(client, server, killed))
         killer.start()
-        result = batch(tmp_path / "briefs", "-o", out, *openai_flags(server),
-                       "--executor", "dask", "--scheduler", process_cluster.scheduler_address)  # fmt: skip
+        result = batch(
+            tmp_path / "briefs",
+            "-o",
+            out,
+            *openai_flags(server),
+            "--executor",
+            "dask",
+            "--scheduler",
+            process_cluster.scheduler_address,
+        )
         killer.join(timeout=30)
         requests_seen = server.count
-    print("DEBUG", killed, requests_seen, result.stderr[-1500:])
+        client.wait_for_workers(3, timeout=30)  # the nanny restarts the killed one
+        profiling = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
     assert killed.get("pid"), killed
     assert result.exit_code == 0, result.stderr
     for brief in briefs:
@@ -108,6 +134,9 @@ def test_a_worker_killed_mid_batch_loses_no_article(tmp_path, process_cluster):
     for entry in data["articles"]:
         finished = entry["started"] + entry["wall_s"]
         assert entry["worker"] != killed["address"] or finished <= killed["at"]
+    # the restarted worker got the plugin too: no profiler where it can deadlock (gh-106883)
+    assert len(profiling) == 3
+    assert not any(profiling.values()) or sys.version_info >= (3, 11, 9)
 
 
 def _kill_a_busy_worker(client, server: ModelServer, killed: dict) -> None:
@@ -121,3 +150,28 @@ def _kill_a_busy_worker(client, server: ModelServer, killed: dict) -> None:
     pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
     killed.update(address=busy[0], pid=pid, at=time.time())
     os.kill(pid, signal.SIGKILL)
+
+
+def test_an_unreachable_scheduler_is_a_usage_error(tmp_path, server, monkeypatch):
+    import socket
+
+    import ucop.batch.dask_cluster as dask_cluster
+
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT_S", 1.0)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    make_briefs(tmp_path / "briefs", 2)
+    result = batch(
+        tmp_path / "briefs",
+        "-o",
+        tmp_path / "out",
+        *openai_flags(server),
+        "--executor",
+        "dask",
+        "--scheduler",
+        address,
+    )
+    assert result.exit_code == 2
+    assert f"--scheduler {address}: cannot reach the Dask scheduler" in result.stderr
+    assert server.count == 0

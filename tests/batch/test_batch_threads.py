@@ -97,9 +97,19 @@ def test_processes_write_every_article(tmp_path, server):
     briefs = make_briefs(tmp_path / "briefs", 6)
     out = tmp_path / "out"
     result = batch(
-        tmp_path / "briefs", "-o", out, *openai_flags(server), "--executor", "processes",
-        "--workers", "2", "--max-requests", "3", "--json", "--quiet",
-    )  # fmt: skip
+        tmp_path / "briefs",
+        "-o",
+        out,
+        *openai_flags(server),
+        "--executor",
+        "processes",
+        "--workers",
+        "2",
+        "--max-requests",
+        "3",
+        "--json",
+        "--quiet",
+    )
     assert result.exit_code == 0, result.stderr
     for brief in briefs:
         assert_complete(out, brief)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from tests.batch.conftest import batch, make_briefs, openai_flags
@@ -56,3 +58,14 @@ def test_output_that_is_a_file_is_refused(tmp_path, server):
     result = batch(tmp_path / "briefs", "-o", tmp_path / "out", *openai_flags(server))
     assert result.exit_code == 2
     assert "is a file" in result.stderr
+
+
+def test_dask_without_the_extra_says_how_to_install_it(tmp_path, server, monkeypatch):
+    make_briefs(tmp_path / "briefs", 2)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails
+    result = batch(
+        tmp_path / "briefs", "-o", tmp_path / "out", *openai_flags(server), "--executor", "dask"
+    )
+    assert result.exit_code == 2
+    assert "install the dask extra: pip install 'ucop[dask]'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

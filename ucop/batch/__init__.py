@@ -1,0 +1,41 @@
+"""Batch runs: one article per brief, on threads, processes or a Dask cluster.
+
+    runner.py        the loop over any `concurrent.futures.Executor`, the executor registry
+                     (threads, processes, dask) and the ledger behind OUTPUT/batch.json
+    article_task.py  the picklable per-brief task: runs the normal pipeline, returns the files
+    limits.py        the batch-wide cap on model requests in flight (`--max-requests`)
+    dask_cluster.py  the Dask client: `--scheduler ADDRESS` or a local cluster (optional extra)
+
+`ucop.commands.batch.run_batch` puts them together for the CLI.
+"""
+
+from __future__ import annotations
+
+from ucop.batch.article_task import article_spec, check_settings, run_article
+from ucop.batch.limits import CappedProvider, DaskRequestCap, process_cap, thread_cap
+from ucop.batch.runner import (
+    SESSIONS,
+    Ledger,
+    Session,
+    finished_article,
+    open_session,
+    register,
+    run_tasks,
+)
+
+__all__ = [
+    "SESSIONS",
+    "CappedProvider",
+    "DaskRequestCap",
+    "Ledger",
+    "Session",
+    "article_spec",
+    "check_settings",
+    "finished_article",
+    "open_session",
+    "process_cap",
+    "register",
+    "run_article",
+    "run_tasks",
+    "thread_cap",
+]

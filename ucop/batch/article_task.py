@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ucop.batch.limits import CappedProvider, RequestCap, bind_cap, unbind_cap
-from ucop.config import load_settings
 from ucop.errors import UcopError
 
 
@@ -42,13 +41,15 @@ def article_spec(
 
 def check_settings(
     config: str | None, flags: Mapping[str, Any], env: Mapping[str, str] | None = None
-) -> Path | None:
+) -> str | None:
     """Raise the `UsageError` every brief would hit (config, provider, key, workflow) up front.
 
-    Builds the job's settings and provider exactly as `run_article` will, minus the brief;
-    returns the config file used, so workers can be given the same one.
+    Builds the job's settings and provider as `run_article` will, minus the brief. Returns the
+    config file the workers should load: the one found here (--config, UCOP_CONFIG or
+    ./config/main.yaml), or None for the shipped default, which each worker finds for itself.
     """
     from ucop.agents import AGENTS
+    from ucop.config import default_config_dir, load_settings
     from ucop.errors import ConfigError
     from ucop.pipeline import Job, make_services
     from ucop.providers import available
@@ -67,7 +68,10 @@ def check_settings(
     close = getattr(make_services(job).provider, "close", None)
     if callable(close):
         close()
-    return settings.path
+    path = settings.path
+    if path is None or path.resolve().parent == default_config_dir().resolve():
+        return None
+    return str(path.resolve())
 
 
 def run_article(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,9 +95,12 @@ def _generate(spec: Mapping[str, Any], cap: RequestCap | None) -> dict[str, Any]
     from ucop.pipeline import default_cache, execute, make_services, prepare, render_outputs
 
     job = prepare(
-        Path(spec["brief"]), None, config=spec["config"], flags=spec["flags"],
+        Path(spec["brief"]),
+        None,
+        config=spec["config"],
+        flags=spec["flags"],
         resume=spec["resume"],
-    )  # fmt: skip
+    )
     services = make_services(job)
     provider = CappedProvider(services.provider, cap)
     services.provider = provider

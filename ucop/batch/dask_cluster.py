@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 from ucop.batch.limits import DaskRequestCap
 from ucop.batch.runner import Session
 from ucop.errors import UsageError
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # the extra is not installed; require_distributed() says how to fix it
+    WorkerPlugin = object  # type: ignore[assignment,misc]
 
 INSTALL_HINT = "install the dask extra: pip install 'ucop[dask]'"
 CONNECT_TIMEOUT_S = 10.0
@@ -45,6 +51,7 @@ def dask_session(
     require_distributed()
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(_client(scheduler, workers, processes))
+        client.register_plugin(NoProfilerOnAffectedPython())
         cap = None
         if max_requests:
             cap = DaskRequestCap(max_requests).bind(client)
@@ -88,7 +95,8 @@ def connect(address: str) -> Any:
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(
             f"--scheduler {address}: cannot reach the Dask scheduler ({_one_line(exc)}) - check "
-            "the address, that `dask scheduler` is running there and that port 8786 is open"
+            "the address, that `dask scheduler` is running there and that its port (8786 by "
+            "default) is open"
         ) from None
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
@@ -103,7 +111,11 @@ def connect(address: str) -> Any:
 
 @contextlib.contextmanager
 def local_cluster(workers: int, *, processes: bool = True) -> Iterator[Any]:
-    """`workers` single-threaded workers on 127.0.0.1, no dashboard; closed on exit."""
+    """`workers` single-threaded workers on 127.0.0.1; closed on exit.
+
+    The scheduler always serves HTTP (the dashboard, when bokeh is installed); a free port on
+    127.0.0.1 keeps it off the network and clear of a cluster already using 8787.
+    """
     from distributed import LocalCluster
 
     cluster = LocalCluster(
@@ -111,13 +123,33 @@ def local_cluster(workers: int, *, processes: bool = True) -> Iterator[Any]:
         threads_per_worker=1,
         processes=processes,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )
     try:
         yield cluster
     finally:
         cluster.close()
+
+
+class NoProfilerOnAffectedPython(WorkerPlugin):
+    """Stop a worker's statistical profiler on Pythons where it can deadlock the worker.
+
+    The profiler calls `sys._current_frames()` every 10 ms; before CPython 3.11.9 that call can
+    deadlock against a thread that is exiting (CPython gh-106883), and an article starts and
+    ends many threads. The stuck worker holds its articles until it is killed. Registered as a
+    plugin, so workers that join (or are restarted) later get it too.
+    """
+
+    name = "ucop-no-profiler-gh106883"
+
+    def setup(self, worker: Any) -> None:
+        if sys.version_info >= (3, 11, 9):
+            return
+        for name in ("profile", "profile-cycle"):
+            callback = worker.periodic_callbacks.pop(name, None)
+            if callback is not None:
+                callback.stop()
 
 
 def _one_line(exc: BaseException) -> str:

@@ -24,7 +24,7 @@ from ucop.errors import TransientError
 from ucop.providers.base import Completion, CompletionRequest, Provider
 
 # Shortening the request's timeout by the time spent queueing is LimitedProvider's rule too.
-from ucop.providers.limiter import _shortened
+from ucop.providers.limiter import shortened
 
 
 class RequestCap(Protocol):
@@ -65,7 +65,7 @@ class CappedProvider:
                 provider=self.name,
             )
         try:
-            return self.inner.complete(_shortened(request, self._clock() - started))
+            return self.inner.complete(shortened(request, self._clock() - started))
         finally:
             self.cap.release()
 

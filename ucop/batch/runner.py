@@ -92,11 +92,8 @@ def threads_session(
     from concurrent.futures import ThreadPoolExecutor
 
     cap = thread_cap(max_requests) if max_requests else None
-    executor = ThreadPoolExecutor(workers, thread_name_prefix="ucop-article")
-    try:
+    with _shut_down(ThreadPoolExecutor(workers, thread_name_prefix="ucop-article")) as executor:
         yield Session(executor, cap, workers, f"{workers} threads")
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -112,9 +109,19 @@ def processes_session(
         if max_requests:
             manager = stack.enter_context(context.Manager())
             cap = process_cap(manager, max_requests)
-        executor = ProcessPoolExecutor(workers, mp_context=context)
-        stack.callback(executor.shutdown, wait=True, cancel_futures=True)
+        executor = stack.enter_context(_shut_down(ProcessPoolExecutor(workers, mp_context=context)))
         yield Session(executor, cap, workers, f"{workers} processes")
+
+
+@contextlib.contextmanager
+def _shut_down(executor: Executor) -> Iterator[Executor]:
+    """Wait for the executor's work on the way out, but drop what has not started on an error."""
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
 
 
 def _dask_session(**options: Any) -> ContextManager[Session]:

@@ -153,11 +153,13 @@ def fan_out_article_graph(sections: int = 5) -> TaskGraph:
         if name.startswith("section["):
             continue
         deps = ("sections",) if name == "conclusion" else deps
-        tasks.append(Task(name, _ucop_body(sleeper(dag.durations[name])), deps, dag.durations[name]))
+        tasks.append(
+            Task(name, _ucop_body(sleeper(dag.durations[name])), deps, dag.durations[name])
+        )
     tasks.append(
         Task(
             "sections",
-            lambda ctx: time.sleep(section_s[ctx.index - 1]),
+            lambda ctx: time.sleep(section_s[(ctx.index or 1) - 1]),
             ("outline",),
             estimate_s=max(section_s),
             fan_out=lambda inputs: list(range(sections)),

@@ -68,7 +68,7 @@ def run(graph: Any, workers: int, clock: Callable[[], float] = time.perf_counter
     return LangGraphRun(clock() - start, list(state["done"]))
 
 
-def _node(name: str, seconds: float) -> Callable[[_State], dict[str, list[str]]]:
+def _node(name: str, seconds: float) -> Any:
     def node(state: _State) -> dict[str, list[str]]:
         if seconds > 0:
             time.sleep(seconds)

@@ -44,8 +44,7 @@ def table(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column]) -> str:
 
 def _line(cells: Sequence[str], widths: Sequence[int], right: bool = False) -> str:
     padded = [
-        c.rjust(w) if right and i else c.ljust(w)
-        for i, (c, w) in enumerate(zip(cells, widths))
+        c.rjust(w) if right and i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
     ]
     return "| " + " | ".join(padded) + " |"
 
@@ -74,7 +73,7 @@ def speedup_chart(
     title: str,
 ) -> str:
     """Speedup against max_parallel: one solid series per measurement, dashed references."""
-    series = {**ideal, **measured}
+    series = {**measured, **ideal}
     return render_line_chart(
         series,
         title=title,

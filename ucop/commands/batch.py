@@ -41,58 +41,49 @@ def run_batch(
     """Returns the exit code: 0 all ok, 1 any failed or partial (2 comes as `UsageError`)."""
     from rich.console import Console
 
-    from ucop.batch.article_task import check_settings
-    from ucop.batch.runner import Ledger, check_executor
+    from ucop.batch.article_task import article_spec, check_settings
+    from ucop.batch.runner import Ledger, check_executor, open_session
 
     console = console or Console(stderr=True)
     width = _count("--workers", workers) or DEFAULT_WORKERS
     cap = _count("--max-requests", max_requests)
     check_executor(executor, scheduler)
     paths = find_briefs(briefs)
-    used = check_settings(config, flags)
+    config_used = check_settings(config, flags)
     todo, done = split_finished(paths, output, force=force, resume=resume)
     ledger = Ledger(output, paths, executor=executor, max_requests=cap, clock=clock)
     for path in done:
         ledger.skip(path)
-    options = {"config": str(used) if used else None, "flags": flags, "resume": resume}
     if todo:
-        session = {"workers": width, "max_requests": cap, "scheduler": scheduler}
-        _run(executor, session, todo, options, ledger, lambda slots: make_display(
-            console, quiet, ledger, slots))  # fmt: skip
+        with open_session(executor, workers=width, max_requests=cap, scheduler=scheduler) as s:
+            specs = [
+                article_spec(p, config=config_used, flags=flags, resume=resume, cap=s.cap)
+                for p in todo
+            ]
+            ledger.started(s.where)
+            with make_display(console, quiet, ledger, s.slots) as display:
+                _run(s.executor, specs, todo, ledger, display)
     ledger.save(final=True)
     _finish(console, ledger, json_out)
     return 0 if ledger.all_ok() else 1
 
 
-def _run(
-    executor: str,
-    session_options: Mapping[str, Any],
-    todo: list[Path],
-    options: Mapping[str, Any],
-    ledger: Any,
-    display_for: Callable[[int], Any],
-) -> None:
-    """Start the executor, run one task per brief, record each result as it comes back."""
-    from ucop.batch.article_task import article_spec, run_article
-    from ucop.batch.runner import open_session, run_tasks
+def _run(executor: Any, specs: list[Any], todo: list[Path], ledger: Any, display: Any) -> None:
+    """Run one task per brief; write and record each result as it comes back."""
+    from ucop.batch.article_task import run_article
+    from ucop.batch.runner import run_tasks
 
-    with open_session(executor, **session_options) as session:
-        specs = [article_spec(p, cap=session.cap, **options) for p in todo]
-        ledger.started(session.where)
-        with display_for(session.slots) as display:
+    def on_result(index: int, result: dict[str, Any]) -> None:
+        display.article(ledger.record(todo[index], result))
 
-            def on_result(index: int, result: dict[str, Any]) -> None:
-                display.article(ledger.record(todo[index], result))
-
-            try:
-                run_tasks(session.executor, run_article, specs, on_result=on_result,
-                          on_tick=display.tick)  # fmt: skip
-            except KeyboardInterrupt:
-                ledger.save(final=True)
-                raise Interrupted(
-                    f"interrupted - {ledger.finished()} article(s) written; run the batch "
-                    "again with --resume to do the rest"
-                ) from None
+    try:
+        run_tasks(executor, run_article, specs, on_result=on_result, on_tick=display.tick)
+    except KeyboardInterrupt:
+        ledger.save(final=True)
+        raise Interrupted(
+            f"interrupted - {ledger.finished()} article(s) written; run the batch again "
+            "with --resume to do the rest"
+        ) from None
 
 
 def _count(flag: str, value: int | None) -> int | None:
@@ -130,8 +121,11 @@ def split_finished(
         done = [b for b in briefs if finished_article(output / b.stem) is not None]
         return [b for b in briefs if b not in done], done
     if not force:
-        taken = [b.stem for b in briefs if (output / b.stem).is_dir()
-                 and previous_article(output / b.stem) is not None]  # fmt: skip
+        taken = [
+            b.stem
+            for b in briefs
+            if (output / b.stem).is_dir() and previous_article(output / b.stem) is not None
+        ]
         if taken:
             shown = ", ".join(taken[:5]) + (f" and {len(taken) - 5} more" if len(taken) > 5 else "")
             raise OutputError(
@@ -180,14 +174,14 @@ class PlainDisplay(QuietDisplay):
             f"batch: {self.total} article(s) to write{note}, on {self.ledger.where}, "
             f"into {self.ledger.output}",
             highlight=False,
+            markup=False,
             soft_wrap=True,
         )
         return self
 
     def article(self, entry: Mapping[str, Any]) -> None:
-        self.console.print(
-            f"[{self.ledger.finished()}/{self.total}] {line(entry)}", highlight=False
-        )
+        done = f"[{self.ledger.finished()}/{self.total}]"
+        self.console.print(f"{done} {line(entry)}", highlight=False, markup=False, soft_wrap=True)
 
 
 class LiveDisplay(PlainDisplay):
@@ -203,10 +197,13 @@ class LiveDisplay(PlainDisplay):
         )
 
         self.progress = Progress(
-            TextColumn("[bold]articles"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[stats]}"), TimeElapsedColumn(),
+            TextColumn("[bold]articles"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
             console=self.console,
-        )  # fmt: skip
+        )
         self.task = self.progress.add_task("articles", total=self.total, stats="")
         self.progress.start()
         self.tick(self.total)
@@ -277,9 +274,13 @@ def _row(entry: Mapping[str, Any]) -> list[str]:
     article = entry.get("article")
     detail = entry.get("error") or (f"{entry['name']}/{Path(article).name}" if article else "")
     return [
-        entry["name"], f"[{style}]{status}[/]" if style else status, wall,
-        str(entry.get("requests") or 0), str(tokens), escape(detail),
-    ]  # fmt: skip
+        entry["name"],
+        f"[{style}]{status}[/]" if style else status,
+        wall,
+        str(entry.get("requests") or 0),
+        str(tokens),
+        escape(detail),
+    ]
 
 
 def _finish(console: Any, ledger: Any, json_out: bool) -> None:

@@ -58,7 +58,7 @@ class EventBus:
 
     def emit(self, event: Event) -> None:
         for subscriber in self._subscribers:
-            try:
+            try:  # noqa: SIM105 - try/except is cheaper than suppress() on this hot path
                 subscriber(event)
             except Exception:  # noqa: BLE001 - a display bug must not fail a run
                 pass

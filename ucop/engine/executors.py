@@ -22,7 +22,7 @@ class DaemonThreadPool(Executor):
 
     def __init__(self, thread_name_prefix: str = "ucop-agent") -> None:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)
+        self._idle = 0  # threads waiting for work; guarded by _lock
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._shutdown = False
@@ -34,7 +34,9 @@ class DaemonThreadPool(Executor):
             if self._shutdown:
                 raise RuntimeError("cannot submit to a pool that has been shut down")
             self._queue.put((future, fn, args, kwargs))
-            if not self._idle.acquire(timeout=0):
+            if self._idle:
+                self._idle -= 1
+            else:
                 self._start_thread()
         return future
 
@@ -59,7 +61,8 @@ class DaemonThreadPool(Executor):
                 else:
                     future.set_result(result)
             del future, fn, args, kwargs
-            self._idle.release()
+            with self._lock:  # a plain counter: cheaper than a Semaphore's Condition
+                self._idle += 1
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:

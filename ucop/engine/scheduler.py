@@ -13,6 +13,7 @@ abandoned (its late result is ignored) and the run goes on without waiting for i
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import queue
@@ -313,10 +314,8 @@ class Scheduler:
     def _store_in_cache(self, name: str, value: Any) -> None:
         key = self._cache_keys.get(name)
         if self.cache is not None and key:
-            try:
+            with contextlib.suppress(OSError):  # a full disk must not fail a run with its result
                 self.cache.store(key, value)
-            except OSError:
-                pass  # a full disk must not fail a run that has its result
 
     def _succeed(self, name: str, value: Any) -> None:
         self.state.write(name, value)
@@ -414,9 +413,8 @@ class Scheduler:
         self._running.clear()
         for name in self.order:
             record = self.records[name]
-            if record.status in (Status.PENDING, Status.QUEUED):
-                record.status = Status.CANCELLED
-            elif record.is_group and not record.status.final:
+            waiting = record.status in (Status.PENDING, Status.QUEUED)
+            if waiting or (record.is_group and not record.status.final):
                 record.status = Status.CANCELLED
             elif record.status is not stopped or record.error is not None:
                 continue

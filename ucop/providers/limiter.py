@@ -44,7 +44,7 @@ class LimitedProvider:
             )
         try:
             waited = self._clock() - started
-            return self.inner.complete(_shortened(request, waited))
+            return self.inner.complete(shortened(request, waited))
         finally:
             self._slots.release()
 
@@ -65,7 +65,8 @@ def wrap_with_limit(provider: Provider, max_concurrent: int | None) -> Provider:
     return LimitedProvider(provider, max_concurrent)
 
 
-def _shortened(request: CompletionRequest, waited: float) -> CompletionRequest:
+def shortened(request: CompletionRequest, waited: float) -> CompletionRequest:
+    """`request` with the time already spent waiting for a slot taken off its timeout."""
     if waited <= 0:
         return request
     return replace(request, timeout_s=max(request.timeout_s - waited, 0.001))
