@@ -53,8 +53,17 @@ def blocking_body(release: threading.Event):
 
 def article_graph(probe: Probe, scale: float = 1.0, sections: int = 5) -> TaskGraph:
     """The issue's article DAG with latencies in seconds times `scale`."""
-    ms = {"kb": 300, "api": 200, "blog": 250, "outline": 150, "intro": 200,
-          "codegen": 300, "codeval": 100, "concl": 200, "asm": 10}
+    ms = {
+        "kb": 300,
+        "api": 200,
+        "blog": 250,
+        "outline": 150,
+        "intro": 200,
+        "codegen": 300,
+        "codeval": 100,
+        "concl": 200,
+        "asm": 10,
+    }
     section_ms = [400, 250, 300, 350, 200][:sections]
 
     def t(name, deps=()):
@@ -64,14 +73,23 @@ def article_graph(probe: Probe, scale: float = 1.0, sections: int = 5) -> TaskGr
     def section_body(ctx):
         return probe.body(section_ms[ctx.index - 1] / 1000 * scale)(ctx)
 
-    return TaskGraph([
-        t("kb"), t("api"), t("blog"),
-        t("outline", ("kb", "api", "blog")),
-        Task("sections", section_body, ("outline",), estimate_s=0.3 * scale,
-             fan_out=lambda inputs: list(range(sections))),
-        t("intro", ("outline",)),
-        t("codegen", ("outline",)),
-        t("codeval", ("codegen",)),
-        t("concl", ("sections",)),
-        t("asm", ("intro", "concl", "codeval", "sections")),
-    ])
+    return TaskGraph(
+        [
+            t("kb"),
+            t("api"),
+            t("blog"),
+            t("outline", ("kb", "api", "blog")),
+            Task(
+                "sections",
+                section_body,
+                ("outline",),
+                estimate_s=0.3 * scale,
+                fan_out=lambda inputs: list(range(sections)),
+            ),
+            t("intro", ("outline",)),
+            t("codegen", ("outline",)),
+            t("codeval", ("codegen",)),
+            t("concl", ("sections",)),
+            t("asm", ("intro", "concl", "codeval", "sections")),
+        ]
+    )

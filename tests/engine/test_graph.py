@@ -40,11 +40,18 @@ def test_levels_are_topological_depths():
 
 
 ARTICLE = {
-    "kb": ((), 0.3), "api": ((), 0.2), "blog": ((), 0.25),
+    "kb": ((), 0.3),
+    "api": ((), 0.2),
+    "blog": ((), 0.25),
     "outline": (("kb", "api", "blog"), 0.15),
-    "s1": (("outline",), 0.4), "s2": (("outline",), 0.25), "s3": (("outline",), 0.3),
-    "s4": (("outline",), 0.35), "s5": (("outline",), 0.2),
-    "intro": (("outline",), 0.2), "codegen": (("outline",), 0.3), "codeval": (("codegen",), 0.1),
+    "s1": (("outline",), 0.4),
+    "s2": (("outline",), 0.25),
+    "s3": (("outline",), 0.3),
+    "s4": (("outline",), 0.35),
+    "s5": (("outline",), 0.2),
+    "intro": (("outline",), 0.2),
+    "codegen": (("outline",), 0.3),
+    "codeval": (("codegen",), 0.1),
     "concl": (("s1", "s2", "s3", "s4", "s5"), 0.2),
     "asm": (("intro", "concl", "codeval"), 0.01),
 }
@@ -68,9 +75,19 @@ def test_reference_schedules_on_the_article_and_skewed_dags():
     assert ideal_schedule(deps, durations, 5) == pytest.approx(1.06)
     assert barrier_schedule(deps, durations, 16) == pytest.approx(1.06)  # levels line up
     assert barrier_schedule(deps, durations, 5) == pytest.approx(1.16)  # 7 tasks, 5 slots
-    skewed = {"a1": (), "a2": ("a1",), "a3": ("a2",), "a4": ("a3",), "a5": ("a4",),
-              "b1": (), "b2": ("b1",), "b3": ("b2",), "b4": ("b3",), "b5": ("b4",),
-              "end": ("a5", "b5")}
+    skewed = {
+        "a1": (),
+        "a2": ("a1",),
+        "a3": ("a2",),
+        "a4": ("a3",),
+        "a5": ("a4",),
+        "b1": (),
+        "b2": ("b1",),
+        "b3": ("b2",),
+        "b4": ("b3",),
+        "b5": ("b4",),
+        "end": ("a5", "b5"),
+    }
     times = dict(zip(["a1", "a2", "a3", "a4", "a5"], [0.2, 0.05, 0.2, 0.05, 0.2]))
     times |= dict(zip(["b1", "b2", "b3", "b4", "b5"], [0.05, 0.2, 0.05, 0.2, 0.05]))
     times["end"] = 0.01

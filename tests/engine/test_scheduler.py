@@ -57,11 +57,13 @@ def test_fan_out_outputs_arrive_in_instance_order_as_a_tuple():
 
 def test_empty_fan_out_finishes_and_releases_dependents():
     probe = Probe()
-    graph = TaskGraph([
-        Task("plan", probe.body()),
-        Task("each", probe.body(), ("plan",), fan_out=lambda inputs: []),
-        Task("after", probe.body(), ("each",)),
-    ])
+    graph = TaskGraph(
+        [
+            Task("plan", probe.body()),
+            Task("each", probe.body(), ("plan",), fan_out=lambda inputs: []),
+            Task("after", probe.body(), ("each",)),
+        ]
+    )
     result = Scheduler(graph, max_parallel=2).run()
     assert result.outputs["each"] == ()
     assert probe.calls["after"] == 1
@@ -77,12 +79,14 @@ def test_never_more_than_max_parallel_bodies_at_once(cap):
 
 def test_longest_remaining_path_starts_first_when_slots_are_scarce():
     probe = Probe()
-    graph = TaskGraph([
-        Task("short", probe.body(), estimate_s=1),
-        Task("long", probe.body(), estimate_s=1),
-        Task("long2", probe.body(), ("long",), estimate_s=5),
-        Task("mid", probe.body(), estimate_s=3),
-    ])
+    graph = TaskGraph(
+        [
+            Task("short", probe.body(), estimate_s=1),
+            Task("long", probe.body(), estimate_s=1),
+            Task("long2", probe.body(), ("long",), estimate_s=5),
+            Task("mid", probe.body(), estimate_s=3),
+        ]
+    )
     Scheduler(graph, max_parallel=1).run()
     order = sorted(probe.started, key=probe.started.get)
     assert order == ["long", "long2", "mid", "short"]
@@ -90,37 +94,46 @@ def test_longest_remaining_path_starts_first_when_slots_are_scarce():
 
 def test_measured_durations_override_estimates_for_priority():
     probe = Probe()
-    graph = TaskGraph([Task("a", probe.body(), estimate_s=5), Task("b", probe.body(), estimate_s=1)])
+    graph = TaskGraph(
+        [Task("a", probe.body(), estimate_s=5), Task("b", probe.body(), estimate_s=1)]
+    )
     Scheduler(graph, max_parallel=1, durations={"a": 0.1, "b": 9}).run()
     assert probe.started["b"] < probe.started["a"]
 
 
 def test_no_barrier_a_ready_task_starts_before_its_level_finishes():
     probe = Probe()
-    graph = TaskGraph([
-        Task("fast", probe.body(0.01)),
-        Task("slow", probe.body(0.5)),
-        Task("after_fast", probe.body(0.01), ("fast",)),
-        Task("join", probe.body(), ("slow", "after_fast")),
-    ])
+    graph = TaskGraph(
+        [
+            Task("fast", probe.body(0.01)),
+            Task("slow", probe.body(0.5)),
+            Task("after_fast", probe.body(0.01), ("fast",)),
+            Task("join", probe.body(), ("slow", "after_fast")),
+        ]
+    )
     Scheduler(graph, max_parallel=4).run()
     assert probe.ended["after_fast"] < probe.ended["slow"]
 
 
 def test_failure_skips_dependents_and_lets_independent_work_finish():
     probe = Probe()
-    graph = TaskGraph([
-        Task("bad", probe.body(fail=True)),
-        Task("child", probe.body(), ("bad",)),
-        Task("grandchild", probe.body(), ("child",)),
-        Task("other", probe.body(0.05)),
-        Task("other_child", probe.body(), ("other",)),
-    ])
+    graph = TaskGraph(
+        [
+            Task("bad", probe.body(fail=True)),
+            Task("child", probe.body(), ("bad",)),
+            Task("grandchild", probe.body(), ("child",)),
+            Task("other", probe.body(0.05)),
+            Task("other_child", probe.body(), ("other",)),
+        ]
+    )
     result = Scheduler(graph, max_parallel=3).run()
     status = {r.name: r.status for r in result.tasks()}
     assert status == {
-        "bad": Status.FAILED, "child": Status.SKIPPED, "grandchild": Status.SKIPPED,
-        "other": Status.DONE, "other_child": Status.DONE,
+        "bad": Status.FAILED,
+        "child": Status.SKIPPED,
+        "grandchild": Status.SKIPPED,
+        "other": Status.DONE,
+        "other_child": Status.DONE,
     }
     assert result.status is RunStatus.PARTIAL
     assert "bad broke" in result.records["bad"].error
@@ -130,11 +143,18 @@ def test_failure_skips_dependents_and_lets_independent_work_finish():
 
 def test_optional_dependency_failure_still_runs_the_dependent_with_none():
     probe = Probe()
-    graph = TaskGraph([
-        Task("bad", probe.body(fail=True)),
-        Task("good", probe.body()),
-        Task("join", lambda ctx: dict(ctx.inputs), ("bad", "good"), meta={"optional_deps": {"bad"}}),
-    ])
+    graph = TaskGraph(
+        [
+            Task("bad", probe.body(fail=True)),
+            Task("good", probe.body()),
+            Task(
+                "join",
+                lambda ctx: dict(ctx.inputs),
+                ("bad", "good"),
+                meta={"optional_deps": {"bad"}},
+            ),
+        ]
+    )
     result = Scheduler(graph, max_parallel=2).run()
     assert result.records["join"].status is Status.DONE
     assert result.outputs["join"]["bad"] is None
@@ -147,14 +167,24 @@ def test_a_failed_fan_out_instance_fails_the_template_but_not_its_siblings():
     def body(ctx):
         return probe.body(fail=ctx.index == 2)(ctx)
 
-    graph = TaskGraph([
-        Task("each", body, fan_out=lambda inputs: ["a", "b", "c"]),
-        Task("strict", probe.body(), ("each",)),
-        Task("lenient", lambda ctx: ctx.inputs["each"], ("each",), meta={"optional_deps": {"each"}}),
-    ])
+    graph = TaskGraph(
+        [
+            Task("each", body, fan_out=lambda inputs: ["a", "b", "c"]),
+            Task("strict", probe.body(), ("each",)),
+            Task(
+                "lenient",
+                lambda ctx: ctx.inputs["each"],
+                ("each",),
+                meta={"optional_deps": {"each"}},
+            ),
+        ]
+    )
     result = Scheduler(graph, max_parallel=3).run()
     assert [result.records[f"each[{i}]"].status for i in (1, 2, 3)] == [
-        Status.DONE, Status.FAILED, Status.DONE]
+        Status.DONE,
+        Status.FAILED,
+        Status.DONE,
+    ]
     assert result.records["each"].status is Status.FAILED
     assert result.records["strict"].status is Status.SKIPPED
     lenient = result.outputs["lenient"]
@@ -163,12 +193,14 @@ def test_a_failed_fan_out_instance_fails_the_template_but_not_its_siblings():
 
 def test_fail_fast_cancels_pending_work_and_does_not_wait_for_running_bodies():
     probe = Probe()
-    graph = TaskGraph([
-        Task("bad", probe.body(0.05, fail=True)),
-        Task("slow", probe.body(3.0)),
-        Task("later", probe.body(), ("slow",)),
-        Task("queued", probe.body()),
-    ])
+    graph = TaskGraph(
+        [
+            Task("bad", probe.body(0.05, fail=True)),
+            Task("slow", probe.body(3.0)),
+            Task("later", probe.body(), ("slow",)),
+            Task("queued", probe.body()),
+        ]
+    )
     began = time.monotonic()
     result = Scheduler(graph, max_parallel=2, fail_fast=True).run()
     elapsed = time.monotonic() - began
@@ -185,12 +217,14 @@ def test_fail_fast_cancels_pending_work_and_does_not_wait_for_running_bodies():
 def test_a_body_that_never_returns_times_out_and_the_run_moves_on(cap):
     release = threading.Event()
     probe = Probe()
-    graph = TaskGraph([
-        Task("stuck", blocking_body(release), timeout_s=0.3),
-        Task("after_stuck", probe.body(), ("stuck",)),
-        Task("independent", probe.body(0.05)),
-        Task("after_independent", probe.body(), ("independent",)),
-    ])
+    graph = TaskGraph(
+        [
+            Task("stuck", blocking_body(release), timeout_s=0.3),
+            Task("after_stuck", probe.body(), ("stuck",)),
+            Task("independent", probe.body(0.05)),
+            Task("after_independent", probe.body(), ("independent",)),
+        ]
+    )
     began = time.monotonic()
     result = Scheduler(graph, max_parallel=cap).run()
     elapsed = time.monotonic() - began
@@ -285,11 +319,13 @@ def test_cached_results_are_reused_without_running_bodies():
     cache = DictCache()
 
     def graph(probe):
-        return TaskGraph([
-            Task("a", probe.body(), cache_key=lambda inputs, item: "a"),
-            Task("b", probe.body(), ("a",), cache_key=lambda inputs, item: "b"),
-            Task("c", probe.body(), ("b",)),  # no key: always runs
-        ])
+        return TaskGraph(
+            [
+                Task("a", probe.body(), cache_key=lambda inputs, item: "a"),
+                Task("b", probe.body(), ("a",), cache_key=lambda inputs, item: "b"),
+                Task("c", probe.body(), ("b",)),  # no key: always runs
+            ]
+        )
 
     first = Probe()
     Scheduler(graph(first), cache=cache).run()

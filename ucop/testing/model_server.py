@@ -571,7 +571,10 @@ def main(argv: list[str] | None = None) -> int:
 
     responder = article_responder if args.responder == "article" else echo_responder
     server = ModelServer(
-        latency_s=args.latency, jitter_s=args.jitter, seed=args.seed, port=args.port,
+        latency_s=args.latency,
+        jitter_s=args.jitter,
+        seed=args.seed,
+        port=args.port,
         responder=responder,
     )
     for spec in args.fault_rate:
