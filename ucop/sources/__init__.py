@@ -1,22 +1,34 @@
-"""The user's own sources: knowledge base, API spec, past blog posts, and search over them."""
+"""The user's own sources: knowledge base, API spec, past blog posts, and search over them.
+
+Names are imported on first use, so that `ucop plan` and `ucop verify` (which read only front
+matter) do not pay for the Markdown parser and the loaders.
+"""
 
 from __future__ import annotations
 
-from ucop.sources.blog import blog_chunks, load_blog
-from ucop.sources.frontmatter import read_text_file, split_front_matter
-from ucop.sources.kb import load_kb
-from ucop.sources.openapi import api_chunks, example_from_schema, load_openapi
-from ucop.sources.retrieval import Retriever, tokenize
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "Retriever",
-    "api_chunks",
-    "blog_chunks",
-    "example_from_schema",
-    "load_blog",
-    "load_kb",
-    "load_openapi",
-    "read_text_file",
-    "split_front_matter",
-    "tokenize",
-]
+_HOMES = {
+    "Retriever": "retrieval",
+    "tokenize": "retrieval",
+    "api_chunks": "openapi",
+    "example_from_schema": "openapi",
+    "load_openapi": "openapi",
+    "blog_chunks": "blog",
+    "load_blog": "blog",
+    "load_kb": "kb",
+    "read_text_file": "frontmatter",
+    "split_front_matter": "frontmatter",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ucop.sources' has no attribute {name!r}")
+    value = getattr(import_module(f"ucop.sources.{home}"), name)
+    globals()[name] = value
+    return value
