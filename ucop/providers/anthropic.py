@@ -9,31 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from ucop.errors import UnusableOutput
-from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
-from ucop.providers.http import (
-    as_dict,
-    make_client,
-    pick_model,
-    post_json,
-    require_key,
-    token_count,
-)
+from ucop.providers.base import Completion, CompletionRequest
+from ucop.providers.chat import HttpChatProvider
+from ucop.providers.http import as_dict, token_count
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
 
 
-class AnthropicProvider:
+class AnthropicProvider(HttpChatProvider):
     """One attempt per call against `{base_url}/v1/messages`."""
 
     name = "anthropic"
-
-    def __init__(self, settings: ProviderSettings) -> None:
-        self.base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
-        require_key(self.name, settings.api_key, self.base_url, "ANTHROPIC_API_KEY", "Anthropic")
-        self.model = settings.model
-        self._api_key = settings.api_key
-        self._client = make_client(settings.max_concurrent_requests)
+    default_base_url = DEFAULT_BASE_URL
+    key_env = "ANTHROPIC_API_KEY"
+    vendor = "Anthropic"
 
     @property
     def url(self) -> str:
@@ -41,35 +31,17 @@ class AnthropicProvider:
         root = self.base_url.removesuffix("/v1")
         return f"{root}/v1/messages"
 
-    def complete(self, request: CompletionRequest) -> Completion:
-        model = pick_model(request, self.model, self.name)
-        data = post_json(
-            self._client,
-            self.url,
-            headers=self._headers(),
-            payload=_payload(request, model),
-            timeout_s=request.timeout_s,
-            provider=self.name,
-        )
-        return _completion(data, model)
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> AnthropicProvider:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"AnthropicProvider(base_url={self.base_url!r}, model={self.model!r})"
-
-    def _headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
         headers = {"anthropic-version": API_VERSION}
         if self._api_key:
             headers["x-api-key"] = self._api_key
         return headers
+
+    def payload(self, request: CompletionRequest, model: str) -> dict[str, Any]:
+        return _payload(request, model)
+
+    def read(self, data: dict[str, Any], model: str) -> Completion:
+        return _completion(data, model)
 
 
 def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:

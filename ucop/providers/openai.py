@@ -9,59 +9,35 @@ from __future__ import annotations
 from typing import Any
 
 from ucop.errors import UnusableOutput
-from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
-from ucop.providers.http import (
-    as_dict,
-    make_client,
-    pick_model,
-    post_json,
-    require_key,
-    token_count,
-)
+from ucop.providers.base import Completion, CompletionRequest
+from ucop.providers.chat import HttpChatProvider
+from ucop.providers.http import as_dict, token_count
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
-class OpenAIProvider:
+class OpenAIProvider(HttpChatProvider):
     """One attempt per call against `{base_url}/chat/completions`."""
 
     name = "openai"
+    default_base_url = DEFAULT_BASE_URL
+    key_env = "OPENAI_API_KEY"
+    vendor = "OpenAI"
 
-    def __init__(self, settings: ProviderSettings) -> None:
-        self.base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
-        require_key(self.name, settings.api_key, self.base_url, "OPENAI_API_KEY", "OpenAI")
-        self.model = settings.model
-        self._api_key = settings.api_key
-        self._client = make_client(settings.max_concurrent_requests)
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/chat/completions"
 
-    def complete(self, request: CompletionRequest) -> Completion:
-        model = pick_model(request, self.model, self.name)
-        data = post_json(
-            self._client,
-            f"{self.base_url}/chat/completions",
-            headers=self._headers(),
-            payload=_payload(request, model),
-            timeout_s=request.timeout_s,
-            provider=self.name,
-        )
-        return _completion(data, model)
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> OpenAIProvider:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"OpenAIProvider(base_url={self.base_url!r}, model={self.model!r})"
-
-    def _headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
         if not self._api_key:
             return {}
         return {"Authorization": f"Bearer {self._api_key}"}
+
+    def payload(self, request: CompletionRequest, model: str) -> dict[str, Any]:
+        return _payload(request, model)
+
+    def read(self, data: dict[str, Any], model: str) -> Completion:
+        return _completion(data, model)
 
 
 def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:
