@@ -11,7 +11,6 @@ import html
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
@@ -110,20 +109,11 @@ def nice_ticks(low: float, high: float, target: int = 8) -> list[float]:
 
 
 def write_svg(path: str | os.PathLike[str], content: str) -> Path:
-    """Write `content` to `path` atomically: a temp file in the same folder, then `os.replace`."""
+    """Write `content` to `path` atomically (see `ucop.files.atomic_write_text`)."""
+    from ucop.files import atomic_write_text
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)  # mkstemp makes 0600; the chart is meant to be shared
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(target, content)
     return target
 
 
