@@ -10,6 +10,7 @@ import yaml
 
 from tests.helpers import BRIEF, run_cli
 from ucop.codegen.validate import validate_markdown
+from ucop.files import FILE_MODE
 from ucop.sources import load_openapi
 
 
@@ -33,6 +34,8 @@ def test_exit_code_zero_and_files_written(generated):
     assert result.exit_code == 0, result.stderr
     names = sorted(p.name for p in out.iterdir())
     assert names == ["run.json", "sync-tasks-in-real-time-with-lumen-webhooks.md", "timeline.svg"]
+    modes = {p.stat().st_mode & 0o777 for p in out.iterdir()}
+    assert modes == {FILE_MODE}  # the user's umask, not mkstemp's owner-only 0600
 
 
 def test_says_clearly_that_the_offline_writer_was_used(generated):
