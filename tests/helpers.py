@@ -23,3 +23,10 @@ def copy_example(tmp_path: Path) -> Path:
 
 def run_cli(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def generate_over(base_url: str, out: Path, *extra, brief: Path = BRIEF):
+    """`ucop generate` against an OpenAI-compatible server at `base_url` (e.g. the loopback one)."""
+    return run_cli(
+        "generate", "-i", brief, "-o", out, "--provider", "openai", "--base-url", base_url, *extra
+    )

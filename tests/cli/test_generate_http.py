@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.helpers import BRIEF, run_cli
+from tests.helpers import BRIEF, generate_over, run_cli
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -26,16 +26,9 @@ def _files_text(folder):
 
 def test_openai_compatible_server_writes_the_article_from_its_answers(tmp_path, server):
     out = tmp_path / "out"
-    result = run_cli(
-        "generate",
-        "-i",
-        BRIEF,
-        "-o",
-        out,
-        "--provider",
-        "openai",
-        "--base-url",
+    result = generate_over(
         server.base_url,
+        out,
         "--model",
         "test-model",
         "--quiet",
@@ -82,16 +75,9 @@ def test_api_key_never_lands_in_any_file_or_message(tmp_path, server, monkeypatc
     out = tmp_path / "out"
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    result = run_cli(
-        "generate",
-        "-i",
-        BRIEF,
-        "-o",
-        out,
-        "--provider",
-        "openai",
-        "--base-url",
+    result = generate_over(
         server.base_url,
+        out,
         "--progress",
         "plain",
     )
@@ -108,16 +94,9 @@ def test_a_rejected_key_fails_with_the_server_message_and_no_key(tmp_path, monke
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     with ModelServer(responder=article_responder, api_key="sk-the-right-one") as srv:
         out = tmp_path / "out"
-        result = run_cli(
-            "generate",
-            "-i",
-            BRIEF,
-            "-o",
-            out,
-            "--provider",
-            "openai",
-            "--base-url",
+        result = generate_over(
             srv.base_url,
+            out,
             "--quiet",
         )
         assert result.exit_code == 1

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.helpers import BRIEF, run_cli
+from tests.helpers import generate_over, run_cli
 from ucop.testing.model_server import Fault, ModelServer
 from ucop.testing.responders import article_responder
 
@@ -22,19 +22,7 @@ def _config(tmp_path, text: str):
 
 
 def _generate(out, server, *extra):
-    return run_cli(
-        "generate",
-        "-i",
-        BRIEF,
-        "-o",
-        out,
-        "--provider",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--quiet",
-        *extra,
-    )
+    return generate_over(server.base_url, out, "--quiet", *extra)
 
 
 def test_a_50_percent_429_storm_finishes_with_no_failed_agent_and_spread_retries(tmp_path):

@@ -39,10 +39,9 @@ def run_bench(
 
 
 def _with_loopback(job: Any, latency: float, console: Any) -> list[dict[str, Any]]:
-    from ucop.testing.model_server import ModelServer
-    from ucop.testing.responders import article_responder
+    from ucop.bench.e2e import loopback_server
 
-    with ModelServer(latency_s=latency, responder=article_responder) as server:
+    with loopback_server(latency) as server:
         provider = job.settings.config.provider
         provider.name, provider.base_url = "openai", server.base_url
         provider.max_concurrent_requests = max(provider.max_concurrent_requests, job.max_parallel)

@@ -26,25 +26,24 @@ def run_generate(
     """Returns the exit code: 0 ok, 1 partial or failed (130 comes as `Interrupted`)."""
     from rich.console import Console
 
-    from ucop.pipeline import default_cache, elapsed_clock, execute, prepare, write_outputs
+    from ucop.pipeline import default_cache, prepare, write_outputs
 
     console = console or Console(stderr=True)
     job = prepare(brief, output, config=config, flags=flags, force=force, resume=resume)
     if progress != "quiet":
         show_settings(console, job.used)
     cache = default_cache(job.env)
-    outcome = _run_with_progress(job, cache, console, progress, execute, elapsed_clock)
+    outcome = _run_with_progress(job, cache, console, progress)
     written = write_outputs(job, outcome)
     _finish(console, job, outcome, written, json_out)
     return 0 if outcome.status == "ok" else 1
 
 
-def _run_with_progress(
-    job: Any, cache: Any, console: Any, mode: str, execute: Any, clock: Any
-) -> Any:
+def _run_with_progress(job: Any, cache: Any, console: Any, mode: str) -> Any:
+    from ucop.pipeline import elapsed_clock, execute
     from ucop.ui.progress import make_progress
 
-    with make_progress(console, mode=mode, clock=clock()) as display:
+    with make_progress(console, mode=mode, clock=elapsed_clock()) as display:
         try:
             return execute(job, cache=cache, subscribers=[display])
         except KeyboardInterrupt:

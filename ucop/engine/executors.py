@@ -88,7 +88,3 @@ class DaemonThreadPool(Executor):
                 item[0].cancel()
         for sentinel in pending:
             self._queue.put(sentinel)
-
-    @property
-    def thread_count(self) -> int:
-        return len(self._threads)

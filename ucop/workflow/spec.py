@@ -48,9 +48,6 @@ class Workflow:
     agents: tuple[AgentSpec, ...]
     path: Path | None = None
 
-    def agent(self, name: str) -> AgentSpec:
-        return next(a for a in self.agents if a.name == name)
-
 
 def load_workflow(path: Path, known_agents: Iterable[str] | None = None) -> Workflow:
     """Read and validate a workflow file; every problem is a `WorkflowError` naming it."""
