@@ -53,6 +53,7 @@ class OutlinePlanner(Agent):
             "operations": [_op_summary(op) for op in _operations(api)],
             "covered": covered,
         }
+
         def parse(text: str) -> list[dict]:
             return parse_outline(text, brief.sections, required)
 
