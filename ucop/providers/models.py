@@ -37,8 +37,10 @@ def list_models(
             source="provider",
         ) from None
     if response.status_code != 200:
+        hint = "check the API key, or set --model" if response.status_code in (401, 403) else ""
         raise ConfigError(
-            f"no model given and {url} answered HTTP {response.status_code} - set --model",
+            f"no model given and {url} answered HTTP {response.status_code} - "
+            + (hint or "set --model"),
             source="provider",
         )
     return _ids(response, url)

@@ -370,7 +370,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         self._arrive(None, faultable=False, kind="models" if _is_models(self.path) else "other")
-        if _is_models(self.path):
+        if _is_models(self.path) and not self._key_ok():
+            self._send(401, _json(_error("models", 401, self._bad_key())))
+        elif _is_models(self.path):
             self._send(200, _json(_model_list(self.owner.models)))
         else:
             self._send(404, _json(_error("other", 404, "Not found")))
