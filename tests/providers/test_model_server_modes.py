@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from ucop.testing.misbehaviour import check_modes, misbehave
-from ucop.testing.model_server import ModelServer, main
+from ucop.testing.model_server import Fault, ModelServer, main
 
 OUTLINE = [{"title": f"Part {n}", "scope": f"Scope {n}."} for n in range(1, 7)]
 
@@ -151,3 +151,15 @@ def test_command_line_rejects_an_unknown_misbehaviour(capsys) -> None:
         main(["--port", "0", "--misbehave", "chatty"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'chatty'" in capsys.readouterr().err
+
+
+def test_a_responder_may_answer_one_prompt_with_a_fault() -> None:
+    def picky(body):
+        return Fault.server_error(503) if "fail" in str(body) else "fine, thanks"
+
+    with ModelServer(responder=picky) as server:
+        url = f"{server.base_url}/chat/completions"
+        failed = httpx.post(url, json={"messages": [{"role": "user", "content": "fail me"}]})
+        passed = httpx.post(url, json={"messages": [{"role": "user", "content": "hello"}]})
+    assert failed.status_code == 503
+    assert _content(passed) == "fine, thanks"

@@ -43,7 +43,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from ucop.testing.misbehaviour import MODES, check_modes, misbehave
 
-Responder = Callable[[Mapping[str, Any]], str]
+# A responder answers a request body with text, or with a `Fault` to apply to that request
+# (a model that fails on one particular prompt, say).
+Responder = Callable[[Mapping[str, Any]], "str | Fault"]
 _Slot = tuple[int, int]  # (stats generation, index in the records)
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 OPENAI_PATH = "/v1/chat/completions"
@@ -403,6 +405,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
 
     def _respond(self, route: str, body: Mapping[str, Any], fault: Fault | None) -> None:
+        answer = self.owner.responder(body) if fault is None else None
+        if isinstance(answer, Fault):
+            fault, answer = answer, None
         kind = fault.kind if fault else "ok"
         if fault is not None and kind == "status":
             error = _json(_error(route, fault.status, fault.message))
@@ -415,11 +420,12 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "malformed_json":
             self._send(200, b'{"choices": [{"message": {"content": "trunc')
         else:
-            text = "" if kind == "empty_content" else self.owner.responder(body)
-            text, cut = misbehave(text, self.owner.misbehave)
+            if answer is None and kind != "empty_content":
+                answer = self.owner.responder(body)
+            text, cut = misbehave(str(answer or ""), self.owner.misbehave)
             trickle = fault if kind == "trickle" else None
-            answer = _completion(route, body, text, cut, self._deployment())
-            self._send(200, _json(answer), trickle=trickle)
+            reply = _completion(route, body, text, cut, self._deployment())
+            self._send(200, _json(reply), trickle=trickle)
 
     def _arrive(
         self, body: Any, faultable: bool, kind: str, rejected: bool = False
