@@ -106,11 +106,17 @@ def _recording(job: Job, record: Path | None, replay: Path | None) -> None:
             raise UsageError(f"--record: {record} must be a file in an existing folder")
         job.record = record
     if replay is not None:
-        job.replayer = ReplayProvider(replay, name=job.provider_name)
-        provider = job.settings.config.provider
-        if not provider.model and job.replayer.models:
-            provider.model = job.replayer.models[0]
-            job.settings.origins["provider.model"] = f"the recording {replay.name}"
+        # The recording's provider and model, unless a flag names others (whose requests the
+        # recording will then not hold: useful to check that a change matters).
+        job.replayer = replayer = ReplayProvider(replay)
+        provider, settings = job.settings.config.provider, job.settings
+        if not settings.origin("provider.name").startswith("flag") and replayer.providers:
+            provider.name = replayer.providers[0]
+            settings.origins["provider.name"] = f"the recording {replay.name}"
+        if not settings.origin("provider.model").startswith("flag") and replayer.models:
+            provider.model = replayer.models[0]
+            settings.origins["provider.model"] = f"the recording {replay.name}"
+        replayer.name = job.provider_name
 
 
 def resolve_model(job: Job) -> None:

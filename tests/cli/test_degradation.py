@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.helpers import generate_over
+from tests.helpers import BRIEF, generate_over, run_cli
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -104,3 +104,19 @@ def test_a_writer_with_unusable_prose_falls_back_to_the_offline_draft(tmp_path) 
     body = (out / report["article"]).read_text()
     assert report["status"] == "ok"
     assert "You have now seen the whole of" in body  # the offline conclusion
+
+
+def test_anthropic_without_tools_support_and_ignoring_the_format(tmp_path) -> None:
+    out = tmp_path / "out"
+    server = ModelServer(responder=article_responder, reject=["tools"], misbehave="ignore_format")
+    with server:
+        result = run_cli(
+            "generate", "-i", BRIEF, "-o", out, "--provider", "anthropic",
+            "--base-url", server.root_url, "--retries", "1", "-q",
+        )  # fmt: skip
+        counts = server.counts
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((out / "run.json").read_text())
+    _assert_complete(report, (out / report["article"]).read_text())
+    assert counts["rejected"] == 1 and counts["anthropic"] == 1 + 1 + 2 + 6
+    assert {w["kind"] for w in report["warnings"]} == {"outline_topped_up", "fallback"}

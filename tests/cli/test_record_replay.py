@@ -12,9 +12,8 @@ KEY = "sk-test-record-9a8b7c6d5e4f3a2b"
 
 
 def _replay(recording, out, *extra):
-    return run_cli(
-        "generate", "-i", BRIEF, "-o", out, "--provider", "openai", "--replay", recording, *extra
-    )
+    # no --provider or --model: both come from the recording
+    return run_cli("generate", "-i", BRIEF, "-o", out, "--replay", recording, *extra)
 
 
 def _article(out):
@@ -52,6 +51,7 @@ def test_a_recording_replays_to_a_byte_identical_article(tmp_path, monkeypatch) 
     )
     assert article_a == article_b
     assert report_b["model"] == report_a["model"] == "model-server"
+    assert report_b["provider"] == report_a["provider"] == "openai"
     assert report_b["warnings"] == report_a["warnings"] and len(report_b["warnings"]) == 2
 
 

@@ -127,11 +127,19 @@ class ReplayProvider:
     @property
     def models(self) -> list[str]:
         """The models the recorded requests named, in order of first use."""
+        return self._distinct(lambda entry: entry["request"].get("model"))
+
+    @property
+    def providers(self) -> list[str]:
+        """The providers that answered the recorded requests, in order of first use."""
+        return self._distinct(lambda entry: entry.get("provider"))
+
+    def _distinct(self, field: Callable[[dict[str, Any]], Any]) -> list[str]:
         seen: dict[str, None] = {}
         for entries in self._entries.values():
             for entry in entries:
-                seen.setdefault(str(entry["request"].get("model") or ""), None)
-        return [m for m in seen if m]
+                seen.setdefault(str(field(entry) or ""), None)
+        return [value for value in seen if value]
 
     def complete(self, request: CompletionRequest) -> Completion:
         key = request_key(request)
