@@ -8,7 +8,7 @@ passages it should draw on, and the API operations it alone owns.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
@@ -76,7 +76,7 @@ def top_up(
     services: RunServices,
     plan: list[dict],
     variables: dict[str, Any],
-    parse: Any,
+    parse: Callable[[str], list[dict]],
 ) -> list[dict]:
     """Add sections from the sources' own plan (the offline outline) until the brief's count.
 
@@ -89,7 +89,10 @@ def top_up(
     if len(plan) >= count or services.provider_name == "offline":
         return plan
     had = len(plan)
-    extra = parse(offline_text(services, "outline", variables, "outline"))
+    try:
+        extra = parse(offline_text(services, "outline", variables, "outline"))
+    except UnusableOutput:
+        return plan  # the sources offer no more topics: keep the model's shorter plan
     taken = [entry["title"] for entry in plan]
     for entry in extra:
         if len(plan) >= count:
