@@ -67,7 +67,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
 InputOpt = typer.Option(..., "--input", "-i", help="The brief (Markdown with front matter).")
 ConfigOpt = typer.Option(None, "--config", help="Config file (default: ./config/main.yaml).")
-ProviderOpt = typer.Option(None, "--provider", help="offline, openai or anthropic.")
+ProviderOpt = typer.Option(None, "--provider", help="offline, openai, anthropic or azure.")
 ModelOpt = typer.Option(None, "--model", help="Model name for the provider.")
 BaseUrlOpt = typer.Option(
     None, "--base-url", help="API base URL (e.g. a local Ollama/vLLM server)."
@@ -123,6 +123,12 @@ def generate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     progress: str = typer.Option("auto", "--progress", help="auto, live, plain or quiet."),
+    record: Path | None = typer.Option(
+        None, "--record", help="Write every model exchange to FILE (JSON Lines, keys redacted)."
+    ),
+    replay: Path | None = typer.Option(
+        None, "--replay", help="Answer every model call from a --record FILE; no network."
+    ),
 ) -> None:
     """Write the article, run.json and timeline.svg for a brief."""
     from ucop.commands.generate import run_generate
@@ -151,6 +157,8 @@ def generate(
         resume=resume,
         progress=mode,
         json_out=json_out,
+        record=record,
+        replay=replay,
     )
     raise typer.Exit(code)
 

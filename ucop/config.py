@@ -41,6 +41,7 @@ class ProviderConfig(_Strict):
     max_concurrent_requests: int = Field(8, ge=1, le=256)
     temperature: float = Field(0.3, ge=0, le=2)
     max_tokens: int = Field(1200, ge=16, le=200_000)
+    api_version: str | None = None  # Azure OpenAI's api-version (default: a current GA one)
 
 
 class AgentOverride(_Strict):
@@ -87,13 +88,18 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...], Any]] = {
     "provider": ("provider.name", ("UCOP_PROVIDER",), str),
     "model": ("provider.model", ("UCOP_MODEL",), str),
     "base_url": ("provider.base_url", (), str),
+    "api_version": ("provider.api_version", ("OPENAI_API_VERSION",), str),
     "max_requests": ("provider.max_concurrent_requests", ("UCOP_MAX_REQUESTS",), int),
     "timeout": ("agents.timeout_s", ("UCOP_TIMEOUT",), float),
     "retries": ("agents.retries", ("UCOP_RETRIES",), int),
     "site": ("output.site", (), str),
     "run_code": ("output.run_code", (), None),
 }
-BASE_URL_ENV = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+BASE_URL_ENV = {
+    "openai": "OPENAI_BASE_URL",
+    "anthropic": "ANTHROPIC_BASE_URL",
+    "azure": "AZURE_OPENAI_ENDPOINT",
+}
 
 
 @dataclass

@@ -28,7 +28,11 @@ DEFAULT_MODELS = {
     "openai": "gpt-4o-mini",
     "anthropic": "claude-3-5-haiku-latest",
 }
-KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+KEY_ENV = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "azure": "AZURE_OPENAI_API_KEY",
+}
 
 
 @dataclass
@@ -42,6 +46,8 @@ class Job:
     env: Mapping[str, str]
     resume: bool = False
     used: list[tuple[str, str, str]] = field(default_factory=list)  # (setting, value, origin)
+    record: Path | None = None  # --record: every model exchange as JSON Lines
+    replayer: Any = None  # --replay: a ReplayProvider answering from a recording
 
     @property
     def provider_name(self) -> str:
@@ -72,6 +78,8 @@ def prepare(
     env: Mapping[str, str] | None = None,
     force: bool = False,
     resume: bool = False,
+    record: Path | None = None,
+    replay: Path | None = None,
 ) -> Job:
     """Load and check everything; raises a `UsageError` (exit 2) before anything is written."""
     from ucop.agents import AGENTS
@@ -84,8 +92,52 @@ def prepare(
     if output is not None:
         check_output_dir(output, force=force, resume=resume)
     job = Job(settings, brief, workflow, output, env, resume)
+    _recording(job, record, replay)
     job.used = settings_used(job)
     return job
+
+
+def _recording(job: Job, record: Path | None, replay: Path | None) -> None:
+    """Check --record's folder and load --replay's file, so a bad one fails before the run."""
+    from ucop.providers.record import ReplayProvider
+
+    if record is not None:
+        if not record.parent.is_dir() or record.is_dir():
+            raise UsageError(f"--record: {record} must be a file in an existing folder")
+        job.record = record
+    if replay is not None:
+        # The recording's provider and model, unless a flag names others (whose requests the
+        # recording will then not hold: useful to check that a change matters).
+        job.replayer = replayer = ReplayProvider(replay)
+        provider, settings = job.settings.config.provider, job.settings
+        if not settings.origin("provider.name").startswith("flag") and replayer.providers:
+            provider.name = replayer.providers[0]
+            settings.origins["provider.name"] = f"the recording {replay.name}"
+        if not settings.origin("provider.model").startswith("flag") and replayer.models:
+            provider.model = replayer.models[0]
+            settings.origins["provider.model"] = f"the recording {replay.name}"
+        replayer.name = job.provider_name
+
+
+def resolve_model(job: Job) -> None:
+    """With a custom base URL and no model, use the only model the server lists (see models.py).
+
+    Raises a ConfigError (exit 2) that names the models when there are several, and when the
+    list is empty or unreachable. Replays and OpenAI's own API are left alone.
+    """
+    from urllib.parse import urlsplit
+
+    from ucop.providers.models import choose_model, list_models
+
+    provider = job.settings.config.provider
+    if provider.model or job.provider_name != "openai" or not provider.base_url:
+        return
+    if job.replayer is not None or urlsplit(provider.base_url).hostname == "api.openai.com":
+        return
+    models = list_models(provider.base_url, job.env.get(KEY_ENV["openai"]))
+    provider.model = choose_model(models, provider.base_url)
+    job.settings.origins["provider.model"] = "the server's model list (GET /models)"
+    job.used = settings_used(job)
 
 
 def _check_provider_name(settings: Settings) -> None:
@@ -143,16 +195,22 @@ def make_services(job: Job, *, today: dt.date | None = None) -> Any:
 
     cfg = job.settings.config
     key_env = KEY_ENV.get(job.provider_name)
-    provider = create_provider(
+    api_key = job.env.get(key_env) if key_env else None
+    provider = job.replayer or create_provider(
         ProviderSettings(
             name=job.provider_name,
             model=job.model,
             base_url=cfg.provider.base_url,
-            api_key=job.env.get(key_env) if key_env else None,
+            api_key=api_key,
             timeout_s=cfg.agents.timeout_s,
             max_concurrent_requests=cfg.provider.max_concurrent_requests,
+            extra={"api_version": cfg.provider.api_version} if cfg.provider.api_version else {},
         )
     )
+    if job.record is not None:
+        from ucop.providers.record import RecordingProvider
+
+        provider = RecordingProvider(provider, job.record, secrets=[api_key or ""])
     folders = job.settings.prompt_folders()
     return RunServices(
         brief=job.brief,

@@ -94,11 +94,7 @@ def test_a_rejected_key_fails_with_the_server_message_and_no_key(tmp_path, monke
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     with ModelServer(responder=article_responder, api_key="sk-the-right-one") as srv:
         out = tmp_path / "out"
-        result = generate_over(
-            srv.base_url,
-            out,
-            "--quiet",
-        )
+        result = generate_over(srv.base_url, out, "--model", "test-model", "--quiet")
         assert result.exit_code == 1
         assert srv.count == 1  # a 401 is not retried
     report = json.loads((out / "run.json").read_text())

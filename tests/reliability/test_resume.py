@@ -31,6 +31,8 @@ def _cmd(brief, out, server, *extra):
         "openai",
         "--base-url",
         server.base_url,
+        "--model",
+        "model-server",
         "--progress",
         "plain",
         *extra,
@@ -109,6 +111,8 @@ def test_editing_one_required_section_reruns_only_what_depends_on_it(tmp_path):
             "openai",
             "--base-url",
             server.base_url,
+            "--model",
+            "model-server",
             "--quiet",
         )
         assert first.exit_code == 0, first.stderr
@@ -130,6 +134,8 @@ def test_editing_one_required_section_reruns_only_what_depends_on_it(tmp_path):
             "openai",
             "--base-url",
             server.base_url,
+            "--model",
+            "model-server",
             "--quiet",
             "--resume",
         )

@@ -22,7 +22,7 @@ def _config(tmp_path, text: str):
 
 
 def _generate(out, server, *extra):
-    return generate_over(server.base_url, out, "--quiet", *extra)
+    return generate_over(server.base_url, out, "--model", "model-server", "--quiet", *extra)
 
 
 def test_a_50_percent_429_storm_finishes_with_no_failed_agent_and_spread_retries(tmp_path):
@@ -75,7 +75,9 @@ def test_run_deadline_stops_a_slow_run(tmp_path):
 def _one_section_broken(body):
     user = body["messages"][-1]["content"]
     if 'section "Handle retries and duplicate deliveries"' in user:
-        return "no"  # too short to use: every attempt is unusable
+        # Every attempt fails. (An unusable answer would not do: the writer would fall back
+        # to the offline draft and the article would be complete.)
+        return Fault.server_error(500)
     return article_responder(body)
 
 
@@ -89,7 +91,7 @@ def test_keep_going_writes_a_partial_article_that_verify_refuses(tmp_path):
     assert report["status"] == "partial"
     broken = next(a for a in report["agents"] if a["name"] == "section_writer[2]")
     assert broken["status"] == "failed" and broken["attempts"] == 2
-    assert "too short" in broken["error"]
+    assert "HTTP 500" in broken["error"]
     text = (out / report["article"]).read_text()
     front = text.split("---\n")[1]
     assert "status: partial" in front

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from ucop.brief import Brief
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
+from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
@@ -117,6 +118,18 @@ class Agent:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Fallback:
+    """What an agent uses when the model's answer stays unusable: `build()`, described by `note`.
+
+    Degrade, do not drop: a part built this way still exists, and the run report lists a
+    `fallback` warning for it, so the article stays `ok` rather than `partial`.
+    """
+
+    note: str
+    build: Callable[[], Any]
+
+
 def ask_model(
     ctx: TaskContext,
     services: RunServices,
@@ -125,18 +138,79 @@ def ask_model(
     *,
     task: str,
     parse: Callable[[str], Any] = lambda text: text,
+    schema: Mapping[str, Any] | None = None,
+    fallback: Fallback | None = None,
 ) -> Any:
     """Render `prompt`, call the provider with retries, and return `parse(text)`.
 
     `parse` raises `UnusableOutput` for an answer it cannot use; that attempt is retried like
     a 429 would be. Retries and token usage are recorded on `ctx` for the table and report.
+    `schema` (the answer's JSON Schema) lets HTTP providers ask for structured output. When
+    the answer is still unusable after the retries, `fallback` (if given) supplies the result
+    and a warning is recorded; other failures are raised as they are.
     """
-    from ucop.providers.retry import call_with_retries
+    request = _request(ctx, services, prompt, variables, task, schema)
+    retries_before = len(ctx.retries)
+    try:
+        completion, parsed, attempts = _call(ctx, services, request, parse)
+    except UnusableOutput as error:
+        ctx.record_call(len(ctx.retries) - retries_before + 1)
+        if fallback is None or services.provider_name == "offline":
+            raise
+        return _fall_back(ctx, task, fallback, error)
+    except BaseException:
+        ctx.record_call(len(ctx.retries) - retries_before + 1)
+        raise
+    _record(ctx, completion, attempts)
+    if completion.finish_reason in ("length", "max_tokens"):
+        ctx.warn(
+            "truncated",
+            f"{task}: the model stopped at the token limit; the answer may end early "
+            "(raise provider.max_tokens)",
+        )
+    return parsed
 
+
+def offline_fallback(
+    services: RunServices,
+    prompt: str,
+    variables: dict[str, Any],
+    *,
+    task: str,
+    parse: Callable[[str], Any] = lambda text: text,
+    note: str = "the offline writer's draft was used for this part",
+) -> Fallback:
+    """A `Fallback` that asks the offline writer the same request: a grounded draft, no model."""
+
+    def build() -> Any:
+        return parse(offline_text(services, prompt, variables, task))
+
+    return Fallback(note, build)
+
+
+def offline_text(services: RunServices, prompt: str, variables: dict[str, Any], task: str) -> str:
+    """The offline writer's answer to the request `prompt` would make with `variables`."""
+    from ucop.providers.offline import OfflineProvider
+
+    system, user = services.prompts.render(prompt, variables)
+    request = CompletionRequest(
+        messages=(Message("system", system), Message("user", user)), task=task, context=variables
+    )
+    return OfflineProvider().complete(request).text
+
+
+def _request(
+    ctx: TaskContext,
+    services: RunServices,
+    prompt: str,
+    variables: dict[str, Any],
+    task: str,
+    schema: Mapping[str, Any] | None,
+) -> CompletionRequest:
     system, user = services.prompts.render(prompt, variables)
     timeout = services.call_timeout_s
     left = ctx.time_left()
-    request = CompletionRequest(
+    return CompletionRequest(
         messages=(Message("system", system), Message("user", user)),
         model=services.model,
         max_tokens=services.max_tokens,
@@ -144,24 +218,37 @@ def ask_model(
         timeout_s=min(timeout, left) if left is not None else timeout,
         task=task,
         context=variables,
+        schema=schema,
     )
-    retries_before = len(ctx.retries)
+
+
+def _call(
+    ctx: TaskContext,
+    services: RunServices,
+    request: CompletionRequest,
+    parse: Callable[[str], Any],
+) -> tuple[Completion, Any, int]:
+    from ucop.providers.retry import call_with_retries
+
+    return call_with_retries(
+        services.provider,
+        request,
+        services.retry,
+        deadline=ctx.deadline,
+        on_retry=ctx.record_retry,
+        cancelled=ctx.cancelled,
+        parse=parse,
+        sleep=ctx.sleep,  # a timed-out or cancelled agent stops waiting at once
+    )
+
+
+def _fall_back(ctx: TaskContext, task: str, fallback: Fallback, error: UnusableOutput) -> Any:
     try:
-        completion, parsed, attempts = call_with_retries(
-            services.provider,
-            request,
-            services.retry,
-            deadline=ctx.deadline,
-            on_retry=ctx.record_retry,
-            cancelled=ctx.cancelled,
-            parse=parse,
-            sleep=ctx.sleep,  # a timed-out or cancelled agent stops waiting at once
-        )
-    except BaseException:
-        ctx.record_call(len(ctx.retries) - retries_before + 1)
-        raise
-    _record(ctx, completion, attempts)
-    return parsed
+        value = fallback.build()
+    except UnusableOutput:
+        raise error from None  # the fallback could not help either: report the model's answer
+    ctx.warn("fallback", f"{task}: the model's answer stayed unusable ({error}); {fallback.note}")
+    return value
 
 
 def _record(ctx: TaskContext, completion: Completion, attempts: int) -> None:

@@ -8,12 +8,12 @@ request against the spec. It runs code only when the user enabled `output.run_co
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from ucop.agents.base import Agent, RunServices, ask_model, register
+from ucop.agents.base import Agent, Fallback, RunServices, ask_model, register
+from ucop.agents.json_answer import explanations_schema, find_json
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import AgentError, UnusableOutput
@@ -35,11 +35,9 @@ def parse_explanations(ids: list[str]):
     """A parser for the model's {operation id: explanation} answer."""
 
     def parse(text: str) -> dict[str, str]:
-        match = re.search(r"\{.*\}", text, flags=re.DOTALL)
-        try:
-            data = json.loads(match.group(0)) if match else None
-        except json.JSONDecodeError:
-            data = None
+        data = find_json(
+            text, lambda value: isinstance(value, dict) and not set(value).isdisjoint(ids)
+        )
         if not isinstance(data, dict):
             raise UnusableOutput("expected a JSON object mapping operation ids to explanations")
         found = {k: str(v).strip() for k, v in data.items() if k in ids and str(v).strip()}
@@ -74,13 +72,18 @@ class CodeGeneration(Agent):
             return {"examples": []}
         spec = thaw(api["spec"])  # plain data for the generators
         ops = [_describe(op) for op, _ in chosen]
+        ids = [op["id"] for op in ops]
+        # The examples come from the spec and need no model: an unusable explanation must not
+        # lose them, so the spec's own summaries explain them instead.
         explanations = ask_model(
             ctx,
             services,
             "code_explanation",
             {"audience": services.brief.audience, "operations": ops},
             task="code_explanation",
-            parse=parse_explanations([op["id"] for op in ops]),
+            parse=parse_explanations(ids),
+            schema=explanations_schema(ids),
+            fallback=Fallback("the spec's own summaries explain the code examples", dict),
         )
         examples = []
         for frozen_op, section in chosen:

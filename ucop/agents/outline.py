@@ -7,12 +7,12 @@ passages it should draw on, and the API operations it alone owns.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ucop.agents.base import Agent, RunServices, ask_model, register
+from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
+from ucop.agents.json_answer import find_json, outline_schema, sections_list
 from ucop.agents.retrieval import search
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
@@ -53,15 +53,68 @@ class OutlinePlanner(Agent):
             "operations": [_op_summary(op) for op in _operations(api)],
             "covered": covered,
         }
+
+        def parse(text: str) -> list[dict]:
+            return parse_outline(text, brief.sections, required)
+
         plan = ask_model(
             ctx,
             services,
             "outline",
             variables,
             task="outline",
-            parse=lambda text: parse_outline(text, brief.sections, required),
+            parse=parse,
+            schema=outline_schema(),
+            fallback=offline_fallback(services, "outline", variables, task="outline", parse=parse),
         )
+        plan = top_up(ctx, services, plan, variables, parse)
         return {"sections": contracts(plan, required, services, kb, api)}
+
+
+def top_up(
+    ctx: TaskContext,
+    services: RunServices,
+    plan: list[dict],
+    variables: dict[str, Any],
+    parse: Callable[[str], list[dict]],
+) -> list[dict]:
+    """Add sections from the sources' own plan (the offline outline) until the brief's count.
+
+    A model that lists fewer sections than asked leaves the article short; the offline
+    planner picks the best-matching knowledge-base headings, so its extra titles fill the gap.
+    """
+    from ucop.agents.base import offline_text
+
+    count = int(variables["count"])
+    if len(plan) >= count or services.provider_name == "offline":
+        return plan
+    had = len(plan)
+    try:
+        extra = parse(offline_text(services, "outline", variables, "outline"))
+    except UnusableOutput:
+        return plan  # the sources offer no more topics: keep the model's shorter plan
+    taken = [entry["title"] for entry in plan]
+    for entry in extra:
+        if len(plan) >= count:
+            break
+        if not any(_same_topic(entry["title"], title) for title in taken):
+            plan.append({**entry, "required": False})
+            taken.append(entry["title"])
+    if len(plan) > had:
+        ctx.warn(
+            "outline_topped_up",
+            f"outline: the model listed {had} of {count} sections; "
+            f"{len(plan) - had} added from the sources' plan",
+        )
+    return plan
+
+
+def _same_topic(a: str, b: str) -> bool:
+    """Equal titles, or titles sharing at least half their words."""
+    wa, wb = (set(re.findall(r"[a-z0-9]{3,}", t.lower())) for t in (a, b))
+    return a.strip().lower() == b.strip().lower() or (
+        bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5
+    )
 
 
 def brief_query(services: RunServices) -> str:
@@ -141,16 +194,15 @@ def _merge_scope(plan: list[dict], item: dict) -> None:
 
 
 def _json_items(text: str) -> list[dict] | None:
-    match = re.search(r"\[.*\]", text, flags=re.DOTALL)
-    if not match:
-        return None
-    try:
-        data = json.loads(match.group(0))
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(data, list):
-        return None
-    items = []
+    """Items of the first JSON list (or `{"sections": [...]}`) that holds section entries."""
+    data = sections_list(find_json(text, lambda value: bool(_entries(sections_list(value)))))
+    return None if data is None else _entries(data)
+
+
+def _entries(data: list | None) -> list[dict]:
+    items: list[dict] = []
+    if not data:
+        return items
     for entry in data:
         if isinstance(entry, str) and entry.strip():
             items.append({"title": _clean_title(entry), "scope": ""})

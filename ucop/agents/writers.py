@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.agents.base import Agent, RunServices, ask_model, register
+from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
 from ucop.agents.retrieval import owned_chunks, passages, related_posts, search
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
@@ -57,7 +57,11 @@ def _write(
     variables: dict[str, Any],
     found: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    text = ask_model(ctx, services, prompt, variables, task=prompt, parse=parse_prose)
+    # A model whose answer stays unusable gets the offline writer's draft for this part.
+    fallback = offline_fallback(services, prompt, variables, task=prompt, parse=parse_prose)
+    text = ask_model(
+        ctx, services, prompt, variables, task=prompt, parse=parse_prose, fallback=fallback
+    )
     return {
         "markdown": keep_valid_citations(text, len(found)),
         "citations": [p["id"] for p in found],

@@ -22,14 +22,26 @@ def run_generate(
     progress: str,
     json_out: bool,
     console: Any = None,
+    record: Path | None = None,
+    replay: Path | None = None,
 ) -> int:
     """Returns the exit code: 0 ok, 1 partial or failed (130 comes as `Interrupted`)."""
     from rich.console import Console
 
-    from ucop.pipeline import default_cache, prepare, write_outputs
+    from ucop.pipeline import default_cache, prepare, resolve_model, write_outputs
 
     console = console or Console(stderr=True)
-    job = prepare(brief, output, config=config, flags=flags, force=force, resume=resume)
+    job = prepare(
+        brief,
+        output,
+        config=config,
+        flags=flags,
+        force=force,
+        resume=resume,
+        record=record,
+        replay=replay,
+    )
+    resolve_model(job)
     if progress != "quiet":
         show_settings(console, job.used)
     cache = default_cache(job.env)
@@ -65,10 +77,20 @@ def show_settings(console: Any, used: list[tuple[str, str, str]]) -> None:
     console.print(table)
 
 
+def show_warnings(console: Any, report: Mapping[str, Any]) -> None:
+    """The run's warnings (fallbacks taken, answers cut short...), one line each."""
+    warnings = report.get("warnings") or []
+    if warnings:
+        console.print(f"[yellow]Warnings ({len(warnings)}):[/]")
+    for warning in warnings:
+        console.print(f"  {warning.get('agent', '?')}: {warning.get('message', '')}", markup=False)
+
+
 def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path], json_out: bool) -> None:
     from ucop.ui.summary import render_summary
 
     console.print(render_summary(outcome.report))
+    show_warnings(console, outcome.report)
     for label, path in written.items():
         console.print(f"  {label:<9} {path}")
     if job.provider_name == "offline":

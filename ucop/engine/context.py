@@ -36,6 +36,7 @@ class TaskContext:
     tokens_in: int = 0
     tokens_out: int = 0
     retries: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cancelled(self) -> bool:
@@ -57,6 +58,15 @@ class TaskContext:
             self.attempts += attempts
             self.tokens_in += tokens_in
             self.tokens_out += tokens_out
+
+    def warn(self, kind: str, message: str, **details: Any) -> None:
+        """Record that the task degraded (took a fallback, say) but still produced its output.
+
+        Each warning is a dict with `kind`, `agent` (this task's name) and `message`; the run
+        report lists them all under `warnings`.
+        """
+        with self._lock:
+            self.warnings.append({"kind": kind, "agent": self.name, "message": message, **details})
 
     def record_retry(self, attempt: int, wait_s: float, error: BaseException) -> None:
         """Report that `attempt` failed and the next one starts in `wait_s` seconds."""

@@ -43,6 +43,7 @@ class TaskRecord:
     tokens_in: int = 0
     tokens_out: int = 0
     retries: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # see TaskContext.warn
     error: str | None = None
     exception: BaseException | None = field(default=None, repr=False)  # not serialised
     is_group: bool = False  # a fan-out template: finishes when its instances do

@@ -292,6 +292,7 @@ class Scheduler:
         record.attempts = max(ctx.attempts, 1)
         record.tokens_in, record.tokens_out = ctx.tokens_in, ctx.tokens_out
         record.retries = list(ctx.retries)
+        record.warnings = list(ctx.warnings)
         if future.cancelled():
             self._fail(name, Status.CANCELLED, "cancelled by the executor")
         elif (error := future.exception()) is not None:
@@ -400,6 +401,7 @@ class Scheduler:
         record = self.records[name]
         record.attempts = max(ctx.attempts, 1)
         record.retries = list(ctx.retries)
+        record.warnings = list(ctx.warnings)
 
     def _stop(self, status: RunStatus, reason: str, stopped: Status = Status.CANCELLED) -> None:
         """Fail-fast, deadline or Ctrl-C: start nothing more and abandon what is running."""

@@ -64,6 +64,7 @@ def lazy(target: str) -> ProviderFactory:
 
 register("openai", lazy("ucop.providers.openai:OpenAIProvider"))
 register("anthropic", lazy("ucop.providers.anthropic:AnthropicProvider"))
+register("azure", lazy("ucop.providers.azure:AzureOpenAIProvider"))
 # The offline provider lives in ucop/providers/offline.py (owned elsewhere); its module-level
 # `create(settings)` is the factory. Registered lazily here so it is always listed.
 register("offline", lazy("ucop.providers.offline:create"))

@@ -1,11 +1,14 @@
 """Anthropic Messages API over plain HTTP.
 
 System messages move to the top-level `system` field; the rest keep their order. Everything
-comes from `ProviderSettings`, so this module never reads the environment.
+comes from `ProviderSettings`, so this module never reads the environment. A JSON answer is
+asked for as a forced tool call whose input schema is the answer's schema; the tool's input
+comes back as the completion's text.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ucop.errors import UnusableOutput
@@ -15,6 +18,7 @@ from ucop.providers.http import as_dict, token_count
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
+ANSWER_TOOL = "answer"
 
 
 class AnthropicProvider(HttpChatProvider):
@@ -24,6 +28,7 @@ class AnthropicProvider(HttpChatProvider):
     default_base_url = DEFAULT_BASE_URL
     key_env = "ANTHROPIC_API_KEY"
     vendor = "Anthropic"
+    structured_forms = ("tool",)
 
     @property
     def url(self) -> str:
@@ -37,8 +42,11 @@ class AnthropicProvider(HttpChatProvider):
             headers["x-api-key"] = self._api_key
         return headers
 
-    def payload(self, request: CompletionRequest, model: str) -> dict[str, Any]:
-        return _payload(request, model)
+    def payload(self, request: CompletionRequest, model: str, form: str | None) -> dict[str, Any]:
+        payload = _payload(request, model)
+        if form == "tool" and request.schema is not None:
+            payload |= answer_tool(request.schema)
+        return payload
 
     def read(self, data: dict[str, Any], model: str) -> Completion:
         return _completion(data, model)
@@ -59,8 +67,18 @@ def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:
     return payload
 
 
+def answer_tool(schema: Any) -> dict[str, Any]:
+    """`tools` and `tool_choice` that make the model answer through one tool with `schema`."""
+    tool = {
+        "name": ANSWER_TOOL,
+        "description": "Give your answer as this tool's input.",
+        "input_schema": dict(schema),
+    }
+    return {"tools": [tool], "tool_choice": {"type": "tool", "name": ANSWER_TOOL}}
+
+
 def _completion(data: dict[str, Any], model: str) -> Completion:
-    text = "".join(_text_blocks(data.get("content")))
+    text = _tool_input(data.get("content")) or "".join(_text_blocks(data.get("content")))
     if not text.strip():
         reason = data.get("stop_reason") or "none given"
         raise UnusableOutput(
@@ -72,7 +90,17 @@ def _completion(data: dict[str, Any], model: str) -> Completion:
         input_tokens=token_count(usage.get("input_tokens")),
         output_tokens=token_count(usage.get("output_tokens")),
         model=str(data.get("model") or model),
+        finish_reason=str(data.get("stop_reason") or ""),
     )
+
+
+def _tool_input(blocks: object) -> str:
+    """The answer tool's input as JSON text, or "" when the model did not call it."""
+    for block in blocks if isinstance(blocks, list) else ():
+        is_tool = isinstance(block, dict) and block.get("type") == "tool_use"
+        if is_tool and isinstance(block.get("input"), dict):
+            return json.dumps(block["input"])
+    return ""
 
 
 def _text_blocks(blocks: object) -> list[str]:

@@ -23,9 +23,10 @@ class Message:
 class CompletionRequest:
     """What an agent asks of a model.
 
-    `messages` is what HTTP providers send. `task` and `context` carry the same request in
-    structured form (the agent kind, its contract, the retrieved passages) for providers that
-    do not read prose, such as the offline writer.
+    `messages` is what HTTP providers send (with `schema`, when set, as structured output).
+    `task` and `context` carry the same request in structured form (the agent kind, its
+    contract, the retrieved passages) for providers that do not read prose, such as the
+    offline writer.
     """
 
     messages: tuple[Message, ...]
@@ -35,6 +36,9 @@ class CompletionRequest:
     timeout_s: float = 60.0
     task: str = ""
     context: Mapping[str, Any] = field(default_factory=dict)
+    # JSON Schema (top level an object) of the answer when the agent wants JSON; HTTP
+    # providers ask for structured output with it where the server offers that.
+    schema: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Completion:
     input_tokens: int = 0
     output_tokens: int = 0
     model: str = ""
+    finish_reason: str = ""  # "length" / "max_tokens" when the answer was cut short
 
 
 class Provider(Protocol):

@@ -2,14 +2,18 @@
 
 A subclass names its endpoint, headers, request body and how to read the answer; everything
 else (key check, model choice, timeouts, error mapping, closing) is the same for every API.
+A request with a `schema` asks for structured output in the subclass's `structured_forms`;
+a server that rejects a form is asked again without it (see `ucop.providers.structured`).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ucop.errors import PermanentError
 from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
 from ucop.providers.http import make_client, pick_model, post_json, require_key
+from ucop.providers.structured import StructuredOutput
 
 
 class HttpChatProvider:
@@ -19,6 +23,7 @@ class HttpChatProvider:
     default_base_url: ClassVar[str]
     key_env: ClassVar[str]  # named in the missing-key message
     vendor: ClassVar[str]
+    structured_forms: ClassVar[tuple[str, ...]] = ()  # best first
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.base_url = (settings.base_url or self.default_base_url).rstrip("/")
@@ -26,15 +31,21 @@ class HttpChatProvider:
         self.model = settings.model
         self._api_key = settings.api_key
         self._client = make_client(settings.max_concurrent_requests)
+        self.structured = StructuredOutput(self.structured_forms)
 
     @property
     def url(self) -> str:
         raise NotImplementedError
 
+    def url_for(self, model: str) -> str:
+        """The endpoint for `model`; most APIs name the model in the body, not the URL."""
+        return self.url
+
     def headers(self) -> dict[str, str]:
         raise NotImplementedError
 
-    def payload(self, request: CompletionRequest, model: str) -> dict[str, Any]:
+    def payload(self, request: CompletionRequest, model: str, form: str | None) -> dict[str, Any]:
+        """The request body; `form` names the structured-output form to ask for, if any."""
         raise NotImplementedError
 
     def read(self, data: dict[str, Any], model: str) -> Completion:
@@ -42,15 +53,25 @@ class HttpChatProvider:
 
     def complete(self, request: CompletionRequest) -> Completion:
         model = pick_model(request, self.model, self.name)
-        data = post_json(
+        while True:
+            form = self.structured.form if request.schema else None
+            try:
+                data = self._post(request, model, form)
+            except PermanentError as error:
+                if form is None or not self.structured.step_down(form, error):
+                    raise
+                continue  # the server does not take this form: ask again without it
+            return self.read(data, model)
+
+    def _post(self, request: CompletionRequest, model: str, form: str | None) -> dict[str, Any]:
+        return post_json(
             self._client,
-            self.url,
+            self.url_for(model),
             headers=self.headers(),
-            payload=self.payload(request, model),
+            payload=self.payload(request, model, form),
             timeout_s=request.timeout_s,
             provider=self.name,
         )
-        return self.read(data, model)
 
     def close(self) -> None:
         self._client.close()

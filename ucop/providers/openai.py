@@ -2,11 +2,17 @@
 
 Everything comes from `ProviderSettings`: the caller resolves `OPENAI_API_KEY` and
 `OPENAI_BASE_URL` into it, so this module never reads the environment.
+
+OpenAI's own API takes `max_completion_tokens` (its reasoning models refuse `max_tokens` and
+any `temperature` but the default); compatible servers (Ollama, vLLM, llama.cpp, Groq...)
+mostly know only `max_tokens`, so that is what they get.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest
@@ -14,6 +20,9 @@ from ucop.providers.chat import HttpChatProvider
 from ucop.providers.http import as_dict, token_count
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+OFFICIAL_HOST = "api.openai.com"
+# o1, o3, o4-mini, gpt-5...: they take no temperature and count reasoning tokens.
+REASONING_MODEL = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
 
 
 class OpenAIProvider(HttpChatProvider):
@@ -23,6 +32,7 @@ class OpenAIProvider(HttpChatProvider):
     default_base_url = DEFAULT_BASE_URL
     key_env = "OPENAI_API_KEY"
     vendor = "OpenAI"
+    structured_forms = ("json_schema", "json_object")
 
     @property
     def url(self) -> str:
@@ -33,20 +43,45 @@ class OpenAIProvider(HttpChatProvider):
             return {}
         return {"Authorization": f"Bearer {self._api_key}"}
 
-    def payload(self, request: CompletionRequest, model: str) -> dict[str, Any]:
-        return _payload(request, model)
+    @property
+    def official(self) -> bool:
+        """True for OpenAI's own API (not a compatible server)."""
+        return (urlsplit(self.base_url).hostname or "").lower() == OFFICIAL_HOST
+
+    def payload(self, request: CompletionRequest, model: str, form: str | None) -> dict[str, Any]:
+        reasoning = is_reasoning_model(model)
+        body = chat_body(request, completion_tokens=self.official or reasoning, reasoning=reasoning)
+        return {"model": model, **body, **response_format(request, form)}
 
     def read(self, data: dict[str, Any], model: str) -> Completion:
         return _completion(data, model)
 
 
-def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:
-    return {
-        "model": model,
+def is_reasoning_model(model: str) -> bool:
+    """o1/o3/o4/gpt-5 models (with or without a vendor prefix like `openai/`)."""
+    return bool(REASONING_MODEL.match(model.rsplit("/", 1)[-1]))
+
+
+def chat_body(request: CompletionRequest, *, completion_tokens: bool, reasoning: bool) -> dict:
+    """Messages, the token limit under the name the server knows, and the temperature."""
+    body: dict[str, Any] = {
         "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
+        ("max_completion_tokens" if completion_tokens else "max_tokens"): request.max_tokens,
     }
+    if not reasoning:
+        body["temperature"] = request.temperature
+    return body
+
+
+def response_format(request: CompletionRequest, form: str | None) -> dict[str, Any]:
+    """`response_format` for a JSON answer: its schema, or JSON mode, or nothing."""
+    if request.schema is None or form is None:
+        return {}
+    if form == "json_object":
+        return {"response_format": {"type": "json_object"}}
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", request.task or "answer")[:64]
+    schema = {"name": name, "schema": dict(request.schema), "strict": True}
+    return {"response_format": {"type": "json_schema", "json_schema": schema}}
 
 
 def _completion(data: dict[str, Any], model: str) -> Completion:
@@ -64,6 +99,7 @@ def _completion(data: dict[str, Any], model: str) -> Completion:
         input_tokens=token_count(usage.get("prompt_tokens")),
         output_tokens=token_count(usage.get("completion_tokens")),
         model=str(data.get("model") or model),
+        finish_reason=str(choice.get("finish_reason") or ""),
     )
 
 

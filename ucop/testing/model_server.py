@@ -10,6 +10,14 @@ Tests and benchmarks start one to exercise the real HTTP providers over a real s
 Faults are scripted (`enqueue`, applied to the next requests in order) or random
 (`fault_rate`, seeded). Every request is recorded without its key. Run it by hand with
 `python -m ucop.testing.model_server --port 8765 --latency 0.2`.
+
+Real servers differ, and the server can play them (see `ucop.testing.misbehaviour`):
+`misbehave=` answers like a sloppy model, `reject=("response_format",)` answers a request
+carrying that argument with 400 "Unrecognized request argument", `models=` is what
+`GET .../models` lists, and `/openai/deployments/{name}/chat/completions?api-version=...`
+is Azure OpenAI's route (key in the `api-key` header). Chat routes match on their suffix,
+so any base-URL path shape (`/api/v1`, `/openai/v1`, `/v1beta/openai`) works.
+`counts` tallies requests by kind: openai, anthropic, azure, models, rejected, other.
 """
 
 from __future__ import annotations
@@ -18,24 +26,31 @@ import argparse
 import contextlib
 import json
 import random
+import re
 import socket
 import socketserver
 import struct
 import sys
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-Responder = Callable[[Mapping[str, Any]], str]
+from ucop.testing.misbehaviour import MODES, check_modes, misbehave
+
+# A responder answers a request body with text, or with a `Fault` to apply to that request
+# (a model that fails on one particular prompt, say).
+Responder = Callable[[Mapping[str, Any]], "str | Fault"]
 _Slot = tuple[int, int]  # (stats generation, index in the records)
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"
+AZURE_PATH = re.compile(r"^.*/openai/deployments/([^/]+)/chat/completions$")
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error"}
 
 
@@ -124,6 +139,9 @@ class RequestRecord:
     arrived: float
     finished: float | None = None
     fault: Fault | None = None
+    kind: str = "other"  # openai | anthropic | azure | models | other
+    rejected: bool = False  # answered 400 for an argument the server plays as unknown
+    has_azure_key: bool = False
 
 
 def echo_responder(body: Mapping[str, Any]) -> str:
@@ -149,8 +167,16 @@ class ModelServer:
         responder: Responder = echo_responder,
         api_key: str | None = None,
         port: int = 0,
+        misbehave: str | Iterable[str] | None = None,
+        reject: Iterable[str] = (),
+        models: Sequence[str] = ("model-server",),
+        deployments: Iterable[str] | None = None,
     ) -> None:
         self.latency_s = latency_s
+        self.misbehave = check_modes(misbehave)
+        self.reject = frozenset(reject)  # request arguments answered with a 400
+        self.models = tuple(models)
+        self.deployments = None if deployments is None else frozenset(deployments)
         self.jitter_s = jitter_s
         self.responder = responder
         # When set, any other key gets a 401 that echoes it, so tests can prove redaction.
@@ -250,6 +276,15 @@ class ModelServer:
             return len(self._records)
 
     @property
+    def counts(self) -> Counter[str]:
+        """Requests by kind (openai, anthropic, azure, models, other), plus `rejected`."""
+        with self._lock:
+            records = list(self._records)
+        tally = Counter(r.kind for r in records)
+        tally["rejected"] = sum(r.rejected for r in records)
+        return tally
+
+    @property
     def peak_concurrency(self) -> int:
         with self._lock:
             return self._peak
@@ -336,35 +371,46 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
-        self._arrive(None, faultable=False)
-        if self.path.rstrip("/") == "/v1/models":
-            models = {"object": "list", "data": [{"id": "model-server", "object": "model"}]}
-            self._send(200, _json(models))
+        self._arrive(None, faultable=False, kind="models" if _is_models(self.path) else "other")
+        if _is_models(self.path) and not self._key_ok():
+            self._send(401, _json(_error("models", 401, self._bad_key())))
+        elif _is_models(self.path):
+            self._send(200, _json(_model_list(self.owner.models)))
         else:
-            self._send(404, _json(_error(self.path, 404, "Not found")))
+            self._send(404, _json(_error("other", 404, "Not found")))
 
     def do_POST(self) -> None:  # noqa: N802
         body = _parse(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-        routed = self.path in (OPENAI_PATH, ANTHROPIC_PATH)
-        fault, delay = self._arrive(body, faultable=routed and body is not None)
+        route = _route(self.path)
+        rejected = _rejected_argument(body, self.owner.reject) if route != "other" else None
+        faultable = route != "other" and body is not None and rejected is None
+        fault, delay = self._arrive(body, faultable, kind=route, rejected=rejected is not None)
         try:
             if self.owner._stopping.wait(delay):
                 self._drop()
-            elif not routed:
-                self._send(404, _json(_error(self.path, 404, "Not found")))
+            elif route == "other":
+                self._send(404, _json(_error(route, 404, "Not found")))
             elif body is None:
-                self._send(400, _json(_error(self.path, 400, "The body is not JSON")))
+                self._send(400, _json(_error(route, 400, "The body is not JSON")))
             elif not self._key_ok():
-                self._send(401, _json(_error(self.path, 401, self._bad_key())))
+                self._send(401, _json(_error(route, 401, self._bad_key())))
+            elif route == "azure" and (problem := self._azure_problem()):
+                self._send(404, _json(_error(route, 404, problem)))
+            elif rejected is not None:
+                message = f"Unrecognized request argument supplied: {rejected}"
+                self._send(400, _json(_error(route, 400, message)))
             else:
-                self._respond(body, fault)
+                self._respond(route, body, fault)
         except OSError:  # the client hung up
             self._drop()
 
-    def _respond(self, body: Mapping[str, Any], fault: Fault | None) -> None:
+    def _respond(self, route: str, body: Mapping[str, Any], fault: Fault | None) -> None:
+        answer = self.owner.responder(body) if fault is None else None
+        if isinstance(answer, Fault):
+            fault, answer = answer, None
         kind = fault.kind if fault else "ok"
         if fault is not None and kind == "status":
-            error = _json(_error(self.path, fault.status, fault.message))
+            error = _json(_error(route, fault.status, fault.message))
             self._send(fault.status, error, fault.headers(time.time()))
         elif kind == "reset":
             self._reset()
@@ -374,11 +420,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "malformed_json":
             self._send(200, b'{"choices": [{"message": {"content": "trunc')
         else:
-            text = "" if kind == "empty_content" else self.owner.responder(body)
+            if answer is None and kind != "empty_content":
+                answer = self.owner.responder(body)
+            text, cut = misbehave(str(answer or ""), self.owner.misbehave)
             trickle = fault if kind == "trickle" else None
-            self._send(200, _json(_completion(self.path, body, text)), trickle=trickle)
+            reply = _completion(route, body, text, cut, self._deployment())
+            self._send(200, _json(reply), trickle=trickle)
 
-    def _arrive(self, body: Any, faultable: bool) -> tuple[Fault | None, float]:
+    def _arrive(
+        self, body: Any, faultable: bool, kind: str, rejected: bool = False
+    ) -> tuple[Fault | None, float]:
         headers = {name.lower(): value for name, value in self.headers.items()}
         record = RequestRecord(
             method=self.command,
@@ -388,13 +439,30 @@ class _Handler(BaseHTTPRequestHandler):
             has_authorization="authorization" in headers,
             has_api_key="x-api-key" in headers,
             arrived=time.monotonic(),
+            kind=kind,
+            rejected=rejected,
+            has_azure_key="api-key" in headers,
         )
         self._open, fault, delay = self.owner._arrive(record, faultable)
         return fault, delay
 
+    def _deployment(self) -> str | None:
+        match = AZURE_PATH.match(urlsplit(self.path).path)
+        return match.group(1) if match else None
+
+    def _azure_problem(self) -> str | None:
+        """Azure's own checks: an api-version in the query and a known deployment."""
+        if not parse_qs(urlsplit(self.path).query).get("api-version"):
+            return "Resource not found (the api-version query parameter is missing)"
+        known = self.owner.deployments
+        if known is not None and self._deployment() not in known:
+            return f"The API deployment {self._deployment()} does not exist (DeploymentNotFound)"
+        return None
+
     def _presented_key(self) -> str:
         bearer = self.headers.get("Authorization", "")
-        return self.headers.get("x-api-key") or bearer.removeprefix("Bearer ").strip()
+        key = self.headers.get("x-api-key") or self.headers.get("api-key")
+        return key or bearer.removeprefix("Bearer ").strip()
 
     def _key_ok(self) -> bool:
         expected = self.owner.api_key
@@ -464,25 +532,78 @@ def _json(payload: Any) -> bytes:
     return json.dumps(payload).encode()
 
 
-def _error(path: str, status: int, message: str) -> dict[str, Any]:
+def _error(route: str, status: int, message: str) -> dict[str, Any]:
     kind = ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
-    if path == ANTHROPIC_PATH:
+    if route == "anthropic":
         return {"type": "error", "error": {"type": kind, "message": message}}
     return {"error": {"message": message, "type": kind, "code": None}}
 
 
-def _completion(path: str, body: Mapping[str, Any], text: str) -> dict[str, Any]:
-    model = str(body.get("model") or "model-server")
+def _route(path: str) -> str:
+    """Which API a POST path speaks, by its suffix, so any base-URL prefix works."""
+    plain = urlsplit(path).path.rstrip("/")
+    if AZURE_PATH.match(plain):
+        return "azure"
+    if plain.endswith("/chat/completions"):
+        return "openai"
+    if plain.endswith(ANTHROPIC_PATH):
+        return "anthropic"
+    return "other"
+
+
+def _is_models(path: str) -> bool:
+    return urlsplit(path).path.rstrip("/").endswith("/models")
+
+
+def _model_list(models: Sequence[str]) -> dict[str, Any]:
+    return {"object": "list", "data": [{"id": m, "object": "model"} for m in models]}
+
+
+def _rejected_argument(body: Any, reject: frozenset[str]) -> str | None:
+    """The first top-level argument of `body` the server plays as unknown, if any."""
+    if not isinstance(body, dict):
+        return None
+    return next((name for name in sorted(reject) if name in body), None)
+
+
+def _forced_tool(body: Mapping[str, Any]) -> str | None:
+    """The tool an Anthropic request forces with `tool_choice`, if any."""
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") == "tool":
+        return str(choice.get("name") or "")
+    return None
+
+
+def _anthropic_content(body: Mapping[str, Any], text: str) -> tuple[list[dict[str, Any]], str]:
+    """A forced tool gets a `tool_use` block when the answer is a JSON object, else text."""
+    tool = _forced_tool(body)
+    if tool:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            return [{"type": "tool_use", "id": "toolu_loopback", "name": tool, "input": data}], (
+                "tool_use"
+            )
+    return ([{"type": "text", "text": text}] if text else []), "end_turn"
+
+
+def _completion(
+    route: str, body: Mapping[str, Any], text: str, cut: bool = False, deployment: str | None = None
+) -> dict[str, Any]:
+    model = str(body.get("model") or deployment or "model-server")
     prompt_words = _prompt_words(body)
     output_words = len(text.split())
-    if path == ANTHROPIC_PATH:
+    if route == "anthropic":
+        content, stop = _anthropic_content(body, text)
         return {
             "id": "msg_loopback",
             "type": "message",
             "role": "assistant",
             "model": model,
-            "content": [{"type": "text", "text": text}] if text else [],
-            "stop_reason": "end_turn",
+            "content": content,
+            "stop_reason": "max_tokens" if cut else stop,
             "usage": {"input_tokens": prompt_words, "output_tokens": output_words},
         }
     return {
@@ -494,7 +615,7 @@ def _completion(path: str, body: Mapping[str, Any], text: str) -> dict[str, Any]
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
+                "finish_reason": "length" if cut else "stop",
             }
         ],
         "usage": {
@@ -543,6 +664,33 @@ FAULTS: dict[str, Callable[[], Fault]] = {
 }
 
 
+def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
+    """Flags that make the server act like a particular real model or server."""
+    parser.add_argument(
+        "--misbehave",
+        action="append",
+        default=[],
+        choices=sorted(MODES),
+        help="answer like a sloppy model: " + "; ".join(f"{k}: {v}" for k, v in MODES.items()),
+    )
+    parser.add_argument(
+        "--reject",
+        action="append",
+        default=[],
+        metavar="ARGUMENT",
+        help="answer requests carrying this argument (e.g. response_format, tools) with a 400",
+    )
+    parser.add_argument(
+        "--models",
+        default="model-server",
+        help="comma-separated model ids that GET /v1/models lists (empty: none)",
+    )
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve until Ctrl-C, printing the base URLs to point providers at."""
     parser = argparse.ArgumentParser(
@@ -566,6 +714,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KIND=P",
         help=f"inject a fault with probability P; KIND is one of {', '.join(FAULTS)}",
     )
+    _add_behaviour_options(parser)
     args = parser.parse_args(argv)
     from ucop.testing.responders import article_responder
 
@@ -576,6 +725,9 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         port=args.port,
         responder=responder,
+        misbehave=args.misbehave,
+        reject=args.reject,
+        models=_split(args.models),
     )
     for spec in args.fault_rate:
         kind, _, p = spec.partition("=")
@@ -585,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
     with server:
         print(f"OpenAI base URL:    {server.base_url}", flush=True)
         print(f"Anthropic base URL: {server.root_url}", flush=True)
+        print(f"Azure endpoint:     {server.root_url}", flush=True)
         try:
             while True:
                 time.sleep(3600)

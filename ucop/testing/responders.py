@@ -17,10 +17,23 @@ def article_responder(body: Mapping[str, Any]) -> str:
     """Answer one chat-completions or messages request body."""
     user = _last_user(body)
     if "Plan the sections" in user:
-        return _outline(user)
+        plan = _outline(user)
+        return json.dumps({"sections": plan} if asks_for_object(body) else plan)
     if "mapping each id to its explanation" in user:
         return _explanations(user)
     return _prose(user)
+
+
+def asks_for_object(body: Mapping[str, Any]) -> bool:
+    """True when the request asks for structured output, whose top level is a JSON object.
+
+    OpenAI's `response_format` (json_schema or json_object) and Anthropic's tools both
+    require an object, so an outline comes back as `{"sections": [...]}` then.
+    """
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") in ("json_schema", "json_object"):
+        return True
+    return bool(body.get("tools"))
 
 
 def _last_user(body: Mapping[str, Any]) -> str:
@@ -33,7 +46,7 @@ def _last_user(body: Mapping[str, Any]) -> str:
     return ""
 
 
-def _outline(user: str) -> str:
+def _outline(user: str) -> list[dict[str, str]]:
     wanted = re.search(r"exactly (\d+) sections", user)
     count = int(wanted.group(1)) if wanted else 3
     required = re.findall(
@@ -42,9 +55,7 @@ def _outline(user: str) -> str:
     topics = re.findall(r"^- (.+)$", _between(user, "Topics available", "API operations"), re.M)
     titles = [*required, *[t for t in topics if t not in required]][:count]
     titles += [f"Topic {n}" for n in range(len(titles) + 1, count + 1)]  # a long outline
-    return json.dumps(
-        [{"title": t, "scope": f"How {t.lower()} works in practice."} for t in titles]
-    )
+    return [{"title": t, "scope": f"How {t.lower()} works in practice."} for t in titles]
 
 
 def _explanations(user: str) -> str:

@@ -1,0 +1,62 @@
+"""Reading JSON out of sloppy answers: fences, prose around it, citations, object wrappers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ucop.agents.code import parse_explanations
+from ucop.agents.json_answer import find_json, sections_list
+from ucop.agents.outline import parse_outline
+from ucop.errors import UnusableOutput
+
+PLAN = [{"title": "Signing", "scope": "HMAC."}, {"title": "Retries", "scope": "Backoff."}]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        json.dumps(PLAN),
+        f"Sure! Here it is:\n```json\n{json.dumps(PLAN)}\n```\nAsk about item [1] anytime.",
+        f"See [1] and [2] first. {json.dumps(PLAN)} Hope this helps [3].",
+        json.dumps({"sections": PLAN}),
+        f"```\n{json.dumps({'sections': PLAN}, indent=2)}\n```",
+    ],
+)
+def test_outline_is_read_from_every_wrapping(answer: str) -> None:
+    plan = parse_outline(answer, 4, [])
+    assert [(p["title"], p["scope"]) for p in plan] == [
+        ("Signing", "HMAC."),
+        ("Retries", "Backoff."),
+    ]
+
+
+def test_outline_keeps_required_sections_first_and_cuts_at_the_count() -> None:
+    required = [{"title": "Retries", "notes": ""}]
+    answer = json.dumps(PLAN + [{"title": "Extra", "scope": ""}, {"title": "Cut", "scope": ""}])
+    plan = parse_outline(answer, 3, required)
+    assert [p["title"] for p in plan] == ["Retries", "Signing", "Extra"]
+    assert plan[0]["scope"] == "Backoff." and plan[0]["required"]
+
+
+def test_prose_without_a_list_is_unusable_unless_sections_are_required() -> None:
+    with pytest.raises(UnusableOutput):
+        parse_outline("I would write about signing and retries.", 3, [])
+    plan = parse_outline("I would write about signing.", 3, [{"title": "A", "notes": ""}])
+    assert [p["title"] for p in plan] == ["A"]
+
+
+def test_explanations_skip_unrelated_objects_before_the_answer() -> None:
+    parse = parse_explanations(["listTasks", "getTask"])
+    answer = 'Example body: {"name": "x"}. Answer:\n```json\n{"listTasks": "Lists them."}\n```'
+    assert parse(answer) == {"listTasks": "Lists them."}
+    with pytest.raises(UnusableOutput):
+        parse("Both requests fetch tasks.")
+
+
+def test_find_json_and_sections_list_edges() -> None:
+    assert find_json("no json here", lambda v: True) is None
+    assert find_json("[1] then {broken", lambda v: isinstance(v, dict)) is None
+    assert sections_list({"a": [1], "b": [2]}) is None
+    assert sections_list({"items": [1]}) == [1]
