@@ -28,6 +28,7 @@ app = typer.Typer(
     # Plain Click help: Rich-formatted help would import rich.markdown and markdown-it on
     # every `--help`, doubling start-up time. The live table still uses Rich.
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -66,7 +67,11 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 InputOpt = typer.Option(..., "--input", "-i", help="The brief (Markdown with front matter).")
-ConfigOpt = typer.Option(None, "--config", help="Config file (default: ./config/main.yaml).")
+ConfigOpt = typer.Option(
+    None,
+    "--config",
+    help="Config file (default: ./config/main.yaml, else the shipped one).",
+)
 ProviderOpt = typer.Option(None, "--provider", help="offline, openai or anthropic.")
 ModelOpt = typer.Option(None, "--model", help="Model name for the provider.")
 BaseUrlOpt = typer.Option(
@@ -84,7 +89,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        False,
+        "--version",
+        "-V",
+        callback=_version,
+        is_eager=True,
+        help="Show the version and exit.",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
 ) -> None:
@@ -200,11 +210,26 @@ def verify(
     article_dir: Path | None = typer.Argument(None, help="Also check the article in this folder."),
     config: str | None = ConfigOpt,
     provider: str | None = ProviderOpt,
+    json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
 ) -> None:
     """Check the installation (and an article folder); exit 0 or 1."""
     from ucop.commands.verify import run_verify
 
-    raise typer.Exit(run_verify(article_dir, config=config, flags={"provider": provider}))
+    flags = {"provider": provider}
+    raise typer.Exit(run_verify(article_dir, config=config, flags=flags, json_out=json_out))
+
+
+@app.command()
+@guarded
+def init(
+    folder: Path = typer.Argument(Path("."), help="Where to write (default: this folder)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
+    json_out: bool = typer.Option(False, "--json", help="Print the files written as JSON."),
+) -> None:
+    """Write an editable config, workflow, prompts and an example brief into FOLDER."""
+    from ucop.commands.init import run_init
+
+    raise typer.Exit(run_init(folder, force=force, json_out=json_out))
 
 
 @app.command()

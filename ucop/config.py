@@ -1,4 +1,4 @@
-"""Configuration: `config/main.yaml`, validated, with flag > environment > file > default.
+"""Configuration: `main.yaml`, validated, with flag > environment > file > default.
 
 Every resolved value remembers where it came from, so `ucop generate` can say which values it
 used. Validation reports every problem at once as `location: message`; unknown keys and wrong
@@ -131,11 +131,17 @@ class Settings:
 
 
 def default_config_dir() -> Path:
-    """The shipped `config/` folder: beside the package in a checkout, else package data."""
-    checkout = Path(__file__).resolve().parents[1] / "config"
-    if (checkout / "main.yaml").is_file():
-        return checkout
-    return Path(str(resources.files("ucop.defaults")))
+    """The shipped config, workflow and prompts: the `ucop.defaults` package data.
+
+    The same folder in a checkout, an editable install and a wheel: there is one copy.
+    """
+    folder = Path(str(resources.files("ucop.defaults")))
+    if not (folder / "main.yaml").is_file():
+        raise ConfigError(
+            f"{folder}: the shipped config is missing - reinstall ucop "
+            "(pip install --force-reinstall ucop)"
+        )
+    return folder
 
 
 def find_config(flag: str | None, env: Mapping[str, str]) -> Path:
