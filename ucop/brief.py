@@ -119,7 +119,7 @@ def _build(path: Path, front: dict[str, Any], body: str) -> Brief:
         sources=_sources(front.get("sources"), path.parent, where),
         description=_text(front, "description", where),
         slug=slugify(_text(front, "slug", where) or title),
-        date=_text(front, "date", where) or None,
+        date=_date(_text(front, "date", where), where),
         author=_text(front, "author", where) or None,
     )
 
@@ -143,6 +143,21 @@ def _text(front: dict[str, Any], key: str, where: str, required: bool = False) -
     if not isinstance(value, (str, int, float)):
         raise BriefError(f"{where}: '{key}' must be text, not a {type(value).__name__}")
     return str(value).strip()
+
+
+def _date(text: str, where: str) -> str | None:
+    """The publication date, checked now (not after every model call): YYYY-MM-DD[...]."""
+    if not text:
+        return None
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise BriefError(
+            f"{where}: 'date' {text!r} is not a date - write it as YYYY-MM-DD, e.g. 2024-05-01"
+        ) from None
+    return text
 
 
 def _tags(value: Any, where: str) -> tuple[str, ...]:

@@ -281,8 +281,29 @@ def batch(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point for the console script and `python -m ucop`."""
-    app(args=argv, prog_name="ucop")
+    """Entry point for the console script and `python -m ucop`.
+
+    Flag mistakes (unknown option, missing value) are one line on stderr and exit 2, like
+    every other usage error, instead of Click's three-line usage block.
+    """
+    try:
+        code = app(args=argv, prog_name="ucop", standalone_mode=False)
+    except _CLICK_USAGE_ERROR as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            print(ctx.get_help(), file=sys.stderr)
+            sys.exit(2)
+        command = ctx.command_path if ctx is not None else "ucop"
+        print(f"error: {exc.format_message()} (see '{command} -h')", file=sys.stderr)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+# Click's UsageError, whether Typer vendors Click (0.2x) or depends on it
+_CLICK_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 if __name__ == "__main__":

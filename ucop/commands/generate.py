@@ -27,7 +27,9 @@ def run_generate(
     from rich.console import Console
 
     from ucop.pipeline import default_cache, prepare, write_outputs
+    from ucop.ui.progress import check_mode
 
+    check_mode(progress)
     console = console or Console(stderr=True)
     job = prepare(brief, output, config=config, flags=flags, force=force, resume=resume)
     if progress != "quiet":

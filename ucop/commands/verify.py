@@ -22,6 +22,7 @@ def run_verify(
 
     from ucop.verify import article_checks, installation_checks
 
+    _check_provider_name(flags.get("provider") or os.environ.get("UCOP_PROVIDER", "").strip())
     checks = installation_checks(config, flags, dict(os.environ))
     if article_dir is not None:
         checks += article_checks(article_dir)
@@ -41,3 +42,14 @@ def run_verify(
         return 1
     console.print("[bold green]ALL CHECKS PASSED[/]")
     return 0
+
+
+def _check_provider_name(name: str) -> None:
+    """An unknown --provider (or UCOP_PROVIDER) is a usage error, not a failed check."""
+    from ucop.errors import ConfigError
+    from ucop.providers import available
+
+    if name and name not in available():
+        raise ConfigError(
+            f"provider.name: unknown provider '{name}' - choose one of: {', '.join(available())}"
+        )
