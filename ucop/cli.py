@@ -1,8 +1,9 @@
 """The `ucop` command line: parse flags, build objects, call the library, map errors to exits.
 
 Exit codes: 0 success, 1 a run or check failed (or the article is partial), 2 usage, config or
-input error, 130 interrupted. Errors are one line on stderr; `--debug` or UCOP_DEBUG=1 shows
-the traceback (never with local variables, which may hold keys).
+input error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM, handled like Ctrl-C). Errors are
+one line on stderr; `--debug` or UCOP_DEBUG=1 shows the traceback (never with local variables,
+which may hold keys).
 """
 
 from __future__ import annotations
@@ -47,18 +48,22 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ucop.errors import UcopError
+        from ucop import signals
+        from ucop.errors import Interrupted, UcopError
 
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
+        except Interrupted as exc:
+            print(f"error: {signals.describe(str(exc))}", file=sys.stderr)
+            raise typer.Exit(signals.exit_code()) from None
         except UcopError as exc:
             _report(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            print("error: interrupted", file=sys.stderr)
-            raise typer.Exit(130) from None
+            print(f"error: {signals.describe('interrupted')}", file=sys.stderr)
+            raise typer.Exit(signals.exit_code()) from None
         except Exception as exc:  # noqa: BLE001 - a bug: one line unless --debug
             _report(exc, bug=True)
             raise typer.Exit(1) from None
@@ -286,6 +291,9 @@ def main(argv: list[str] | None = None) -> None:
     Flag mistakes (unknown option, missing value) are one line on stderr and exit 2, like
     every other usage error, instead of Click's three-line usage block.
     """
+    from ucop import signals
+
+    signals.install()
     try:
         code = app(args=argv, prog_name="ucop", standalone_mode=False)
     except _CLICK_USAGE_ERROR as exc:
@@ -297,8 +305,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {exc.format_message()} (see '{command} -h')", file=sys.stderr)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
-        print("error: interrupted", file=sys.stderr)
-        sys.exit(130)
+        print(f"error: {signals.describe('interrupted')}", file=sys.stderr)
+        sys.exit(signals.exit_code())
     sys.exit(code if isinstance(code, int) else 0)
 
 
