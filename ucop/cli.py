@@ -71,7 +71,9 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-InputOpt = typer.Option(..., "--input", "-i", help="The brief (Markdown with front matter).")
+InputOpt = typer.Option(
+    ..., "--input", "-i", help="The brief (Markdown with front matter); - reads standard input."
+)
 ConfigOpt = typer.Option(
     None,
     "--config",
@@ -135,11 +137,17 @@ def generate(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an article already in --output."),
     resume: bool = typer.Option(False, "--resume", help="Reuse results of an earlier run."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only errors and the article's path."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     progress: str = typer.Option("auto", "--progress", help="auto, live, plain or quiet."),
 ) -> None:
-    """Write the article, run.json and timeline.svg for a brief."""
+    """Write the article, run.json and timeline.svg for a brief.
+
+    Progress and the summary go to stderr; stdout gets the article's path (or, with --json,
+    the summary as JSON).
+    """
     from ucop.commands.generate import run_generate
 
     flags = dict(
@@ -166,6 +174,7 @@ def generate(
         resume=resume,
         progress=mode,
         json_out=json_out,
+        quiet=quiet,
     )
     raise typer.Exit(code)
 

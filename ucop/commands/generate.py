@@ -21,9 +21,13 @@ def run_generate(
     resume: bool,
     progress: str,
     json_out: bool,
+    quiet: bool = False,
     console: Any = None,
 ) -> int:
-    """Returns the exit code: 0 ok, 1 partial or failed (130 comes as `Interrupted`)."""
+    """Returns the exit code: 0 ok, 1 partial or failed (130 comes as `Interrupted`).
+
+    stdout carries the result only: the article's path, or the JSON summary with --json.
+    """
     from rich.console import Console
 
     from ucop.pipeline import default_cache, prepare, write_outputs
@@ -37,7 +41,16 @@ def run_generate(
     cache = default_cache(job.env)
     outcome = _run_with_progress(job, cache, console, progress)
     written = write_outputs(job, outcome)
-    _finish(console, job, outcome, written, json_out)
+    if not quiet:
+        _finish(console, job, outcome, written)
+    elif outcome.status == "partial":
+        _partial(console, outcome)
+    if json_out:
+        summary = {k: v for k, v in outcome.report.items() if k != "agents"}
+        summary["files"] = {k: str(v) for k, v in written.items()}
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    elif "article" in written:
+        sys.stdout.write(f"{written['article']}\n")
     return 0 if outcome.status == "ok" else 1
 
 
@@ -67,7 +80,7 @@ def show_settings(console: Any, used: list[tuple[str, str, str]]) -> None:
     console.print(table)
 
 
-def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path], json_out: bool) -> None:
+def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> None:
     from ucop.ui.summary import render_summary
 
     console.print(render_summary(outcome.report))
@@ -80,9 +93,9 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path], json
             "model-written prose."
         )
     if outcome.status == "partial":
-        parts = ", ".join(outcome.report.get("failed_parts", [])) or "see run.json"
-        console.print(f"[yellow]Partial article[/] (status: partial in its front matter): {parts}")
-    if json_out:
-        summary = {k: v for k, v in outcome.report.items() if k != "agents"}
-        summary["files"] = {k: str(v) for k, v in written.items()}
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        _partial(console, outcome)
+
+
+def _partial(console: Any, outcome: Any) -> None:
+    parts = ", ".join(outcome.report.get("failed_parts", [])) or "see run.json"
+    console.print(f"[yellow]Partial article[/] (status: partial in its front matter): {parts}")
