@@ -246,6 +246,38 @@ def init(
     raise typer.Exit(run_init(folder, force=force, json_out=json_out))
 
 
+cache_app = typer.Typer(
+    name="cache",
+    help="The resume cache: where it is, how big, and clearing it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(cache_app)
+
+
+@cache_app.command("info")
+@guarded
+def cache_info(
+    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Where the cache is, how many entries it holds and its size."""
+    from ucop.commands.cache import run_cache
+
+    raise typer.Exit(run_cache("info", json_out=json_out))
+
+
+@cache_app.command("clear")
+@guarded
+def cache_clear(
+    json_out: bool = typer.Option(False, "--json", help="Print what was removed as JSON."),
+) -> None:
+    """Delete every cached result and measured duration."""
+    from ucop.commands.cache import run_cache
+
+    raise typer.Exit(run_cache("clear", json_out=json_out))
+
+
 @app.command()
 @guarded
 def batch(

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from ucop.errors import OutputError, SourceError
 
 # Briefs, config files, knowledge-base documents, blog posts and API specs: each at most this big.
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 RUN_REPORT = "run.json"
+LOCK_FILE = ".ucop.lock"
 TIMELINE = "timeline.svg"
 
 
@@ -23,6 +27,62 @@ def _umask() -> int:
 
 # mkstemp creates files readable by their owner only; outputs get the usual mode instead.
 FILE_MODE = 0o666 & ~_umask()
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path) -> Iterator[None]:
+    """Hold `folder` for one run: a second run into the same folder is refused (exit 2).
+
+    Creates the folder if needed and removes temporary files an earlier, killed run left
+    there. On the way out the lock file goes, and so does the folder if this run created it
+    and wrote nothing into it (an interrupted run, bad input found mid-run).
+    """
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"--output {folder}: cannot create it ({exc.strerror})") from None
+    lock = folder / LOCK_FILE
+    handle = _acquire(lock, folder)
+    try:
+        for stale in folder.glob(".*.tmp"):  # we hold the lock: no other run is writing them
+            stale.unlink(missing_ok=True)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        handle.close()
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
+
+
+def _acquire(lock: Path, folder: Path) -> IO[str]:
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): runs are not guarded against each other
+        return open(lock, "a", encoding="utf-8")  # noqa: SIM115 - closed by output_lock
+    while True:
+        handle = open(lock, "a+", encoding="utf-8")  # noqa: SIM115 - closed by output_lock
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise OutputError(
+                f"--output {folder}: another ucop run (pid {holder}) is writing there - "
+                "wait for it to finish or choose another --output"
+            ) from None
+        try:
+            same = os.fstat(handle.fileno()).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a file the previous holder unlinked while we waited to open it
+            handle.truncate(0)
+            handle.write(str(os.getpid()))
+            handle.flush()
+            return handle
+        handle.close()
 
 
 def read_input_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:

@@ -36,11 +36,22 @@ def run_generate(
     check_mode(progress)
     console = console or Console(stderr=True)
     job = prepare(brief, output, config=config, flags=flags, force=force, resume=resume)
+    from ucop.files import output_lock
+
     if progress != "quiet":
         show_settings(console, job.used)
     cache = default_cache(job.env)
-    outcome = _run_with_progress(job, cache, console, progress)
-    written = write_outputs(job, outcome)
+    problem = cache.unwritable()
+    if problem and not quiet:
+        console.print(
+            f"[yellow]warning:[/] the cache folder {cache.root} cannot be written ({problem}): "
+            "this run's results will not be kept for --resume - set UCOP_CACHE_DIR",
+            highlight=False,
+            soft_wrap=True,  # one line, however narrow the terminal
+        )
+    with output_lock(output):
+        outcome = _run_with_progress(job, cache, console, progress)
+        written = write_outputs(job, outcome)
     if not quiet:
         _finish(console, job, outcome, written)
     elif outcome.status == "partial":
