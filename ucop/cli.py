@@ -343,7 +343,8 @@ def main(argv: list[str] | None = None) -> None:
             print(ctx.get_help(), file=sys.stderr)
             sys.exit(2)
         command = ctx.command_path if ctx is not None else "ucop"
-        print(f"error: {exc.format_message()} (see '{command} -h')", file=sys.stderr)
+        message = getattr(exc, "format_message", exc.__str__)()  # names the flag
+        print(f"error: {message} (see '{command} -h')", file=sys.stderr)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         print(f"error: {signals.describe('interrupted')}", file=sys.stderr)
@@ -352,7 +353,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Click's UsageError, whether Typer vendors Click (0.2x) or depends on it
-_CLICK_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
 
 
 if __name__ == "__main__":
