@@ -15,7 +15,8 @@
     ## A section the author requires
     Notes for that section.
 
-Source paths are relative to the brief (or absolute). Every problem is a `BriefError` or
+Source paths are relative to the brief (or absolute); a brief read from standard input
+(`-i -`) has them relative to the working folder. Every problem is a `BriefError` or
 `SourceError` naming the file, raised before anything runs or is written.
 """
 
@@ -23,11 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ucop.errors import BriefError, SourceError
+from ucop.files import MAX_INPUT_BYTES
 from ucop.sources.frontmatter import read_text_file, split_front_matter
 
 ALLOWED_KEYS = {
@@ -76,11 +79,36 @@ class Brief:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def load_brief(path: Path) -> Brief:
+STDIN = Path("-")
+
+
+def load_brief(path: Path, stdin: BinaryIO | None = None) -> Brief:
+    """Load and check the brief at `path`; `-` reads it from `stdin` (sources relative to the
+    working folder)."""
+    if path == STDIN:
+        return _parse(Path.cwd() / "<stdin>", _read_stdin(stdin or sys.stdin.buffer))
     try:
         text = read_text_file(path)
     except SourceError as exc:
         raise BriefError(f"brief {exc}".replace("— check the path", "- check --input")) from None
+    return _parse(path, text)
+
+
+def _read_stdin(stream: BinaryIO) -> str:
+    if stream.isatty():
+        raise BriefError("-i -: reads the brief from standard input - pipe one in (< brief.md)")
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise BriefError(f"brief on standard input: larger than {MAX_INPUT_BYTES // 2**20} MB")
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise BriefError("brief on standard input: not valid UTF-8 - send UTF-8 text") from None
+
+
+def _parse(path: Path, text: str) -> Brief:
+    if "\x00" in text:
+        raise BriefError(f"brief {path}: looks binary (has NUL bytes) - use a text file")
     if not text.strip():
         raise BriefError(
             f"brief {path}: is empty - write front matter (title:, sources:) and a body"
@@ -119,7 +147,7 @@ def _build(path: Path, front: dict[str, Any], body: str) -> Brief:
         sources=_sources(front.get("sources"), path.parent, where),
         description=_text(front, "description", where),
         slug=slugify(_text(front, "slug", where) or title),
-        date=_text(front, "date", where) or None,
+        date=_date(_text(front, "date", where), where),
         author=_text(front, "author", where) or None,
     )
 
@@ -143,6 +171,21 @@ def _text(front: dict[str, Any], key: str, where: str, required: bool = False) -
     if not isinstance(value, (str, int, float)):
         raise BriefError(f"{where}: '{key}' must be text, not a {type(value).__name__}")
     return str(value).strip()
+
+
+def _date(text: str, where: str) -> str | None:
+    """The publication date, checked now (not after every model call): YYYY-MM-DD[...]."""
+    if not text:
+        return None
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise BriefError(
+            f"{where}: 'date' {text!r} is not a date - write it as YYYY-MM-DD, e.g. 2024-05-01"
+        ) from None
+    return text
 
 
 def _tags(value: Any, where: str) -> tuple[str, ...]:
@@ -188,7 +231,7 @@ def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
         if not path.exists():
             raise SourceError(
                 f"sources.{kind}: {path} not found - fix the path in the brief "
-                "(paths are relative to the brief)",
+                f"(paths are relative to {_relative_to(base)})",
                 path=str(path),
             )
         found[kind] = path
@@ -197,7 +240,16 @@ def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
     return found
 
 
+def _relative_to(base: Path) -> str:
+    return "the working folder" if base == Path.cwd() else "the brief"
+
+
 def slugify(text: str) -> str:
-    """A URL- and file-safe slug: lower-case ASCII words joined by '-', never a path."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A URL- and file-safe slug: lower-case ASCII words joined by '-', never a path.
+
+    Non-ASCII letters are transliterated (`Café für Entwickler` -> `cafe-fur-entwickler`).
+    """
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
     return slug[:80].strip("-") or "article"

@@ -1,8 +1,13 @@
 """The resume cache: every successful agent output, keyed by a hash of what determines it.
 
-The key (see `Agent.cache_key`) covers the agent, its prompt template, the provider, model and
-settings, and its inputs. Entries are JSON files written atomically, so a run killed at any
-moment leaves only whole entries behind, and `--resume` re-runs just the agents without one.
+The key (see `Agent.cache_key`) covers the agent, its prompt template, the provider, its base
+URL, model and settings, and its inputs. Entries are JSON files written atomically, so a run
+killed at any moment leaves only whole entries behind, and `--resume` re-runs just the agents
+without one. An entry that cannot be read or has the wrong shape is a miss, never an error.
+
+What it keeps: copies of the source text each ingestion agent read and every model answer,
+under `results/`, plus measured agent durations under `durations/`. `ucop cache info` shows
+where and how much; `ucop cache clear` (or deleting the folder) removes it.
 """
 
 from __future__ import annotations
@@ -10,11 +15,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ucop.engine.state import thaw
 from ucop.files import atomic_write_text
+
+FOLDERS = ("results", "durations")
 
 
 def default_cache_dir(env: dict[str, str] | None = None) -> Path:
@@ -23,6 +33,15 @@ def default_cache_dir(env: dict[str, str] | None = None) -> Path:
         return Path(env["UCOP_CACHE_DIR"]).expanduser()
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
     return Path(base) / "ucop"
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: str
+    exists: bool
+    entries: int
+    durations: int
+    bytes: int
 
 
 class DiskCache:
@@ -44,6 +63,8 @@ class DiskCache:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False, None
+        if not isinstance(data, dict) or "value" not in data:
+            return False, None  # not an entry this version wrote: run the agent again
         self.hits += 1
         return True, data["value"]
 
@@ -58,6 +79,8 @@ class DiskCache:
             data = json.loads((self.root / "durations" / f"{workflow}.json").read_text("utf-8"))
         except (OSError, ValueError):
             return {}
+        if not isinstance(data, dict):
+            return {}
         return {k: float(v) for k, v in data.items() if isinstance(v, (int, float))}
 
     def save_durations(self, workflow: str, durations: dict[str, float]) -> None:
@@ -65,3 +88,33 @@ class DiskCache:
         # estimates are an optimisation: losing them costs nothing else
         with contextlib.suppress(OSError):
             atomic_write_text(path, json.dumps(durations, sort_keys=True, indent=1))
+
+    def unwritable(self) -> str | None:
+        """Why entries cannot be stored here, or None when they can (tried, not guessed)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root, prefix=".probe-"):
+                pass
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+        return None
+
+    def info(self) -> CacheInfo:
+        """Where the cache is, how many entries it holds and how many bytes they take."""
+        entries = durations = size = 0
+        for folder in FOLDERS:
+            for file in (self.root / folder).rglob("*.json"):
+                with contextlib.suppress(OSError):
+                    size += file.stat().st_size
+                    if folder == "results":
+                        entries += 1
+                    else:
+                        durations += 1
+        return CacheInfo(str(self.root), self.root.is_dir(), entries, durations, size)
+
+    def clear(self) -> CacheInfo:
+        """Delete every entry and measured duration; returns what was there."""
+        before = self.info()
+        for folder in FOLDERS:
+            shutil.rmtree(self.root / folder, ignore_errors=True)
+        return before

@@ -1,8 +1,9 @@
 """The `ucop` command line: parse flags, build objects, call the library, map errors to exits.
 
 Exit codes: 0 success, 1 a run or check failed (or the article is partial), 2 usage, config or
-input error, 130 interrupted. Errors are one line on stderr; `--debug` or UCOP_DEBUG=1 shows
-the traceback (never with local variables, which may hold keys).
+input error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM, handled like Ctrl-C). Errors are
+one line on stderr; `--debug` or UCOP_DEBUG=1 shows the traceback (never with local variables,
+which may hold keys).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ app = typer.Typer(
     # Plain Click help: Rich-formatted help would import rich.markdown and markdown-it on
     # every `--help`, doubling start-up time. The live table still uses Rich.
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -46,18 +48,22 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ucop.errors import UcopError
+        from ucop import signals
+        from ucop.errors import Interrupted, UcopError
 
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
+        except Interrupted as exc:
+            print(f"error: {signals.describe(str(exc))}", file=sys.stderr)
+            raise typer.Exit(signals.exit_code()) from None
         except UcopError as exc:
             _report(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            print("error: interrupted", file=sys.stderr)
-            raise typer.Exit(130) from None
+            print(f"error: {signals.describe('interrupted')}", file=sys.stderr)
+            raise typer.Exit(signals.exit_code()) from None
         except Exception as exc:  # noqa: BLE001 - a bug: one line unless --debug
             _report(exc, bug=True)
             raise typer.Exit(1) from None
@@ -65,8 +71,14 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-InputOpt = typer.Option(..., "--input", "-i", help="The brief (Markdown with front matter).")
-ConfigOpt = typer.Option(None, "--config", help="Config file (default: ./config/main.yaml).")
+InputOpt = typer.Option(
+    ..., "--input", "-i", help="The brief (Markdown with front matter); - reads standard input."
+)
+ConfigOpt = typer.Option(
+    None,
+    "--config",
+    help="Config file (default: ./config/main.yaml, else the shipped one).",
+)
 ProviderOpt = typer.Option(None, "--provider", help="offline, openai, anthropic or azure.")
 ModelOpt = typer.Option(None, "--model", help="Model name for the provider.")
 BaseUrlOpt = typer.Option(
@@ -84,7 +96,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        False,
+        "--version",
+        "-V",
+        callback=_version,
+        is_eager=True,
+        help="Show the version and exit.",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
 ) -> None:
@@ -120,7 +137,9 @@ def generate(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an article already in --output."),
     resume: bool = typer.Option(False, "--resume", help="Reuse results of an earlier run."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only errors and the article's path."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     progress: str = typer.Option("auto", "--progress", help="auto, live, plain or quiet."),
     record: Path | None = typer.Option(
@@ -130,7 +149,11 @@ def generate(
         None, "--replay", help="Answer every model call from a --record FILE; no network."
     ),
 ) -> None:
-    """Write the article, run.json and timeline.svg for a brief."""
+    """Write the article, run.json and timeline.svg for a brief.
+
+    Progress and the summary go to stderr; stdout gets the article's path (or, with --json,
+    the summary as JSON).
+    """
     from ucop.commands.generate import run_generate
 
     flags = dict(
@@ -159,6 +182,7 @@ def generate(
         json_out=json_out,
         record=record,
         replay=replay,
+        quiet=quiet,
     )
     raise typer.Exit(code)
 
@@ -208,11 +232,58 @@ def verify(
     article_dir: Path | None = typer.Argument(None, help="Also check the article in this folder."),
     config: str | None = ConfigOpt,
     provider: str | None = ProviderOpt,
+    json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
 ) -> None:
     """Check the installation (and an article folder); exit 0 or 1."""
     from ucop.commands.verify import run_verify
 
-    raise typer.Exit(run_verify(article_dir, config=config, flags={"provider": provider}))
+    flags = {"provider": provider}
+    raise typer.Exit(run_verify(article_dir, config=config, flags=flags, json_out=json_out))
+
+
+@app.command()
+@guarded
+def init(
+    folder: Path = typer.Argument(Path("."), help="Where to write (default: this folder)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
+    json_out: bool = typer.Option(False, "--json", help="Print the files written as JSON."),
+) -> None:
+    """Write an editable config, workflow, prompts and an example brief into FOLDER."""
+    from ucop.commands.init import run_init
+
+    raise typer.Exit(run_init(folder, force=force, json_out=json_out))
+
+
+cache_app = typer.Typer(
+    name="cache",
+    help="The resume cache: where it is, how big, and clearing it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(cache_app)
+
+
+@cache_app.command("info")
+@guarded
+def cache_info(
+    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Where the cache is, how many entries it holds and its size."""
+    from ucop.commands.cache import run_cache
+
+    raise typer.Exit(run_cache("info", json_out=json_out))
+
+
+@cache_app.command("clear")
+@guarded
+def cache_clear(
+    json_out: bool = typer.Option(False, "--json", help="Print what was removed as JSON."),
+) -> None:
+    """Delete every cached result and measured duration."""
+    from ucop.commands.cache import run_cache
+
+    raise typer.Exit(run_cache("clear", json_out=json_out))
 
 
 @app.command()
@@ -264,8 +335,35 @@ def batch(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point for the console script and `python -m ucop`."""
-    app(args=argv, prog_name="ucop")
+    """Entry point for the console script and `python -m ucop`.
+
+    Flag mistakes (unknown option, missing value) are one line on stderr and exit 2, like
+    every other usage error, instead of Click's three-line usage block.
+    """
+    from ucop import signals
+
+    signals.install()
+    try:
+        code = app(args=argv, prog_name="ucop", standalone_mode=False)
+    except _CLICK_USAGE_ERROR as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            print(ctx.get_help(), file=sys.stderr)
+            sys.exit(2)
+        command = ctx.command_path if ctx is not None else "ucop"
+        message = getattr(exc, "format_message", exc.__str__)()  # names the flag
+        print(f"error: {message} (see '{command} -h')", file=sys.stderr)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        print(f"error: {signals.describe('interrupted')}", file=sys.stderr)
+        sys.exit(signals.exit_code())
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+# Click's UsageError, whether Typer vendors Click (0.2x) or depends on it
+_CLICK_USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Configuration: `config/main.yaml`, validated, with flag > environment > file > default.
+"""Configuration: `main.yaml`, validated, with flag > environment > file > default.
 
 Every resolved value remembers where it came from, so `ucop generate` can say which values it
 used. Validation reports every problem at once as `location: message`; unknown keys and wrong
@@ -137,11 +137,17 @@ class Settings:
 
 
 def default_config_dir() -> Path:
-    """The shipped `config/` folder: beside the package in a checkout, else package data."""
-    checkout = Path(__file__).resolve().parents[1] / "config"
-    if (checkout / "main.yaml").is_file():
-        return checkout
-    return Path(str(resources.files("ucop.defaults")))
+    """The shipped config, workflow and prompts: the `ucop.defaults` package data.
+
+    The same folder in a checkout, an editable install and a wheel: there is one copy.
+    """
+    folder = Path(str(resources.files("ucop.defaults")))
+    if not (folder / "main.yaml").is_file():
+        raise ConfigError(
+            f"{folder}: the shipped config is missing - reinstall ucop "
+            "(pip install --force-reinstall ucop)"
+        )
+    return folder
 
 
 def find_config(flag: str | None, env: Mapping[str, str]) -> Path:
@@ -175,7 +181,29 @@ def load_settings(
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc, origins), source=str(file)) from None
     _check_provider_base_url(config, provider, env, origins)
+    _check_base_url_shape(config, origins, file)
     return Settings(config, file, origins)
+
+
+def _check_base_url_shape(config: Config, origins: Mapping[str, str], file: Path) -> None:
+    """A base URL must be http(s)://host[:port][/path]: anything else is a usage error."""
+    url = config.provider.base_url
+    if url is None:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bad port or bracketed host
+        ok = False
+    if not ok:
+        origin = origins.get("provider.base_url", "config file")
+        raise ConfigError(
+            f"provider.base_url (from {origin}): {url!r} is not an http(s) URL - "
+            "e.g. http://localhost:11434/v1",
+            source=str(file) if origin.startswith("config file") else "config",
+        )
 
 
 def _layer(
@@ -217,15 +245,15 @@ def _parse_env(name: str, text: str, parse: Any, problems: list[str]) -> Any:
 
 
 def _read_yaml(path: Path) -> dict:
+    from ucop.errors import SourceError
+    from ucop.sources.frontmatter import YAML_ERRORS, json_safe, read_text_file
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read the config file ({exc.__class__.__name__})", str(path)
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        text = read_text_file(path)  # a regular UTF-8 file within the input size limit
+        data = json_safe(yaml.safe_load(text), source=str(path))
+    except SourceError as exc:
+        raise ConfigError(str(exc).removeprefix(f"{path}: "), str(path)) from None
+    except YAML_ERRORS as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "YAML"
         raise ConfigError(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
-from ucop.errors import OutputError
+from ucop.errors import OutputError, SourceError
 
+# Briefs, config files, knowledge-base documents, blog posts and API specs: each at most this big.
+MAX_INPUT_BYTES = 10 * 1024 * 1024
 RUN_REPORT = "run.json"
+LOCK_FILE = ".ucop.lock"
 TIMELINE = "timeline.svg"
 
 
@@ -20,6 +27,91 @@ def _umask() -> int:
 
 # mkstemp creates files readable by their owner only; outputs get the usual mode instead.
 FILE_MODE = 0o666 & ~_umask()
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path) -> Iterator[None]:
+    """Hold `folder` for one run: a second run into the same folder is refused (exit 2).
+
+    Creates the folder if needed and removes temporary files an earlier, killed run left
+    there. On the way out the lock file goes, and so does the folder if this run created it
+    and wrote nothing into it (an interrupted run, bad input found mid-run).
+    """
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"--output {folder}: cannot create it ({exc.strerror})") from None
+    lock = folder / LOCK_FILE
+    handle = _acquire(lock, folder)
+    try:
+        for stale in folder.glob(".*.tmp"):  # we hold the lock: no other run is writing them
+            stale.unlink(missing_ok=True)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        handle.close()
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
+
+
+def _acquire(lock: Path, folder: Path) -> IO[str]:
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): runs are not guarded against each other
+        return open(lock, "a", encoding="utf-8")  # noqa: SIM115 - closed by output_lock
+    while True:
+        handle = open(lock, "a+", encoding="utf-8")  # noqa: SIM115 - closed by output_lock
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise OutputError(
+                f"--output {folder}: another ucop run (pid {holder}) is writing there - "
+                "wait for it to finish or choose another --output"
+            ) from None
+        try:
+            same = os.fstat(handle.fileno()).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a file the previous holder unlinked while we waited to open it
+            handle.truncate(0)
+            handle.write(str(os.getpid()))
+            handle.flush()
+            return handle
+        handle.close()
+
+
+def read_input_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; anything else fails at once.
+
+    Opened without blocking and checked before reading, so a FIFO, `/dev/zero` or a device is
+    refused instead of hanging or filling memory. Raises SourceError (exit 2) or OSError.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(
+                f"{path}: is not a regular file (a pipe, device or socket) - give a file",
+                path=str(path),
+            )
+        if info.st_size > limit:
+            raise SourceError(_too_big(path, limit), path=str(path))
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew while we read it
+        raise SourceError(_too_big(path, limit), path=str(path))
+    return data
+
+
+def _too_big(path: Path, limit: int) -> str:
+    return f"{path}: larger than the {limit // (1024 * 1024)} MB limit for an input file - split it"
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -54,7 +146,7 @@ def check_output_dir(folder: Path, *, force: bool, resume: bool) -> None:
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"--output {folder} is a file - give a folder path")
     existing = folder if folder.exists() else _nearest_existing(folder)
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if not _can_create_in(existing):
         raise OutputError(f"--output {folder}: {existing} is not writable - choose another folder")
     if folder.is_dir() and not (force or resume):
         earlier = previous_article(folder)
@@ -63,6 +155,17 @@ def check_output_dir(folder: Path, *, force: bool, resume: bool) -> None:
                 f"--output {folder} already holds an article ({earlier.name}) - "
                 "use --force to overwrite it, --resume to continue that run, or another --output"
             )
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a folder can be made in `folder`: tried, not guessed (root passes os.access
+    even on /proc), and removed at once so a refused run leaves nothing behind."""
+    try:
+        probe = tempfile.mkdtemp(prefix=".ucop-probe-", dir=folder)
+    except OSError:
+        return False
+    os.rmdir(probe)
+    return True
 
 
 def previous_article(folder: Path) -> Path | None:

@@ -231,6 +231,7 @@ def make_services(job: Job, *, today: dt.date | None = None) -> Any:
         output_dir=job.output,
         site=cfg.output.site,
         today=today,
+        base_url=cfg.provider.base_url,
     )
 
 

@@ -1,6 +1,6 @@
 """Prompt templates: Jinja2 files with a `system` and a `user` block, overridable by the user.
 
-The built-in prompts live in `config/prompts/`. A folder given as `prompts.dir` in the config
+The built-in prompts live in `ucop/defaults/prompts/`. A folder given as `prompts.dir` in the config
 is searched first, so a user overrides one prompt by dropping a file of the same name there.
 """
 

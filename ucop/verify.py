@@ -84,7 +84,7 @@ def _prompts(settings: Any) -> str:
     problems = PromptLibrary(folders).check()
     if problems:
         raise UcopError("; ".join(problems))
-    return f"{len(folders)} folder(s)"
+    return ", ".join(str(f) for f in folders)
 
 
 def _provider(settings: Any, env: Mapping[str, str]) -> str:

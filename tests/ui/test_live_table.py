@@ -8,7 +8,8 @@ from ucop.ui.live import LiveTable
 
 
 def fed_table(clock: FakeClock, events: list[Event] | None = None, **kwargs) -> LiveTable:
-    table = LiveTable(make_console(height=kwargs.pop("height", 40)), clock, **kwargs)
+    console = make_console(width=kwargs.pop("width", 120), height=kwargs.pop("height", 40))
+    table = LiveTable(console, clock, **kwargs)
     for event in scripted_run() if events is None else events:
         table(event)
     return table
@@ -147,7 +148,7 @@ def test_fold_line_names_the_biggest_group_first():
 
 
 def test_narrow_console_keeps_names_and_states_readable():
-    text = render_text(fed_table(FakeClock(2.6)).render(), width=80)
+    text = render_text(fed_table(FakeClock(2.6), width=80).render(), width=80)
     row = line_of(text, "outline_planner")
     assert "↻ retry in 1.4s" in row and "2/4" in row
     assert all(len(line) <= 80 for line in text.splitlines())
@@ -187,3 +188,40 @@ def test_as_context_manager_prints_the_final_table_once_done():
             table(event)
     output = console.file.getvalue()
     assert "section_writer[2]" in output and "\x1b" not in output
+
+
+def _long_reason_table(width: int) -> str:
+    reason = "HTTP 429 from openai: rate limited, Retry-After 5s (attempt 2 of 4)"
+    events = [
+        *scripted_run(),
+        Event(EventKind.EXPANDED, "editor", 1.6, data={"instances": ["editor[12]"]}),
+        Event(EventKind.STARTED, "editor[12]", 1.6, attempt=1, max_attempts=4),
+        Event(
+            EventKind.RETRYING,
+            "editor[12]",
+            1.7,
+            attempt=2,
+            max_attempts=4,
+            wait_s=5.0,
+            error=reason,
+        ),
+    ]
+    return render_text(fed_table(FakeClock(2.6), events, width=width).render(), width=width)
+
+
+def test_at_80_columns_name_state_and_retry_reason_win_over_the_other_columns():
+    text = _long_reason_table(80)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    row = line_of(text, "editor[12]")
+    assert "↻ retry in 4.1s" in row and "2/4" in row  # state and attempt whole
+    assert "HTTP 429 from openai: rate" in row and row.rstrip().endswith("…")
+    head = text.splitlines()[1]
+    assert "Tokens" not in head and "Try" in head  # tokens go first, headings shorten
+    assert "HTTP 500 from provider" in line_of(text, "section_writer[2]")
+
+
+def test_a_wide_terminal_shows_every_column():
+    text = _long_reason_table(160)
+    head = text.splitlines()[1].split()
+    assert head[:5] == ["Agent", "State", "Attempt", "Elapsed", "Tokens"]
+    assert "(attempt 2 of 4)" in line_of(text, "editor[12]")

@@ -6,6 +6,7 @@ import pytest
 from rich.console import Console
 
 from tests.ui.helpers import FakeClock, make_console, scripted_run
+from ucop.errors import UsageError
 from ucop.ui.live import LiveTable
 from ucop.ui.plain import PlainLog
 from ucop.ui.progress import QuietProgress, make_progress
@@ -46,5 +47,11 @@ def test_quiet_mode_writes_nothing():
 
 
 def test_unknown_mode_is_a_clear_error():
-    with pytest.raises(ValueError, match="use one of auto, live, plain, quiet"):
+    with pytest.raises(UsageError, match="use one of auto, live, plain, quiet"):
         make_progress(make_console(), mode="fancy", clock=FakeClock())
+
+
+def test_auto_is_the_plain_log_on_a_dumb_terminal():
+    dumb = Console(file=io.StringIO(), width=100, force_terminal=True, _environ={"TERM": "dumb"})
+    assert dumb.is_terminal
+    assert isinstance(make_progress(dumb, clock=FakeClock()), PlainLog)

@@ -64,6 +64,7 @@ def test_ab_table_has_a_row_per_run_with_formatted_numbers():
     rows = [
         {
             "mode": "sequential",
+            "status": "ok",
             "max_parallel": 1,
             "wall_s": 40.0,
             "agent_time_s": 39.5,
@@ -74,6 +75,7 @@ def test_ab_table_has_a_row_per_run_with_formatted_numbers():
         },
         {
             "mode": "parallel",
+            "status": "partial",
             "max_parallel": 8,
             "wall_s": 12.5,
             "agent_time_s": 40.1,
@@ -83,18 +85,30 @@ def test_ab_table_has_a_row_per_run_with_formatted_numbers():
             "requests": 15,
         },
     ]
-    text = render_text(render_ab_table(rows))
+    text = render_text(render_ab_table(rows), width=80)
+    assert all(len(line) <= 80 for line in text.splitlines())
     for heading in (
         "mode",
-        "max parallel",
+        "status",
+        "max par",
         "wall s",
         "agent s",
         "speedup",
-        "critical path s",
-        "efficiency",
+        "path s",
+        "effic.",
         "requests",
     ):
         assert heading in text
     parallel = row(text, "parallel")
-    assert parallel.split() == ["parallel", "8", "12.50", "40.10", "3.21×", "12.00", "96%", "15"]
-    assert row(text, "sequential").split()[1:3] == ["1", "40.00"]
+    assert parallel.split() == [
+        "parallel",
+        "partial",
+        "8",
+        "12.50",
+        "40.10",
+        "3.21×",
+        "12.00",
+        "96%",
+        "15",
+    ]
+    assert row(text, "sequential").split()[1:4] == ["ok", "1", "40.00"]

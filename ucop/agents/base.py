@@ -43,6 +43,7 @@ class RunServices:
     output_dir: Path | None = None
     site: str | None = None
     today: dt.date | None = None
+    base_url: str | None = None  # part of the cache key: another server, another answer
     _digests: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -114,6 +115,8 @@ class Agent:
                 "temperature": services.temperature,
                 "max_tokens": services.max_tokens,
             }
+            if services.base_url:
+                parts["base_url"] = services.base_url
         text = json.dumps(parts, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ def run_bench(
 
     console = console or Console(stderr=True)
     job = prepare(brief, None, config=config, flags=flags)
+    _warn_twice(job, console, hosted=latency is None and job.provider_name != "offline")
     if latency is None and job.provider_name != "offline":
         rows = compare(job, server=None)
     else:
@@ -51,15 +53,54 @@ def _with_loopback(job: Any, latency: float, console: Any) -> list[dict[str, Any
         return compare(job, server=server)
 
 
+def _warn_twice(job: Any, console: Any, hosted: bool) -> None:
+    """Say up front that every model request is made twice (once per mode)."""
+    from ucop.agents import AGENTS
+    from ucop.workflow.plan import make_plan
+
+    calls = make_plan(job.workflow, job.brief.sections, {}, AGENTS).model_calls
+    where = f"{job.provider_name} ({job.model})" if hosted else "a loopback model server"
+    console.print(
+        f"[yellow]ucop bench runs the workflow twice without the cache[/] (sequential, then "
+        f"parallel): each of its {calls} model requests is made twice, {2 * calls} in all, "
+        f"to {where}.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+class _Counting:
+    """A provider that counts the requests passing through it (retries included)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def complete(self, request: Any) -> Any:
+        with self._lock:
+            self.count += 1
+        return self.inner.complete(request)
+
+    def __getattr__(self, name: str) -> Any:  # name, close, ...: the wrapped provider's
+        return getattr(self.inner, name)
+
+
 def compare(job: Any, server: Any) -> list[dict[str, Any]]:
     """Run sequentially then in parallel; one row per run with its figures."""
-    from ucop.pipeline import execute
+    from dataclasses import replace
+
+    from ucop.pipeline import execute, make_services
 
     rows = []
     for cap in (1, job.max_parallel):
         if server is not None:
             server.reset_stats()
-        outcome = execute(job, max_parallel=cap, cache=None)
+        services = make_services(job)
+        counter = _Counting(services.provider)
+        outcome = execute(
+            job, max_parallel=cap, cache=None, services=replace(services, provider=counter)
+        )
         report = outcome.report
         rows.append(
             {
@@ -71,11 +112,14 @@ def compare(job: Any, server: Any) -> list[dict[str, Any]]:
                 "speedup": report["speedup"],
                 "critical_path_s": report["critical_path_s"],
                 "efficiency": report["efficiency"],
-                "requests": server.count if server is not None else None,
+                "requests": counter.count,
                 "peak_concurrency": server.peak_concurrency if server is not None else None,
             }
         )
-    if rows[1]["wall_s"]:
+    not_ok = [f"the {r['mode']} run ended {r['status']}" for r in rows if r["status"] != "ok"]
+    if not_ok:
+        rows[1]["ab_note"] = "no speedup: " + " and ".join(not_ok) + " - see its agents in run.json"
+    elif rows[1]["wall_s"]:
         rows[1]["ab_speedup"] = round(rows[0]["wall_s"] / rows[1]["wall_s"], 3)
     return rows
 
@@ -90,6 +134,8 @@ def _print(rows: list[dict[str, Any]], console: Any, json_out: bool) -> int:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
         console.print(render_ab_table(rows))
+        if "ab_note" in rows[1]:
+            console.print(f"[yellow]{rows[1]['ab_note']}[/]", highlight=False)
         if "ab_speedup" in rows[1]:
             console.print(
                 f"Parallel is [bold]{rows[1]['ab_speedup']:.2f}×[/] faster than sequential "

@@ -21,15 +21,21 @@ def run_generate(
     resume: bool,
     progress: str,
     json_out: bool,
+    quiet: bool = False,
     console: Any = None,
     record: Path | None = None,
     replay: Path | None = None,
 ) -> int:
-    """Returns the exit code: 0 ok, 1 partial or failed (130 comes as `Interrupted`)."""
+    """Returns the exit code: 0 ok, 1 partial or failed (130 comes as `Interrupted`).
+
+    stdout carries the result only: the article's path, or the JSON summary with --json.
+    """
     from rich.console import Console
 
     from ucop.pipeline import default_cache, prepare, resolve_model, write_outputs
+    from ucop.ui.progress import check_mode
 
+    check_mode(progress)
     console = console or Console(stderr=True)
     job = prepare(
         brief,
@@ -42,12 +48,32 @@ def run_generate(
         replay=replay,
     )
     resolve_model(job)
+    from ucop.files import output_lock
+
     if progress != "quiet":
         show_settings(console, job.used)
     cache = default_cache(job.env)
-    outcome = _run_with_progress(job, cache, console, progress)
-    written = write_outputs(job, outcome)
-    _finish(console, job, outcome, written, json_out)
+    problem = cache.unwritable()
+    if problem and not quiet:
+        console.print(
+            f"[yellow]warning:[/] the cache folder {cache.root} cannot be written ({problem}): "
+            "this run's results will not be kept for --resume - set UCOP_CACHE_DIR",
+            highlight=False,
+            soft_wrap=True,  # one line, however narrow the terminal
+        )
+    with output_lock(output):
+        outcome = _run_with_progress(job, cache, console, progress)
+        written = write_outputs(job, outcome)
+    if not quiet:
+        _finish(console, job, outcome, written)
+    elif outcome.status == "partial":
+        _partial(console, outcome)
+    if json_out:
+        summary = {k: v for k, v in outcome.report.items() if k != "agents"}
+        summary["files"] = {k: str(v) for k, v in written.items()}
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    elif "article" in written:
+        sys.stdout.write(f"{written['article']}\n")
     return 0 if outcome.status == "ok" else 1
 
 
@@ -86,7 +112,7 @@ def show_warnings(console: Any, report: Mapping[str, Any]) -> None:
         console.print(f"  {warning.get('agent', '?')}: {warning.get('message', '')}", markup=False)
 
 
-def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path], json_out: bool) -> None:
+def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> None:
     from ucop.ui.summary import render_summary
 
     console.print(render_summary(outcome.report))
@@ -100,9 +126,9 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path], json
             "model-written prose."
         )
     if outcome.status == "partial":
-        parts = ", ".join(outcome.report.get("failed_parts", [])) or "see run.json"
-        console.print(f"[yellow]Partial article[/] (status: partial in its front matter): {parts}")
-    if json_out:
-        summary = {k: v for k, v in outcome.report.items() if k != "agents"}
-        summary["files"] = {k: str(v) for k, v in written.items()}
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        _partial(console, outcome)
+
+
+def _partial(console: Any, outcome: Any) -> None:
+    parts = ", ".join(outcome.report.get("failed_parts", [])) or "see run.json"
+    console.print(f"[yellow]Partial article[/] (status: partial in its front matter): {parts}")

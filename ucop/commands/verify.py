@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 
 def run_verify(
-    article_dir: Path | None, *, config: str | None, flags: Mapping[str, Any], console: Any = None
+    article_dir: Path | None,
+    *,
+    config: str | None,
+    flags: Mapping[str, Any],
+    json_out: bool = False,
+    console: Any = None,
 ) -> int:
     from rich.console import Console
 
     from ucop.verify import article_checks, installation_checks
 
-    console = console or Console()
+    _check_provider_name(flags.get("provider") or os.environ.get("UCOP_PROVIDER", "").strip())
     checks = installation_checks(config, flags, dict(os.environ))
     if article_dir is not None:
         checks += article_checks(article_dir)
+    failed = [c for c in checks if not c.ok]
+    if json_out:
+        data = {"ok": not failed, "checks": [c.__dict__ for c in checks]}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return 1 if failed else 0
+    console = console or Console()
     for check in checks:
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
         console.print(f"{mark} {check.name}: [dim]{check.detail}[/]", highlight=False)
-    failed = [c for c in checks if not c.ok]
     if failed:
         console.print(
             f"[bold red]{len(failed)} CHECK(S) FAILED:[/] " + ", ".join(c.name for c in failed)
@@ -30,3 +42,14 @@ def run_verify(
         return 1
     console.print("[bold green]ALL CHECKS PASSED[/]")
     return 0
+
+
+def _check_provider_name(name: str) -> None:
+    """An unknown --provider (or UCOP_PROVIDER) is a usage error, not a failed check."""
+    from ucop.errors import ConfigError
+    from ucop.providers import available
+
+    if name and name not in available():
+        raise ConfigError(
+            f"provider.name: unknown provider '{name}' - choose one of: {', '.join(available())}"
+        )

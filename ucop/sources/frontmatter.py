@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ucop.errors import SourceError
+from ucop.files import read_input_bytes
 
 # Cap on nodes produced from one YAML/JSON document, so alias bombs fail instead of hanging.
 MAX_NODES = 1_000_000
@@ -31,7 +32,7 @@ def read_text_file(path: Path) -> str:
     if path.is_dir():
         raise SourceError(f"{path}: is a folder, expected a file — check the path", path=str(path))
     try:
-        data = path.read_bytes()
+        data = read_input_bytes(path)  # regular files within the size limit only
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise SourceError(
@@ -119,17 +120,35 @@ def _plain(value: Any, source: str, stack: tuple[int, ...], budget: list[int]) -
             )
         inner = (*stack, id(value))
         if isinstance(value, dict):
-            return {_key(k): _plain(v, source, inner, budget) for k, v in value.items()}
+            return {
+                unicode_text(_key(k), source): _plain(v, source, inner, budget)
+                for k, v in value.items()
+            }
         return [_plain(v, source, inner, budget) for v in value]
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        return unicode_text(value, source)
+    if isinstance(value, (int, float, bool)) or value is None:
         return value
     if isinstance(value, (set, frozenset)):
         return _plain(sorted(value, key=str), source, stack, budget)
     if isinstance(value, tuple):
         return _plain(list(value), source, stack, budget)
     return str(value)
+
+
+def unicode_text(text: str, source: str) -> str:
+    """`text`, if valid Unicode (a YAML/JSON escape such as `\\udc00` is a lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise SourceError(
+            f"{source}: a string holds {text[exc.start]!r}, which is not valid Unicode "
+            "(a lone surrogate escape) — remove that escape",
+            path=source,
+        ) from None
+    return text
 
 
 def _key(key: Any) -> str:

@@ -26,7 +26,7 @@ def parse_document(file: Path, shown: str) -> Any:
     text = read_text_file(file)
     try:
         return json.loads(text)
-    except ValueError as json_error:
+    except (ValueError, RecursionError) as json_error:  # RecursionError: nested too deep
         try:
             data = yaml.safe_load(text)
         except YAML_ERRORS as yaml_error:
@@ -38,10 +38,17 @@ def parse_document(file: Path, shown: str) -> Any:
                 f"{shown}: is not valid JSON or YAML ({problem}) — fix the syntax there",
                 path=shown,
             ) from yaml_error
-    return json_safe(data, source=shown)
+    try:
+        return json_safe(data, source=shown)
+    except RecursionError:
+        raise SourceError(
+            f"{shown}: nested too deeply — flatten the document", path=shown
+        ) from None
 
 
-def _json_problem(error: ValueError) -> str:
+def _json_problem(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply to parse"
     if isinstance(error, json.JSONDecodeError):
         return f"line {error.lineno}: {error.msg}"
     return str(error)

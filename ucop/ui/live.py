@@ -233,7 +233,8 @@ class LiveTable:
             now = board.finished_t if board.finished_t is not None else self._clock()
             lines = self._max_lines or self._console.size.height
             shown, hidden = choose_rows(board, now, max(1, lines - CHROME_LINES))
-            parts: list[RenderableType] = [header(board), agent_table(board, shown, now)]
+            table = agent_table(board, shown, now, self._console.width)
+            parts: list[RenderableType] = [header(board), table]
             if hidden:
                 parts.append(fold_line(hidden, now))
             parts.append(footer(board, now))
@@ -272,20 +273,67 @@ def header(board: Board) -> Text:
     return line
 
 
-def agent_table(board: Board, names: Iterable[str], now: float) -> Table:
+NOTE_MIN = 26  # the note (retry or failure reason) keeps at least this many columns
+GAP = 3  # columns between two cells: padding, the box divider, padding
+
+
+def agent_table(board: Board, names: Iterable[str], now: float, width: int = 120) -> Table:
+    """The agents' rows, fitted to `width`: agent, state and note always stay readable.
+
+    When the terminal is narrow, the token column goes first, then the headings shorten,
+    then the elapsed and attempt columns go; only the note is ever cut (with "…").
+    """
+    rows = [
+        group_cells(board, board.rows[n], now)
+        if board.rows[n].instances
+        else leaf_cells(board.rows[n], now)
+        for n in names
+    ]
+    agent_w = min(_widest(rows, 0, 5), 40)
+    state_w = _widest(rows, 1, 5)
+    optional = [  # (index, long heading, short heading, width), dropped last to first
+        (2, "Attempt", "Try", _widest(rows, 2, 3)),
+        (3, "Elapsed", "Time", _widest(rows, 3, 4)),
+        (4, "Tokens in/out", "Tokens", _widest(rows, 4, 6)),
+    ]
+    columns = _fit(width - agent_w - state_w - GAP, optional)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-    # Only Note may shrink on a narrow terminal (rich shrinks wrappable columns first); cells
-    # cut with "…" instead of wrapping, so every agent stays one line.
-    table.add_column("Agent", no_wrap=True, max_width=40)
-    table.add_column("State", no_wrap=True)
-    table.add_column("Attempt", justify="right", no_wrap=True)
-    table.add_column("Elapsed", justify="right", no_wrap=True)
-    table.add_column("Tokens in/out", justify="right", no_wrap=True)
-    table.add_column("Note", max_width=60, style="dim")
-    for name in names:
-        row = board.rows[name]
-        table.add_row(*(group_cells(board, row, now) if row.instances else leaf_cells(row, now)))
+    table.add_column("Agent", no_wrap=True, min_width=agent_w, max_width=agent_w)
+    table.add_column("State", no_wrap=True, min_width=state_w)
+    for _, heading, cell_w in columns:
+        table.add_column(heading, justify="right", no_wrap=True, min_width=cell_w)
+    used = agent_w + GAP + state_w + GAP + sum(w + GAP for _, _, w in columns)
+    table.add_column(
+        "Note",
+        style="dim",
+        no_wrap=True,
+        overflow="ellipsis",
+        max_width=max(NOTE_MIN, width - used),
+    )
+    for cells in rows:
+        table.add_row(cells[0], cells[1], *(cells[i] for i, _, _ in columns), cells[5])
     return table
+
+
+def _widest(rows: list[list[RenderableType]], index: int, least: int) -> int:
+    return max([least, *(_cell_len(r[index]) for r in rows)])
+
+
+def _cell_len(cell: RenderableType) -> int:
+    return cell.cell_len if isinstance(cell, Text) else len(str(cell))
+
+
+def _fit(room: int, optional: list[tuple[int, str, str, int]]) -> list[tuple[int, str, int]]:
+    """The optional columns that fit in `room` while leaving NOTE_MIN for the note."""
+    for keep in range(len(optional), -1, -1):
+        for short in (False, True):
+            chosen = [
+                (i, s if short else h, max(w, len(s if short else h)))
+                for i, h, s, w in optional[:keep]
+            ]
+            if room - sum(w + GAP for _, _, w in chosen) - GAP >= NOTE_MIN:
+                return chosen
+    return []
 
 
 def leaf_cells(row: AgentRow, now: float) -> list[RenderableType]:

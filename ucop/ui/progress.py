@@ -23,6 +23,14 @@ from ucop.ui.plain import PlainLog
 MODES = ("auto", "live", "plain", "quiet")
 
 
+def check_mode(mode: str) -> None:
+    """Refuse an unknown --progress value (a usage error: exit 2, before anything runs)."""
+    if mode not in MODES:
+        from ucop.errors import UsageError
+
+        raise UsageError(f"--progress {mode!r}: unknown mode - use one of {', '.join(MODES)}")
+
+
 class Progress(Protocol):
     """An event subscriber that is also a context manager around the run."""
 
@@ -57,11 +65,10 @@ class QuietProgress:
 
 
 def resolve_mode(console: Console, mode: str) -> str:
-    """`auto` becomes `live` on a terminal and `plain` otherwise; other modes stay."""
-    if mode not in MODES:
-        raise ValueError(f"unknown progress mode {mode!r}: use one of {', '.join(MODES)}")
+    """`auto` becomes `live` on a terminal and `plain` otherwise (TERM=dumb included)."""
+    check_mode(mode)
     if mode == "auto":
-        return "live" if console.is_terminal else "plain"
+        return "live" if console.is_terminal and not console.is_dumb_terminal else "plain"
     return mode
 
 

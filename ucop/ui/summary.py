@@ -4,7 +4,7 @@
   status, mode, provider, model, max_parallel, wall_s, agent_time_s, speedup, critical_path_s,
   critical_path (names), lower_bound_s, efficiency (a fraction, shown as a percentage),
   article (path or None), agents[].{name, status, retries, tokens_in, tokens_out, error}.
-`render_ab_table` reads, per row: mode, max_parallel, wall_s, agent_time_s, speedup,
+`render_ab_table` reads, per row: mode, status, max_parallel, wall_s, agent_time_s, speedup,
   critical_path_s, efficiency, requests.
 """
 
@@ -114,30 +114,39 @@ def problem_table(problems: Sequence[Mapping[str, Any]]) -> Table:
 
 def render_ab_table(rows: Sequence[Mapping[str, Any]]) -> RenderableType:
     """One line per benchmark run, to compare modes and max parallel settings."""
-    table = Table(title="Benchmark", title_justify="left", box=box.SIMPLE_HEAD)
+    # short headings and no outer padding: the whole table fits an 80-column terminal
+    table = Table(
+        title="Benchmark",
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+        header_style="bold",
+    )
     table.add_column("mode", no_wrap=True)
+    table.add_column("status", no_wrap=True)
     for heading in AB_NUMBERS:
         table.add_column(heading, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(
             clean_text(row.get("mode", "?")),
+            clean_text(row.get("status", "—")),
             str(row.get("max_parallel", "—")),
             plain_number(row.get("wall_s")),
             plain_number(row.get("agent_time_s")),
             ratio(row.get("speedup")),
             plain_number(row.get("critical_path_s")),
             percent(row.get("efficiency")),
-            str(row.get("requests", "—")),
+            "—" if row.get("requests") is None else str(row["requests"]),
         )
     return table
 
 
 AB_NUMBERS = (
-    "max parallel",
+    "max par",
     "wall s",
     "agent s",
     "speedup",
-    "critical path s",
-    "efficiency",
+    "path s",  # the critical path
+    "effic.",
     "requests",
 )
