@@ -17,6 +17,7 @@ from ucop.agents.base import Agent, RunServices, ask_model, register
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import AgentError, UnusableOutput
+from ucop.sources.text import one_line
 
 
 def assigned_operations(outline: Mapping, api: Mapping) -> list[tuple[Mapping, int]]:
@@ -42,7 +43,7 @@ def parse_explanations(ids: list[str]):
             data = None
         if not isinstance(data, dict):
             raise UnusableOutput("expected a JSON object mapping operation ids to explanations")
-        found = {k: str(v).strip() for k, v in data.items() if k in ids and str(v).strip()}
+        found = {k: one_line(v) for k, v in data.items() if k in ids and one_line(v)}
         if not found:
             raise UnusableOutput("the answer explained none of the requested operations")
         return found
@@ -65,7 +66,7 @@ class CodeGeneration(Agent):
         return {"operations": owned, "api": services.digest(api)}
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
-        from ucop.codegen.examples import curl_example, python_example
+        from ucop.codegen.examples import UnsafeExample, curl_example, python_example
 
         outline = ctx.inputs.get("outline_planner") or {}
         api = ctx.inputs.get("api_ingestion") or {}
@@ -82,22 +83,27 @@ class CodeGeneration(Agent):
             task="code_explanation",
             parse=parse_explanations([op["id"] for op in ops]),
         )
-        examples = []
+        examples, refused = [], []
         for frozen_op, section in chosen:
             op = thaw(frozen_op)
+            try:
+                python, curl = python_example(op, spec), curl_example(op, spec)
+            except UnsafeExample as exc:  # the spec's names got past the loader's checks
+                refused.append(f"operation {op['id']}: {exc}")
+                continue
             examples.append(
                 {
                     "operation": op["id"],
                     "method": op["method"],
                     "path": op["path"],
-                    "summary": op["summary"] or f"{op['method']} {op['path']}",
+                    "summary": one_line(op["summary"] or f"{op['method']} {op['path']}"),
                     "section": section,
-                    "explanation": explanations.get(op["id"], op["summary"] or ""),
-                    "python": python_example(op, spec),
-                    "curl": curl_example(op, spec),
+                    "explanation": explanations.get(op["id"], one_line(op["summary"] or "")),
+                    "python": python,
+                    "curl": curl,
                 }
             )
-        return {"examples": examples}
+        return {"examples": examples, "refused": refused}
 
 
 def _describe(op: Mapping) -> dict[str, Any]:

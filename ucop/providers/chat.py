@@ -6,10 +6,12 @@ else (key check, model choice, timeouts, error mapping, closing) is the same for
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
 from ucop.providers.http import make_client, pick_model, post_json, require_key
+from ucop.redaction import redact_answer
 
 
 class HttpChatProvider:
@@ -50,7 +52,12 @@ class HttpChatProvider:
             timeout_s=request.timeout_s,
             provider=self.name,
         )
-        return self.read(data, model)
+        return self._redacted(self.read(data, model))
+
+    def _redacted(self, completion: Completion) -> Completion:
+        """The answer without any configured key: it is about to be cached and used."""
+        text = redact_answer(completion.text, self._api_key)
+        return completion if text == completion.text else dataclasses.replace(completion, text=text)
 
     def close(self) -> None:
         self._client.close()
