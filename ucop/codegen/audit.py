@@ -1,4 +1,4 @@
-"""What code in an article may do, decided from its syntax tree and shell words, never by running it.
+"""What code in an article may do, judged from its syntax tree and shell words, never run.
 
 Three policies, from strict to lenient:
 
@@ -145,9 +145,9 @@ def _module_problem(module: str, line: int) -> list[str]:
 def _attribute_problem(node: ast.Attribute, os_names: set[str], line: int) -> list[str]:
     if node.attr.startswith("__"):
         return [f"line {line}: reaches {node.attr}"]
-    if isinstance(node.value, ast.Name) and node.value.id in os_names:
-        if node.attr not in OS_ALLOWED:
-            return [f"line {line}: uses os.{node.attr}"]
+    on_os = isinstance(node.value, ast.Name) and node.value.id in os_names
+    if on_os and node.attr not in OS_ALLOWED:
+        return [f"line {line}: uses os.{node.attr}"]
     return []
 
 
