@@ -139,8 +139,10 @@ class CodeValidation(Agent):
                     dict(f, operation=example["operation"]) for f in validate_block(block, spec)
                 ]
                 index += 1
-            if services.run_code:
-                findings.append(_run(example, index))
+        if services.run_code and examples:
+            from ucop.codegen.runcheck import run_examples
+
+            findings += run_examples(examples, spec or {})
         bad = [f for f in findings if not f["ok"]]
         if bad:
             first = bad[0]
@@ -150,25 +152,3 @@ class CodeValidation(Agent):
                 f"{first['check']}: {first['message']}",
             )
         return {"blocks": index, "findings": findings}
-
-
-# Model-provider keys never reach generated code, even when an example names them.
-PROVIDER_KEYS = frozenset({"OPENAI_API_KEY", "ANTHROPIC_API_KEY"})
-
-
-def _run(example: Mapping, index: int) -> dict[str, Any]:
-    """Run one Python example in the sandbox, passing only the API token it reads."""
-    from ucop.codegen.sandbox import run_python
-
-    reads = set(re.findall(r"os\.environ\[[\"']([A-Z0-9_]+)[\"']\]", example["python"]))
-    outcome = run_python(example["python"], timeout_s=20, keep=sorted(reads - PROVIDER_KEYS))
-    message = "ran" if outcome["ok"] else (outcome["stderr"] or "failed").strip()[-300:]
-    return {
-        "block": index,
-        "lang": "python",
-        "line": 1,
-        "check": "run",
-        "ok": outcome["ok"],
-        "message": message,
-        "operation": example["operation"],
-    }

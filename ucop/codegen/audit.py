@@ -224,3 +224,20 @@ def _curl_option_problems(words: list[str]) -> list[str]:
         if word in ("-F", "--form") and re.search(r"=[@<](?:.*/|~)", following):
             problems.append(f"curl {word} {following} uploads a file from another folder")
     return problems
+
+
+def markdown_problems(markdown: str) -> list[str]:
+    """Every safety problem in the Python and shell blocks of an article, by document line."""
+    from ucop.codegen.blocks import extract_code_blocks
+    from ucop.codegen.validate import PYTHON_LANGS, SHELL_LANGS
+
+    found = []
+    for block in extract_code_blocks(markdown):
+        if block["lang"] in PYTHON_LANGS and block["lang"] != "pycon":
+            problems = article_python_problems(block["code"])
+        elif block["lang"] in SHELL_LANGS and block["lang"] not in ("console", "shell-session"):
+            problems = shell_problems(block["code"], allow_export=True)
+        else:
+            continue
+        found += [f"{block['lang']} block at line {block['line']}: {p}" for p in problems]
+    return found

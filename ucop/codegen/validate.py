@@ -279,3 +279,14 @@ def _is_placeholder(segment: str) -> bool:
 def _segment_regex(pattern: str) -> str:
     parts = re.split(r"(\{[^{}]*\})", pattern)
     return "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+
+
+def match_operation(spec: dict[str, Any], method: str, path: str) -> tuple[dict | None, str]:
+    """The operation `method path` calls, or (None, why not): for the run-code stand-in."""
+    index = _operation_index(spec)
+    template = _find_template(re.sub(r"/{2,}", "/", path).rstrip("/") or "/", spec, index)
+    if template is None:
+        return None, f"path not in spec: {path}"
+    if method not in index[template]:
+        return None, f"method {method} not allowed on {template}"
+    return index[template][method], ""
