@@ -96,9 +96,13 @@ def _path_values(op: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _header_params(op: dict[str, Any]) -> dict[str, Any]:
+def _header_params(op: dict[str, Any]) -> dict[str, str]:
+    """Required headers and their example values, control characters made spaces.
+
+    HTTP cannot carry them in a header, and a newline would split the header in two.
+    """
     return {
-        p["name"]: p["example"]
+        p["name"]: re.sub(r"[\x00-\x1f\x7f]", " ", _query_text(p["example"])).strip()
         for p in op["parameters"]
         if p["in"] == "header" and p["required"] and p["name"].lower() != "authorization"
     }
@@ -188,10 +192,10 @@ def python_example(op: dict[str, Any], spec: dict[str, Any]) -> str:
     query, headers, body = _shown_query(op), _header_params(op), op.get("request_body")
     lines = ["import os", ""] if env else []
     lines += ["import httpx", "", f"BASE_URL = {py_str(_base_url(spec))}"]
-    lines += [f"{identifier(n)} = {py_literal(v)}" for n, v in path_params.items()]
+    lines += [f"{identifier(n)} = {py_literal(_segment(v))}" for n, v in path_params.items()]
     arguments = [_python_url(op["path"])]
     auth_args, header_items, query_items = _python_auth(scheme, env)
-    header_items += [f"{py_str(n)}: {py_str(_query_text(v))}" for n, v in headers.items()]
+    header_items += [f"{py_str(n)}: {py_str(v)}" for n, v in headers.items()]
     query_items += [f"{py_str(n)}: {py_literal(v)}" for n, v in query.items()]
     if header_items:
         arguments.append("headers={" + ", ".join(header_items) + "}")
@@ -219,6 +223,11 @@ def _audited(code: str, lang: str) -> str:
     if problems:
         raise UnsafeExample(f"generated {lang} example refused: {problems[0]}")
     return code
+
+
+def _segment(value: Any) -> Any:
+    """A path value as it must appear in the URL: text percent-encoded (`/`, `#`, `?` too)."""
+    return quote(value, safe="") if isinstance(value, str) else value
 
 
 def _python_url(path: str) -> str:
@@ -275,7 +284,7 @@ def curl_example(op: dict[str, Any], spec: dict[str, Any]) -> str:
     url = _url_word(_base_url(spec) + path, _query_string(op, scheme, env))
     parts = [f"curl -X {shlex.quote(op['method'])} {url}"]
     parts += _curl_auth(scheme, env)
-    headers = [f"{name}: {_query_text(value)}" for name, value in _header_params(op).items()]
+    headers = [f"{name}: {value}" for name, value in _header_params(op).items()]
     parts += [f"-H {shell_word(header)}" for header in headers]
     parts += _curl_body(op.get("request_body"))
     return _audited(" \\\n  ".join(parts) + "\n", "shell")
