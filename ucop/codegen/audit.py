@@ -182,9 +182,17 @@ def shell_problems(code: str, *, allow_export: bool = False) -> list[str]:
     return problems
 
 
-def _expansion_problems(code: str) -> list[tuple[int, str]]:
+def expanded_variables(code: str) -> set[str]:
+    """Names of the variables the shell would expand in `code` (`$NAME`, `${NAME}`)."""
+    names: list[str] = []
+    _expansion_problems(code, names)
+    return set(names)
+
+
+def _expansion_problems(code: str, names: list[str] | None = None) -> list[tuple[int, str]]:
     """Substitutions, backticks, redirections and subshells outside single quotes."""
     problems: list[tuple[int, str]] = []
+    names = [] if names is None else names
     quote, line, i = "", 1, 0
     while i < len(code):
         char = code[i]
@@ -199,8 +207,11 @@ def _expansion_problems(code: str) -> list[tuple[int, str]]:
         elif char == "`":
             problems.append((line, "backtick command substitution"))
         elif char == "$":
-            if not _NAME_REF.match(code, i):
+            ref = _NAME_REF.match(code, i)
+            if ref is None:
                 problems.append((line, f"shell expansion {code[i : i + 2]!r}"))
+            else:
+                names.append(ref.group(0).strip("${}"))
         elif not quote and char in "<>()":
             problems.append((line, f"unquoted {char!r} (redirection or subshell)"))
         elif not quote and char == "#" and (i == 0 or code[i - 1].isspace()):

@@ -39,7 +39,7 @@ _NO_BODY_SHORTCUT = ("GET", "DELETE")  # httpx.get()/delete() take no json= or d
 
 def env_prefix(spec: dict[str, Any]) -> str:
     """Upper-case first word of the API title (`LUMEN` for "Lumen Tasks API"), or `API`."""
-    words = re.findall(r"[A-Za-z0-9]+", spec.get("title", ""))
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]*", spec.get("title", ""))  # a valid shell name
     return words[0].upper() if words else "API"
 
 
