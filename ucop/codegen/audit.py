@@ -69,9 +69,10 @@ def generated_python_problems(code: str) -> list[str]:
     except (SyntaxError, ValueError) as exc:
         return [f"does not parse: {exc}"]
     problems = []
-    for node in tree.body:
-        if not isinstance(node, (ast.Import, ast.Assign, ast.Expr)):
-            problems.append(f"line {node.lineno}: unexpected {type(node).__name__} statement")
+    for statement in tree.body:
+        if not isinstance(statement, (ast.Import, ast.Assign, ast.Expr)):
+            kind = type(statement).__name__
+            problems.append(f"line {statement.lineno}: unexpected {kind} statement")
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             problems += [

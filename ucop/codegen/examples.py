@@ -314,7 +314,7 @@ def _query_text(value: Any) -> str:
 
 def _query_string(
     op: dict[str, Any], scheme: dict[str, Any] | None, env: list[str]
-) -> tuple[str, str]:
+) -> tuple[str, str, str]:
     """(literal query string, credential parameter, the variable that holds its value)."""
     pairs = [(name, _query_text(value)) for name, value in _shown_query(op).items()]
     literal = urlencode(pairs)

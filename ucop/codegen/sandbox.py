@@ -29,7 +29,7 @@ SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 MAX_OUTPUT_CHARS = 10_000
 _PR_GET_DUMPABLE, _PR_SET_DUMPABLE = 3, 4
 _dumpable_lock = threading.Lock()
-_dumpable_users = [0, None]  # children running, dumpable flag to restore
+_dumpable_users = [0, 1]  # children running, the dumpable flag to restore afterwards
 
 
 def scrubbed_env(env: Mapping[str, str], keep: Collection[str] = ()) -> dict[str, str]:

@@ -65,7 +65,7 @@ class SpecStandIn:
         status = _problem_status(problem)
         with self._lock:
             self.served.append(Served(method, parts.path, status or 200, problem))
-        if problem:
+        if problem or op is None:
             return status, "application/json", json.dumps({"error": problem}).encode()
         return _success(op)
 
