@@ -164,8 +164,12 @@ def test_values_reach_python_unchanged(doc):
             assert shown == expected
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(text, max_size=6).map("\n".join))
+FENCE_LINES = ["```", "~~~", "````", "```python", "  ~~~~", "    ```", "> ```", "- ```", "  ```"]
+markdown_line = st.one_of(text, st.sampled_from(FENCE_LINES), st.sampled_from(["", "- item", "x"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(markdown_line, max_size=8).map("\n".join))
 def test_text_from_sources_stays_one_line_and_fences_stay_closed(source):
     line = one_line(source)
     assert "\n" not in line and "```" not in line and "~~~" not in line and "<script" not in line

@@ -13,20 +13,24 @@ import unicodedata
 
 _FENCE = re.compile(r"`{3,}|~{3,}")
 _TAG = re.compile(r"<!--.*?(-->|$)|</?[A-Za-z][^<>]*>?", re.DOTALL)
-_HEADING_START = re.compile(r"^[#>\s]+")
-_OPENER = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_HEADING_START = re.compile(r"^(?:(?:#{1,6}|>)(?:\s+|$))+")
+_LINK = re.compile(
+    r"!?\[([^\[\]]*)\]\((?:[^()]|\([^()]*\))*\)"
+)  # [text](url) and ![alt](url): the text
+_SENTINEL = "UCOP-END-OF-PART-SENTINEL"
 
 
 def one_line(text: object, limit: int = 0) -> str:
     """`text` as one line of plain text: fences, HTML and control characters removed.
 
-    Line breaks (including U+2028/U+2029) become spaces, runs of whitespace collapse, and a
-    leading `#` or `>` (which would make a heading or quote of the line) is dropped. With
-    `limit`, the result is cut to that many characters.
+    Line breaks (including U+2028/U+2029) become spaces, runs of whitespace collapse, links
+    and images keep only their text, and a leading `#` or `>` (which would make a heading or
+    quote of the line) is dropped. With `limit`, the result is cut to that many characters.
     """
     flat = str(text)
     flat = _TAG.sub(" ", flat)
     flat = _FENCE.sub(" ", flat)
+    flat = _LINK.sub(r"\1", flat)
     flat = "".join(" " if _is_control(char) else char for char in flat)
     flat = " ".join(flat.split())
     flat = _HEADING_START.sub("", flat)
@@ -39,25 +43,42 @@ def _is_control(char: str) -> bool:
 
 
 def close_fences(markdown: str) -> str:
-    """`markdown` with a closing fence appended if a code block is left open at its end.
+    """`markdown` with a closing fence appended if it leaves a code block open at its end.
 
-    Follows CommonMark: a block opened by N backticks (or tildes) closes only on a line of at
-    least N of the same character and nothing else.
+    "Open" is judged by the CommonMark parser: a paragraph appended after the text would land
+    inside a code block. The closing line repeats the opener's fence, indented like it (a
+    block inside a list or a quote closes there); if no closing line works, the opener is
+    escaped so it shows as text.
     """
-    opener: str | None = None
-    for line in markdown.splitlines():
-        stripped = line.strip()
-        if opener is None:
-            match = _OPENER.match(line)
-            if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
-                opener = match.group(1)
-        elif stripped and set(stripped) == {opener[0]} and len(stripped) >= len(opener):
-            if line.startswith(" " * 4):
-                continue  # indented four or more: content, not a fence
-            opener = None
+    opener = _open_fence(markdown)
     if opener is None:
         return markdown
-    return markdown.rstrip("\n") + "\n" + opener + "\n"
+    lines = markdown.splitlines()
+    prefix, markup = opener
+    body = markdown.rstrip("\n") + "\n"
+    for indent in ("", re.sub(r"[^>\s]", " ", prefix), " " * len(prefix)):
+        candidate = body + indent + markup + "\n"
+        if _open_fence(candidate) is None:
+            return candidate
+    index = next(i for i, line in enumerate(lines) if line.startswith(prefix + markup))
+    lines[index] = prefix + "\\" + lines[index][len(prefix) :]
+    return "\n".join(lines) + "\n"
+
+
+def _open_fence(markdown: str) -> tuple[str, str] | None:
+    """(text before the fence on its opening line, fence markup) of an unclosed block."""
+    from markdown_it import MarkdownIt
+
+    text = markdown.rstrip("\n") + "\n\n" + _SENTINEL + "\n"
+    lines = text.splitlines()
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type in ("fence", "code_block") and _SENTINEL in token.content:
+            if token.type == "code_block" or token.map is None:
+                return None  # indented code continues only while indented: it ends by itself
+            line = lines[token.map[0]]
+            at = line.find(token.markup)
+            return line[:at], token.markup
+    return None
 
 
 def has_open_fence(markdown: str) -> bool:
