@@ -18,7 +18,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 REDACTED = "[redacted]"
-SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$", re.IGNORECASE)
+# Names that end like a credential (OPENAI_API_KEY, GITHUB_TOKEN) or hold an API key anywhere
+# (OPENAI_API_KEY_2); `SSH_KEY_PATH`-style names hold a path, not a secret.
+SECRET_NAME = re.compile(
+    r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$|API_?KEY", re.IGNORECASE
+)
 MIN_SECRET_CHARS = 8  # shorter values ("1", "true") would cut ordinary words out of text
 
 
@@ -26,7 +30,9 @@ def configured_secrets(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Values of the credential variables in `env` (default: this process's environment)."""
     env = os.environ if env is None else env
     found = {value.strip() for name, value in env.items() if SECRET_NAME.search(name)}
-    return tuple(sorted((v for v in found if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True))
+    return tuple(
+        sorted((v for v in found if len(v) >= MIN_SECRET_CHARS), key=lambda v: (-len(v), v))
+    )
 
 
 def redact_secrets(text: str, secrets: Iterable[str | None]) -> str:

@@ -114,3 +114,25 @@ def test_unrelated_short_values_are_left_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("FEATURE_TOKEN", "on")  # too short to be a key; redacting it would
     atomic_write_text(tmp_path / "a.md", "turn it on")  # eat ordinary words
     assert (tmp_path / "a.md").read_text() == "turn it on"
+
+
+def test_which_variables_count_as_secrets():
+    from ucop.redaction import configured_secrets
+
+    env = {
+        "OPENAI_API_KEY": "sk-aaaaaaaaaa",
+        "OPENAI_API_KEY_2": "sk-bbbbbbbbbbbb",
+        "AZURE_OPENAI_API_KEY": "azure-cccccc",
+        "GITHUB_TOKEN": "ghp_dddddddd",
+        "DB_PASSWORD": "eeeeeeeeee",
+        "SSH_KEY_PATH": "/home/u/.ssh/id",
+        "HOME": "/home/someone",
+        "FEATURE_TOKEN": "on",
+    }
+    assert configured_secrets(env) == (
+        "sk-bbbbbbbbbbbb",
+        "sk-aaaaaaaaaa",
+        "azure-cccccc",
+        "ghp_dddddddd",
+        "eeeeeeeeee",
+    )
