@@ -159,3 +159,51 @@ def test_generate_writes_a_clean_article_from_the_hostile_spec(tmp_path):
     verify = run_cli("verify", out)
     assert "code blocks are safe to run" in verify.output
     assert "✗ code blocks" not in verify.output
+
+
+def test_a_hostile_swagger_2_spec_is_handled_the_same_way(tmp_path):
+    canary = tmp_path
+    p = payloads(canary)
+    doc = {
+        "swagger": "2.0",
+        "info": {"title": "Old\n```sh\nid\n```", "version": "1"},
+        "host": f"api.example.com{p['shell']}",
+        "schemes": ["file"],
+        "basePath": "/v1",
+        "securityDefinitions": {"k": {"type": "apiKey", "in": "query", "name": "key"}},
+        "security": [{"k": []}],
+        "paths": {
+            "/notes": {
+                "post": {
+                    "operationId": "addNote",
+                    "summary": f"Add{p['fence']}",
+                    "consumes": ["application/x-www-form-urlencoded"],
+                    "parameters": [
+                        {"name": p["fstring"], "in": "formData", "type": "string"},
+                        {
+                            "name": "text",
+                            "in": "formData",
+                            "type": "string",
+                            "x-example": p["shell"],
+                        },
+                    ],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/x/{id}": {"get": _op_v2("bad", {"name": "i\nd", "in": "path", "type": "string"})},
+        },
+    }
+    (tmp_path / "swagger.json").write_text(json.dumps(doc))
+    spec = load_openapi(tmp_path / "swagger.json", tmp_path)
+    assert [o["id"] for o in spec["operations"]] == ["addNote"]
+    assert spec["warnings"][0].startswith("operation bad (GET) left out")
+    note = spec["operations"][0]
+    python, curl = python_example(note, spec), curl_example(note, spec)
+    assert generated_python_problems(python) == [] and shell_problems(curl) == []
+    assert 'BASE_URL = "https://api.example.com"' in python  # the file: scheme is not used
+    assert "\n" not in note["summary"] and "```" not in spec["title"]
+    assert pwned(canary) == []
+
+
+def _op_v2(op_id, *params):
+    return {"operationId": op_id, "parameters": list(params), "responses": {"200": {}}}

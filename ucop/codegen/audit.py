@@ -239,17 +239,23 @@ def _curl_option_problems(words: list[str]) -> list[str]:
 
 
 def markdown_problems(markdown: str) -> list[str]:
-    """Every safety problem in the Python and shell blocks of an article, by document line."""
+    """Every safety problem in the Python and shell blocks of an article, by document line.
+
+    Transcripts are judged by what the reader would type: the lines after `>>> `/`... `
+    (pycon) or `$ ` prompts (any shell language), when the block has prompts.
+    """
     from ucop.codegen.blocks import extract_code_blocks
-    from ucop.codegen.validate import PYTHON_LANGS, SHELL_LANGS
+    from ucop.codegen.validate import PYTHON_LANGS, SHELL_LANGS, strip_prompts
 
     found = []
     for block in extract_code_blocks(markdown):
-        if block["lang"] in PYTHON_LANGS and block["lang"] != "pycon":
-            problems = article_python_problems(block["code"])
-        elif block["lang"] in SHELL_LANGS and block["lang"] not in ("console", "shell-session"):
-            problems = shell_problems(block["code"], allow_export=True)
+        lang, code = block["lang"], block["code"]
+        if lang in PYTHON_LANGS:
+            code = strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
+            problems = article_python_problems(code)
+        elif lang in SHELL_LANGS:
+            problems = shell_problems(strip_prompts(code, ("$ ",)), allow_export=True)
         else:
             continue
-        found += [f"{block['lang']} block at line {block['line']}: {p}" for p in problems]
+        found += [f"{lang} block at line {block['line']}: {p}" for p in problems]
     return found

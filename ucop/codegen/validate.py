@@ -39,10 +39,10 @@ def validate_block(block: dict[str, Any], spec: dict[str, Any] | None) -> list[d
     lang = str(block.get("lang") or "").lower()
     code = str(block.get("code") or "")
     if lang in PYTHON_LANGS:
-        code = _strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
+        code = strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
         problem, calls = _python(code)
     elif lang in SHELL_LANGS:
-        code = _strip_prompts(code, ("$ ",)) if lang in ("console", "shell-session") else code
+        code = strip_prompts(code, ("$ ",)) if lang in ("console", "shell-session") else code
         problem = shell_syntax(code, bash=shutil.which("bash"))
         calls = shell_calls(code) if problem is None or problem[1] == "" else []
     elif lang == "json":
@@ -82,7 +82,7 @@ def _syntax_finding(block: dict[str, Any], problem: tuple[int, str] | None) -> d
     return _finding(block, offset, "syntax", False, message)
 
 
-def _strip_prompts(code: str, prompts: tuple[str, ...]) -> str:
+def strip_prompts(code: str, prompts: tuple[str, ...]) -> str:
     """Keep only prompted lines (and their continuations) of a console transcript."""
     lines = code.splitlines()
     if not any(line.startswith(prompts) for line in lines):
