@@ -23,6 +23,7 @@ from typing import Any
 
 from ucop.engine.state import thaw
 from ucop.files import atomic_write_text
+from ucop.redaction import configured_secrets, scrub
 
 FOLDERS = ("results", "durations")
 
@@ -70,7 +71,8 @@ class DiskCache:
 
     def store(self, key: str, value: Any) -> None:
         # key order is kept: outputs such as example payloads are rendered in that order
-        atomic_write_text(self._path(key), json.dumps({"value": thaw(value)}))
+        plain = scrub(thaw(value), configured_secrets())  # backstop: no key is ever cached
+        atomic_write_text(self._path(key), json.dumps({"value": plain}))
         self.stores += 1
 
     def durations(self, workflow: str) -> dict[str, float]:

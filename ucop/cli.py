@@ -135,6 +135,11 @@ def generate(
     run_code: bool | None = typer.Option(
         None, "--run-code/--no-run-code", help="Execute generated Python in a sandbox."
     ),
+    allow_outside_refs: bool | None = typer.Option(
+        None,
+        "--allow-outside-refs/--confine-refs",
+        help="Let the spec's $refs read files outside its folder and the brief's sources.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an article already in --output."),
     resume: bool = typer.Option(False, "--resume", help="Reuse results of an earlier run."),
     quiet: bool = typer.Option(
@@ -169,6 +174,7 @@ def generate(
         max_requests=max_requests,
         site=site,
         run_code=run_code,
+        allow_outside_refs=allow_outside_refs,
     )
     mode = "quiet" if (quiet or json_out) else progress
     code = run_generate(

@@ -70,6 +70,10 @@ class OutputConfig(_Strict):
     run_code: bool = False
 
 
+class SourcesConfig(_Strict):
+    allow_outside_refs: bool = False
+
+
 class Config(_Strict):
     workflows: WorkflowsConfig = Field(default_factory=WorkflowsConfig)
     provider: ProviderConfig = Field(default_factory=ProviderConfig)
@@ -77,6 +81,7 @@ class Config(_Strict):
     retry: RetryConfig = Field(default_factory=RetryConfig)
     prompts: PromptsConfig = Field(default_factory=PromptsConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
 
 
 # flag name -> (config location, environment variables that may set it, parser for env text)
@@ -94,6 +99,7 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...], Any]] = {
     "retries": ("agents.retries", ("UCOP_RETRIES",), int),
     "site": ("output.site", (), str),
     "run_code": ("output.run_code", (), None),
+    "allow_outside_refs": ("sources.allow_outside_refs", (), None),
 }
 BASE_URL_ENV = {
     "openai": "OPENAI_BASE_URL",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from ucop.errors import OutputError, SourceError
+from ucop.redaction import configured_secrets, redact_secrets
 
 # Briefs, config files, knowledge-base documents, blog posts and API specs: each at most this big.
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -118,7 +119,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, flush it to disk, then rename it into place.
 
     A reader (or a crash) sees either the old file or the whole new one, never half of it.
+    Configured secrets are redacted first: this is the backstop for every file ucop writes.
     """
+    text = redact_secrets(text, configured_secrets())
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -228,6 +228,7 @@ def make_services(job: Job, *, today: dt.date | None = None) -> Any:
         max_tokens=cfg.provider.max_tokens,
         call_timeout_s=cfg.agents.timeout_s,
         run_code=cfg.output.run_code,
+        allow_outside_refs=cfg.sources.allow_outside_refs,
         output_dir=job.output,
         site=cfg.output.site,
         today=today,

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from ucop.codegen import run_python
 from ucop.codegen.sandbox import MAX_OUTPUT_CHARS, scrubbed_env
@@ -23,10 +27,36 @@ def test_secret_looking_variables_are_stripped():
     }
 
 
-def test_process_environment_is_scrubbed_by_default(monkeypatch):
+def test_default_environment_is_minimal(monkeypatch):
     monkeypatch.setenv("X_API_KEY", "sk-123")
     monkeypatch.setenv("GREETING", "hi")
-    assert run_python(SHOW_ENV)["stdout"] == "absent hi\n"
+    assert run_python(SHOW_ENV)["stdout"] == "absent None\n"
+    names = run_python("import os; print(sorted(os.environ))")["stdout"]
+    assert eval(names) == ["HOME", "LANG", "NO_PROXY", "PATH"]  # noqa: S307 - our own output
+
+
+def test_extra_env_adds_placeholders_only():
+    code = "import os; print(os.environ['X_API_KEY'], os.environ.get('GREETING'))"
+    result = run_python(code, extra_env={"X_API_KEY": "placeholder"})
+    assert result["stdout"] == "placeholder None\n"
+
+
+def test_ucop_is_not_dumpable_while_a_child_runs():
+    from ucop.codegen.sandbox import is_dumpable
+
+    if is_dumpable() is None:
+        pytest.skip("prctl is Linux-only")
+    assert is_dumpable() is True
+    seen = []
+    child = threading.Thread(target=run_python, args=("import time; time.sleep(1.5)",))
+    child.start()
+    while child.is_alive() and not seen:
+        if is_dumpable() is False:
+            seen.append(False)
+        time.sleep(0.01)
+    child.join()
+    assert seen == [False]
+    assert is_dumpable() is True  # restored once the child is gone
 
 
 def test_scrubbed_env_matches_names_case_insensitively():

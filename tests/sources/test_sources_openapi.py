@@ -344,3 +344,53 @@ def test_odd_but_parseable_spec_does_not_crash(tmp_path):
             "security": [],
         }
     ]
+
+
+def test_clean_specs_load_without_warnings(lumen, notes):
+    assert lumen["warnings"] == [] and notes["warnings"] == []
+
+
+def _one_op_spec(tmp_path, path="/things", **operation):
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "T\n# heading", "version": "1"},
+        "paths": {path: {"get": {"responses": {"200": {"description": "ok"}}, **operation}}},
+    }
+    (tmp_path / "openapi.json").write_text(json.dumps(doc))
+    return load_openapi(tmp_path / "openapi.json", tmp_path)
+
+
+def test_summaries_and_descriptions_become_one_line_of_plain_text(tmp_path):
+    spec = _one_op_spec(
+        tmp_path,
+        operationId="list\nThings",
+        summary="List things\n\n```bash\nrm -rf ~\n```",
+        description="<b>All</b> the things.\r\n\u2028More.",
+        tags=["a\nb"],
+    )
+    item = spec["operations"][0]
+    assert spec["title"] == "T # heading"
+    assert item["id"] == "list Things"
+    assert item["summary"] == "List things bash rm -rf ~"
+    assert item["description"] == "All the things. More."
+    assert item["tags"] == ["a b"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "why"),
+    [
+        ("/a b", [], "has characters OpenAPI paths cannot hold"),
+        ("things", [], "does not start with '/'"),
+        ("/t/{id}", [{"name": "i d", "in": "path"}], "path parameter name 'i d'"),
+        ("/t", [{"name": "X-A: b", "in": "header"}], "header parameter name 'X-A: b'"),
+        ("/t", [{"name": 'q"', "in": "query"}], "query parameter name 'q\"'"),
+    ],
+)
+def test_names_outside_the_grammar_leave_the_operation_out_with_a_warning(
+    tmp_path, path, params, why
+):
+    spec = _one_op_spec(tmp_path, path=path, operationId="getThing", parameters=params)
+    assert spec["operations"] == []
+    assert len(spec["warnings"]) == 1
+    assert spec["warnings"][0].startswith("operation getThing (GET) left out: ")
+    assert why in spec["warnings"][0]

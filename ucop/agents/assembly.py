@@ -16,6 +16,7 @@ from ucop.article.citations import Citations
 from ucop.article.frontmatter import article_filename, front_matter, render_front_matter
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
+from ucop.sources.text import close_fences, one_line
 
 MISSING = "> **Draft note:** this section could not be written in this run; see `run.json`."
 
@@ -43,7 +44,7 @@ class Assembly(Agent):
         article_dir = services.output_dir or brief_dir
         if cites.order:
             parts.append("## Sources\n\n" + cites.render(brief_dir, article_dir))
-        body = "\n\n".join(p for p in parts if p).strip() + "\n"
+        body = "\n\n".join(close_fences(p) for p in parts if p).strip() + "\n"
         failed += _bad_code(body, api.get("spec"))
         return self._article(services, body, cites, failed, kb, api, get("blog_ingestion") or {})
 
@@ -114,14 +115,14 @@ def _section(
         failed.append(f"section_writer[{section['index']}] ({section['title']})")
         body = MISSING
     else:
-        body = cites.renumber(written["markdown"], written["citations"])
-    blocks = [f"## {section['title']}", body, *(_example(e) for e in examples)]
+        body = close_fences(cites.renumber(written["markdown"], written["citations"]))
+    blocks = [f"## {one_line(section['title'])}", body, *(_example(e) for e in examples)]
     return "\n\n".join(blocks)
 
 
 def _example(example: Mapping) -> str:
     return (
-        f"### {example['summary']}\n\n{example['explanation']}\n\n"
+        f"### {one_line(example['summary'])}\n\n{one_line(example['explanation'])}\n\n"
         f"```python\n{example['python'].rstrip()}\n```\n\n"
         f"The same request with curl:\n\n```bash\n{example['curl'].rstrip()}\n```"
     )

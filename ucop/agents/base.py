@@ -40,6 +40,7 @@ class RunServices:
     max_tokens: int = 1200
     call_timeout_s: float = 120.0
     run_code: bool = False
+    allow_outside_refs: bool = False
     output_dir: Path | None = None
     site: str | None = None
     today: dt.date | None = None

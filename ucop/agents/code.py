@@ -17,6 +17,7 @@ from ucop.agents.json_answer import explanations_schema, find_json
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import AgentError, UnusableOutput
+from ucop.sources.text import one_line
 
 
 def assigned_operations(outline: Mapping, api: Mapping) -> list[tuple[Mapping, int]]:
@@ -40,7 +41,7 @@ def parse_explanations(ids: list[str]):
         )
         if not isinstance(data, dict):
             raise UnusableOutput("expected a JSON object mapping operation ids to explanations")
-        found = {k: str(v).strip() for k, v in data.items() if k in ids and str(v).strip()}
+        found = {k: one_line(v) for k, v in data.items() if k in ids and one_line(v)}
         if not found:
             raise UnusableOutput("the answer explained none of the requested operations")
         return found
@@ -63,7 +64,7 @@ class CodeGeneration(Agent):
         return {"operations": owned, "api": services.digest(api)}
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
-        from ucop.codegen.examples import curl_example, python_example
+        from ucop.codegen.examples import UnsafeExample, curl_example, python_example
 
         outline = ctx.inputs.get("outline_planner") or {}
         api = ctx.inputs.get("api_ingestion") or {}
@@ -85,22 +86,27 @@ class CodeGeneration(Agent):
             schema=explanations_schema(ids),
             fallback=Fallback("the spec's own summaries explain the code examples", dict),
         )
-        examples = []
+        examples, refused = [], []
         for frozen_op, section in chosen:
             op = thaw(frozen_op)
+            try:
+                python, curl = python_example(op, spec), curl_example(op, spec)
+            except UnsafeExample as exc:  # the spec's names got past the loader's checks
+                refused.append(f"operation {op['id']}: {exc}")
+                continue
             examples.append(
                 {
                     "operation": op["id"],
                     "method": op["method"],
                     "path": op["path"],
-                    "summary": op["summary"] or f"{op['method']} {op['path']}",
+                    "summary": one_line(op["summary"] or f"{op['method']} {op['path']}"),
                     "section": section,
-                    "explanation": explanations.get(op["id"], op["summary"] or ""),
-                    "python": python_example(op, spec),
-                    "curl": curl_example(op, spec),
+                    "explanation": explanations.get(op["id"], one_line(op["summary"] or "")),
+                    "python": python,
+                    "curl": curl,
                 }
             )
-        return {"examples": examples}
+        return {"examples": examples, "refused": refused}
 
 
 def _describe(op: Mapping) -> dict[str, Any]:
@@ -136,8 +142,10 @@ class CodeValidation(Agent):
                     dict(f, operation=example["operation"]) for f in validate_block(block, spec)
                 ]
                 index += 1
-            if services.run_code:
-                findings.append(_run(example, index))
+        if services.run_code and examples:
+            from ucop.codegen.runcheck import run_examples
+
+            findings += run_examples(examples, spec or {})
         bad = [f for f in findings if not f["ok"]]
         if bad:
             first = bad[0]
@@ -147,25 +155,3 @@ class CodeValidation(Agent):
                 f"{first['check']}: {first['message']}",
             )
         return {"blocks": index, "findings": findings}
-
-
-# Model-provider keys never reach generated code, even when an example names them.
-PROVIDER_KEYS = frozenset({"OPENAI_API_KEY", "ANTHROPIC_API_KEY"})
-
-
-def _run(example: Mapping, index: int) -> dict[str, Any]:
-    """Run one Python example in the sandbox, passing only the API token it reads."""
-    from ucop.codegen.sandbox import run_python
-
-    reads = set(re.findall(r"os\.environ\[[\"']([A-Z0-9_]+)[\"']\]", example["python"]))
-    outcome = run_python(example["python"], timeout_s=20, keep=sorted(reads - PROVIDER_KEYS))
-    message = "ran" if outcome["ok"] else (outcome["stderr"] or "failed").strip()[-300:]
-    return {
-        "block": index,
-        "lang": "python",
-        "line": 1,
-        "check": "run",
-        "ok": outcome["ok"],
-        "message": message,
-        "operation": example["operation"],
-    }

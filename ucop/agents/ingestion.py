@@ -67,8 +67,17 @@ class ApiIngestion(_Ingestion):
         path = self.source(services)
         if path is None:
             return {"spec": None, "chunks": []}
-        spec = load_openapi(path, services.brief.base)
+        spec = load_openapi(
+            path,
+            services.brief.base,
+            ref_roots=[p for p in services.brief.sources.values() if p is not None],
+            allow_outside_refs=services.allow_outside_refs,
+        )
         return {"spec": spec, "chunks": api_chunks(spec)}
+
+    def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
+        material = super().cache_material(inputs, item, services)
+        return {**material, "allow_outside_refs": services.allow_outside_refs}
 
 
 @register

@@ -31,6 +31,7 @@ def check_article(folder: Path) -> list[Result]:
     results.append(_not_partial(front, folder))
     results.append(_structure(body))
     results.append(_code(body, _spec(folder)))
+    results.append(_code_safety(body))
     return results
 
 
@@ -93,6 +94,17 @@ def _code(body: str, spec: dict | None) -> Result:
     return ("code blocks valid", True, f"{len(blocks)} blocks, {scope}")
 
 
+def _code_safety(body: str) -> Result:
+    """Python blocks call only harmless modules; shell blocks are curl with quoted words."""
+    from ucop.codegen.audit import markdown_problems
+
+    problems = markdown_problems(body)
+    name = "code blocks are safe to run (HTTP client only, quoted shell words)"
+    if problems:
+        return (name, False, f"{len(problems)} problem(s); first: {problems[0]}")
+    return (name, True, "no eval/exec/files/subprocess in Python; shell is curl or export")
+
+
 def _spec(folder: Path) -> dict | None:
     """The API spec the article was written from, found through run.json's brief path."""
     try:
@@ -102,6 +114,7 @@ def _spec(folder: Path) -> dict | None:
 
         brief = load_brief(Path(report["brief"]))
         api = brief.sources.get("api")
-        return load_openapi(api, brief.base) if api else None
+        roots = [p for p in brief.sources.values() if p is not None]
+        return load_openapi(api, brief.base, ref_roots=roots) if api else None
     except (OSError, ValueError, KeyError, TypeError, UcopError):
         return None

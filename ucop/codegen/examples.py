@@ -4,10 +4,17 @@ Both read credentials from environment variables named after the API (`LUMEN_API
 "Lumen Tasks API"), fill path parameters from the spec's examples and send the example body.
 Query parameters shown are the required ones plus optional ones whose schema pins a value
 (`default`, `enum` or `example`), so a list call shows `page_size` but not an empty `cursor`.
+
+A spec is someone else's text, so nothing from it is pasted into code: every value reaches
+Python as a literal (`py_str`, checked by evaluating it back) and shell as one quoted word
+(`shell_word`); names become identifiers made of ASCII letters, digits and `_`. Each example
+is audited after it is built (`ucop.codegen.audit`) and refused if it calls anything the
+generator does not write itself.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import keyword
 import math
@@ -17,13 +24,22 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 FALLBACK_BASE_URL = "https://api.example.com"
+# Names the generated script binds or calls itself; a parameter may not shadow them.
+_RESERVED = frozenset({"httpx", "os", "response", "params", "payload", "BASE_URL", "print"})
+_DOUBLE_QUOTE_SAFE = re.compile(r"[A-Za-z0-9 _.,:/@%+=?&#~\-]*")
+
+
+class UnsafeExample(ValueError):
+    """A generated example failed its own audit; it is left out of the article."""
+
+
 _SHORTCUT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _NO_BODY_SHORTCUT = ("GET", "DELETE")  # httpx.get()/delete() take no json= or data=
 
 
 def env_prefix(spec: dict[str, Any]) -> str:
     """Upper-case first word of the API title (`LUMEN` for "Lumen Tasks API"), or `API`."""
-    words = re.findall(r"[A-Za-z0-9]+", spec.get("title", ""))
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]*", spec.get("title", ""))  # a valid shell name
     return words[0].upper() if words else "API"
 
 
@@ -47,9 +63,14 @@ def _scheme(op: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _base_url(spec: dict[str, Any]) -> str:
+    """The first server as an http(s) URL (a `file:` or other scheme gets the fallback host)."""
     servers = spec.get("servers") or []
-    base = servers[0] if servers else FALLBACK_BASE_URL
-    return (base if "://" in base else FALLBACK_BASE_URL + base).rstrip("/")
+    base = str(servers[0]) if servers else FALLBACK_BASE_URL
+    if "://" not in base:
+        base = FALLBACK_BASE_URL + (base if base.startswith("/") else "")
+    elif not re.match(r"https?://[^\s/]", base, flags=re.IGNORECASE):
+        base = FALLBACK_BASE_URL
+    return base.rstrip("/")
 
 
 def _shown_query(op: dict[str, Any]) -> dict[str, Any]:
@@ -75,9 +96,13 @@ def _path_values(op: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _header_params(op: dict[str, Any]) -> dict[str, Any]:
+def _header_params(op: dict[str, Any]) -> dict[str, str]:
+    """Required headers and their example values, control characters made spaces.
+
+    HTTP cannot carry them in a header, and a newline would split the header in two.
+    """
     return {
-        p["name"]: p["example"]
+        p["name"]: re.sub(r"[\x00-\x1f\x7f]", " ", _query_text(p["example"])).strip()
         for p in op["parameters"]
         if p["in"] == "header" and p["required"] and p["name"].lower() != "authorization"
     }
@@ -88,11 +113,46 @@ def _success(op: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def identifier(name: str) -> str:
-    """A Python variable name for a parameter name (`task-id` → `task_id`)."""
-    ident = re.sub(r"\W", "_", name).strip("_") or "value"
-    if ident[0].isdigit() or keyword.iskeyword(ident):
+    """A Python variable name for a parameter name (`task-id` → `task_id`), ASCII only."""
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_") or "value"
+    if ident[0].isdigit():
+        ident = f"_{ident}"
+    if keyword.iskeyword(ident) or ident in _RESERVED:
         ident = f"{ident}_"
     return ident
+
+
+def py_str(text: object) -> str:
+    """A double-quoted Python string literal for `text`, whatever characters it holds.
+
+    Backslash and quote are escaped, and every character that is not printable (newlines,
+    other controls, line separators, lone surrogates) is written as a `\\x`/`\\u` escape,
+    so the literal is always one line. It is checked by evaluating it back.
+    """
+    value = str(text)
+    literal = '"' + _escape_chars(value) + '"'
+    if ast.literal_eval(literal) != value:  # cannot happen; refuse rather than emit
+        raise UnsafeExample(f"cannot write {value[:40]!r} as a Python literal")
+    return literal
+
+
+def _escape_chars(text: str) -> str:
+    out = []
+    for char in text:
+        if char in '\\"':
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+    return "".join(out)
 
 
 def py_literal(value: Any, level: int = 0) -> str:
@@ -103,9 +163,7 @@ def py_literal(value: Any, level: int = 0) -> str:
             return flat
         pad, end = "    " * (level + 1), "    " * level
         if isinstance(value, dict):
-            items = [
-                f"{pad}{json.dumps(str(k))}: {py_literal(v, level + 1)}," for k, v in value.items()
-            ]
+            items = [f"{pad}{py_str(k)}: {py_literal(v, level + 1)}," for k, v in value.items()]
             return "{\n" + "\n".join(items) + f"\n{end}}}"
         items = [f"{pad}{py_literal(v, level + 1)}," for v in value]
         return "[\n" + "\n".join(items) + f"\n{end}]"
@@ -114,11 +172,7 @@ def py_literal(value: Any, level: int = 0) -> str:
 
 def _flat_literal(value: Any) -> str:
     if isinstance(value, dict):
-        return (
-            "{"
-            + ", ".join(f"{json.dumps(str(k))}: {_flat_literal(v)}" for k, v in value.items())
-            + "}"
-        )
+        return "{" + ", ".join(f"{py_str(k)}: {_flat_literal(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_flat_literal(v) for v in value) + "]"
     if isinstance(value, bool) or value is None:
@@ -127,7 +181,7 @@ def _flat_literal(value: Any) -> str:
         return f'float("{value}")'
     if isinstance(value, (int, float)):
         return repr(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return py_str(value)
 
 
 def python_example(op: dict[str, Any], spec: dict[str, Any]) -> str:
@@ -137,12 +191,12 @@ def python_example(op: dict[str, Any], spec: dict[str, Any]) -> str:
     path_params = _path_values(op)
     query, headers, body = _shown_query(op), _header_params(op), op.get("request_body")
     lines = ["import os", ""] if env else []
-    lines += ["import httpx", "", f"BASE_URL = {json.dumps(_base_url(spec))}"]
-    lines += [f"{identifier(n)} = {py_literal(v)}" for n, v in path_params.items()]
+    lines += ["import httpx", "", f"BASE_URL = {py_str(_base_url(spec))}"]
+    lines += [f"{identifier(n)} = {py_literal(_segment(v))}" for n, v in path_params.items()]
     arguments = [_python_url(op["path"])]
     auth_args, header_items, query_items = _python_auth(scheme, env)
-    header_items += [f"{json.dumps(n)}: {py_literal(v)}" for n, v in headers.items()]
-    query_items += [f"{json.dumps(n)}: {py_literal(v)}" for n, v in query.items()]
+    header_items += [f"{py_str(n)}: {py_str(v)}" for n, v in headers.items()]
+    query_items += [f"{py_str(n)}: {py_literal(v)}" for n, v in query.items()]
     if header_items:
         arguments.append("headers={" + ", ".join(header_items) + "}")
     if query_items:
@@ -158,13 +212,34 @@ def python_example(op: dict[str, Any], spec: dict[str, Any]) -> str:
     success = _success(op)
     json_reply = success is not None and "json" in str(success.get("content_type"))
     lines.append("print(response.json())" if json_reply else "print(response.status_code)")
-    return "\n".join(lines) + "\n"
+    return _audited("\n".join(lines) + "\n", "python")
+
+
+def _audited(code: str, lang: str) -> str:
+    """`code` if it calls only what the generator writes; else UnsafeExample."""
+    from ucop.codegen.audit import generated_python_problems, shell_problems
+
+    problems = generated_python_problems(code) if lang == "python" else shell_problems(code)
+    if problems:
+        raise UnsafeExample(f"generated {lang} example refused: {problems[0]}")
+    return code
+
+
+def _segment(value: Any) -> Any:
+    """A path value as it must appear in the URL: text percent-encoded (`/`, `#`, `?` too)."""
+    return quote(value, safe="") if isinstance(value, str) else value
 
 
 def _python_url(path: str) -> str:
-    template = re.sub(r"\{([^{}]+)\}", lambda m: "{" + identifier(m.group(1)) + "}", path)
-    escaped = template.replace("\\", "\\\\").replace('"', '\\"')
-    return 'f"{BASE_URL}' + escaped + '"'
+    """An f-string: the path's literal parts escaped, each `{name}` an identifier."""
+    pieces = re.split(r"\{([^{}]+)\}", path)
+    out = []
+    for position, piece in enumerate(pieces):
+        if position % 2:
+            out.append("{" + identifier(piece) + "}")
+        else:
+            out.append(_escape_chars(piece).replace("{", "{{").replace("}", "}}"))
+    return 'f"{BASE_URL}' + "".join(out) + '"'
 
 
 def _python_auth(
@@ -173,10 +248,11 @@ def _python_auth(
     """(extra call arguments, header items, query items) that carry the credentials."""
     if scheme is None:
         return [], [], []
+    names = [py_str(name) for name in env]
     if len(env) == 2:
-        return [f'auth=(os.environ["{env[0]}"], os.environ["{env[1]}"])'], [], []
+        return [f"auth=(os.environ[{names[0]}], os.environ[{names[1]}])"], [], []
     if scheme["type"] == "apiKey":
-        item = f'{json.dumps(scheme["param"])}: os.environ["{env[0]}"]'
+        item = f"{py_str(scheme['param'])}: os.environ[{names[0]}]"
         return ([], [], [item]) if scheme["in"] == "query" else ([], [item], [])
     return [], [f'"Authorization": f"Bearer {{os.environ[\'{env[0]}\']}}"'], []
 
@@ -194,7 +270,7 @@ def _python_call(method: str, arguments: list[str], has_body: bool) -> list[str]
     if method in _SHORTCUT_METHODS and not (has_body and method in _NO_BODY_SHORTCUT):
         head, args = f"httpx.{method.lower()}(", arguments
     else:
-        head, args = "httpx.request(", [json.dumps(method), *arguments]
+        head, args = "httpx.request(", [py_str(method), *arguments]
     return ["response = " + head, *(f"    {arg}," for arg in args), ")"]
 
 
@@ -205,13 +281,27 @@ def curl_example(op: dict[str, Any], spec: dict[str, Any]) -> str:
     path = op["path"]
     for name, value in _path_values(op).items():
         path = path.replace("{" + name + "}", quote(_query_text(value), safe=""))
-    url = _double_quoted(_base_url(spec) + path, _query_string(op, scheme, env))
-    parts = [f"curl -X {op['method']} {url}"]
+    url = _url_word(_base_url(spec) + path, _query_string(op, scheme, env))
+    parts = [f"curl -X {shlex.quote(op['method'])} {url}"]
     parts += _curl_auth(scheme, env)
-    headers = [f"{name}: {_query_text(value)}" for name, value in _header_params(op).items()]
-    parts += [f'-H "{_shell_escape(header)}"' for header in headers]
+    headers = [f"{name}: {value}" for name, value in _header_params(op).items()]
+    parts += [f"-H {shell_word(header)}" for header in headers]
     parts += _curl_body(op.get("request_body"))
-    return " \\\n  ".join(parts) + "\n"
+    return _audited(" \\\n  ".join(parts) + "\n", "shell")
+
+
+def shell_word(text: str, variable: str | None = None) -> str:
+    """`text` as one shell word that expands to itself, then `$variable` when given.
+
+    Plain text is double-quoted (readable, and nothing in it can expand); anything else is
+    single-quoted with `shlex.quote`. `variable` must be a name the generator made.
+    """
+    if variable is not None and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", variable):
+        raise UnsafeExample(f"not a variable name: {variable!r}")
+    suffix = f"${variable}" if variable else ""
+    if _DOUBLE_QUOTE_SAFE.fullmatch(text) and "\\" not in text:
+        return f'"{text}{suffix}"'
+    return shlex.quote(text) + (f'"{suffix}"' if suffix else "")
 
 
 def _query_text(value: Any) -> str:
@@ -224,45 +314,46 @@ def _query_text(value: Any) -> str:
 
 def _query_string(
     op: dict[str, Any], scheme: dict[str, Any] | None, env: list[str]
-) -> tuple[str, str]:
-    """(literal query string, credential suffix that must expand in the shell)."""
+) -> tuple[str, str, str]:
+    """(literal query string, credential parameter, the variable that holds its value)."""
     pairs = [(name, _query_text(value)) for name, value in _shown_query(op).items()]
     literal = urlencode(pairs)
-    secret = ""
     if scheme is not None and scheme["type"] == "apiKey" and scheme["in"] == "query":
-        secret = f"{quote(str(scheme['param']))}=${env[0]}"
-    return literal, secret
+        return literal, quote(str(scheme["param"]), safe=""), env[0]
+    return literal, "", ""
 
 
-def _double_quoted(url: str, query: tuple[str, str]) -> str:
-    literal, secret = query
+def _url_word(url: str, query: tuple[str, str, str]) -> str:
+    literal, secret_param, variable = query
     full = url + ("?" + literal if literal else "")
-    escaped = _shell_escape(full)
-    if secret:
-        escaped += ("&" if literal else "?") + secret
-    return f'"{escaped}"'
-
-
-def _shell_escape(text: str) -> str:
-    """`text` made literal inside shell double quotes."""
-    return re.sub(r'(["\\$`])', r"\\\1", text)
+    if not secret_param:
+        return shell_word(full)
+    return shell_word(full + ("&" if literal else "?") + secret_param + "=", variable)
 
 
 def _curl_auth(scheme: dict[str, Any] | None, env: list[str]) -> list[str]:
     if scheme is None:
         return []
     if len(env) == 2:
+        shell_word("", env[0]), shell_word("", env[1])  # both must be plain names
         return [f'-u "${env[0]}:${env[1]}"']
     if scheme["type"] == "apiKey":
-        return [f'-H "{scheme["param"]}: ${env[0]}"'] if scheme["in"] == "header" else []
-    return [f'-H "Authorization: Bearer ${env[0]}"']
+        header = shell_word(f"{scheme['param']}: ", env[0])
+        return [f"-H {header}"] if scheme["in"] == "header" else []
+    return [f"-H {shell_word('Authorization: Bearer ', env[0])}"]
 
 
 def _form_field(name: str, value: Any, schema: Any) -> str:
-    """`name=value`, or `name=@name.bin` (upload a file) for binary fields."""
+    """`-F name=@name.bin` (upload a file) for binary fields, else a literal `--form-string`.
+
+    curl reads a file for a `-F` value starting with `@` or `<` and parses `;type=`, so text
+    from the spec travels as `--form-string`, which takes the value as it is.
+    """
     if isinstance(schema, dict) and schema.get("format") == "binary":
-        return f"{name}=@{name}.bin"
-    return f"{name}={_query_text(value)}"
+        return f"-F {shlex.quote(f'{name}=@{identifier(name)}.bin')}"
+    text = f"{name}={_query_text(value)}"
+    option = "--form-string" if re.search(r"[=;][@<]|;", text) else "-F"
+    return f"{option} {shlex.quote(text)}"
 
 
 def _curl_body(body: dict[str, Any] | None) -> list[str]:
@@ -272,7 +363,7 @@ def _curl_body(body: dict[str, Any] | None) -> list[str]:
     ctype = str(body.get("content_type") or "application/json")
     if "multipart" in ctype and isinstance(example, dict):
         props = (body.get("schema") or {}).get("properties") or {}
-        return [f"-F {shlex.quote(_form_field(k, v, props.get(k)))}" for k, v in example.items()]
+        return [_form_field(k, v, props.get(k)) for k, v in example.items()]
     if "json" not in ctype and isinstance(example, dict):
         return [
             f"--data {shlex.quote(urlencode([(k, _query_text(v)) for k, v in example.items()]))}"
@@ -282,4 +373,5 @@ def _curl_body(body: dict[str, Any] | None) -> list[str]:
         if "json" in ctype
         else _query_text(example)
     )
-    return [f'-H "Content-Type: {_shell_escape(ctype)}"', f"--data {shlex.quote(data)}"]
+    option = "--data" if "json" in ctype else "--data-raw"  # `--data @file` reads a file
+    return [f"-H {shell_word('Content-Type: ' + ctype)}", f"{option} {shlex.quote(data)}"]

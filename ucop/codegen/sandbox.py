@@ -1,13 +1,20 @@
 """Run a Python sample in a child process — only when the user explicitly enables execution.
 
 The child gets a fresh temporary working directory, isolated mode (`-I`: no user site, no
-PYTHON* variables), an environment without anything that looks like a credential, and a
-timeout after which its whole process group is killed. This limits accidents; it is not a
-security boundary against hostile code.
+PYTHON* variables), a minimal environment (PATH, LANG, HOME pointing at the temporary
+folder, and only the variables the caller passes), and a timeout after which its whole
+process group is killed. While a child runs, ucop marks itself non-dumpable (Linux), so a
+child running as the same non-root user cannot read ucop's `/proc/<pid>/environ`.
+
+This limits accidents; it is not a container. The child can still use the network, read
+any file the user can read, and read `/proc` of the user's other processes (the shell that
+started ucop included); running as root, it can read everything. See docs/SECURITY.md.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import re
 import signal
@@ -15,11 +22,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 MAX_OUTPUT_CHARS = 10_000
+_PR_GET_DUMPABLE, _PR_SET_DUMPABLE = 3, 4
+_dumpable_lock = threading.Lock()
+_dumpable_users = [0, 1]  # children running, the dumpable flag to restore afterwards
 
 
 def scrubbed_env(env: Mapping[str, str], keep: Collection[str] = ()) -> dict[str, str]:
@@ -31,21 +41,28 @@ def scrubbed_env(env: Mapping[str, str], keep: Collection[str] = ()) -> dict[str
     return {k: v for k, v in env.items() if k in keep or not SECRET_NAME.search(k)}
 
 
+def minimal_env(workdir: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What a sample needs to start and nothing else: no keys, proxies or PYTHON* settings."""
+    env = {"PATH": os.defpath, "LANG": "C.UTF-8", "HOME": workdir, "NO_PROXY": "*"}
+    return {**env, **(extra or {})}
+
+
 def run_python(
     code: str,
     *,
     timeout_s: float = 10.0,
     env: Mapping[str, str] | None = None,
     keep: Collection[str] = (),
+    extra_env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run `code` in a child Python; returns `{ok, returncode, stdout, stderr, timed_out}`.
 
-    `env` defaults to this process's environment; either way secrets are removed first,
-    except the names listed in `keep`.
-    Output is captured up to MAX_OUTPUT_CHARS per stream and the rest discarded.
+    Without `env` the child gets `minimal_env` plus `extra_env` (say placeholder
+    credentials); a given `env` still loses anything that looks like a secret, except the
+    names listed in `keep`. Output is captured up to MAX_OUTPUT_CHARS per stream.
     """
-    child_env = scrubbed_env(os.environ if env is None else env, keep)
-    with tempfile.TemporaryDirectory(prefix="ucop-run-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="ucop-run-") as workdir, _not_dumpable():
+        child_env = minimal_env(workdir, extra_env) if env is None else scrubbed_env(env, keep)
         process = subprocess.Popen(
             [sys.executable, "-I", "-c", code],
             cwd=workdir,
@@ -70,6 +87,43 @@ def run_python(
         "stderr": err,
         "timed_out": timed_out,
     }
+
+
+@contextlib.contextmanager
+def _not_dumpable() -> Iterator[None]:
+    """Mark this process non-dumpable while any child runs (Linux; elsewhere a no-op).
+
+    A non-dumpable process's /proc files belong to root, so a child running as the same
+    ordinary user cannot read our environment (which holds the model keys) or memory.
+    """
+    prctl = _prctl()
+    with _dumpable_lock:
+        if prctl is not None and _dumpable_users[0] == 0:
+            _dumpable_users[1] = prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0)
+            prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        _dumpable_users[0] += 1
+    try:
+        yield
+    finally:
+        with _dumpable_lock:
+            _dumpable_users[0] -= 1
+            if prctl is not None and _dumpable_users[0] == 0 and _dumpable_users[1] == 1:
+                prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
+
+
+def _prctl() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def is_dumpable() -> bool | None:
+    """This process's dumpable flag (None where it cannot be read)."""
+    prctl = _prctl()
+    return None if prctl is None else bool(prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0))
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

@@ -39,10 +39,10 @@ def validate_block(block: dict[str, Any], spec: dict[str, Any] | None) -> list[d
     lang = str(block.get("lang") or "").lower()
     code = str(block.get("code") or "")
     if lang in PYTHON_LANGS:
-        code = _strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
+        code = strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
         problem, calls = _python(code)
     elif lang in SHELL_LANGS:
-        code = _strip_prompts(code, ("$ ",)) if lang in ("console", "shell-session") else code
+        code = strip_prompts(code, ("$ ",)) if lang in ("console", "shell-session") else code
         problem = shell_syntax(code, bash=shutil.which("bash"))
         calls = shell_calls(code) if problem is None or problem[1] == "" else []
     elif lang == "json":
@@ -82,7 +82,7 @@ def _syntax_finding(block: dict[str, Any], problem: tuple[int, str] | None) -> d
     return _finding(block, offset, "syntax", False, message)
 
 
-def _strip_prompts(code: str, prompts: tuple[str, ...]) -> str:
+def strip_prompts(code: str, prompts: tuple[str, ...]) -> str:
     """Keep only prompted lines (and their continuations) of a console transcript."""
     lines = code.splitlines()
     if not any(line.startswith(prompts) for line in lines):
@@ -279,3 +279,14 @@ def _is_placeholder(segment: str) -> bool:
 def _segment_regex(pattern: str) -> str:
     parts = re.split(r"(\{[^{}]*\})", pattern)
     return "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+
+
+def match_operation(spec: dict[str, Any], method: str, path: str) -> tuple[dict | None, str]:
+    """The operation `method path` calls, or (None, why not): for the run-code stand-in."""
+    index = _operation_index(spec)
+    template = _find_template(re.sub(r"/{2,}", "/", path).rstrip("/") or "/", spec, index)
+    if template is None:
+        return None, f"path not in spec: {path}"
+    if method not in index[template]:
+        return None, f"method {method} not allowed on {template}"
+    return index[template][method], ""

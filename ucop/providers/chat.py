@@ -8,12 +8,14 @@ a server that rejects a form is asked again without it (see `ucop.providers.stru
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from ucop.errors import PermanentError
 from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
 from ucop.providers.http import make_client, pick_model, post_json, require_key
 from ucop.providers.structured import StructuredOutput
+from ucop.redaction import redact_answer
 
 
 class HttpChatProvider:
@@ -61,7 +63,12 @@ class HttpChatProvider:
                 if form is None or not self.structured.step_down(form, error):
                     raise
                 continue  # the server does not take this form: ask again without it
-            return self.read(data, model)
+            return self._redacted(self.read(data, model))
+
+    def _redacted(self, completion: Completion) -> Completion:
+        """The answer without any configured key: it is about to be cached and used."""
+        text = redact_answer(completion.text, self._api_key)
+        return completion if text == completion.text else dataclasses.replace(completion, text=text)
 
     def _post(self, request: CompletionRequest, model: str, form: str | None) -> dict[str, Any]:
         return post_json(

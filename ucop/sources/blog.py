@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ucop.errors import SourceError
+from ucop.sources.confine import check_inside
 from ucop.sources.frontmatter import locate, read_text_file, source_path, split_front_matter
 from ucop.sources.kb import markdown_parser, plain_text, slugify, unique_id
 
@@ -32,6 +33,7 @@ def _post_files(root: Path) -> list[Path]:
     for file in root.rglob("*"):
         hidden = any(part.startswith(".") for part in file.relative_to(root).parts)
         if file.is_file() and file.suffix.lower() in POST_SUFFIXES and not hidden:
+            check_inside(file, root, "blog")
             found.append(file)
     return sorted(found, key=lambda f: f.relative_to(root).as_posix())
 

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ucop.errors import SourceError
+from ucop.sources.confine import check_inside
 from ucop.sources.frontmatter import locate, read_text_file, source_path, split_front_matter
 
 KB_SUFFIXES = (".md", ".markdown", ".txt")
@@ -82,6 +83,7 @@ def _kb_files(root: Path) -> list[Path]:
         rel = file.relative_to(root)
         hidden = any(part.startswith(".") for part in rel.parts)
         if file.is_file() and file.suffix.lower() in KB_SUFFIXES and not hidden:
+            check_inside(file, root, "kb")
             found.append(file)
     return sorted(found, key=lambda f: f.relative_to(root).as_posix())
 

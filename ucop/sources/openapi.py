@@ -9,25 +9,36 @@ in `ucop.sources.samples`.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ucop.errors import SourceError
 from ucop.sources.frontmatter import locate, source_path
+from ucop.sources.grammar import operation_problems, scheme_problems
 from ucop.sources.refs import RefResolver, parse_document
 from ucop.sources.samples import example_from_schema
+from ucop.sources.text import one_line
 
 __all__ = ["api_chunks", "example_from_schema", "load_openapi"]
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 _NONE = object()  # "the spec gives no example" (None is a valid example value)
+log = logging.getLogger(__name__)
 
 
-def load_openapi(path: Path, base: Path) -> dict[str, Any]:
+def load_openapi(
+    path: Path, base: Path, *, ref_roots: Sequence[Path] = (), allow_outside_refs: bool = False
+) -> dict[str, Any]:
     """Load an OpenAPI 3.x or Swagger 2.0 spec (YAML or JSON) into the normalised shape.
 
     A relative `path` is used as given if it exists, else taken from `base` (the brief's folder).
+    File `$ref`s must stay inside the spec's own folder or one of `ref_roots` (symlinks
+    resolved) unless `allow_outside_refs`; remote refs are never fetched. Operations whose
+    path or parameter names do not fit the OpenAPI grammar are left out, each with a line in
+    the result's `warnings`; titles, summaries and descriptions are one line of plain text.
     """
     file = locate(path, base)
     if not file.exists():
@@ -35,7 +46,8 @@ def load_openapi(path: Path, base: Path) -> dict[str, Any]:
     rel = source_path(file, base)
     doc = parse_document(file, rel)
     _check_shape(doc, rel)
-    resolver = RefResolver(file, doc, rel)
+    roots = None if allow_outside_refs else [file.resolve().parent, *ref_roots]
+    resolver = RefResolver(file, doc, rel, roots=roots)
     swagger = "swagger" in doc
     try:
         spec = (_swagger_header if swagger else _openapi3_header)(doc, resolver)
@@ -45,7 +57,23 @@ def load_openapi(path: Path, base: Path) -> dict[str, Any]:
         raise SourceError(
             f"{rel}: schemas nest too deeply to resolve — simplify the spec", path=rel
         ) from exc
-    return {"source": rel, **spec, "operations": operations}
+    warnings = [*spec.pop("warnings", []), *_refuse_unsafe(operations)]
+    for warning in warnings:
+        log.warning("%s: %s", rel, warning)
+    return {"source": rel, **spec, "operations": operations, "warnings": warnings}
+
+
+def _refuse_unsafe(operations: list[dict[str, Any]]) -> list[str]:
+    """Drop operations whose path or parameter names would not be safe in code; say why."""
+    warnings = []
+    for op in list(operations):
+        problems = operation_problems(op)
+        if problems:
+            operations.remove(op)
+            warnings.append(
+                f"operation {op['id']} ({op['method']}) left out: {'; '.join(problems)}"
+            )
+    return warnings
 
 
 def _check_shape(doc: Any, rel: str) -> None:
@@ -64,9 +92,9 @@ def _info(doc: dict[str, Any], fmt: str) -> dict[str, Any]:
         info = {}
     return {
         "format": fmt,
-        "title": str(info.get("title") or ""),
-        "version": str(info.get("version") or ""),
-        "description": str(info.get("description") or ""),
+        "title": one_line(info.get("title") or "", 200),
+        "version": one_line(info.get("version") or "", 50),
+        "description": one_line(info.get("description") or ""),
     }
 
 
@@ -80,8 +108,11 @@ def _openapi3_header(doc: dict[str, Any], res: RefResolver) -> dict[str, Any]:
             url = url.replace("{" + name + "}", str(var.get("default", "")))
         servers.append(url.rstrip("/") or "/")
     schemes = res.resolve(_dict(_dict(doc.get("components")).get("securitySchemes")))
-    auth = [_auth(name, scheme) for name, scheme in schemes.items() if isinstance(scheme, dict)]
-    return {**_info(doc, f"openapi-{doc['openapi']}"), "servers": servers, "auth": auth}
+    auth, warnings = _safe_schemes(
+        _auth(name, scheme) for name, scheme in schemes.items() if isinstance(scheme, dict)
+    )
+    header = _info(doc, f"openapi-{doc['openapi']}")
+    return {**header, "servers": servers, "auth": auth, "warnings": warnings}
 
 
 def _swagger_header(doc: dict[str, Any], res: RefResolver) -> dict[str, Any]:
@@ -92,8 +123,23 @@ def _swagger_header(doc: dict[str, Any], res: RefResolver) -> dict[str, Any]:
     if not host and base_path:
         servers = [base_path]
     definitions = res.resolve(_dict(doc.get("securityDefinitions")))
-    auth = [_auth(name, d) for name, d in definitions.items() if isinstance(d, dict)]
-    return {**_info(doc, f"swagger-{doc['swagger']}"), "servers": servers, "auth": auth}
+    auth, warnings = _safe_schemes(
+        _auth(name, d) for name, d in definitions.items() if isinstance(d, dict)
+    )
+    header = _info(doc, f"swagger-{doc['swagger']}")
+    return {**header, "servers": servers, "auth": auth, "warnings": warnings}
+
+
+def _safe_schemes(schemes: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """Security schemes whose parameter names are safe in code, and a warning per refusal."""
+    kept, warnings = [], []
+    for scheme in schemes:
+        problems = scheme_problems(scheme)
+        if problems:
+            warnings.append(f"security scheme {scheme['name']} left out: {'; '.join(problems)}")
+        else:
+            kept.append(scheme)
+    return kept, warnings
 
 
 def _auth(name: str, scheme: dict[str, Any]) -> dict[str, Any]:
@@ -170,12 +216,12 @@ def _security(op: dict[str, Any], global_security: Any) -> list[str]:
 def _base_operation(method: str, path: str, op: dict[str, Any]) -> dict[str, Any]:
     slug = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "root"
     return {
-        "id": str(op.get("operationId") or f"{method}_{slug}"),
+        "id": one_line(op.get("operationId") or "", 120) or f"{method}_{slug}",
         "method": method.upper(),
         "path": path,
-        "summary": str(op.get("summary") or ""),
-        "description": str(op.get("description") or ""),
-        "tags": [str(t) for t in _list(op.get("tags"))],
+        "summary": one_line(op.get("summary") or "", 200),
+        "description": one_line(op.get("description") or ""),
+        "tags": [one_line(t, 80) for t in _list(op.get("tags"))],
     }
 
 
@@ -215,7 +261,7 @@ def _parameter(param: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
         "name": str(param["name"]),
         "in": str(param.get("in")),
         "required": bool(param.get("required")) or param.get("in") == "path",
-        "description": str(param.get("description") or ""),
+        "description": one_line(param.get("description") or ""),
         "schema": schema,
         "example": example_from_schema(schema, for_request=True) if example is _NONE else example,
     }
@@ -271,7 +317,7 @@ def _openapi3_response(status: Any, response: Any) -> dict[str, Any]:
     ctype, schema, example = _media(response.get("content") or {}, for_request=False)
     return {
         "status": str(status),
-        "description": str(response.get("description") or ""),
+        "description": one_line(response.get("description") or ""),
         "content_type": ctype,
         "schema": schema,
         "example": example,
@@ -347,7 +393,7 @@ def _swagger_response(status: Any, response: Any, produces: list[str]) -> dict[s
         example = example_from_schema(schema) if schema else None
     return {
         "status": str(status),
-        "description": str(response.get("description") or ""),
+        "description": one_line(response.get("description") or ""),
         "content_type": ctype,
         "schema": schema,
         "example": example,

@@ -3,11 +3,16 @@
 Local refs (`#/components/schemas/Task`) and relative-file refs (`common.yaml#/Error`) are
 inlined. A ref that is already being resolved further up the same branch (a recursive schema)
 is left as `{"$ref": ..., "x-recursive": True}`, so the result is always finite.
+
+A spec is someone else's file: a file ref may only name a file inside the allowed folders
+(`roots`, compared after resolving symlinks), and remote refs (`https://...`) are never
+fetched. A ref that leaves the folders is refused with a `SourceError` naming it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -57,9 +62,13 @@ def _json_problem(error: Exception) -> str:
 class RefResolver:
     """Inlines `$ref`s of one root document and the files it refers to (each parsed once)."""
 
-    def __init__(self, root: Path, doc: Any, shown: str) -> None:
+    def __init__(
+        self, root: Path, doc: Any, shown: str, *, roots: Sequence[Path] | None = None
+    ) -> None:
+        """`roots`: folders file refs may point into (None: anywhere, the user opted in)."""
         self.root = root.resolve()
         self.shown = shown
+        self.roots = None if roots is None else [r.resolve() for r in roots]
         self.docs: dict[Path, Any] = {self.root: doc}
         self.budget = MAX_RESOLVED_NODES
 
@@ -77,7 +86,7 @@ class RefResolver:
         return self._follow(node, ref, where, stack)
 
     def _follow(self, node: dict[str, Any], ref: str, where: Path, stack: tuple[str, ...]) -> Any:
-        if "://" in ref:
+        if "://" in ref or ref.startswith("//"):
             return {**node, "x-unresolved": "remote $ref not fetched"}
         target_file, pointer = self._split(ref, where)
         key = f"{target_file}#{pointer}"
@@ -123,6 +132,7 @@ class RefResolver:
 
     def _document(self, file: Path, ref: str) -> Any:
         if file not in self.docs:
+            self._confine(file, ref)
             if not file.is_file():
                 raise SourceError(
                     f"{self.shown}: $ref '{ref}' names a file that does not exist ({file})"
@@ -131,3 +141,13 @@ class RefResolver:
                 )
             self.docs[file] = parse_document(file, str(file))
         return self.docs[file]
+
+    def _confine(self, file: Path, ref: str) -> None:
+        """Refuse a file outside every allowed folder (`file` is already resolved)."""
+        if self.roots is None or any(file.is_relative_to(root) for root in self.roots):
+            return
+        raise SourceError(
+            f"{self.shown}: $ref '{ref}' points outside the spec's folder and the brief's"
+            " sources - copy the file next to the spec, or pass --allow-outside-refs",
+            path=self.shown,
+        )

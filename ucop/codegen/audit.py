@@ -1,0 +1,261 @@
+"""What code in an article may do, judged from its syntax tree and shell words, never run.
+
+Three policies, from strict to lenient:
+
+- `generated_python_problems`: a generated example may only import `os` and `httpx`, bind
+  names, call `httpx.<method>`, `response.raise_for_status()`, `response.json()`, `print`
+  and `float` (for NaN/inf literals), and read `os.environ[...]`;
+- `article_python_problems`: any Python block of an article may import only from a list of
+  harmless modules (the HTTP clients, json, hmac, hashlib, time, ...), and never calls
+  `eval`/`exec`/`open`/`__import__`/`getattr`..., reaches a dunder attribute, or uses `os`
+  for more than its environment;
+- `shell_problems`: every shell command is `curl` (or `export NAME=value`) with quoted words:
+  no command or process substitution, backticks, redirections, subshells, and no curl
+  option that reads or writes local files.
+
+Each returns a list of problems (short strings); an empty list means the code passes.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+
+from ucop.codegen.calls import HTTP_METHODS, split_commands
+
+GENERATED_CALLS = frozenset(
+    {*(f"httpx.{m}" for m in HTTP_METHODS), "httpx.request"}
+    | {"response.raise_for_status", "response.json", "print", "float"}
+)
+GENERATED_ATTRIBUTES = frozenset({"os.environ", "response.status_code"})
+GENERATED_IMPORTS = frozenset({"os", "httpx"})
+
+ALLOWED_MODULES = frozenset(
+    {
+        "__future__", "asyncio", "base64", "collections", "dataclasses", "datetime",
+        "decimal", "enum", "functools", "hashlib", "hmac", "httpx", "itertools", "json",
+        "logging", "math", "os", "pprint", "random", "re", "requests", "secrets", "string",
+        "textwrap", "time", "typing", "uuid", "urllib.parse", "fastapi", "flask",
+        "starlette", "pydantic", "aiohttp",
+    }
+)  # fmt: skip
+FORBIDDEN_CALLS = frozenset(
+    {
+        "eval", "exec", "compile", "__import__", "open", "getattr", "setattr", "delattr",
+        "globals", "locals", "vars", "breakpoint", "input", "exit", "quit", "memoryview",
+    }
+)  # fmt: skip
+OS_ALLOWED = frozenset({"environ", "getenv", "path", "sep", "linesep"})
+
+# curl options that read or write local files (or load more options from one).
+_CURL_FILE_OPTIONS = frozenset(
+    {
+        "-K", "--config", "-o", "--output", "-O", "--remote-name", "--remote-name-all",
+        "-T", "--upload-file", "-c", "--cookie-jar", "-D", "--dump-header", "--trace",
+        "--trace-ascii", "--libcurl", "--netrc-file", "-E", "--cert", "--key", "--stderr",
+        "--output-dir", "-J", "--remote-header-name",
+    }
+)  # fmt: skip
+_CURL_DATA_FILE = frozenset({"-d", "--data", "--data-binary", "--data-ascii", "--json"})
+_NAME_REF = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})")
+_EXPORT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
+
+
+def generated_python_problems(code: str) -> list[str]:
+    """Problems with a generated example: anything beyond the calls the generator writes."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError) as exc:
+        return [f"does not parse: {exc}"]
+    problems = []
+    for statement in tree.body:
+        if not isinstance(statement, (ast.Import, ast.Assign, ast.Expr)):
+            kind = type(statement).__name__
+            problems.append(f"line {statement.lineno}: unexpected {kind} statement")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            problems += [
+                f"line {node.lineno}: imports {a.name}"
+                for a in node.names
+                if a.name not in GENERATED_IMPORTS or a.asname
+            ]
+        elif isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            if name not in GENERATED_CALLS:
+                problems.append(f"line {node.lineno}: calls {name or 'an expression'}")
+        elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+            problems.append(f"line {node.lineno}: assigns to an attribute")
+        elif isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Starred, ast.Await)):
+            problems.append(f"line {node.lineno}: unexpected {type(node).__name__}")
+    problems += _generated_attributes(tree)
+    return problems
+
+
+def _generated_attributes(tree: ast.AST) -> list[str]:
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return [
+        f"line {node.lineno}: reads {_dotted(node) or 'an attribute'}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and id(node) not in called
+        and _dotted(node) not in GENERATED_ATTRIBUTES
+    ]
+
+
+def article_python_problems(code: str) -> list[str]:
+    """Problems with any Python block of an article (the lenient policy; see the module)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError) as exc:
+        return [f"does not parse: {exc}"]
+    os_names = {"os"}
+    problems = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 1)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                problems += _module_problem(alias.name, line)
+                if alias.name == "os" and alias.asname:
+                    os_names.add(alias.asname)
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            problems += _module_problem(module, line)
+            if module == "os":
+                problems += [
+                    f"line {line}: imports os.{a.name}"
+                    for a in node.names
+                    if a.name not in OS_ALLOWED
+                ]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in FORBIDDEN_CALLS:
+                problems.append(f"line {line}: calls {node.func.id}()")
+        elif isinstance(node, ast.Attribute):
+            problems += _attribute_problem(node, os_names, line)
+        elif isinstance(node, ast.Name) and node.id.startswith("__") and node.id != "__name__":
+            problems.append(f"line {line}: uses {node.id}")
+    return problems
+
+
+def _module_problem(module: str, line: int) -> list[str]:
+    if module in ALLOWED_MODULES or module.split(".")[0] in ALLOWED_MODULES - {"urllib"}:
+        return []
+    return [f"line {line}: imports {module or 'a relative module'}"]
+
+
+def _attribute_problem(node: ast.Attribute, os_names: set[str], line: int) -> list[str]:
+    if node.attr.startswith("__"):
+        return [f"line {line}: reaches {node.attr}"]
+    on_os = isinstance(node.value, ast.Name) and node.value.id in os_names
+    if on_os and node.attr not in OS_ALLOWED:
+        return [f"line {line}: uses os.{node.attr}"]
+    return []
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of names, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def shell_problems(code: str, *, allow_export: bool = False) -> list[str]:
+    """Problems with a shell block: each command must be curl (or export) with quoted words."""
+    problems = [f"line {line}: {p}" for line, p in _expansion_problems(code)]
+    for line, command in split_commands(code):
+        try:
+            words = shlex.split(command, comments=True)
+        except ValueError as exc:
+            problems.append(f"line {line}: cannot split the command ({exc})")
+            continue
+        if not words:
+            continue
+        if allow_export and words[0] == "export" and all(_EXPORT.fullmatch(w) for w in words[1:]):
+            continue
+        if words[0] != "curl":
+            problems.append(f"line {line}: runs {words[0]!r}, not curl")
+            continue
+        problems += [f"line {line}: {p}" for p in _curl_option_problems(words[1:])]
+    return problems
+
+
+def expanded_variables(code: str) -> set[str]:
+    """Names of the variables the shell would expand in `code` (`$NAME`, `${NAME}`)."""
+    names: list[str] = []
+    _expansion_problems(code, names)
+    return set(names)
+
+
+def _expansion_problems(code: str, names: list[str] | None = None) -> list[tuple[int, str]]:
+    """Substitutions, backticks, redirections and subshells outside single quotes."""
+    problems: list[tuple[int, str]] = []
+    names = [] if names is None else names
+    quote, line, i = "", 1, 0
+    while i < len(code):
+        char = code[i]
+        if quote == "'":
+            quote = "" if char == "'" else quote
+        elif char == "\\" and i + 1 < len(code):
+            line += code[i + 1] == "\n"
+            i += 2
+            continue
+        elif char in "'\"" and quote in ("", char) and not (char == "'" and quote):
+            quote = "" if quote else char
+        elif char == "`":
+            problems.append((line, "backtick command substitution"))
+        elif char == "$":
+            ref = _NAME_REF.match(code, i)
+            if ref is None:
+                problems.append((line, f"shell expansion {code[i : i + 2]!r}"))
+            else:
+                names.append(ref.group(0).strip("${}"))
+        elif not quote and char in "<>()":
+            problems.append((line, f"unquoted {char!r} (redirection or subshell)"))
+        elif not quote and char == "#" and (i == 0 or code[i - 1].isspace()):
+            end = code.find("\n", i)
+            i = len(code) if end < 0 else end
+            continue
+        line += char == "\n"
+        i += 1
+    return problems
+
+
+def _curl_option_problems(words: list[str]) -> list[str]:
+    problems = []
+    for position, word in enumerate(words):
+        option = word.split("=", 1)[0] if word.startswith("--") else word[:2]
+        if word.startswith("-") and option in _CURL_FILE_OPTIONS:
+            problems.append(f"curl option {word} reads or writes local files")
+        following = words[position + 1] if position + 1 < len(words) else ""
+        if word in _CURL_DATA_FILE and following.startswith("@"):
+            problems.append(f"curl {word} {following} sends a local file")
+        if word in ("-F", "--form") and re.search(r"=[@<](?:.*/|~)", following):
+            problems.append(f"curl {word} {following} uploads a file from another folder")
+    return problems
+
+
+def markdown_problems(markdown: str) -> list[str]:
+    """Every safety problem in the Python and shell blocks of an article, by document line.
+
+    Transcripts are judged by what the reader would type: the lines after `>>> `/`... `
+    (pycon) or `$ ` prompts (any shell language), when the block has prompts.
+    """
+    from ucop.codegen.blocks import extract_code_blocks
+    from ucop.codegen.validate import PYTHON_LANGS, SHELL_LANGS, strip_prompts
+
+    found = []
+    for block in extract_code_blocks(markdown):
+        lang, code = block["lang"], block["code"]
+        if lang in PYTHON_LANGS:
+            code = strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
+            problems = article_python_problems(code)
+        elif lang in SHELL_LANGS:
+            problems = shell_problems(strip_prompts(code, ("$ ",)), allow_export=True)
+        else:
+            continue
+        found += [f"{lang} block at line {block['line']}: {p}" for p in problems]
+    return found
