@@ -8,7 +8,6 @@ request against the spec. It runs code only when the user enabled `output.run_co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
