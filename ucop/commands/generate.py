@@ -105,11 +105,19 @@ def show_settings(console: Any, used: list[tuple[str, str, str]]) -> None:
 
 def show_warnings(console: Any, report: Mapping[str, Any]) -> None:
     """The run's warnings (fallbacks taken, answers cut short...), one line each."""
+    from rich.table import Table
+    from rich.text import Text
+
     warnings = report.get("warnings") or []
-    if warnings:
-        console.print(f"[yellow]Warnings ({len(warnings)}):[/]")
+    if not warnings:
+        return
+    console.print(f"[yellow]Warnings ({len(warnings)}):[/]")
+    grid = Table.grid(padding=(0, 1))  # a wrapped message stays indented under its own column
+    grid.add_column(no_wrap=True)
+    grid.add_column()
     for warning in warnings:
-        console.print(f"  {warning.get('agent', '?')}: {warning.get('message', '')}", markup=False)
+        grid.add_row(Text(f"  {warning.get('agent', '?')}:"), Text(str(warning.get("message", ""))))
+    console.print(grid)
 
 
 def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> None:
