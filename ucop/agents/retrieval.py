@@ -8,6 +8,7 @@ from typing import Any
 from ucop.agents.base import RunServices
 
 MIN_SHARED_TERMS = 3  # a post must share this many words with the query to count as related
+RELATED_COVERAGE = 0.35  # ... and this rarity-weighted share of the query's words
 
 
 def knowledge(services: RunServices, kb: Mapping | None, api: Mapping | None) -> Any:
@@ -53,34 +54,49 @@ def related_posts(
     from ucop.sources import tokenize
 
     index = services.memo(f"blog:{services.digest(chunks)}", build)
-    terms = set(tokenize(query))
+    terms = list(dict.fromkeys(tokenize(query)))
     found = []
     for chunk, _ in index.search(query, k=k):
         post = posts.get(chunk["id"])
-        shared = terms & set(tokenize(chunk["text"]))
-        if post is not None and len(shared) >= MIN_SHARED_TERMS:
+        shared = set(terms) & set(tokenize(chunk["text"]))
+        # Sharing common words is not enough: the post must be about a fair share of the
+        # subject, weighted by how rare each word is across the blog.
+        if (
+            post is not None
+            and len(shared) >= MIN_SHARED_TERMS
+            and index.coverage(terms, chunk) >= RELATED_COVERAGE
+        ):
             found.append({"title": post["title"], "url": post["url"], "source": post["source"]})
     return found
 
 
 def owned_chunks(
-    services: RunServices, kb: Mapping | None, ids: Sequence[str]
+    services: RunServices, kb: Mapping | None, ids: Sequence[str], api: Mapping | None = None
 ) -> list[tuple[Mapping, float]]:
     """The chunks an outline contract assigned to a section, in its order (score 0)."""
-    chunks = (kb or {}).get("chunks", ())
+    chunks = [*(kb or {}).get("chunks", ()), *(api or {}).get("chunks", ())]
     by_id = services.memo(f"chunks:{services.digest(chunks)}", lambda: {c["id"]: c for c in chunks})
     return [(by_id[i], 0.0) for i in ids if i in by_id]
 
 
 def passages(chunks: list[tuple[Mapping, float]]) -> list[dict[str, Any]]:
-    """Number retrieved chunks [1], [2], ... for a prompt and for citations."""
+    """Number retrieved chunks [1], [2], ... for a prompt and for citations.
+
+    Each passage carries its Markdown with the code blocks in place, so a writer can show
+    the docs' own examples next to the text that explains them.
+    """
     return [
         {
             "n": n,
             "id": chunk["id"],
+            "kind": chunk.get("kind", "kb"),
             "title": chunk["title"],
+            "heading": chunk.get("heading", ""),
             "source": chunk["source"],
+            "url": chunk.get("url", ""),
             "text": chunk["text"],
+            "markdown": chunk.get("markdown") or chunk["text"],
+            "code_blocks": list(chunk.get("code_blocks") or ()),
         }
         for n, (chunk, _) in enumerate(chunks, start=1)
     ]

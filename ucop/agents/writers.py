@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, register
-from ucop.agents.retrieval import owned_chunks, passages, related_posts, search
+from ucop.agents.planning import find_passages
+from ucop.agents.retrieval import knowledge, owned_chunks, passages, related_posts
+from ucop.agents.topics import read_exclusions
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -76,19 +78,25 @@ class IntroductionWriter(Agent):
         brief = services.brief
         query = " ".join([brief.title, brief.body])
         owned = {i for s in outline["sections"] for i in s["sources"]}
-        hits = [
-            (c, s)
-            for c, s in search(services, kb, None, query, k=12, kinds={"kb"})
-            if c["id"] not in owned
-        ]
-        found = passages(hits[:2])
+        # One passage about the article's subject as a whole, if the sources have one.
+        hits = find_passages(
+            knowledge(services, kb, None),
+            brief.title,
+            query,
+            taken=owned,
+            exclusions=read_exclusions(brief.body),
+        )
+        found = passages(hits[:1])
         variables = {
             "title": brief.title,
             "audience": brief.audience,
             "body": brief.body,
-            "sections": [{"title": s["title"], "scope": s["scope"]} for s in outline["sections"]],
+            "sections": [
+                {"title": s["title"], "scope": s["scope"], "coverage": s.get("coverage", "")}
+                for s in outline["sections"]
+            ],
             "passages": found,
-            "related": related_posts(services, blog, query, k=2),
+            "related": related_posts(services, blog, query, k=1),
         }
         return _write(ctx, services, "introduction", variables, found)
 
@@ -112,7 +120,7 @@ class SectionWriter(Agent):
         )
         section = ctx.item
         query = " ".join([section["title"], section["scope"], section["notes"]])
-        found = passages(owned_chunks(services, kb, section["sources"]))
+        found = passages(owned_chunks(services, kb, section["sources"], api))
         ops = _operations(api, section["operations"])
         variables = {
             "title": services.brief.title,
@@ -153,16 +161,23 @@ class ConclusionWriter(Agent):
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         outline, blog = _inputs(ctx, "outline_planner", "blog_ingestion")
         written = ctx.inputs.get("section_writer") or ()
-        summaries = {w["index"]: _summary(w["markdown"]) for w in written if w}
+        texts = {w["index"]: w["markdown"] for w in written if w}
         sections = [
-            {"title": s["title"], "summary": summaries.get(s["index"], s["scope"])}
+            {
+                "title": s["title"],
+                "summary": _summary(texts[s["index"]]) if s["index"] in texts else s["scope"],
+                "highlights": highlights(texts.get(s["index"], "")),
+                "coverage": s.get("coverage", ""),
+            }
             for s in outline["sections"]
         ]
         variables = {
             "title": services.brief.title,
             "audience": services.brief.audience,
             "sections": sections,
-            "related": related_posts(services, blog, services.brief.title, k=3),
+            "related": related_posts(
+                services, blog, " ".join([services.brief.title, services.brief.body]), k=2
+            ),
         }
         return _write(ctx, services, "conclusion", variables, [])
 
@@ -172,3 +187,14 @@ def _summary(markdown: str) -> str:
     text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
     match = re.match(r"\s*(.+?[.!?])(\s|$)", " ".join(text.split()))
     return match.group(1) if match else text[:200]
+
+
+def highlights(markdown: str, limit: int = 3) -> list[str]:
+    """The names a section taught (`WebSocketEndpoint`, `websocket.accept()`), first seen first."""
+    prose = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
+    names = []
+    for span in re.findall(r"`([^`\n]{2,40})`", prose):
+        api_name = re.search(r"[(._]|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]", span)
+        if api_name and f"`{span}`" not in names and " " not in span.split("(")[0]:
+            names.append(f"`{span}`")
+    return names[:limit]

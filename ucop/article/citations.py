@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 
@@ -38,22 +36,19 @@ class Citations:
                 seen.append(source)
         return seen
 
-    def render(self, brief_dir: Path, article_dir: Path) -> str:
-        """The numbered Sources list, each entry linking the file it came from."""
+    def render(self) -> str:
+        """The numbered Sources list: each passage by its title, linked when it has a public URL.
+
+        Without a URL the entry names the file by its path relative to the brief; never a
+        link to the local file, which would be dead wherever the article is published.
+        """
         lines = []
         for n, chunk_id in enumerate(self.order, start=1):
             chunk = self._chunks.get(chunk_id, {})
             source = chunk.get("source", chunk_id)
-            link = _link(brief_dir, article_dir, source)
             title = chunk.get("title", source)
-            lines.append(f"{n}. {title} - [`{source}`]({link})")
+            if chunk.get("url"):
+                lines.append(f"{n}. [{title}]({chunk['url']})")
+            else:
+                lines.append(f"{n}. {title} (`{source}`)")
         return "\n".join(lines)
-
-
-def _link(brief_dir: Path, article_dir: Path, source: str) -> str:
-    path = Path(source)
-    target = path if path.is_absolute() else brief_dir / path
-    try:
-        return Path(os.path.relpath(target.resolve(), article_dir.resolve())).as_posix()
-    except ValueError:  # another drive on Windows
-        return target.resolve().as_posix()

@@ -77,6 +77,8 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path], json
             "extractive draft from your sources. Use --provider openai or anthropic for "
             "model-written prose."
         )
+    for warning in outcome.report.get("warnings", ()):
+        console.print(f"[yellow]Warning[/] ({warning['kind']}): {warning['message']}", markup=True)
     if outcome.status == "partial":
         parts = ", ".join(outcome.report.get("failed_parts", [])) or "see run.json"
         console.print(f"[yellow]Partial article[/] (status: partial in its front matter): {parts}")

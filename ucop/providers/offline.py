@@ -17,6 +17,8 @@ from typing import Any
 from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
 
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
+SECTION_WORDS = 280  # prose carried over per section, in whole blocks
+PASSAGE_WORDS = 170  # from any one passage
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\[(*\"])")
 
 
@@ -51,6 +53,8 @@ def create(settings: ProviderSettings) -> OfflineProvider:
 
 
 def write_outline(ctx: Mapping[str, Any]) -> str:
+    if ctx.get("topics"):  # the plan from the brief's own topics, already in reading order
+        return json.dumps([dict(t) for t in ctx["topics"]], indent=1)
     required = [r["title"] for r in ctx.get("required", ())]
     avoid = [*required, *ctx.get("covered", ())]
     plan = [{"title": t, "scope": ""} for t in required]
@@ -78,41 +82,171 @@ def _words(text: str) -> set[str]:
 
 
 def write_introduction(ctx: Mapping[str, Any]) -> str:
-    sections = [s["title"] for s in ctx.get("sections", ())]
-    lead = f"This guide is for {_lower_first(ctx['audience'].rstrip('.'))}."
+    """Subject and audience, what the reader will do, one grounded paragraph, gaps named."""
+    sections = ctx.get("sections", ())
+    audience = _lower_first(ctx["audience"].rstrip("."))
+    if _imperative(ctx["title"]):
+        lead = f"This article shows {audience} {_subject(ctx['title'])}."
+    else:
+        lead = f"This article is about {_subject(ctx['title'])}, for {audience}."
+    paragraphs = [lead]
     if sections:
-        lead += f" It walks through {_join([f'*{t}*' for t in sections])}."
-    paragraphs = [lead, *grounded_paragraphs(ctx.get("passages", ()), _words(ctx["title"]), 2)]
+        steps = _join([f"*{s['title']}*" for s in sections])
+        paragraphs.append(f"You will work through {_count(len(sections))}: {steps}.")
+    for passage in ctx.get("passages", ())[:1]:
+        lead = carry_over(passage, words=90, code=0, prose_blocks=1)
+        if lead:
+            paragraphs.append(lead)
+    gaps = [s["title"] for s in sections if s.get("coverage") == "none"]
+    if gaps:
+        marked = "that section is" if len(gaps) == 1 else "those sections are"
+        paragraphs.append(
+            f"The sources do not cover {_join([f'*{g}*' for g in gaps])}; "
+            f"{marked} marked for you to fill in."
+        )
     related = ctx.get("related", ())
     if related:
-        paragraphs.append(
-            f"If you are new to the topic, start with [{related[0]['title']}]({related[0]['url']})."
-        )
+        paragraphs.append(f"For background, see [{related[0]['title']}]({related[0]['url']}).")
     return "\n\n".join(paragraphs)
 
 
+VERBS = set(
+    [
+        "accept",
+        "add",
+        "automate",
+        "build",
+        "cache",
+        "call",
+        "cancel",
+        "check",
+        "close",
+        "configure",
+        "connect",
+        "create",
+        "debug",
+        "deploy",
+        "design",
+        "find",
+        "get",
+        "handle",
+        "implement",
+        "integrate",
+        "learn",
+        "make",
+        "manage",
+        "migrate",
+        "monitor",
+        "paginate",
+        "place",
+        "protect",
+        "publish",
+        "read",
+        "receive",
+        "route",
+        "run",
+        "scale",
+        "secure",
+        "send",
+        "serve",
+        "set",
+        "start",
+        "store",
+        "stream",
+        "sync",
+        "test",
+        "track",
+        "update",
+        "upload",
+        "use",
+        "validate",
+        "verify",
+        "write",
+    ]
+)
+
+
+def _imperative(title: str) -> bool:
+    """Whether the title is an instruction ('Build a ...'), not a noun phrase ('A tour of')."""
+    return bool(title.split()) and title.split()[0].lower() in VERBS
+
+
+def _subject(title: str) -> str:
+    """'Build a WebSocket endpoint' -> 'how to build a WebSocket endpoint'."""
+    if _imperative(title):
+        return f"how to {title[0].lower()}{title[1:]}"
+    return f"*{title}*"
+
+
+def _count(n: int) -> str:
+    words = ["no steps", "one step", "two steps", "three steps", "four steps", "five steps"]
+    return words[n] if n < len(words) else f"{n} steps"
+
+
 def write_section(ctx: Mapping[str, Any]) -> str:
+    """Whole blocks carried over from one passage at a time, with their code, cited."""
     section = ctx["section"]
-    terms = _words(" ".join([section["title"], section.get("scope", ""), section.get("notes", "")]))
-    terms |= set(section.get("key_terms", ()))
-    # The scope and the author's notes steer what is picked; they are instructions, not prose.
-    paragraphs = grounded_paragraphs(ctx.get("passages", ()), terms, 3)
+    if section.get("coverage") == "none":
+        parts = [coverage_note(section)]
+    else:
+        code = 2 if section.get("wants_code") else 1
+        # A long tour gets shorter sections: enough to show each topic and its example.
+        budget = SECTION_WORDS if len(ctx.get("others", ())) < 6 else SECTION_WORDS // 2
+        parts = []
+        for passage in ctx.get("passages", ()):
+            if budget <= 0:
+                break
+            excerpt = carry_over(passage, words=min(budget, PASSAGE_WORDS), code=code)
+            if excerpt:
+                parts.append(excerpt)
+                blocks = split_blocks(excerpt)
+                code -= sum(1 for b in blocks if b.startswith(("```", "~~~")))
+                budget -= sum(len(b.split()) for b in blocks if not b.startswith(("```", "~~~")))
+        if section.get("coverage") == "partial":
+            parts.append(coverage_note(section))
     ops = ctx.get("operations", ())
     if ops:
         calls = _join(
             [f"`{op['method']} {op['path']}` ({op['summary'].rstrip('.').lower()})" for op in ops]
         )
-        paragraphs.append(f"The API calls involved are {calls}; the examples below show each one.")
+        parts.append(f"The API calls involved are {calls}; the examples below show each one.")
     related = ctx.get("related", ())
     if related:
-        paragraphs.append(f"For background, see [{related[0]['title']}]({related[0]['url']}).")
-    return "\n\n".join(p for p in paragraphs if p)
+        parts.append(f"For background, see [{related[0]['title']}]({related[0]['url']}).")
+    return "\n\n".join(p for p in parts if p)
+
+
+def coverage_note(section: Mapping[str, Any]) -> str:
+    """The visible note that stands where the sources have nothing (or too little) to say."""
+    missing = section.get("missing") or ()
+    about = f" (nothing on {_join([f'{m}' for m in missing])})" if missing else ""
+    if section.get("coverage") == "none":
+        return (
+            f"> **Not covered by the sources:** none of the sources explains this topic{about}. "
+            "Write this section from other material, or remove it."
+        )
+    return (
+        f"> **Partly covered:** the sources touch on this topic only in part{about}; "
+        "check what is missing before publishing."
+    )
 
 
 def write_conclusion(ctx: Mapping[str, Any]) -> str:
+    """What the reader can now do, the key names per section, and what is still to write."""
     sections = ctx.get("sections", ())
-    lines = [f'You have now seen the whole of "{ctx["title"]}":', ""]
-    lines += [f"- **{s['title']}**: {s['summary']}" for s in sections]
+    done = [s for s in sections if s.get("coverage") != "none"]
+    title = ctx["title"]
+    what = _subject(title) if _imperative(title) else f"the whole of {_subject(title)}"
+    lines = [f"You have now seen {what}, one step at a time."]
+    if done:
+        lines += ["", "What to take away:", ""]
+        for s in done:
+            names = s.get("highlights") or ()
+            detail = f" — {', '.join(names)}" if names else ""
+            lines.append(f"- **{s['title']}**{detail}")
+    gaps = [s["title"] for s in sections if s.get("coverage") == "none"]
+    if gaps:
+        lines += ["", f"Still to write: {_join([f'*{g}*' for g in gaps])} (not in the sources)."]
     related = ctx.get("related", ())
     if related:
         lines += ["", "Next steps:", ""]
@@ -130,30 +264,119 @@ def write_code_explanations(ctx: Mapping[str, Any]) -> str:
     return json.dumps(explained, indent=1)
 
 
-def grounded_paragraphs(
-    passages: Sequence[Mapping[str, Any]], terms: set[str], limit: int
-) -> list[str]:
-    """Up to `limit` paragraphs, one per passage: its best-matching sentences, cited [n]."""
-    used: set[str] = set()
-    paragraphs = []
-    for passage in passages:
-        picked = best_sentences(passage["text"], terms, used)
-        if picked:
-            paragraphs.append(f"{' '.join(picked)} [{passage['n']}]")
-        if len(paragraphs) == limit:
+def carry_over(passage: Mapping[str, Any], *, words: int, code: int, prose_blocks: int = 6) -> str:
+    """Whole blocks from the start of one passage: prose up to `words`, up to `code` code blocks.
+
+    Nothing is spliced: blocks are copied in order and the excerpt stops at a block boundary.
+    A paragraph that introduces code ("... you can do:") is kept only with its code, and code
+    that does not compile is left out with the paragraph that introduced it.
+    """
+    if passage.get("kind") == "api":
+        return _operation_text(passage)
+    blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
+    out: list[str] = []
+    count = prose = 0
+    for block in blocks:
+        if block.startswith(("```", "~~~")):
+            if code <= 0 or not _compiles(block):
+                break
+            out.append(block)
+            code -= 1
+            continue
+        if count >= words or prose >= prose_blocks or block.startswith("#"):
             break
-    return paragraphs
+        out.append(_unwrap(block))
+        count += len(block.split())
+        prose += 1
+    while out and not out[-1].startswith("```") and out[-1].rstrip().endswith(":"):
+        out.pop()  # a lead-in whose code or list was not carried over
+    if not any(not b.startswith("```") for b in out):
+        return ""
+    return "\n\n".join(_cite(out, passage["n"]))
 
 
-def best_sentences(text: str, terms: set[str], used: set[str], count: int = 3) -> list[str]:
-    """The `count` sentences sharing most words with `terms`, in their original order."""
-    sentences = [s for s in split_sentences(text) if s.lower() not in used]
-    scored = sorted(range(len(sentences)), key=lambda i: (-len(_words(sentences[i]) & terms), i))[
-        :count
+def split_blocks(markdown: str) -> list[str]:
+    """Blank-line separated blocks, with each fenced code block kept whole."""
+    blocks: list[str] = []
+    current: list[str] = []
+    fence = ""
+    for line in markdown.splitlines():
+        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if fence:
+            current.append(line)
+            if marker and marker.group(1).startswith(fence):
+                blocks.append("\n".join(current))
+                current, fence = [], ""
+            continue
+        if marker:
+            if current:
+                blocks.append("\n".join(current))
+            current, fence = [line], marker.group(1)
+            continue
+        if not line.strip():
+            if current:
+                blocks.append("\n".join(current))
+            current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    # A quote whose code block was lifted out of it leaves an empty `>` line behind.
+    blocks = [re.sub(r"(\n>\s*)+$", "", b.strip("\n")) for b in blocks]
+    return [b for b in blocks if b.strip() and b.strip() != ">"]
+
+
+def _unwrap(block: str) -> str:
+    """A plain paragraph on one line; lists, tables and quotes keep their lines."""
+    if re.match(r"^\s*(?:[-*+] |\d+[.)] |\||>)", block):
+        return block
+    return " ".join(line.strip() for line in block.splitlines())
+
+
+def _cite(blocks: list[str], n: int) -> list[str]:
+    """Put [n] after the first plain paragraph (before a closing colon), else after the last."""
+    marker = f"[{n}]"
+    for i, block in enumerate(blocks):
+        if not re.match(r"^\s*(?:[-*+] |\d+[.)] |\||>|```|~~~)", block):
+            if block.endswith(":"):
+                blocks[i] = f"{block[:-1]} {marker}:"
+            else:
+                blocks[i] = f"{block} {marker}"
+            return blocks
+    prose = [i for i, b in enumerate(blocks) if not b.startswith(("```", "~~~", "|"))]
+    if prose:
+        blocks[prose[-1]] += f" {marker}"
+    else:
+        blocks.append(f"(Source: {marker}.)")
+    return blocks
+
+
+def _compiles(block: str) -> bool:
+    from ucop.codegen.validate import validate_block
+
+    lines = block.splitlines()
+    lang = lines[0].lstrip("`~").strip().split()[0].lower() if lines[0].lstrip("`~").strip() else ""
+    code = "\n".join(lines[1:-1])
+    return all(f["ok"] for f in validate_block({"lang": lang, "code": code, "line": 1}, None))
+
+
+def _operation_text(passage: Mapping[str, Any]) -> str:
+    """An API operation's own description and parameters, cited."""
+    lines = passage.get("text", "").splitlines()
+    if not lines:
+        return ""
+    head, rest = lines[0], lines[1:]
+    prose = [
+        ln for ln in rest if not ln.startswith(("Parameter ", "Response ", "Request body", "Auth:"))
     ]
-    picked = [sentences[i] for i in sorted(scored)]
-    used.update(s.lower() for s in picked)
-    return picked
+    facts = [ln for ln in rest if ln not in prose]
+    text = f"`{head.split(' — ')[0]}`" + (f": {head.split(' — ', 1)[1]}" if " — " in head else ".")
+    if prose:
+        text += " " + " ".join(prose)
+    text = f"{text.rstrip()} [{passage['n']}]"
+    if facts:
+        text += "\n\n" + "\n".join(f"- {fact}" for fact in facts)
+    return text
 
 
 def split_sentences(text: str) -> list[str]:
@@ -166,7 +389,6 @@ def split_sentences(text: str) -> list[str]:
         prose = " ".join(re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", ln).strip() for ln in lines)
         for sentence in SENTENCE_END.split(prose):
             sentence = sentence.strip()
-            # A sentence ending in ':' introduced a code block or list that is not carried over.
             if len(sentence.split()) >= 5 and sentence[-1:] in ".!?)`":
                 sentences.append(sentence + ("" if sentence[-1] in ".!?" else "."))
     return sentences
@@ -176,9 +398,38 @@ def first_sentences(text: str, count: int) -> str:
     return " ".join(split_sentences(text)[:count])
 
 
+COMMON_LEADS = {
+    "backend",
+    "frontend",
+    "developers",
+    "engineers",
+    "teams",
+    "people",
+    "users",
+    "web",
+    "mobile",
+    "full-stack",
+    "devops",
+    "platform",
+    "software",
+    "data",
+    "build",
+    "place",
+    "write",
+    "make",
+    "sync",
+    "create",
+    "add",
+    "run",
+    "use",
+    "test",
+}
+
+
 def _lower_first(text: str) -> str:
-    """'Backend developers' -> 'backend developers', but 'API users' stays."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
+    """'Backend developers' -> 'backend developers'; 'Python developers', 'API users' stay."""
+    first = text.split(" ", 1)[0]
+    if first.lower() in COMMON_LEADS and first[:1].isupper() and first[1:].islower():
         return text[0].lower() + text[1:]
     return text
 
