@@ -73,16 +73,20 @@ def test_sections_are_grounded_in_the_sources_and_cite_them(generated):
     signatures = body.split("## Verify webhook signatures")[1].split("\n## ")[0]
     assert "HMAC-SHA256" in signatures and "Lumen-Timestamp" in signatures
     cited = {int(n) for n in re.findall(r"\[(\d+)\](?!\()", body)}
-    sources = re.findall(r"^(\d+)\. .+ - \[`(.+?)`\]\((.+?)\)$", body.split("## Sources")[1], re.M)
-    assert cited == {int(n) for n, _, _ in sources}
-    assert any(src == "kb/webhooks.md" for _, src, _ in sources)
+    sources = re.findall(r"^(\d+)\. .+ \(`(.+?)`\)$", body.split("## Sources")[1], re.M)
+    assert cited == {int(n) for n, _ in sources}
+    assert any(src == "kb/webhooks.md" for _, src in sources)
 
 
-def test_source_links_resolve_to_the_real_files(generated):
+def test_sources_name_files_relative_to_the_brief_never_local_links(generated):
     _, out = generated
-    _, _, body = _article(out)
-    for _, _, link in re.findall(r"^(\d+)\. .+ - \[`(.+?)`\]\((.+?)\)$", body, re.M):
-        assert (out / link).resolve().is_file(), link
+    _, front, body = _article(out)
+    listed = re.findall(r"^\d+\. .+ \(`(.+?)`\)$", body.split("## Sources")[1], re.M)
+    assert listed
+    for source in listed:
+        assert not source.startswith("/") and (BRIEF.parent / source).is_file(), source
+    assert "](/" not in body and "](../" not in body  # no links into the author's machine
+    assert set(front["sources"]) >= set(listed)
 
 
 def test_every_code_block_passes_validation_against_the_spec(generated):
