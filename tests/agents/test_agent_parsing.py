@@ -94,7 +94,7 @@ def test_front_matter_partial_marks_and_jekyll_names():
         failed_parts=["section_writer[2] (B)"],
     )
     assert data["status"] == "partial" and data["failed_parts"] == ["section_writer[2] (B)"]
-    assert data["draft"] is True and data["date"] == "2026-01-02"
+    assert data["draft"] is True and data["date"] == day
     assert article_filename("t", day, "jekyll") == "2026-01-02-t.md"
     assert article_filename("t", day, "hugo") == "t.md"
 

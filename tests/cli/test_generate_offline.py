@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -53,7 +54,7 @@ def test_front_matter_has_the_publishing_fields(generated):
     assert front["slug"] == "sync-tasks-in-real-time-with-lumen-webhooks"
     assert front["draft"] is True
     assert front["tags"] == ["webhooks", "api", "python"]
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", front["date"])
+    assert isinstance(front["date"], dt.date)  # a real YAML date, not a quoted string
     assert "openapi.yaml" in front["sources"] and "kb/webhooks.md" in front["sources"]
     assert "status" not in front
 
@@ -157,7 +158,7 @@ def test_site_front_matter_conventions(tmp_path, site, date_key, extra):
     result = run_cli("generate", "-i", BRIEF, "-o", out, "--site", site, "--quiet")
     assert result.exit_code == 0, result.stderr
     front = yaml.safe_load(next(out.glob("*.md")).read_text().split("---\n")[1])
-    assert date_key in front
+    assert isinstance(front[date_key], dt.date)
     if extra:
         assert extra in front
     if site == "astro":

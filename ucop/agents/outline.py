@@ -332,6 +332,7 @@ def contracts(
                 "coverage": status,
                 "missing": missing,
                 "wants_code": code,
+                "phrases": list((draft or {}).get("phrases", ())),
             }
         )
     if not drafts:

@@ -83,6 +83,8 @@ def topic_terms(text: str) -> list[str]:
     """
     found: list[str] = []
     for word in re.findall(r"[\w-]+", text):
+        if word.lower().endswith("ly") and len(word) > 4:
+            continue  # "cleanly", "quickly": how, not what
         terms = tokens(word)
         if not terms:
             continue
@@ -166,7 +168,8 @@ def find_passages(
     # Past the best passage, only those whose own heading names part of the topic.
     # When the best passage's document is about the topic (requests.md for "Requests"), the
     # rest come from that document too, not from pages that merely mention the word.
-    home = found[0][0]["source"] if found and _named(terms, found[0][0], doc=True) else None
+    every = list(found)
+    home = found[0][0]["source"] if found and _about(title, terms, found[0][0]) else None
     found = found[:1] + [
         (c, sh)
         for c, sh in found[1:]
@@ -174,7 +177,9 @@ def find_passages(
     ]
     chosen = found[:PASSAGES]
     if code and found and not any(c.get("code_blocks") for c, _ in chosen):
-        with_code = next(((c, s) for c, s in found if c.get("code_blocks")), None)
+        # The example may sit under another heading of the same page ("Configuration").
+        same_page = [(c, sh) for c, sh in every if c["source"] == found[0][0]["source"]]
+        with_code = next(((c, sh) for c, sh in same_page if c.get("code_blocks")), None)
         if with_code is not None:
             chosen = [*chosen[: PASSAGES - 1], with_code]
     return in_reading_order(retriever, chosen)
@@ -187,6 +192,13 @@ def in_reading_order(retriever: Any, chosen: list[tuple[Any, float]]) -> list[tu
     for rank, (chunk, _) in enumerate(chosen):
         first.setdefault(chunk["source"], rank)
     return sorted(chosen, key=lambda p: (first[p[0]["source"]], position.get(p[0]["id"], 0)))
+
+
+def _about(title: str, terms: Sequence[str], chunk: Mapping[str, Any]) -> bool:
+    """Whether the chunk's document is about `title` ("Static files" -> staticfiles.md)."""
+    compact = re.sub(r"^the|\W", "", title.lower())
+    document = re.sub(r"\W", "", str(chunk.get("title", "")).split(" > ")[0].lower())
+    return bool(_named(terms, chunk, doc=True)) or bool(compact and compact in document)
 
 
 def _named(terms: Sequence[str], chunk: Mapping[str, Any], doc: bool = False) -> float:
@@ -230,7 +242,17 @@ def coverage_of(
     """`covered`, `partial` or `none`, and the title words no chosen source mentions."""
     if has_ops:
         return "covered", []
-    best = max((share for _, share in passages), default=0.0)
+    terms = topic_terms(title)
+    total = sum(retriever.idf(t) for t in terms) or 1.0
+    # Together: "Accept, receive and send" may take one passage per verb.
+    best = (
+        sum(
+            retriever.idf(t)
+            for t in terms
+            if any(retriever.coverage([t], chunk) > 0 for chunk, _ in passages)
+        )
+        / total
+    )
     # Only names are worth reporting ("Redis", "429", "Retry-After"); a plain word the
     # sources lack ("fits", "cleanly") says nothing about what is missing.
     missing = [
@@ -239,8 +261,8 @@ def coverage_of(
         if max(retriever.idf(t) for t in tokens(word)) >= RARE
         and not any(retriever.coverage(tokens(word), chunk) > 0 for chunk, _ in passages)
     ]
-    if best >= HIGH or (best >= LOW and not missing):
-        return "covered", []  # what is missing is only plain words ("cleanly")
+    if best >= HIGH:
+        return "covered", []
     return ("partial" if best >= LOW else "none"), missing
 
 

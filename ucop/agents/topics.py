@@ -29,7 +29,10 @@ _QUALIFIER = re.compile(r",?\s+(?:each|all|both)\s+with\b.*$|,?\s+with\s+code\b.
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*;\s*")
 _OBJECT = re.compile(r"\b(?:a|an|the)\s+((?:[\w-]+\s+){0,2}[\w-]+)$", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:it|them)\b")
-_CODE_WORDS = re.compile(r"\b(?:code|examples?|snippets?|samples?|runnable)\b", re.IGNORECASE)
+# "with code", "each with a short example", "with a snippet": an ask, not a remark on code.
+_CODE_ASK = re.compile(
+    r"\bwith\s+(?:[\w-]+\s+){0,3}?(?:code|examples?|snippets?|samples?)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -95,5 +98,5 @@ def read_exclusions(body: str) -> list[str]:
 
 
 def wants_code(*texts: str) -> bool:
-    """Whether the author asks for code ("with code", "a short example", "snippet")."""
-    return any(_CODE_WORDS.search(text or "") for text in texts)
+    """Whether the author asks for code ("with code", "each with a short example")."""
+    return any(_CODE_ASK.search(text or "") for text in texts)

@@ -31,7 +31,9 @@ def check_article(folder: Path) -> list[Result]:
     results.append(_not_partial(front, folder))
     results.append(_structure(body))
     results.append(_code(body, _spec(folder)))
-    return results
+    from ucop.article.review import review_article
+
+    return [*results, *review_article(body, front, folder)]
 
 
 def _front_matter(front: dict[str, Any]) -> Result:

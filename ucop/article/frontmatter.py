@@ -33,16 +33,17 @@ def front_matter(
 ) -> dict[str, Any]:
     """The front matter mapping for `site` (None for the generator-neutral form)."""
     data: dict[str, Any] = {"title": title, "description": description}
-    date = day.isoformat()
+    # A date object, so YAML writes a real date (`date: 2026-01-02`), not a quoted string:
+    # MkDocs Material's blog plugin rejects a string.
     if site == "astro":
-        data["pubDate"] = date
+        data["pubDate"] = day
     elif site == "jekyll":
         data["layout"] = "post"
-        data["date"] = f"{date} 00:00:00 +0000"
+        data["date"] = f"{day.isoformat()} 00:00:00 +0000"
     else:
-        data["date"] = date
+        data["date"] = day
     if site == "hugo":
-        data["lastmod"] = date
+        data["lastmod"] = day
     data["tags"] = list(tags)
     if site == "mkdocs":
         data["categories"] = list(tags[:1])

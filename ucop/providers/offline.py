@@ -19,6 +19,7 @@ from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
 SECTION_WORDS = 280  # prose carried over per section, in whole blocks
 PASSAGE_WORDS = 170  # from any one passage
+CODE_BLOCKS = 2  # code blocks a section that asks for code may carry
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\[(*\"])")
 
 
@@ -187,14 +188,22 @@ def write_section(ctx: Mapping[str, Any]) -> str:
     if section.get("coverage") == "none":
         parts = [coverage_note(section)]
     else:
-        code = 2 if section.get("wants_code") else 1
+        code = CODE_BLOCKS if section.get("wants_code") else 1
         # A long tour gets shorter sections: enough to show each topic and its example.
         budget = SECTION_WORDS if len(ctx.get("others", ())) < 6 else SECTION_WORDS // 2
         parts = []
+        steps = _steps(section, ctx.get("passages", ()))
         for passage in ctx.get("passages", ()):
             if budget <= 0:
                 break
-            excerpt = carry_over(passage, words=min(budget, PASSAGE_WORDS), code=code)
+            excerpt = carry_over(
+                passage,
+                words=min(budget, PASSAGE_WORDS),
+                code=code,
+                need_code=bool(section.get("wants_code")) and code == CODE_BLOCKS,
+            )
+            if excerpt and passage["id"] in steps:
+                excerpt = f"{steps[passage['id']]}: {excerpt}"
             if excerpt:
                 parts.append(excerpt)
                 blocks = split_blocks(excerpt)
@@ -212,6 +221,19 @@ def write_section(ctx: Mapping[str, Any]) -> str:
     if related:
         parts.append(f"For background, see [{related[0]['title']}]({related[0]['url']}).")
     return "\n\n".join(p for p in parts if p)
+
+
+def _steps(section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """For API sections, the brief's own words for each call ("Checking the order")."""
+    calls = [p["id"] for p in passages if p.get("kind") == "api"]
+    phrases = list(section.get("phrases") or ())
+    if len(calls) != len(phrases):
+        return {}
+    return {call: _upper_first(phrase) for call, phrase in zip(calls, phrases, strict=True)}
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def coverage_note(section: Mapping[str, Any]) -> str:
@@ -262,35 +284,72 @@ def write_code_explanations(ctx: Mapping[str, Any]) -> str:
     return json.dumps(explained, indent=1)
 
 
-def carry_over(passage: Mapping[str, Any], *, words: int, code: int, prose_blocks: int = 6) -> str:
+def carry_over(
+    passage: Mapping[str, Any],
+    *,
+    words: int,
+    code: int,
+    prose_blocks: int = 6,
+    need_code: bool = False,
+) -> str:
     """Whole blocks from the start of one passage: prose up to `words`, up to `code` code blocks.
 
     Nothing is spliced: blocks are copied in order and the excerpt stops at a block boundary.
     A paragraph that introduces code ("... you can do:") is kept only with its code, and code
-    that does not compile is left out with the paragraph that introduced it.
+    that does not compile is left out with the paragraph that introduced it. With
+    `need_code`, an excerpt that reached its word budget before any code also gets the
+    passage's first example, with the paragraph that introduces it.
     """
     if passage.get("kind") == "api":
         return _operation_text(passage)
     blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
     out: list[str] = []
     count = prose = 0
-    for block in blocks:
-        if block.startswith(("```", "~~~")):
+    stop = len(blocks)
+    for at, block in enumerate(blocks):
+        if _is_code(block):
             if code <= 0 or not _compiles(block):
+                stop = at
                 break
             out.append(block)
             code -= 1
             continue
         if count >= words or prose >= prose_blocks or block.startswith("#"):
+            stop = at
             break
+        if len(block.split()) < 3 and not block.lstrip().startswith(("-", "*", "|", ">")):
+            continue  # a scrap: a link label left alone ("GitHub"), a stray word
         out.append(_unwrap(block))
         count += len(block.split())
         prose += 1
-    while out and not out[-1].startswith("```") and out[-1].rstrip().endswith(":"):
+    while out and not _is_code(out[-1]) and out[-1].rstrip().endswith(":"):
         out.pop()  # a lead-in whose code or list was not carried over
-    if not any(not b.startswith("```") for b in out):
+    if need_code and code > 0 and not any(_is_code(b) for b in out):
+        out += _first_example(blocks[stop:])
+    if not any(not _is_code(b) for b in out):
         return ""
     return "\n\n".join(_cite(out, passage["n"]))
+
+
+def _is_code(block: str) -> bool:
+    return block.startswith(("```", "~~~"))
+
+
+def _first_example(blocks: Sequence[str]) -> list[str]:
+    """The first example of `blocks`, with the paragraph just before it.
+
+    A compiling block is preferred; failing that, a fragment (`routes = [..., Mount(...)]`)
+    is shown as plain text, so it reads as the excerpt it is and no check mistakes it for
+    runnable code.
+    """
+    code = [at for at, block in enumerate(blocks) if _is_code(block)]
+    good = [at for at in code if _compiles(blocks[at])]
+    if not code:
+        return []
+    at = (good or code)[0]
+    block = blocks[at] if good else re.sub(r"^(`{3,}|~{3,})\S*", r"\1text", blocks[at])
+    before = blocks[at - 1] if at and not _is_code(blocks[at - 1]) else ""
+    return [_unwrap(before), block] if before and not before.startswith("#") else [block]
 
 
 def split_blocks(markdown: str) -> list[str]:

@@ -133,20 +133,7 @@ def _indented_body(lines: list[str], start: int, width: int) -> tuple[list[str],
 
 
 def _inline(line: str, doc_path: str, base_url: str | None) -> str:
-    """Strip inline HTML and fix links, leaving code spans alone."""
-    pieces = []
-    last = 0
-    for span in _CODE_SPAN.finditer(line):
-        pieces.append(_prose(line[last : span.start()], doc_path, base_url))
-        pieces.append(span.group(0))
-        last = span.end()
-    pieces.append(_prose(line[last:], doc_path, base_url))
-    return "".join(pieces)
-
-
-def _prose(text: str, doc_path: str, base_url: str | None) -> str:
-    text = _IMAGE_TAG.sub("", text)
-    text = _TAG.sub("", text)
+    """Fix links (their labels may hold code), then strip HTML outside code spans."""
 
     def link(match: re.Match[str]) -> str:
         image, label, target = match.group(1), match.group(2), match.group(3)
@@ -155,7 +142,15 @@ def _prose(text: str, doc_path: str, base_url: str | None) -> str:
             return f"![{label}]({url})" if url else ""
         return f"[{label}]({url})" if url else label
 
-    return _LINK.sub(link, text)
+    line = _LINK.sub(link, line)
+    pieces = []
+    last = 0
+    for span in _CODE_SPAN.finditer(line):
+        pieces.append(_TAG.sub("", _IMAGE_TAG.sub("", line[last : span.start()])))
+        pieces.append(span.group(0))
+        last = span.end()
+    pieces.append(_TAG.sub("", _IMAGE_TAG.sub("", line[last:])))
+    return "".join(pieces)
 
 
 def resolve_link(target: str, doc_path: str, base_url: str | None) -> str | None:
