@@ -7,7 +7,7 @@ from typing import Any
 
 from ucop.agents.base import RunServices
 
-MIN_SHARED_TERMS = 3  # a post must share this many words with the query to count as related
+MIN_SHARED_TERMS = 2  # a post must share this many words with the query to count as related
 RELATED_COVERAGE = 0.35  # ... and this rarity-weighted share of the query's words
 
 
@@ -38,9 +38,12 @@ def search(
 
 
 def related_posts(
-    services: RunServices, blog: Mapping | None, query: str, k: int = 3
+    services: RunServices, blog: Mapping | None, query: str, k: int = 3, brief_text: str = ""
 ) -> list[dict[str, Any]]:
-    """Earlier posts on the same subject, for internal links (best first)."""
+    """Earlier posts on the same subject, for internal links (best first).
+
+    A post the brief names by its title ("link to ... for the basics") always counts.
+    """
     posts = {f"blog:{p['slug']}": p for p in (blog or {}).get("posts", ())}
     chunks = (blog or {}).get("chunks", ())
     if not chunks:
@@ -55,19 +58,32 @@ def related_posts(
 
     index = services.memo(f"blog:{services.digest(chunks)}", build)
     terms = list(dict.fromkeys(tokenize(query)))
-    found = []
-    for chunk, _ in index.search(query, k=k):
+    # Words the blog never uses say nothing about which post is closest; but a blog that
+    # lacks most of the subject's words (a Rust blog for a Starlette article) is not related.
+    known = [t for t in terms if t in index.vocabulary]
+    if len(known) * 2 < len(terms):
+        known = []
+    # Every post is scored (a blog is small, and BM25 scores nothing in a two-post blog):
+    # sharing common words is not enough, a post must be about a fair share of the subject,
+    # weighted by how rare each word is across the blog.
+    scored = []
+    for chunk in chunks:
         post = posts.get(chunk["id"])
-        shared = set(terms) & set(tokenize(chunk["text"]))
-        # Sharing common words is not enough: the post must be about a fair share of the
-        # subject, weighted by how rare each word is across the blog.
+        shared = set(known) & set(tokenize(f"{chunk['title']} {chunk['text']}"))
+        share = index.coverage(known, chunk) if known else 0.0
+        if post is not None and post["title"].lower() in brief_text.lower():
+            share = 1.0 + share
         if (
             post is not None
-            and len(shared) >= MIN_SHARED_TERMS
-            and index.coverage(terms, chunk) >= RELATED_COVERAGE
+            and (share > 1.0 or len(shared) >= MIN_SHARED_TERMS)
+            and share >= (RELATED_COVERAGE)
         ):
-            found.append({"title": post["title"], "url": post["url"], "source": post["source"]})
-    return found
+            scored.append((share, chunk["id"], post))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [
+        {"title": post["title"], "url": post["url"], "source": post["source"]}
+        for _, _, post in scored[:k]
+    ]
 
 
 def owned_chunks(

@@ -96,7 +96,7 @@ class IntroductionWriter(Agent):
                 for s in outline["sections"]
             ],
             "passages": found,
-            "related": related_posts(services, blog, query, k=1),
+            "related": related_posts(services, blog, _subject(brief), k=1, brief_text=brief.body),
         }
         return _write(ctx, services, "introduction", variables, found)
 
@@ -119,7 +119,7 @@ class SectionWriter(Agent):
             ctx, "outline_planner", "kb_ingestion", "api_ingestion", "blog_ingestion"
         )
         section = ctx.item
-        query = " ".join([section["title"], section["scope"], section["notes"]])
+        query = " ".join([section["title"], services.brief.title])
         found = passages(owned_chunks(services, kb, section["sources"], api))
         ops = _operations(api, section["operations"])
         variables = {
@@ -176,10 +176,15 @@ class ConclusionWriter(Agent):
             "audience": services.brief.audience,
             "sections": sections,
             "related": related_posts(
-                services, blog, " ".join([services.brief.title, services.brief.body]), k=2
+                services, blog, _subject(services.brief), k=2, brief_text=services.brief.body
             ),
         }
         return _write(ctx, services, "conclusion", variables, [])
+
+
+def _subject(brief: Any) -> str:
+    """What the article is about, for finding related posts: its title and tags."""
+    return " ".join([brief.title, *brief.tags])
 
 
 def _summary(markdown: str) -> str:
@@ -193,7 +198,7 @@ def highlights(markdown: str, limit: int = 3) -> list[str]:
     """The names a section taught (`WebSocketEndpoint`, `websocket.accept()`), first seen first."""
     prose = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
     names = []
-    for span in re.findall(r"`([^`\n]{2,40})`", prose):
+    for span in re.findall(r"`(?:await )?([^`\n]{2,40})`", prose):
         api_name = re.search(r"[(._]|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]", span)
         if api_name and f"`{span}`" not in names and " " not in span.split("(")[0]:
             names.append(f"`{span}`")

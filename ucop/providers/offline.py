@@ -217,9 +217,8 @@ def write_section(ctx: Mapping[str, Any]) -> str:
             [f"`{op['method']} {op['path']}` ({op['summary'].rstrip('.').lower()})" for op in ops]
         )
         parts.append(f"The API calls involved are {calls}; the examples below show each one.")
-    related = ctx.get("related", ())
-    if related:
-        parts.append(f"For background, see [{related[0]['title']}]({related[0]['url']}).")
+    # Related posts are linked once, from the introduction and the conclusion: the same
+    # link under every section is noise.
     return "\n\n".join(p for p in parts if p)
 
 
