@@ -23,7 +23,11 @@ ON_TOPIC = 0.5  # share of a section title's words its text must use
 NOT_SECTIONS = {"wrapping up", "sources", "conclusion", "next steps"}
 NOTE = re.compile(r"^> \*\*(?:Not covered by the sources|Partly covered|Draft note):\*\*", re.M)
 _LINK = re.compile(r"(?<!\!)\[[^\]]*\]\(\s*([^()\s]+)[^)]*\)")
-_MACHINE = re.compile(r"^(?:/|~|[A-Za-z]:[\\/]|file:)|/(?:home|Users|work|tmp)/")
+# A site-relative link ("/blog/post/") publishes; a path into someone's machine does not.
+_MACHINE = re.compile(
+    r"^(?:~|[A-Za-z]:[\\/]|file:)|^/(?:home|Users|work|tmp|var|etc|root|mnt|opt|private)/"
+    r"|(?:^|/)\.\./"
+)
 _LEFTOVER = re.compile(
     r"^\s*(?:!!!|\?\?\?\+?)\s+\w|^\s*:::\s*\S|</?(?:div|span|figure|figcaption"
     r"|img|a|p|br|details|summary|table|tr|td|center|iframe)\b[^>]*>",
@@ -80,9 +84,10 @@ def _links(body: str, front: Mapping[str, Any]) -> Result:
     prose = _without_code(body)
     bad = []
     for target in _LINK.findall(prose):
-        if re.match(r"^(?:https?:|mailto:|#)", target):
+        machine = _MACHINE.search(target) or (target.startswith("/") and Path(target).exists())
+        if re.match(r"^(?:https?:|mailto:|#)", target) or (target.startswith("/") and not machine):
             continue
-        kind = "machine-local" if _MACHINE.search(target) else "dead relative"
+        kind = "machine-local" if machine else "dead relative"
         bad.append(f"{kind} link {target}")
     for source in front.get("sources") or ():
         if _MACHINE.search(str(source)):
