@@ -98,7 +98,8 @@ def _required_home(topic: Topic, drafts: Sequence[dict[str, Any]]) -> dict[str, 
     for draft in drafts:
         if not draft["required"]:
             continue
-        inside = len(mine & words(f"{draft['title']} {draft['notes']}")) / max(len(mine), 1)
+        theirs = words(f"{draft['title']} {draft['notes']}")
+        inside = len(mine & theirs) / max(len(mine), 1)
         if inside >= MERGE and inside > share:
             best, share = draft, inside
     return best

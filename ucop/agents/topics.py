@@ -27,7 +27,8 @@ _EXCLUDE = re.compile(
 )
 _QUALIFIER = re.compile(r",?\s+(?:each|all|both)\s+with\b.*$|,?\s+with\s+code\b.*$", re.I)
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*;\s*")
-_OBJECT = re.compile(r"\b(?:a|an|the)\s+((?:[\w-]+\s+){0,2}[\w-]+)$", re.IGNORECASE)
+_ARTICLE = re.compile(r"\b(?:a|an|the)\s+", re.IGNORECASE)
+_STOPS = {"for", "to", "of", "in", "on", "with", "it", "them", "and", "or", "from", "by", "at"}
 _PRONOUN = re.compile(r"\b(?:it|them)\b")
 # "with code", "each with a short example", "with a snippet": an ask, not a remark on code.
 _CODE_ASK = re.compile(
@@ -81,9 +82,16 @@ def _resolve(item: str, earlier: list[str]) -> str:
     if not _PRONOUN.search(item):
         return item
     for previous in reversed(earlier):
-        match = _OBJECT.search(previous)
-        if match:
-            return _PRONOUN.sub(f"the {match.group(1)}", item, count=1)
+        found = list(_ARTICLE.finditer(previous))
+        if found:
+            words = previous[found[-1].end() :].split()
+            noun = []
+            for word in words[:3]:
+                if word.lower() in _STOPS:
+                    break
+                noun.append(word)
+            if noun:
+                return _PRONOUN.sub(f"the {' '.join(noun)}", item, count=1)
     return item
 
 
