@@ -14,6 +14,7 @@ from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, register
 from ucop.agents.planning import (
+    claim_passages,
     coverage_of,
     find_operations,
     find_passages,
@@ -102,17 +103,26 @@ def topic_plan(
     retriever = knowledge(services, kb, api)
     taken: set[str] = set()
     drafts = []
-    for draft in plan_topics(topics, required, brief.sections):
-        query = " ".join([draft["title"], draft["notes"], *draft["phrases"]])
+    planned = plan_topics(topics, required, brief.sections)
+    queries = [" ".join([d["title"], d["notes"], *d["phrases"]]) for d in planned]
+    claims = claim_passages(retriever, [(d["title"], q) for d, q in zip(planned, queries)])
+    for index, (draft, query) in enumerate(zip(planned, queries, strict=True)):
         code = wants_code(brief.body, draft["notes"])
+        others = {chunk_id for chunk_id, owner in claims.items() if owner != index}
         draft["passages"] = find_passages(
-            retriever, draft["title"], query, taken=taken, exclusions=exclusions, code=code
+            retriever,
+            draft["title"],
+            query,
+            taken=taken | others,
+            exclusions=exclusions,
+            code=code,
         )
         draft["operations"] = find_operations(retriever, draft["phrases"] or [draft["title"]], spec)
         if not (draft["required"] or draft["passages"] or draft["operations"]):
             warnings.append(
                 {
                     "kind": "uncovered_topic",
+                    "topic": draft["title"],
                     "message": f'the brief asks for "{draft["title"]}", but no source covers'
                     " it; no section was planned for it",
                 }

@@ -21,6 +21,7 @@ HIGH = 0.75  # at or above: the topic is covered; between LOW and HIGH: partly
 API_LOW = 0.25  # operations: the spec names resources tersely ("available" is an enum value)
 PASSAGES = 4  # passages a section may draw on (the writer stops at its word budget)
 RARE = 3.0  # idf above which a name the passages lack is worth reporting (not "Starlette")
+THIN = 20  # words: passages this short, without code, only mention a topic
 MERGE = 0.5  # a topic whose words are this much inside a required section joins it
 _METHOD_VERBS = {
     "GET": ("find", "get", "fetch", "check", "list", "read", "look", "retriev", "search", "view"),
@@ -174,7 +175,7 @@ def find_passages(
     found = found[:1] + [
         (c, sh)
         for c, sh in found[1:]
-        if set(terms) & set(tokens(c["heading"])) and home in (None, c["source"])
+        if (sh >= 1.0 or set(terms) & set(tokens(c["heading"]))) and home in (None, c["source"])
     ]
     chosen = found[:PASSAGES]
     if code and found and not any(c.get("code_blocks") for c, _ in chosen):
@@ -184,6 +185,28 @@ def find_passages(
         if with_code is not None:
             chosen = [*chosen[: PASSAGES - 1], with_code]
     return in_reading_order(retriever, chosen)
+
+
+def claim_passages(
+    retriever: Any, wanted: Sequence[tuple[str, str]], exclusions: Sequence[str] = ()
+) -> dict[str, int]:
+    """chunk id -> the index of the (title, query) that names it best.
+
+    A passage several sections could use ("WebSocket Routing" for "Close the WebSocket
+    connection" and "Route the WebSocket connection") goes to the one it is about, not to
+    whichever section was planned first.
+    """
+    best: dict[str, tuple[float, float, int]] = {}
+    for index, (title, query) in enumerate(wanted):
+        terms = topic_terms(title)
+        for chunk, _ in retriever.search(query, k=20, kinds={"kb"}):
+            share = retriever.coverage(terms, chunk)
+            if share < LOW or excluded(chunk, exclusions):
+                continue
+            key = (_named(terms, chunk) + share, share, -index)
+            if chunk["id"] not in best or key > best[chunk["id"]]:
+                best[chunk["id"]] = key
+    return {chunk_id: -key[2] for chunk_id, key in best.items()}
 
 
 def in_reading_order(retriever: Any, chosen: list[tuple[Any, float]]) -> list[tuple[Any, float]]:
@@ -264,6 +287,9 @@ def coverage_of(
     ]
     if best < LOW:
         return "none", missing
+    words = sum(len(chunk.get("text", "").split()) for chunk, _ in passages)
+    if words < THIN and not any(chunk.get("code_blocks") for chunk, _ in passages):
+        return "partial", missing  # a one-line mention (a list of third-party packages)
     # Partly covered only when a name is missing ("Redis"): plain words the passages lack
     # ("connection", "fits") do not make a gap a reader would notice.
     return ("partial", missing) if best < HIGH and missing else ("covered", [])

@@ -25,8 +25,7 @@ NOTE = re.compile(r"^> \*\*(?:Not covered by the sources|Partly covered|Draft no
 _LINK = re.compile(r"(?<!\!)\[[^\]]*\]\(\s*([^()\s]+)[^)]*\)")
 # A site-relative link ("/blog/post/") publishes; a path into someone's machine does not.
 _MACHINE = re.compile(
-    r"^(?:~|[A-Za-z]:[\\/]|file:)|^/(?:home|Users|work|tmp|var|etc|root|mnt|opt|private)/"
-    r"|(?:^|/)\.\./"
+    r"^(?:~|[A-Za-z]:[\\/]|file:)|(?:^|/)(?:home|Users|work|tmp|var|etc|root|mnt|opt|private)/"
 )
 _LEFTOVER = re.compile(
     r"^\s*(?:!!!|\?\?\?\+?)\s+\w|^\s*:::\s*\S|</?(?:div|span|figure|figcaption"

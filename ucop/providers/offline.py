@@ -245,7 +245,7 @@ def coverage_note(section: Mapping[str, Any]) -> str:
             "Write this section from other material, or remove it."
         )
     return (
-        f"> **Partly covered:** the sources touch on this topic only in part{about}; "
+        f"> **Partly covered:** the sources touch on this topic only briefly{about}; "
         "check what is missing before publishing."
     )
 
