@@ -92,6 +92,16 @@ def test_websocket_sections_are_about_websockets_with_the_docs_code(articles):
     assert "```python" in section(body, "Accept, receive and send")
 
 
+def test_the_docs_code_is_carried_over_verbatim(articles):
+    docs = "\n".join(p.read_text() for p in (CORPUS / "starlette-docs").glob("*.md"))
+    for name in ("starlette-websockets", "starlette-guide-12"):
+        blocks = re.findall(r"^```\w*\n(.*?)\n```$", articles[name]["body"], re.M | re.S)
+        assert blocks, name
+        for block in blocks:
+            in_admonition = "\n".join("    " + ln if ln else ln for ln in block.splitlines())
+            assert block in docs or in_admonition in docs, (name, block[:80])
+
+
 def test_excluded_topics_and_unrelated_blog_posts_stay_out(articles):
     made = articles["starlette-websockets"]
     text = prose(made["body"]).lower()

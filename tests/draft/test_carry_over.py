@@ -85,3 +85,18 @@ def test_api_passages_are_introduced_in_the_brief_s_words():
         "Checking the order: `GET /store/order/{id}`: Find purchase order by ID."
     )
     assert "- Parameter id (path, required)" in text
+
+
+def test_citation_numbers_never_touch_code():
+    from ucop.agents.writers import keep_valid_citations
+    from ucop.article.citations import Citations
+
+    text = "Use `items[2]` here [1].\n\n```python\nprint(args[2], args[1])\n```\n\nMore [2]."
+    cites = Citations({"a": {"source": "a.md"}, "b": {"source": "b.md"}})
+    cites.renumber("first [1] second [2]", ["x", "a"])
+    renumbered = cites.renumber(text, ["a", "b"])
+    assert "print(args[2], args[1])" in renumbered and "`items[2]`" in renumbered
+    assert renumbered.startswith("Use `items[2]` here [2].") and renumbered.endswith("More [3].")
+    kept = keep_valid_citations(text, 1)
+    assert "print(args[2], args[1])" in kept and "`items[2]`" in kept
+    assert kept.endswith("More .")

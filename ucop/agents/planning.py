@@ -163,7 +163,7 @@ def find_passages(
         share = retriever.coverage(terms, chunk)
         if share >= LOW:
             # A passage whose own heading names the topic explains it; others mention it.
-            named = _named(terms, chunk)
+            named = named_share(terms, chunk)
             ranked.append((score * (0.5 + named), chunk, share))
     ranked.sort(key=lambda item: (-item[0], item[1]["id"]))
     found = [(chunk, share) for _, chunk, share in ranked]
@@ -203,7 +203,7 @@ def claim_passages(
             share = retriever.coverage(terms, chunk)
             if share < LOW or excluded(chunk, exclusions):
                 continue
-            key = (_named(terms, chunk) + share, share, -index)
+            key = (named_share(terms, chunk) + share, share, -index)
             if chunk["id"] not in best or key > best[chunk["id"]]:
                 best[chunk["id"]] = key
     return {chunk_id: -key[2] for chunk_id, key in best.items()}
@@ -222,10 +222,10 @@ def _about(title: str, terms: Sequence[str], chunk: Mapping[str, Any]) -> bool:
     """Whether the chunk's document is about `title` ("Static files" -> staticfiles.md)."""
     compact = re.sub(r"^the|\W", "", title.lower())
     document = re.sub(r"\W", "", str(chunk.get("title", "")).split(" > ")[0].lower())
-    return bool(_named(terms, chunk, doc=True)) or bool(compact and compact in document)
+    return bool(named_share(terms, chunk, doc=True)) or bool(compact and compact in document)
 
 
-def _named(terms: Sequence[str], chunk: Mapping[str, Any], doc: bool = False) -> float:
+def named_share(terms: Sequence[str], chunk: Mapping[str, Any], doc: bool = False) -> float:
     """The share of `terms` in the chunk's heading and title (`doc`: the document's title)."""
     title = str(chunk.get("title", ""))
     about = set(tokens(title.split(" > ")[0] if doc else f"{title} {chunk.get('heading', '')}"))

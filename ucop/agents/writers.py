@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, register
-from ucop.agents.planning import find_passages
+from ucop.agents.planning import find_passages, named_share, topic_terms
 from ucop.agents.retrieval import knowledge, owned_chunks, passages, related_posts
 from ucop.agents.topics import read_exclusions
+from ucop.article.citations import MARKER, outside_code
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -38,8 +39,12 @@ def parse_prose(text: str, title: str = "") -> str:
 
 
 def keep_valid_citations(text: str, count: int) -> str:
-    """Drop [n] markers that point at no passage (a model may invent them)."""
-    return re.sub(r"\[(\d+)\]", lambda m: m.group(0) if 1 <= int(m.group(1)) <= count else "", text)
+    """Drop [n] markers that point at no passage (a model may invent them); code is left be."""
+
+    def keep(match: re.Match[str]) -> str:
+        return match.group(0) if 1 <= int(match.group(1)) <= count else ""
+
+    return outside_code(text, lambda prose: MARKER.sub(keep, prose))
 
 
 def _inputs(ctx: TaskContext, *names: str) -> list[Mapping]:
@@ -86,7 +91,10 @@ class IntroductionWriter(Agent):
             taken=owned,
             exclusions=read_exclusions(brief.body),
         )
-        found = passages(hits[:1])
+        # Only a passage whose heading or page names the subject: an opening on
+        # `HTTPException` for a WebSocket article would mislead.
+        terms = topic_terms(brief.title)
+        found = passages([h for h in hits if named_share(terms, h[0]) > 0][:1])
         variables = {
             "title": brief.title,
             "audience": brief.audience,
@@ -197,9 +205,12 @@ def _summary(markdown: str) -> str:
 def highlights(markdown: str, limit: int = 3) -> list[str]:
     """The names a section taught (`WebSocketEndpoint`, `websocket.accept()`), first seen first."""
     prose = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
-    names = []
+    names: list[str] = []
+    seen: set[str] = set()
     for span in re.findall(r"`(?:await )?([^`\n]{2,40})`", prose):
         api_name = re.search(r"[(._]|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]", span)
-        if api_name and f"`{span}`" not in names and " " not in span.split("(")[0]:
+        bare = span.split("(")[0].lstrip(".")
+        if api_name and bare not in seen and " " not in bare:
+            seen.add(bare)
             names.append(f"`{span}`")
     return names[:limit]

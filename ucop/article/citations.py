@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+MARKER = re.compile(r"\[(\d+)\](?!\()")
+_CODE = re.compile(r"^(`{3,}|~{3,}).*?^\1[^\n]*$|(`+)[^\n]*?\2", re.M | re.S)
+
+
+def outside_code(markdown: str, change: Callable[[str], str]) -> str:
+    """Apply `change` to the prose of `markdown` only: `items[2]` in code is not a citation."""
+    parts = []
+    last = 0
+    for match in _CODE.finditer(markdown):
+        parts.append(change(markdown[last : match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(change(markdown[last:]))
+    return "".join(parts)
 
 
 class Citations:
@@ -26,7 +41,7 @@ class Citations:
                 self.order.append(chunk_id)
             return f"[{self.order.index(chunk_id) + 1}]"
 
-        return re.sub(r"\[(\d+)\](?!\()", replace, markdown)
+        return outside_code(markdown, lambda text: MARKER.sub(replace, text))
 
     def source_files(self) -> list[str]:
         seen: list[str] = []

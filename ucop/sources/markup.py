@@ -58,8 +58,10 @@ def normalize_markdown(text: str, doc_path: str = "", base_url: str | None = Non
         if _HTML_BLOCK.match(stripped) and not _TAG.sub("", stripped).strip():
             in_html = not _closes(stripped)
             continue
-        out.append(_inline(line, doc_path, base_url))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n") + "\n"
+        line = _inline(line, doc_path, base_url)
+        if line.strip() or (out and out[-1].strip()):  # one blank line between blocks
+            out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
 
 
 def _inline_references(lines: list[str]) -> list[str]:
