@@ -82,7 +82,7 @@ def test_api_passages_are_introduced_in_the_brief_s_words():
     section = {"title": "Check the order", "coverage": "covered", "phrases": ["checking the order"]}
     text = write_section({"section": section, "passages": [passage], "operations": []})
     assert text.startswith(
-        "Checking the order: `GET /store/order/{id}`: Find purchase order by ID."
+        "Checking the order: call `GET /store/order/{id}` (find purchase order by ID). [1]"
     )
     assert "- Parameter id (path, required)" in text
 

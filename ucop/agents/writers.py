@@ -210,7 +210,8 @@ def highlights(markdown: str, limit: int = 3) -> list[str]:
     for span in re.findall(r"`(?:await )?([^`\n]{2,40})`", prose):
         api_name = re.search(r"[(._]|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]", span)
         bare = span.split("(")[0].lstrip(".")
-        if api_name and bare not in seen and " " not in bare:
+        call = re.match(r"^(?:GET|POST|PUT|PATCH|DELETE) /", span)
+        if (api_name or call) and bare not in seen and (" " not in bare or call):
             seen.add(bare)
             names.append(f"`{span}`")
     return names[:limit]

@@ -198,12 +198,12 @@ def write_section(ctx: Mapping[str, Any]) -> str:
                 break
             excerpt = carry_over(
                 passage,
+                step=steps.get(passage["id"], ""),
                 words=min(budget, PASSAGE_WORDS),
                 code=code,
                 need_code=bool(section.get("wants_code")) and code == CODE_BLOCKS,
             )
-            if excerpt and passage["id"] in steps:
-                excerpt = f"{steps[passage['id']]}: {excerpt}"
+
             if excerpt:
                 parts.append(excerpt)
                 blocks = split_blocks(excerpt)
@@ -229,6 +229,11 @@ def _steps(section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) ->
     if len(calls) != len(phrases):
         return {}
     return {call: _upper_first(phrase) for call, phrase in zip(calls, phrases, strict=True)}
+
+
+def _lower(text: str) -> str:
+    """'Finds Pets by status' -> 'finds Pets by status' (an acronym such as 'ID' stays)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _upper_first(text: str) -> str:
@@ -290,6 +295,7 @@ def carry_over(
     code: int,
     prose_blocks: int = 6,
     need_code: bool = False,
+    step: str = "",
 ) -> str:
     """Whole blocks from the start of one passage: prose up to `words`, up to `code` code blocks.
 
@@ -300,7 +306,7 @@ def carry_over(
     passage's first example, with the paragraph that introduces it.
     """
     if passage.get("kind") == "api":
-        return _operation_text(passage)
+        return _operation_text(passage, step)
     blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
     out: list[str] = []
     count = prose = 0
@@ -416,8 +422,9 @@ def _compiles(block: str) -> bool:
     return all(f["ok"] for f in validate_block({"lang": lang, "code": code, "line": 1}, None))
 
 
-def _operation_text(passage: Mapping[str, Any]) -> str:
-    """An API operation's own description and parameters, cited."""
+def _operation_text(passage: Mapping[str, Any], step: str = "") -> str:
+    """An API operation's own description and parameters, cited; `step` is the brief's name
+    for the call ("Checking the order")."""
     lines = passage.get("text", "").splitlines()
     if not lines:
         return ""
@@ -426,7 +433,11 @@ def _operation_text(passage: Mapping[str, Any]) -> str:
         ln for ln in rest if not ln.startswith(("Parameter ", "Response ", "Request body", "Auth:"))
     ]
     facts = [ln for ln in rest if ln not in prose]
-    text = f"`{head.split(' — ')[0]}`" + (f": {head.split(' — ', 1)[1]}" if " — " in head else ".")
+    call, _, summary = head.partition(" — ")
+    if step:
+        text = f"{step}: call `{call}`" + (f" ({_lower(summary.rstrip('.'))})." if summary else ".")
+    else:
+        text = f"`{call}`" + (f": {summary}" if summary else ".")
     if prose:
         text += " " + " ".join(prose)
     text = f"{text.rstrip()} [{passage['n']}]"
