@@ -141,3 +141,21 @@ def test_api_only_brief_without_a_flow_is_grouped_by_tag(tmp_path):
     _, report, _, body = generate(tmp_path / "out", "api-tags-brief.md")
     assert report["status"] == "ok"
     assert headings(body)[:2] == ["The pet operations", "The store operations"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('{path: docs/, url: "ftp://x"}', "sources.kb.url must be an http(s) URL"),
+        ('{path: docs/, link: "https://x"}', "sources.kb has unknown key(s) link"),
+    ],
+)
+def test_a_bad_source_entry_is_one_line_exit_2_nothing_written(tmp_path, entry, message):
+    brief = tmp_path / "brief.md"
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n\nText.\n")
+    brief.write_text(f"---\ntitle: T\nsources:\n  kb: {entry}\n---\nBody\n")
+    result = run_cli("generate", "-i", brief, "-o", tmp_path / "out")
+    assert result.exit_code == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
