@@ -163,7 +163,9 @@ def find_passages(
         share = retriever.coverage(terms, chunk)
         if share >= LOW:
             # A passage whose own heading names the topic explains it; others mention it.
-            named = named_share(terms, chunk)
+            named = (
+                1.0 if _compact(title) in _compact(chunk["heading"]) else named_share(terms, chunk)
+            )
             ranked.append((score * (0.5 + named), chunk, share))
     ranked.sort(key=lambda item: (-item[0], item[1]["id"]))
     found = [(chunk, share) for _, chunk, share in ranked]
@@ -220,9 +222,14 @@ def in_reading_order(retriever: Any, chosen: list[tuple[Any, float]]) -> list[tu
 
 def _about(title: str, terms: Sequence[str], chunk: Mapping[str, Any]) -> bool:
     """Whether the chunk's document is about `title` ("Static files" -> staticfiles.md)."""
-    compact = re.sub(r"^the|\W", "", title.lower())
-    document = re.sub(r"\W", "", str(chunk.get("title", "")).split(" > ")[0].lower())
+    compact = _compact(title)
+    document = _compact(str(chunk.get("title", "")).split(" > ")[0])
     return bool(named_share(terms, chunk, doc=True)) or bool(compact and compact in document)
+
+
+def _compact(text: str) -> str:
+    """'The test client' -> 'testclient', to meet a page named `testclient.md`."""
+    return re.sub(r"^the|\W|_", "", text.lower()) or "\0"
 
 
 def named_share(terms: Sequence[str], chunk: Mapping[str, Any], doc: bool = False) -> float:

@@ -108,6 +108,7 @@ def passages(chunks: list[tuple[Mapping, float]]) -> list[dict[str, Any]]:
             "kind": chunk.get("kind", "kb"),
             "title": chunk["title"],
             "heading": chunk.get("heading", ""),
+            "level": chunk.get("level", 0),
             "source": chunk["source"],
             "url": chunk.get("url", ""),
             "text": chunk["text"],

@@ -30,8 +30,8 @@ def parse_prose(text: str, title: str = "") -> str:
     if fenced:
         text = fenced.group(1).strip()
     lines = text.splitlines()
-    while lines and (not lines[0].strip() or re.match(r"^#{1,6}\s", lines[0])):
-        lines.pop(0)  # a heading the assembler will add itself
+    while lines and (not lines[0].strip() or re.match(r"^#{1,2}\s", lines[0])):
+        lines.pop(0)  # the section title, which the assembler adds itself (### subheads stay)
     text = "\n".join(lines).strip()
     if len(text.split()) < MIN_WORDS:
         raise UnusableOutput(f"the answer was too short to use ({len(text.split())} words)")

@@ -192,8 +192,9 @@ def write_section(ctx: Mapping[str, Any]) -> str:
         # A long tour gets shorter sections: enough to show each topic and its example.
         budget = SECTION_WORDS if len(ctx.get("others", ())) < 6 else SECTION_WORDS // 2
         parts = []
-        steps = _steps(section, ctx.get("passages", ()))
-        for passage in ctx.get("passages", ()):
+        passages = ctx.get("passages", ())
+        steps = _steps(section, passages)
+        for passage in passages:
             if budget <= 0:
                 break
             excerpt = carry_over(
@@ -205,7 +206,7 @@ def write_section(ctx: Mapping[str, Any]) -> str:
             )
 
             if excerpt:
-                parts.append(excerpt)
+                parts.append(_under_heading(excerpt, passage, section, len(passages)))
                 blocks = split_blocks(excerpt)
                 code -= sum(1 for b in blocks if b.startswith(("```", "~~~")))
                 budget -= sum(len(b.split()) for b in blocks if not b.startswith(("```", "~~~")))
@@ -220,6 +221,20 @@ def write_section(ctx: Mapping[str, Any]) -> str:
     # Related posts are linked once, from the introduction and the conclusion: the same
     # link under every section is noise.
     return "\n\n".join(p for p in parts if p)
+
+
+def _under_heading(
+    excerpt: str, passage: Mapping[str, Any], section: Mapping[str, Any], count: int
+) -> str:
+    """With several passages, each under the docs' own heading (`### PlainTextResponse`):
+    "Takes some text or bytes" means little without the name it describes."""
+    heading = str(passage.get("heading") or "").strip()
+    plain = re.sub(r"\W", "", heading.lower())
+    if count < 2 or passage.get("kind") != "kb" or passage.get("level", 2) < 2 or not plain:
+        return excerpt
+    if plain in re.sub(r"\W", "", str(section.get("title", "")).lower()):
+        return excerpt
+    return f"### {heading}\n\n{excerpt}"
 
 
 def _steps(section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) -> dict[str, str]:
