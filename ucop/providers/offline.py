@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
@@ -194,6 +194,8 @@ def write_section(ctx: Mapping[str, Any]) -> str:
         parts = []
         passages = ctx.get("passages", ())
         steps = _steps(section, passages)
+        names = [str(p.get("heading", "")).lower() for p in passages]
+        twins = {n for n in names if names.count(n) > 1}
         for passage in passages:
             if budget <= 0:
                 break
@@ -206,7 +208,7 @@ def write_section(ctx: Mapping[str, Any]) -> str:
             )
 
             if excerpt:
-                parts.append(_under_heading(excerpt, passage, section, len(passages)))
+                parts.append(_under_heading(excerpt, passage, section, len(passages), twins))
                 blocks = split_blocks(excerpt)
                 code -= sum(1 for b in blocks if b.startswith(("```", "~~~")))
                 budget -= sum(len(b.split()) for b in blocks if not b.startswith(("```", "~~~")))
@@ -224,7 +226,11 @@ def write_section(ctx: Mapping[str, Any]) -> str:
 
 
 def _under_heading(
-    excerpt: str, passage: Mapping[str, Any], section: Mapping[str, Any], count: int
+    excerpt: str,
+    passage: Mapping[str, Any],
+    section: Mapping[str, Any],
+    count: int,
+    twins: Set[str] = frozenset(),
 ) -> str:
     """With several passages, each under the docs' own heading (`### PlainTextResponse`):
     "Takes some text or bytes" means little without the name it describes."""
@@ -234,6 +240,8 @@ def _under_heading(
         return excerpt
     if plain in re.sub(r"\W", "", str(section.get("title", "")).lower()):
         return excerpt
+    if heading.lower() in twins:  # "Closing the connection" in two pages: say which
+        heading = f"{heading} ({str(passage.get('title', '')).split(' > ')[0]})"
     return f"### {heading}\n\n{excerpt}"
 
 
