@@ -41,7 +41,7 @@ def plan_topics(
     topics: Sequence[Topic], required: Sequence[Mapping[str, str]], count: int
 ) -> list[dict[str, Any]]:
     """Section drafts from required sections and topics, in the order the brief names them."""
-    drafts = [
+    drafts: list[dict[str, Any]] = [
         {"title": r["title"], "notes": r["notes"], "required": True, "phrases": [], "position": -1}
         for r in required
     ]
@@ -214,7 +214,7 @@ def claim_passages(
 def in_reading_order(retriever: Any, chosen: list[tuple[Any, float]]) -> list[tuple[Any, float]]:
     """Passages of one document in the document's order, documents by their best passage."""
     position = {c["id"]: i for i, c in enumerate(retriever.chunks)}
-    first = {}
+    first: dict[str, int] = {}
     for rank, (chunk, _) in enumerate(chosen):
         first.setdefault(chunk["source"], rank)
     return sorted(chosen, key=lambda p: (first[p[0]["source"]], position.get(p[0]["id"], 0)))

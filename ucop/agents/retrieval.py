@@ -95,7 +95,7 @@ def owned_chunks(
     return [(by_id[i], 0.0) for i in ids if i in by_id]
 
 
-def passages(chunks: list[tuple[Mapping, float]]) -> list[dict[str, Any]]:
+def passages(chunks: Sequence[tuple[Mapping, float]]) -> list[dict[str, Any]]:
     """Number retrieved chunks [1], [2], ... for a prompt and for citations.
 
     Each passage carries its Markdown with the code blocks in place, so a writer can show
