@@ -13,7 +13,12 @@ from typing import Any
 
 from ucop.agents.base import Agent, RunServices, register
 from ucop.article.citations import Citations
-from ucop.article.frontmatter import article_filename, front_matter, render_front_matter
+from ucop.article.frontmatter import (
+    article_filename,
+    front_matter,
+    lower_lead,
+    render_front_matter,
+)
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 
@@ -159,5 +164,4 @@ def examples_used(body: str) -> bool:
 
 
 def _description(brief: Any) -> str:
-    audience = brief.audience.rstrip(".")
-    return f"{brief.title}: a guide for {audience[:1].lower() + audience[1:]}."
+    return f"{brief.title}: a guide for {lower_lead(brief.audience.rstrip('.'))}."

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
+from ucop.article.frontmatter import lower_lead
 from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
 
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
@@ -85,7 +86,7 @@ def _words(text: str) -> set[str]:
 def write_introduction(ctx: Mapping[str, Any]) -> str:
     """Subject and audience, what the reader will do, one grounded paragraph, gaps named."""
     sections = ctx.get("sections", ())
-    audience = _lower_first(ctx["audience"].rstrip("."))
+    audience = lower_lead(ctx["audience"].rstrip("."))
     if _imperative(ctx["title"]):
         lead = f"This article shows {audience} {_subject(ctx['title'])}."
     else:
@@ -486,42 +487,6 @@ def split_sentences(text: str) -> list[str]:
 
 def first_sentences(text: str, count: int) -> str:
     return " ".join(split_sentences(text)[:count])
-
-
-COMMON_LEADS = {
-    "backend",
-    "frontend",
-    "developers",
-    "engineers",
-    "teams",
-    "people",
-    "users",
-    "web",
-    "mobile",
-    "full-stack",
-    "devops",
-    "platform",
-    "software",
-    "data",
-    "build",
-    "place",
-    "write",
-    "make",
-    "sync",
-    "create",
-    "add",
-    "run",
-    "use",
-    "test",
-}
-
-
-def _lower_first(text: str) -> str:
-    """'Backend developers' -> 'backend developers'; 'Python developers', 'API users' stay."""
-    first = text.split(" ", 1)[0]
-    if first.lower() in COMMON_LEADS and first[:1].isupper() and first[1:].islower():
-        return text[0].lower() + text[1:]
-    return text
 
 
 def _join(items: Sequence[str]) -> str:
