@@ -163,10 +163,7 @@ def find_passages(
         share = retriever.coverage(terms, chunk)
         if share >= LOW:
             # A passage whose own heading names the topic explains it; others mention it.
-            named = (
-                1.0 if _compact(title) in _compact(chunk["heading"]) else named_share(terms, chunk)
-            )
-            ranked.append((score * (0.5 + named), chunk, share))
+            ranked.append((score * (0.5 + _naming(title, terms, chunk)), chunk, share))
     ranked.sort(key=lambda item: (-item[0], item[1]["id"]))
     found = [(chunk, share) for _, chunk, share in ranked]
     # Past the best passage, only those whose own heading names part of the topic.
@@ -205,7 +202,7 @@ def claim_passages(
             share = retriever.coverage(terms, chunk)
             if share < LOW or excluded(chunk, exclusions):
                 continue
-            key = (named_share(terms, chunk) + share, share, -index)
+            key = (_naming(title, terms, chunk) + share, share, -index)
             if chunk["id"] not in best or key > best[chunk["id"]]:
                 best[chunk["id"]] = key
     return {chunk_id: -key[2] for chunk_id, key in best.items()}
@@ -224,7 +221,16 @@ def _about(title: str, terms: Sequence[str], chunk: Mapping[str, Any]) -> bool:
     """Whether the chunk's document is about `title` ("Static files" -> staticfiles.md)."""
     compact = _compact(title)
     document = _compact(str(chunk.get("title", "")).split(" > ")[0])
-    return bool(named_share(terms, chunk, doc=True)) or bool(compact and compact in document)
+    # "Static files" ~ staticfiles.md, "Configuration" ~ config.md
+    similar = compact in document or (len(document) >= 4 and compact.startswith(document))
+    return bool(named_share(terms, chunk, doc=True)) or similar
+
+
+def _naming(title: str, terms: Sequence[str], chunk: Mapping[str, Any]) -> float:
+    """How much the chunk's heading names the title ("Testclient" names "The test client")."""
+    if _compact(title) in _compact(str(chunk.get("heading", ""))):
+        return 1.0
+    return named_share(terms, chunk)
 
 
 def _compact(text: str) -> str:
