@@ -57,3 +57,22 @@ def test_prompts_carry_the_plan_the_passages_with_code_and_the_coverage_notes(tm
 
     report = json.loads((tmp_path / "out" / "run.json").read_text())
     assert [w["section"] for w in report["warnings"]] == ["Store sessions in Redis"]
+
+
+def test_a_model_that_ignores_the_plan_does_not_change_the_sections(tmp_path):
+    from ucop.testing.responders import article_responder  # plans its own "Topic n" sections
+
+    with ModelServer(latency_s=0.0, responder=article_responder) as server:
+        result = generate_over(
+            server.base_url, tmp_path / "out", "--quiet", brief=FIXTURES / "brief.md"
+        )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((tmp_path / "out" / "run.json").read_text())
+    body = (tmp_path / "out" / report["article"]).read_text()
+    assert re.findall(r"^## (.+)$", body, re.M)[:5] == [
+        "Store sessions in Redis",
+        "Accept a socket connection",
+        "Route the socket connection",
+        "Test the socket connection",
+        "Close the socket connection cleanly",
+    ]

@@ -76,7 +76,7 @@ class OutlinePlanner(Agent):
             parse=lambda text: parse_outline(text, brief.sections, [] if drafts else required),
         )
         if drafts:
-            plan = _keep_required(plan, drafts)
+            plan = _follow_plan(plan, drafts)
         sections = contracts(plan, required, services, kb, api, drafts, exclusions)
         for section in sections:
             if section["coverage"] != "covered":
@@ -150,6 +150,17 @@ def _by_tag(spec: Mapping, count: int) -> list[dict[str, Any]]:
         }
         for tag, ops in list(groups.items())[:count]
     ]
+
+
+def _follow_plan(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
+    """The model's titles when it kept the planned sections (one each, in order), else the plan.
+
+    The plan is backed by the sources; an answer with other sections would be filler.
+    """
+    if len(plan) != len(drafts):
+        scopes = {p["title"].lower(): p.get("scope", "") for p in plan}
+        plan = [{"title": d["title"], "scope": scopes.get(d["title"].lower(), "")} for d in drafts]
+    return _keep_required(plan, drafts)
 
 
 def _keep_required(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
