@@ -156,6 +156,12 @@ def test_twelve_topics_twelve_sections_each_with_an_example(articles):
     ]
     for title in titles:
         assert "```" in section(body, title), title
+    cited = set(articles["starlette-guide-12"]["front"]["sources"])
+    assert not cited & {"../starlette-docs/contributing.md", "../starlette-docs/index.md"}
+    config = section(body, "Configuration")
+    assert set(re.findall(r"\[(\d+)\]", config))  # cited, and only from config.md:
+    listed = dict(re.findall(r"^(\d+)\. .+ \(`(.+?)`\)$", body.split("## Sources")[1], re.M))
+    assert {listed[n] for n in re.findall(r"\[(\d+)\]", config)} == {"../starlette-docs/config.md"}
 
 
 def test_petstore_shows_the_calls_in_the_brief_s_order(articles):
