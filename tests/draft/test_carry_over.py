@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ucop.providers.offline import carry_over, coverage_note, split_blocks, write_section
+from ucop.article.excerpts import carry_over, split_blocks
+from ucop.providers.offline import coverage_note, write_section
 
 PASSAGE = {
     "n": 3,

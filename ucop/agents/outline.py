@@ -14,8 +14,10 @@ from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, register
 from ucop.agents.planning import (
+    by_tag,
     claim_passages,
     coverage_of,
+    coverage_warning,
     find_operations,
     find_passages,
     merge_to_fit,
@@ -97,7 +99,7 @@ def topic_plan(
     topics = read_topics(brief.body)
     spec = api.get("spec") if api else None
     if not topics and spec and not kb.get("chunks"):
-        return _by_tag(spec, brief.sections)
+        return by_tag(spec, brief.sections, MAX_OPS_PER_SECTION)
     if not topics:
         return []
     retriever = knowledge(services, kb, api)
@@ -133,25 +135,6 @@ def topic_plan(
     return merge_to_fit(drafts, brief.sections)
 
 
-def _by_tag(spec: Mapping, count: int) -> list[dict[str, Any]]:
-    """An API-only brief that names no flow: one section per tag, operations in spec order."""
-    groups: dict[str, list[Mapping]] = {}
-    for op in spec["operations"]:
-        tag = (op.get("tags") or [op["path"].strip("/").split("/")[0] or "API"])[0]
-        groups.setdefault(str(tag), []).append(op)
-    return [
-        {
-            "title": f"The {tag} operations" if not tag[:1].isupper() else f"{tag} operations",
-            "notes": "",
-            "required": False,
-            "phrases": [],
-            "passages": [],
-            "operations": ops[:MAX_OPS_PER_SECTION],
-        }
-        for tag, ops in list(groups.items())[:count]
-    ]
-
-
 def _follow_plan(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
     """The model's titles when it kept the planned sections (one each, in order), else the plan.
 
@@ -174,19 +157,6 @@ def _keep_required(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
             d["required"] and d["title"].lower() == entry["title"].lower() for d in drafts
         )
     return plan
-
-
-def coverage_warning(section: Mapping[str, Any]) -> dict[str, str]:
-    missing = ", ".join(section["missing"])
-    if section["coverage"] == "none":
-        what = "no source covers it"
-    else:
-        what = "the sources cover it only in part"
-    message = f'section {section["index"]} "{section["title"]}": {what}'
-    if missing:
-        message += f" (nothing on {missing})"
-    kind = "uncovered_section" if section["coverage"] == "none" else "partly_covered_section"
-    return {"kind": kind, "section": section["title"], "message": message}
 
 
 def brief_query(services: RunServices) -> str:

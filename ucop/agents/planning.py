@@ -316,3 +316,35 @@ def _names(title: str) -> list[str]:
         for i, w in enumerate(words)
         if tokens(w) and (re.search(r"[0-9-]|.[A-Z]", w) or (i > 0 and w[:1].isupper()))
     ]
+
+
+def by_tag(spec: Mapping, count: int, per_section: int) -> list[dict[str, Any]]:
+    """An API-only brief that names no flow: one section per tag, operations in spec order."""
+    groups: dict[str, list[Mapping]] = {}
+    for op in spec["operations"]:
+        tag = (op.get("tags") or [op["path"].strip("/").split("/")[0] or "API"])[0]
+        groups.setdefault(str(tag), []).append(op)
+    return [
+        {
+            "title": f"The {tag} operations" if not tag[:1].isupper() else f"{tag} operations",
+            "notes": "",
+            "required": False,
+            "phrases": [],
+            "passages": [],
+            "operations": ops[:per_section],
+        }
+        for tag, ops in list(groups.items())[:count]
+    ]
+
+
+def coverage_warning(section: Mapping[str, Any]) -> dict[str, str]:
+    missing = ", ".join(section["missing"])
+    if section["coverage"] == "none":
+        what = "no source covers it"
+    else:
+        what = "the sources cover it only in part"
+    message = f'section {section["index"]} "{section["title"]}": {what}'
+    if missing:
+        message += f" (nothing on {missing})"
+    kind = "uncovered_section" if section["coverage"] == "none" else "partly_covered_section"
+    return {"kind": kind, "section": section["title"], "message": message}
