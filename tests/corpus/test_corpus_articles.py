@@ -135,6 +135,8 @@ def test_uncovered_sections_get_a_note_and_a_warning(articles):
     warned = {w["section"] for w in made["report"]["warnings"] if "section" in w}
     assert {"Store counters in Redis", "Write a rate-limiting middleware"} <= warned
     assert "Warning (uncovered_section)" in made["result"].stderr
+    intro = made["body"].split("\n## ")[0]
+    assert "*where rate limiting fits in a Starlette app*, which no source covers" in intro
 
 
 def test_twelve_topics_twelve_sections_each_with_an_example(articles):

@@ -104,6 +104,9 @@ class IntroductionWriter(Agent):
                 for s in outline["sections"]
             ],
             "passages": found,
+            "unplanned": [
+                w["topic"] for w in outline.get("warnings", ()) if w["kind"] == "uncovered_topic"
+            ],
             "related": related_posts(services, blog, _subject(brief), k=1, brief_text=brief.body),
         }
         return _write(ctx, services, "introduction", variables, found)

@@ -61,6 +61,11 @@ def front_matter(
 # Words that start an audience or a title but are not names ("Backend developers", "Build").
 COMMON_LEADS = {
     "backend",
+    "where",
+    "how",
+    "what",
+    "why",
+    "when",
     "frontend",
     "developers",
     "engineers",

@@ -107,6 +107,10 @@ def write_introduction(ctx: Mapping[str, Any]) -> str:
             f"The sources do not cover {_join([f'*{g}*' for g in gaps])}; "
             f"{marked} marked for you to fill in."
         )
+    unplanned = ctx.get("unplanned", ())
+    if unplanned:
+        asked = _join([f"*{lower_lead(t)}*" for t in unplanned])
+        paragraphs.append(f"The brief also asks about {asked}, which no source covers.")
     related = ctx.get("related", ())
     if related:
         paragraphs.append(f"For background, see [{related[0]['title']}]({related[0]['url']}).")
