@@ -35,6 +35,10 @@ The `HTTPException` class provides a base class for handled exceptions [1]. See 
 
 <div class="grid">A div.</div>
 
+## HTTPException
+
+The `HTTPException` class provides a base class that you can use for handled exceptions.
+
 ## Store sessions in Redis
 
 Store each session in Redis, keyed by the socket id, so sessions survive a restart.
@@ -66,6 +70,7 @@ def test_each_problem_is_a_named_failing_finding(tmp_path):
     found = findings(write(tmp_path / "bad", BAD, [warning]))
     ok, detail = found["sections on topic"]
     assert not ok and '"Accept a socket connection"' in detail and "Redis" not in detail
+    assert '"HTTPException" (nothing in the brief asks for it)' in detail
     ok, detail = found["links publishable"]
     assert not ok
     assert "dead relative link routing.md" in detail

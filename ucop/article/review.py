@@ -2,7 +2,8 @@
 
 Each check is one named finding `(name, ok, detail)`:
 
-    sections on topic          each section's text is about its title
+    sections on topic          each section is something the brief asks for, and its text is
+                               about its title
     links publishable          no relative, file or machine-local links or source paths
     no markup leftovers        no MkDocs admonitions, mkdocstrings directives or HTML
     code where asked           sections whose brief asks for code have a code block
@@ -38,7 +39,7 @@ def review_article(body: str, front: Mapping[str, Any], folder: Path) -> list[Re
     sections = split_sections(body)
     brief = _brief(folder)
     return [
-        _on_topic(sections),
+        _on_topic(sections, brief),
         _links(body, front),
         _leftovers(body),
         _code(sections, brief),
@@ -61,13 +62,19 @@ def _without_code(text: str) -> str:
     return "\n".join(line for line in _without_code_lines(text) if line is not None)
 
 
-def _on_topic(sections: list[tuple[str, str]]) -> Result:
+def _on_topic(sections: list[tuple[str, str]], brief: Any) -> Result:
     from ucop.agents.planning import topic_terms
     from ucop.sources import tokenize
 
+    asked = _brief_terms(brief)
     off = []
     for title, text in sections:
-        if title.lower() in NOT_SECTIONS or NOTE.search(text):
+        if title.lower() in NOT_SECTIONS:
+            continue
+        if asked and not set(topic_terms(title)) & asked:
+            off.append(f'"{title}" (nothing in the brief asks for it)')
+            continue
+        if NOTE.search(text):
             continue
         terms = topic_terms(title)
         used = set(tokenize(text))
@@ -77,6 +84,18 @@ def _on_topic(sections: list[tuple[str, str]]) -> Result:
     if off:
         return ("sections on topic", False, "off-topic: " + "; ".join(off))
     return ("sections on topic", True, f"{len(sections)} sections checked")
+
+
+def _brief_terms(brief: Any) -> set[str]:
+    """Every word of the brief: title, tags, body, required sections and their notes."""
+    if brief is None:
+        return set()
+    from ucop.agents.planning import topic_terms
+    from ucop.sources import tokenize
+
+    notes = [f"{r.title} {r.notes}" for r in brief.required]
+    text = " ".join([brief.title, *brief.tags, brief.body, *notes])
+    return set(tokenize(text)) | set(topic_terms(text))
 
 
 def _links(body: str, front: Mapping[str, Any]) -> Result:
