@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -68,6 +68,8 @@ class Brief:
     slug: str = ""
     date: str | None = None
     author: str | None = None
+    # Public base URL per source kind (`kb: {path: docs/, url: https://...}`), for links.
+    source_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> Path:
@@ -145,6 +147,7 @@ def _build(path: Path, front: dict[str, Any], body: str) -> Brief:
         body=intro.strip(),
         required=required,
         sources=_sources(front.get("sources"), path.parent, where),
+        source_urls=_source_urls(front.get("sources")),
         description=_text(front, "description", where),
         slug=slugify(_text(front, "slug", where) or title),
         date=_date(_text(front, "date", where), where),
@@ -224,8 +227,10 @@ def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
         if raw is None or raw == "":
             found[kind] = None
             continue
+        if isinstance(raw, dict):
+            raw = _source_entry(raw, kind, where)
         if not isinstance(raw, str):
-            raise BriefError(f"{where}: sources.{kind} must be a path")
+            raise BriefError(f"{where}: sources.{kind} must be a path or {{path:, url:}}")
         path = Path(raw).expanduser()
         path = path if path.is_absolute() else base / path
         if not path.exists():
@@ -242,6 +247,29 @@ def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
 
 def _relative_to(base: Path) -> str:
     return "the working folder" if base == Path.cwd() else "the brief"
+
+
+def _source_entry(entry: dict[str, Any], kind: str, where: str) -> Any:
+    """The path of a `{path: ..., url: ...}` source entry, after checking its keys."""
+    unknown = sorted(set(entry) - {"path", "url"})
+    if unknown:
+        raise BriefError(
+            f"{where}: sources.{kind} has unknown key(s) {', '.join(unknown)} (use path: and url:)"
+        )
+    url = entry.get("url")
+    if url is not None and not (isinstance(url, str) and re.match(r"https?://\S+$", url)):
+        raise BriefError(f"{where}: sources.{kind}.url must be an http(s) URL")
+    return entry.get("path")
+
+
+def _source_urls(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        kind: entry["url"]
+        for kind, entry in value.items()
+        if isinstance(entry, dict) and isinstance(entry.get("url"), str)
+    }
 
 
 def slugify(text: str) -> str:

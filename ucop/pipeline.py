@@ -328,6 +328,7 @@ def measured_durations(result: RunResult) -> dict[str, float]:
 
 
 def _outcome(job: Job, result: RunResult, info: dict[str, Any]) -> Outcome:
+    from ucop.engine.state import thaw
     from ucop.report.run_report import build_report
 
     article = result.outputs.get("assembly")
@@ -341,7 +342,11 @@ def _outcome(job: Job, result: RunResult, info: dict[str, Any]) -> Outcome:
         status = "partial"
     extra: dict[str, Any] = {}
     if article is not None:
-        extra = {"failed_parts": list(article["failed_parts"]), "words": article["words"]}
+        extra = {
+            "failed_parts": list(article["failed_parts"]),
+            "words": article["words"],
+            "warnings": thaw(article.get("warnings", ())),
+        }
     name = article["filename"] if article is not None and status != "interrupted" else None
     report = build_report(result, status=status, info=info, article=name, extra=extra)
     return Outcome(result, report, article, status)

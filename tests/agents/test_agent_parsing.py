@@ -69,7 +69,7 @@ def test_explanations_parser_keeps_only_requested_ids():
 def test_citations_are_numbered_once_across_parts(tmp_path):
     chunks = {
         "kb:a#x": {"source": "kb/a.md", "title": "A > X"},
-        "kb:b#y": {"source": "kb/b.md", "title": "B > Y"},
+        "kb:b#y": {"source": "kb/b.md", "title": "B > Y", "url": "https://docs.example/b/#y"},
     }
     cites = Citations(chunks)
     first = cites.renumber("one [1] two [2]", ["kb:b#y", "kb:a#x"])
@@ -77,8 +77,8 @@ def test_citations_are_numbered_once_across_parts(tmp_path):
     assert first == "one [1] two [2]" and second == "again [2] and [3] and [link](x)"
     assert cites.order == ["kb:b#y", "kb:a#x"]
     assert cites.source_files() == ["kb/b.md", "kb/a.md"]
-    listing = cites.render(tmp_path, tmp_path / "out")
-    assert listing.splitlines()[0] == "1. B > Y - [`kb/b.md`](../kb/b.md)"
+    listing = cites.render().splitlines()
+    assert listing == ["1. [B > Y](https://docs.example/b/#y)", "2. A > X (`kb/a.md`)"]
 
 
 def test_front_matter_partial_marks_and_jekyll_names():
@@ -94,7 +94,7 @@ def test_front_matter_partial_marks_and_jekyll_names():
         failed_parts=["section_writer[2] (B)"],
     )
     assert data["status"] == "partial" and data["failed_parts"] == ["section_writer[2] (B)"]
-    assert data["draft"] is True and data["date"] == "2026-01-02"
+    assert data["draft"] is True and data["date"] == day
     assert article_filename("t", day, "jekyll") == "2026-01-02-t.md"
     assert article_filename("t", day, "hugo") == "t.md"
 

@@ -109,3 +109,38 @@ def test_transcripts_are_judged_by_what_the_reader_types():
         "console block at line 1: line 1: runs 'sh', not curl",
         "pycon block at line 6: line 1: imports subprocess",
     ]
+
+
+DOCS_CODE = (
+    "import contextlib\n\n\n@contextlib.asynccontextmanager\nasync def lifespan(app):\n    yield\n"
+)
+
+
+def test_the_docs_own_code_is_quoted_not_audited_but_an_altered_copy_is(tmp_path):
+    project = tmp_path / "project"
+    (project / "kb").mkdir(parents=True)
+    # the docs indent their example (inside a list item); the article quotes it dedented
+    indented = "".join(f"    {line}\n" if line else "\n" for line in DOCS_CODE.splitlines())
+    (project / "kb" / "lifespan.md").write_text(
+        "# Lifespan\n\nStartup and shutdown.\n\n* Define it:\n\n    ```python\n"
+        + indented
+        + "    ```\n"
+    )
+    brief = project / "brief.md"
+    brief.write_text("---\ntitle: Lifespan\nsources:\n  kb: kb/\n---\nShow the lifespan.\n")
+    out = tmp_path / "out"
+    assert run_cli("generate", "-i", brief, "-o", out, "--quiet").exit_code == 0
+    report = json.loads((out / "run.json").read_text())
+    article = out / report["article"]
+    quoted = f"\n```python\n{DOCS_CODE}```\n"
+    article.write_text(article.read_text() + quoted)
+    passed = run_cli("verify", out)
+    text = " ".join(passed.output.split())
+    assert "✓ code blocks are safe to run" in text and "quoted verbatim from the docs" in text
+    # one added line makes it no longer the docs' code: audited, and contextlib is not allowed
+    article.write_text(
+        article.read_text().replace(quoted, quoted.replace("    yield", "    eval('1')\n    yield"))
+    )
+    failed = run_cli("verify", out)
+    assert failed.exit_code == 1
+    assert "imports contextlib" in " ".join(failed.output.split())  # audited now

@@ -32,7 +32,7 @@ def test_webhooks_post_metadata(posts):
         "summary": "Stop polling: register a webhook subscription, pick your events and handle "
         "your first task.created delivery in a few lines of Python.",
         "slug": "getting-started-with-lumen-webhooks",
-        "url": "/blog/getting-started-with-lumen-webhooks/",
+        "url": "/getting-started-with-lumen-webhooks/",
         "headings": [
             "Create a subscription",
             "Write a handler",
@@ -45,7 +45,7 @@ def test_webhooks_post_metadata(posts):
 def test_slug_from_jekyll_file_name_and_summary_from_first_paragraph(posts):
     post = posts[-1]
     assert post["slug"] == "introducing-the-lumen-api"
-    assert post["url"] == "/blog/introducing-the-lumen-api/"
+    assert post["url"] == "/introducing-the-lumen-api/"
     assert post["summary"].startswith(
         "Today we are opening the Lumen Tasks API to every workspace."
     )

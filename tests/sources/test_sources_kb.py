@@ -37,7 +37,7 @@ def test_lumen_kb_chunk_counts_per_document(lumen_kb):
 
 
 def test_lumen_kb_chunks_have_the_contract_keys(lumen_kb):
-    keys = {"id", "kind", "source", "title", "heading", "level", "text", "code_blocks"}
+    keys = {"id", "kind", "source", "title", "heading", "level", "text", "code_blocks", "markdown"}
     assert all(set(chunk) == keys for chunk in lumen_kb)
     assert {chunk["kind"] for chunk in lumen_kb} == {"kb"}
     assert len({chunk["id"] for chunk in lumen_kb}) == len(lumen_kb)
@@ -99,7 +99,7 @@ def test_fences_nested_in_lists_move_to_code_blocks():
 
 def test_doc_without_title_uses_file_stem():
     chunks = load_kb(FIXTURES / "kb" / "nested" / "faq.txt", FIXTURES)
-    assert [c["title"] for c in chunks] == ["faq", "faq > Can I export my notes?"]
+    assert [c["title"] for c in chunks] == ["Faq", "Faq > Can I export my notes?"]
 
 
 def test_relative_path_is_found_under_base():

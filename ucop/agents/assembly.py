@@ -13,7 +13,12 @@ from typing import Any
 
 from ucop.agents.base import Agent, RunServices, register
 from ucop.article.citations import Citations
-from ucop.article.frontmatter import article_filename, front_matter, render_front_matter
+from ucop.article.frontmatter import (
+    article_filename,
+    front_matter,
+    lower_lead,
+    render_front_matter,
+)
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.sources.text import close_fences, one_line
@@ -40,13 +45,12 @@ class Assembly(Agent):
             text = written[position] if position < len(written) else None
             parts.append(_section(section, text, examples.get(section["index"], []), cites, failed))
         parts.append(_conclusion(get("conclusion_writer"), cites, failed))
-        brief_dir = services.brief.base
-        article_dir = services.output_dir or brief_dir
         if cites.order:
-            parts.append("## Sources\n\n" + cites.render(brief_dir, article_dir))
+            parts.append("## Sources\n\n" + cites.render())
         body = "\n\n".join(close_fences(p) for p in parts if p).strip() + "\n"
         failed += _bad_code(body, api.get("spec"))
-        return self._article(services, body, cites, failed, kb, api, get("blog_ingestion") or {})
+        outline = ctx.inputs["outline_planner"]
+        return self._article(services, body, cites, failed, outline, api)
 
     def _article(
         self,
@@ -54,15 +58,14 @@ class Assembly(Agent):
         body: str,
         cites: Citations,
         failed: list[str],
-        kb: Mapping,
+        outline: Mapping,
         api: Mapping,
-        blog: Mapping,
     ) -> dict[str, Any]:
         brief = services.brief
         day = services.today or dt.date.today()
         if brief.date:
             day = dt.date.fromisoformat(str(brief.date)[:10])
-        used = _sources_used(brief, kb, api, blog)
+        used = _sources_used(cites, api, bool(examples_used(body)))
         data = front_matter(
             title=brief.title,
             description=brief.description or _description(brief),
@@ -74,6 +77,7 @@ class Assembly(Agent):
             failed_parts=failed,
         )
         return {
+            "warnings": thaw(list(outline.get("warnings", ()))),
             "filename": article_filename(brief.slug, day, services.site),
             "text": render_front_matter(data) + "\n" + body,
             "status": "partial" if failed else "ok",
@@ -147,14 +151,18 @@ def _bad_code(body: str, spec: Mapping | None) -> list[str]:
     ]
 
 
-def _sources_used(brief: Any, kb: Mapping, api: Mapping, blog: Mapping) -> list[str]:
-    used = sorted({c["source"] for c in kb.get("chunks", ())})
-    if api.get("spec"):
-        used.append(api["spec"]["source"])
-    used += [p["source"] for p in blog.get("posts", ())]
+def _sources_used(cites: Citations, api: Mapping, has_examples: bool) -> list[str]:
+    """The files the article cites, plus the spec its code examples were generated from."""
+    used = cites.source_files()
+    spec = api.get("spec")
+    if spec and has_examples and spec["source"] not in used:
+        used.append(spec["source"])
     return used
 
 
+def examples_used(body: str) -> bool:
+    return "```python" in body or "```bash" in body
+
+
 def _description(brief: Any) -> str:
-    audience = brief.audience.rstrip(".")
-    return f"{brief.title}: a guide for {audience[:1].lower() + audience[1:]}."
+    return f"{brief.title}: a guide for {lower_lead(brief.audience.rstrip('.'))}."

@@ -23,7 +23,7 @@ from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: chunks carry markdown and url; contracts carry coverage
 
 
 @dataclass

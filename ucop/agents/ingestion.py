@@ -36,7 +36,15 @@ class _Ingestion(Agent):
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
         path = self.source(services)
-        return {"path": str(path), "files": files_digest(path), "base": str(services.brief.base)}
+        return {
+            "path": str(path),
+            "files": files_digest(path),
+            "base": str(services.brief.base),
+            "url": self.url(services),
+        }
+
+    def url(self, services: RunServices) -> str | None:
+        return getattr(services.brief, "source_urls", {}).get(self.source_kind)
 
 
 @register
@@ -51,7 +59,7 @@ class KbIngestion(_Ingestion):
         path = self.source(services)
         if path is None:
             return {"chunks": [], "documents": 0}
-        chunks = load_kb(path, services.brief.base)
+        chunks = load_kb(path, services.brief.base, self.url(services))
         return {"chunks": chunks, "documents": len({c["source"] for c in chunks})}
 
 
@@ -92,5 +100,5 @@ class BlogIngestion(_Ingestion):
         path = self.source(services)
         if path is None:
             return {"posts": [], "chunks": []}
-        posts = load_blog(path, services.brief.base)
+        posts = load_blog(path, services.brief.base, self.url(services))
         return {"posts": posts, "chunks": blog_chunks(posts)}

@@ -13,13 +13,23 @@ from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
 from ucop.agents.json_answer import find_json, outline_schema, sections_list
-from ucop.agents.retrieval import search
+from ucop.agents.planning import (
+    by_tag,
+    claim_passages,
+    coverage_of,
+    coverage_warning,
+    find_operations,
+    find_passages,
+    merge_to_fit,
+    plan_topics,
+)
+from ucop.agents.retrieval import knowledge, search
+from ucop.agents.topics import read_exclusions, read_topics, wants_code
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
 MAX_OPS_PER_SECTION = 2
 CANDIDATES = 14
-PASSAGES = 4  # knowledge-base passages each section owns (no two sections share one)
 OP_RELEVANCE = 0.5  # an operation must score at least this share of a section's best match
 
 
@@ -36,14 +46,20 @@ class OutlinePlanner(Agent):
             ctx.inputs[n] or {} for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")
         )
         required = [{"title": r.title, "notes": r.notes} for r in brief.required]
-        covered = [p["title"] for p in blog.get("posts", ())]
+        exclusions = read_exclusions(brief.body)
+        warnings: list[dict[str, str]] = []
+        drafts = topic_plan(services, kb, api, required, exclusions, warnings)
         variables = {
             "title": brief.title,
             "audience": brief.audience,
             "body": brief.body,
             "count": brief.sections,
             "required": required,
-            "candidates": candidates(
+            "topics": [{"title": d["title"], "scope": d.get("scope", "")} for d in drafts],
+            "excluded": exclusions,
+            "candidates": []
+            if drafts
+            else candidates(
                 services,
                 kb,
                 api,
@@ -51,11 +67,11 @@ class OutlinePlanner(Agent):
                 required_sources(services, kb, api, required),
             ),
             "operations": [_op_summary(op) for op in _operations(api)],
-            "covered": covered,
+            "covered": [p["title"] for p in (blog or {}).get("posts", ())],
         }
 
         def parse(text: str) -> list[dict]:
-            return parse_outline(text, brief.sections, required)
+            return parse_outline(text, brief.sections, [] if drafts else required)
 
         plan = ask_model(
             ctx,
@@ -67,8 +83,96 @@ class OutlinePlanner(Agent):
             schema=outline_schema(),
             fallback=offline_fallback(services, "outline", variables, task="outline", parse=parse),
         )
-        plan = top_up(ctx, services, plan, variables, parse)
-        return {"sections": contracts(plan, required, services, kb, api)}
+        if drafts:
+            if len(plan) < len(drafts):
+                ctx.warn(
+                    "outline_topped_up",
+                    f"outline: the model listed {len(plan)} of {len(drafts)} planned sections; "
+                    "the sources' plan supplied the rest",
+                )
+            plan = _follow_plan(plan, drafts)
+        else:
+            plan = top_up(ctx, services, plan, variables, parse)
+        sections = contracts(plan, required, services, kb, api, drafts, exclusions)
+        for section in sections:
+            if section["coverage"] != "covered":
+                warnings.append(coverage_warning(section))
+        for warning in warnings:
+            warning.setdefault("agent", self.name)
+        return {"sections": sections, "warnings": warnings}
+
+
+def topic_plan(
+    services: RunServices,
+    kb: Mapping,
+    api: Mapping,
+    required: Sequence[Mapping[str, str]],
+    exclusions: Sequence[str],
+    warnings: list[dict[str, str]],
+) -> list[dict[str, Any]]:
+    """Sections for what the brief asks for, with their sources; [] when it names no topics."""
+    brief = services.brief
+    topics = read_topics(brief.body)
+    spec = api.get("spec") if api else None
+    if not topics and spec and not kb.get("chunks"):
+        return by_tag(spec, brief.sections, MAX_OPS_PER_SECTION)
+    if not topics:
+        return []
+    retriever = knowledge(services, kb, api)
+    taken: set[str] = set()
+    drafts = []
+    planned = plan_topics(topics, required, brief.sections)
+    queries = [" ".join([d["title"], d["notes"], *d["phrases"]]) for d in planned]
+    claims = claim_passages(retriever, [(d["title"], q) for d, q in zip(planned, queries)])
+    for index, (draft, query) in enumerate(zip(planned, queries, strict=True)):
+        code = wants_code(brief.body, draft["notes"])
+        others = {chunk_id for chunk_id, owner in claims.items() if owner != index}
+        draft["passages"] = find_passages(
+            retriever,
+            draft["title"],
+            query,
+            taken=taken | others,
+            exclusions=exclusions,
+            code=code,
+        )
+        draft["operations"] = find_operations(retriever, draft["phrases"] or [draft["title"]], spec)
+        if not (draft["required"] or draft["passages"] or draft["operations"]):
+            warnings.append(
+                {
+                    "kind": "uncovered_topic",
+                    "topic": draft["title"],
+                    "message": f'the brief asks for "{draft["title"]}", but no source covers'
+                    " it; no section was planned for it",
+                }
+            )
+            continue
+        taken |= {c["id"] for c, _ in draft["passages"]}
+        drafts.append(draft)
+    return merge_to_fit(drafts, brief.sections)
+
+
+def _follow_plan(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
+    """The model's titles when it kept the planned sections (one each, in order), else the plan.
+
+    The plan is backed by the sources; an answer with other sections would be filler.
+    """
+    if len(plan) != len(drafts):
+        scopes = {p["title"].lower(): p.get("scope", "") for p in plan}
+        plan = [{"title": d["title"], "scope": scopes.get(d["title"].lower(), "")} for d in drafts]
+    return _keep_required(plan, drafts)
+
+
+def _keep_required(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
+    """A model may drop or reorder required sections; the brief's author decides those."""
+    titles = {p["title"].lower() for p in plan}
+    for position, draft in enumerate(drafts):
+        if draft["required"] and draft["title"].lower() not in titles:
+            plan.insert(min(position, len(plan)), {"title": draft["title"], "scope": ""})
+    for entry in plan:
+        entry["required"] = any(
+            d["required"] and d["title"].lower() == entry["title"].lower() for d in drafts
+        )
+    return plan
 
 
 def top_up(
@@ -138,9 +242,17 @@ def candidates(
     """
     seen: set[str] = set()
     found = []
-    for chunk, score in search(services, kb, api, query, k=limit * 3, kinds={"kb"}):
+    hits = search(services, kb, api, query, k=limit * 3, kinds={"kb"})
+    # a knowledge base of one-heading pages has only document-level chunks: use them then
+    min_level = 1 if any(chunk["level"] > 1 for chunk, _ in hits) else 0
+    for chunk, score in hits:
         heading = chunk["heading"].strip()
-        if not heading or heading.lower() in seen or chunk["level"] <= 1 or chunk["id"] in exclude:
+        if (
+            not heading
+            or heading.lower() in seen
+            or chunk["level"] <= min_level
+            or chunk["id"] in exclude
+        ):
             continue
         seen.add(heading.lower())
         found.append(
@@ -234,19 +346,38 @@ def contracts(
     services: RunServices,
     kb: Mapping,
     api: Mapping,
+    drafts: Sequence[Mapping] = (),
+    exclusions: Sequence[str] = (),
 ) -> list[dict]:
-    """Turn titles into contracts: scope, key terms, source passages and owned operations."""
+    """Turn titles into contracts: scope, key terms, source passages and owned operations.
+
+    A title from the topic plan keeps the sources found for it; any other title (a model's,
+    or a heading picked when the brief names no topics) gets the passages that cover it.
+    """
     notes = {r["title"].lower(): r["notes"] for r in required}
+    planned = {d["title"].lower(): d for d in drafts}
+    retriever = knowledge(services, kb, api)
     sections = []
     taken: set[str] = set()
     for index, entry in enumerate(plan, start=1):
         title = entry["title"]
-        note = notes.get(title.lower(), "")
-        query = " ".join([title, entry.get("scope", ""), note])
-        found = search(services, kb, api, query, k=PASSAGES * 3, kinds={"kb"})
-        passages = [(c, s) for c, s in found if c["id"] not in taken][:PASSAGES]
-        taken |= {c["id"] for c, _ in passages}
-        scope = entry.get("scope") or _first_sentence(note) or _default_scope(title, passages)
+        draft = planned.get(title.lower()) or (
+            drafts[index - 1] if len(drafts) == len(plan) else None
+        )
+        note = notes.get(title.lower(), "") or (draft or {}).get("notes", "")
+        query = " ".join([title, entry.get("scope", ""), note, *(draft or {}).get("phrases", ())])
+        code = wants_code(services.brief.body, note)
+        if draft is not None:
+            found, ops = list(draft["passages"]), [op["id"] for op in draft["operations"]]
+        else:
+            found = find_passages(
+                retriever, title, query, taken=taken, exclusions=exclusions, code=code
+            )
+            ops = []
+        taken |= {c["id"] for c, _ in found}
+        status, missing = coverage_of(retriever, title, found, bool(ops))
+        scope = entry.get("scope") or _first_sentence(note) or _default_scope(title, found)
+        api_ids = [f"api:{op_id}" for op_id in ops] if not found else []
         sections.append(
             {
                 "index": index,
@@ -255,11 +386,17 @@ def contracts(
                 "notes": note,
                 "required": bool(entry.get("required")),
                 "key_terms": _key_terms(query),
-                "sources": [chunk["id"] for chunk, _ in passages],
-                "operations": [],
+                "sources": [chunk["id"] for chunk, _ in found] + api_ids,
+                "operations": ops,
+                "planned_operations": draft is not None,
+                "coverage": status,
+                "missing": missing,
+                "wants_code": code,
+                "phrases": list((draft or {}).get("phrases", ())),
             }
         )
-    _assign_operations(sections, services, kb, api)
+    if not drafts:
+        _assign_operations(sections, services, kb, api)
     return sections
 
 

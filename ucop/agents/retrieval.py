@@ -7,7 +7,8 @@ from typing import Any
 
 from ucop.agents.base import RunServices
 
-MIN_SHARED_TERMS = 3  # a post must share this many words with the query to count as related
+MIN_SHARED_TERMS = 2  # a post must share this many words with the query to count as related
+RELATED_COVERAGE = 0.35  # ... and this rarity-weighted share of the query's words
 
 
 def knowledge(services: RunServices, kb: Mapping | None, api: Mapping | None) -> Any:
@@ -37,9 +38,12 @@ def search(
 
 
 def related_posts(
-    services: RunServices, blog: Mapping | None, query: str, k: int = 3
+    services: RunServices, blog: Mapping | None, query: str, k: int = 3, brief_text: str = ""
 ) -> list[dict[str, Any]]:
-    """Earlier posts on the same subject, for internal links (best first)."""
+    """Earlier posts on the same subject, for internal links (best first).
+
+    A post the brief names by its title ("link to ... for the basics") always counts.
+    """
     posts = {f"blog:{p['slug']}": p for p in (blog or {}).get("posts", ())}
     chunks = (blog or {}).get("chunks", ())
     if not chunks:
@@ -53,34 +57,63 @@ def related_posts(
     from ucop.sources import tokenize
 
     index = services.memo(f"blog:{services.digest(chunks)}", build)
-    terms = set(tokenize(query))
-    found = []
-    for chunk, _ in index.search(query, k=k):
+    terms = list(dict.fromkeys(tokenize(query)))
+    # Words the blog never uses say nothing about which post is closest; but a blog that
+    # lacks most of the subject's words (a Rust blog for a Starlette article) is not related.
+    known = [t for t in terms if t in index.vocabulary]
+    if len(known) * 2 < len(terms):
+        known = []
+    # Every post is scored (a blog is small, and BM25 scores nothing in a two-post blog):
+    # sharing common words is not enough, a post must be about a fair share of the subject,
+    # weighted by how rare each word is across the blog.
+    scored = []
+    for chunk in chunks:
         post = posts.get(chunk["id"])
-        shared = terms & set(tokenize(chunk["text"]))
-        if post is not None and len(shared) >= MIN_SHARED_TERMS:
-            found.append({"title": post["title"], "url": post["url"], "source": post["source"]})
-    return found
+        shared = set(known) & set(tokenize(f"{chunk['title']} {chunk['text']}"))
+        share = index.coverage(known, chunk) if known else 0.0
+        if post is not None and post["title"].lower() in brief_text.lower():
+            share = 1.0 + share
+        if (
+            post is not None
+            and (share > 1.0 or len(shared) >= MIN_SHARED_TERMS)
+            and share >= (RELATED_COVERAGE)
+        ):
+            scored.append((share, chunk["id"], post))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [
+        {"title": post["title"], "url": post["url"], "source": post["source"]}
+        for _, _, post in scored[:k]
+    ]
 
 
 def owned_chunks(
-    services: RunServices, kb: Mapping | None, ids: Sequence[str]
+    services: RunServices, kb: Mapping | None, ids: Sequence[str], api: Mapping | None = None
 ) -> list[tuple[Mapping, float]]:
     """The chunks an outline contract assigned to a section, in its order (score 0)."""
-    chunks = (kb or {}).get("chunks", ())
+    chunks = [*(kb or {}).get("chunks", ()), *(api or {}).get("chunks", ())]
     by_id = services.memo(f"chunks:{services.digest(chunks)}", lambda: {c["id"]: c for c in chunks})
     return [(by_id[i], 0.0) for i in ids if i in by_id]
 
 
-def passages(chunks: list[tuple[Mapping, float]]) -> list[dict[str, Any]]:
-    """Number retrieved chunks [1], [2], ... for a prompt and for citations."""
+def passages(chunks: Sequence[tuple[Mapping, float]]) -> list[dict[str, Any]]:
+    """Number retrieved chunks [1], [2], ... for a prompt and for citations.
+
+    Each passage carries its Markdown with the code blocks in place, so a writer can show
+    the docs' own examples next to the text that explains them.
+    """
     return [
         {
             "n": n,
             "id": chunk["id"],
+            "kind": chunk.get("kind", "kb"),
             "title": chunk["title"],
+            "heading": chunk.get("heading", ""),
+            "level": chunk.get("level", 0),
             "source": chunk["source"],
+            "url": chunk.get("url", ""),
             "text": chunk["text"],
+            "markdown": chunk.get("markdown") or chunk["text"],
+            "code_blocks": list(chunk.get("code_blocks") or ()),
         }
         for n, (chunk, _) in enumerate(chunks, start=1)
     ]

@@ -13,7 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
-from ucop.agents.retrieval import owned_chunks, passages, related_posts, search
+from ucop.agents.planning import find_passages, named_share, topic_terms
+from ucop.agents.retrieval import knowledge, owned_chunks, passages, related_posts
+from ucop.agents.topics import read_exclusions
+from ucop.article.citations import MARKER, outside_code
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -27,8 +30,8 @@ def parse_prose(text: str, title: str = "") -> str:
     if fenced:
         text = fenced.group(1).strip()
     lines = text.splitlines()
-    while lines and (not lines[0].strip() or re.match(r"^#{1,6}\s", lines[0])):
-        lines.pop(0)  # a heading the assembler will add itself
+    while lines and (not lines[0].strip() or re.match(r"^#{1,2}\s", lines[0])):
+        lines.pop(0)  # the section title, which the assembler adds itself (### subheads stay)
     text = "\n".join(lines).strip()
     if len(text.split()) < MIN_WORDS:
         raise UnusableOutput(f"the answer was too short to use ({len(text.split())} words)")
@@ -36,8 +39,12 @@ def parse_prose(text: str, title: str = "") -> str:
 
 
 def keep_valid_citations(text: str, count: int) -> str:
-    """Drop [n] markers that point at no passage (a model may invent them)."""
-    return re.sub(r"\[(\d+)\]", lambda m: m.group(0) if 1 <= int(m.group(1)) <= count else "", text)
+    """Drop [n] markers that point at no passage (a model may invent them); code is left be."""
+
+    def keep(match: re.Match[str]) -> str:
+        return match.group(0) if 1 <= int(match.group(1)) <= count else ""
+
+    return outside_code(text, lambda prose: MARKER.sub(keep, prose))
 
 
 def _inputs(ctx: TaskContext, *names: str) -> list[Mapping]:
@@ -80,19 +87,31 @@ class IntroductionWriter(Agent):
         brief = services.brief
         query = " ".join([brief.title, brief.body])
         owned = {i for s in outline["sections"] for i in s["sources"]}
-        hits = [
-            (c, s)
-            for c, s in search(services, kb, None, query, k=12, kinds={"kb"})
-            if c["id"] not in owned
-        ]
-        found = passages(hits[:2])
+        # One passage about the article's subject as a whole, if the sources have one.
+        hits = find_passages(
+            knowledge(services, kb, None),
+            brief.title,
+            query,
+            taken=owned,
+            exclusions=read_exclusions(brief.body),
+        )
+        # Only a passage whose heading or page names the subject: an opening on
+        # `HTTPException` for a WebSocket article would mislead.
+        terms = topic_terms(brief.title)
+        found = passages([h for h in hits if named_share(terms, h[0]) > 0][:1])
         variables = {
             "title": brief.title,
             "audience": brief.audience,
             "body": brief.body,
-            "sections": [{"title": s["title"], "scope": s["scope"]} for s in outline["sections"]],
+            "sections": [
+                {"title": s["title"], "scope": s["scope"], "coverage": s.get("coverage", "")}
+                for s in outline["sections"]
+            ],
             "passages": found,
-            "related": related_posts(services, blog, query, k=2),
+            "unplanned": [
+                w["topic"] for w in outline.get("warnings", ()) if w["kind"] == "uncovered_topic"
+            ],
+            "related": related_posts(services, blog, _subject(brief), k=1, brief_text=brief.body),
         }
         return _write(ctx, services, "introduction", variables, found)
 
@@ -115,8 +134,8 @@ class SectionWriter(Agent):
             ctx, "outline_planner", "kb_ingestion", "api_ingestion", "blog_ingestion"
         )
         section = ctx.item
-        query = " ".join([section["title"], section["scope"], section["notes"]])
-        found = passages(owned_chunks(services, kb, section["sources"]))
+        query = " ".join([section["title"], services.brief.title])
+        found = passages(owned_chunks(services, kb, section["sources"], api))
         ops = _operations(api, section["operations"])
         variables = {
             "title": services.brief.title,
@@ -157,18 +176,30 @@ class ConclusionWriter(Agent):
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         outline, blog = _inputs(ctx, "outline_planner", "blog_ingestion")
         written = ctx.inputs.get("section_writer") or ()
-        summaries = {w["index"]: _summary(w["markdown"]) for w in written if w}
+        texts = {w["index"]: w["markdown"] for w in written if w}
         sections = [
-            {"title": s["title"], "summary": summaries.get(s["index"], s["scope"])}
+            {
+                "title": s["title"],
+                "summary": _summary(texts[s["index"]]) if s["index"] in texts else s["scope"],
+                "highlights": highlights(texts.get(s["index"], "")),
+                "coverage": s.get("coverage", ""),
+            }
             for s in outline["sections"]
         ]
         variables = {
             "title": services.brief.title,
             "audience": services.brief.audience,
             "sections": sections,
-            "related": related_posts(services, blog, services.brief.title, k=3),
+            "related": related_posts(
+                services, blog, _subject(services.brief), k=2, brief_text=services.brief.body
+            ),
         }
         return _write(ctx, services, "conclusion", variables, [])
+
+
+def _subject(brief: Any) -> str:
+    """What the article is about, for finding related posts: its title and tags."""
+    return " ".join([brief.title, *brief.tags])
 
 
 def _summary(markdown: str) -> str:
@@ -176,3 +207,18 @@ def _summary(markdown: str) -> str:
     text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
     match = re.match(r"\s*(.+?[.!?])(\s|$)", " ".join(text.split()))
     return match.group(1) if match else text[:200]
+
+
+def highlights(markdown: str, limit: int = 3) -> list[str]:
+    """The names a section taught (`WebSocketEndpoint`, `websocket.accept()`), first seen first."""
+    prose = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
+    names: list[str] = []
+    seen: set[str] = set()
+    for span in re.findall(r"`(?:await )?([^`\n]{2,40})`", prose):
+        api_name = re.search(r"[(._]|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]", span)
+        bare = span.split("(")[0].lstrip(".")
+        call = re.match(r"^(?:GET|POST|PUT|PATCH|DELETE) /", span)
+        if (api_name or call) and bare not in seen and (" " not in bare or call):
+            seen.add(bare)
+            names.append(f"`{span}`")
+    return names[:limit]

@@ -31,8 +31,10 @@ def check_article(folder: Path) -> list[Result]:
     results.append(_not_partial(front, folder))
     results.append(_structure(body))
     results.append(_code(body, _spec(folder)))
-    results.append(_code_safety(body))
-    return results
+    results.append(_code_safety(body, folder))
+    from ucop.article.review import review_article
+
+    return [*results, *review_article(body, front, folder)]
 
 
 def _front_matter(front: dict[str, Any]) -> Result:
@@ -94,15 +96,52 @@ def _code(body: str, spec: dict | None) -> Result:
     return ("code blocks valid", True, f"{len(blocks)} blocks, {scope}")
 
 
-def _code_safety(body: str) -> Result:
-    """Python blocks call only harmless modules; shell blocks are curl with quoted words."""
+def _code_safety(body: str, folder: Path) -> Result:
+    """Python blocks call only harmless modules; shell blocks are curl with quoted words.
+
+    A block quoted verbatim from the brief's own knowledge base is the docs' code, carried
+    over and cited: it is counted, not audited. Everything else (generated examples, model
+    text) must pass, so neither a spec nor a model can slip code past this check.
+    """
     from ucop.codegen.audit import markdown_problems
 
-    problems = markdown_problems(body)
+    docs = _kb_text(folder)
+    quoted: list[str] = []
+
+    def from_docs(code: str) -> bool:
+        if docs and _plain_lines(code) in docs:
+            quoted.append(code)
+            return True
+        return False
+
+    problems = markdown_problems(body, skip=from_docs)
     name = "code blocks are safe to run (HTTP client only, quoted shell words)"
+    note = f"; {len(quoted)} block(s) quoted verbatim from the docs, not audited" if quoted else ""
     if problems:
-        return (name, False, f"{len(problems)} problem(s); first: {problems[0]}")
-    return (name, True, "no eval/exec/files/subprocess in Python; shell is curl or export")
+        return (name, False, f"{len(problems)} problem(s); first: {problems[0]}{note}")
+    return (name, True, f"no eval/exec/files/subprocess in Python; shell is curl or export{note}")
+
+
+def _plain_lines(text: str) -> str:
+    """`text` with each line stripped: a quoted block matches however the docs indent it."""
+    return "\n".join(line.strip() for line in text.strip().splitlines())
+
+
+def _kb_text(folder: Path) -> str:
+    """The brief's knowledge-base files as plain lines, found through run.json ('' if none)."""
+    try:
+        report = json.loads((folder / RUN_REPORT).read_text("utf-8"))
+        from ucop.brief import load_brief
+        from ucop.sources.frontmatter import read_text_file
+        from ucop.sources.kb import kb_files
+
+        kb = load_brief(Path(report["brief"])).sources.get("kb")
+        if kb is None:
+            return ""
+        files = kb_files(kb) if kb.is_dir() else [kb]
+        return "\n\f\n".join(_plain_lines(read_text_file(f)) for f in files)
+    except (OSError, ValueError, KeyError, TypeError, UcopError):
+        return ""
 
 
 def _spec(folder: Path) -> dict | None:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+MARKER = re.compile(r"\[(\d+)\](?!\()")
+_CODE = re.compile(r"^(`{3,}|~{3,}).*?^\1[^\n]*$|(`+)[^\n]*?\2", re.M | re.S)
+
+
+def outside_code(markdown: str, change: Callable[[str], str]) -> str:
+    """Apply `change` to the prose of `markdown` only: `items[2]` in code is not a citation."""
+    parts = []
+    last = 0
+    for match in _CODE.finditer(markdown):
+        parts.append(change(markdown[last : match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(change(markdown[last:]))
+    return "".join(parts)
 
 
 class Citations:
@@ -28,7 +41,7 @@ class Citations:
                 self.order.append(chunk_id)
             return f"[{self.order.index(chunk_id) + 1}]"
 
-        return re.sub(r"\[(\d+)\](?!\()", replace, markdown)
+        return outside_code(markdown, lambda text: MARKER.sub(replace, text))
 
     def source_files(self) -> list[str]:
         seen: list[str] = []
@@ -38,22 +51,19 @@ class Citations:
                 seen.append(source)
         return seen
 
-    def render(self, brief_dir: Path, article_dir: Path) -> str:
-        """The numbered Sources list, each entry linking the file it came from."""
+    def render(self) -> str:
+        """The numbered Sources list: each passage by its title, linked when it has a public URL.
+
+        Without a URL the entry names the file by its path relative to the brief; never a
+        link to the local file, which would be dead wherever the article is published.
+        """
         lines = []
         for n, chunk_id in enumerate(self.order, start=1):
             chunk = self._chunks.get(chunk_id, {})
             source = chunk.get("source", chunk_id)
-            link = _link(brief_dir, article_dir, source)
             title = chunk.get("title", source)
-            lines.append(f"{n}. {title} - [`{source}`]({link})")
+            if chunk.get("url"):
+                lines.append(f"{n}. [{title}]({chunk['url']})")
+            else:
+                lines.append(f"{n}. {title} (`{source}`)")
         return "\n".join(lines)
-
-
-def _link(brief_dir: Path, article_dir: Path, source: str) -> str:
-    path = Path(source)
-    target = path if path.is_absolute() else brief_dir / path
-    try:
-        return Path(os.path.relpath(target.resolve(), article_dir.resolve())).as_posix()
-    except ValueError:  # another drive on Windows
-        return target.resolve().as_posix()

@@ -33,16 +33,17 @@ def front_matter(
 ) -> dict[str, Any]:
     """The front matter mapping for `site` (None for the generator-neutral form)."""
     data: dict[str, Any] = {"title": title, "description": description}
-    date = day.isoformat()
+    # A date object, so YAML writes a real date (`date: 2026-01-02`), not a quoted string:
+    # MkDocs Material's blog plugin rejects a string.
     if site == "astro":
-        data["pubDate"] = date
+        data["pubDate"] = day
     elif site == "jekyll":
         data["layout"] = "post"
-        data["date"] = f"{date} 00:00:00 +0000"
+        data["date"] = f"{day.isoformat()} 00:00:00 +0000"
     else:
-        data["date"] = date
+        data["date"] = day
     if site == "hugo":
-        data["lastmod"] = date
+        data["lastmod"] = day
     data["tags"] = list(tags)
     if site == "mkdocs":
         data["categories"] = list(tags[:1])
@@ -55,6 +56,48 @@ def front_matter(
         data["status"] = "partial"
         data["failed_parts"] = list(failed_parts)
     return data
+
+
+# Words that start an audience or a title but are not names ("Backend developers", "Build").
+COMMON_LEADS = {
+    "backend",
+    "where",
+    "how",
+    "what",
+    "why",
+    "when",
+    "frontend",
+    "developers",
+    "engineers",
+    "teams",
+    "people",
+    "users",
+    "web",
+    "mobile",
+    "full-stack",
+    "devops",
+    "platform",
+    "software",
+    "data",
+    "build",
+    "place",
+    "write",
+    "make",
+    "sync",
+    "create",
+    "add",
+    "run",
+    "use",
+    "test",
+}
+
+
+def lower_lead(text: str) -> str:
+    """'Backend developers' -> 'backend developers'; 'Python developers', 'API users' stay."""
+    first = text.split(" ", 1)[0]
+    if first.lower() in COMMON_LEADS and first[:1].isupper() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def article_filename(slug: str, day: dt.date, site: str | None) -> str:

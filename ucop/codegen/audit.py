@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import re
 import shlex
+from collections.abc import Callable
 
 from ucop.codegen.calls import HTTP_METHODS, split_commands
 
@@ -238,11 +239,12 @@ def _curl_option_problems(words: list[str]) -> list[str]:
     return problems
 
 
-def markdown_problems(markdown: str) -> list[str]:
+def markdown_problems(markdown: str, skip: Callable[[str], bool] | None = None) -> list[str]:
     """Every safety problem in the Python and shell blocks of an article, by document line.
 
     Transcripts are judged by what the reader would type: the lines after `>>> `/`... `
-    (pycon) or `$ ` prompts (any shell language), when the block has prompts.
+    (pycon) or `$ ` prompts (any shell language), when the block has prompts. Blocks for
+    which `skip(code)` is true (the docs' own code, quoted verbatim) are left out.
     """
     from ucop.codegen.blocks import extract_code_blocks
     from ucop.codegen.validate import PYTHON_LANGS, SHELL_LANGS, strip_prompts
@@ -250,6 +252,8 @@ def markdown_problems(markdown: str) -> list[str]:
     found = []
     for block in extract_code_blocks(markdown):
         lang, code = block["lang"], block["code"]
+        if skip is not None and skip(code):
+            continue
         if lang in PYTHON_LANGS:
             code = strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
             problems = article_python_problems(code)

@@ -1,7 +1,10 @@
 """Record every model exchange of a run as JSON Lines, and replay a run from such a file.
 
 `--record FILE` wraps the provider in `RecordingProvider`: each call becomes one line with the
-request, the answer (or the error), and how long it took; key-shaped strings are redacted.
+request, the answer (or the error), and how long it took; every configured key is redacted
+from each string before the line is written (never from the serialized line, which a pattern
+could cut mid-escape, and never by shape, which would change answers that show a
+`Bearer $TOKEN` header and so break a byte-identical replay).
 `--replay FILE` swaps the provider for `ReplayProvider`, which answers from the file without a
 network. Lines are matched by a hash of the request (messages, model, limits, schema), and a
 request asked several times (retries) gets the recorded answers in their order, so a run with
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,9 +34,10 @@ from ucop.errors import (
     UsageError,
 )
 from ucop.providers.base import Completion, CompletionRequest, Provider
-from ucop.providers.http import redact
+from ucop.redaction import configured_secrets, scrub
 
 FORMAT = "ucop-recording/1"
+KEY_SHAPE = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-]{12,}")  # an API key nobody configured here
 ERRORS: dict[str, type[ProviderError]] = {
     "unusable": UnusableOutput,
     "rate_limited": RateLimited,
@@ -72,7 +77,7 @@ class RecordingProvider:
         self.inner = inner
         self.name = inner.name
         self.path = path
-        self._secrets = tuple(s for s in secrets if s)
+        self._secrets = tuple(s for s in (*secrets, *configured_secrets()) if s)
         self._clock = clock
         self._lock = threading.Lock()
         self._file: Any = None
@@ -106,7 +111,7 @@ class RecordingProvider:
             **outcome,
             "elapsed_s": round(took, 4),
         }
-        line = redact(json.dumps(entry, ensure_ascii=False), self._secrets)
+        line = json.dumps(_key_shapes_out(scrub(entry, self._secrets)), ensure_ascii=False)
         with self._lock:
             if self._file is None:
                 self._file = self.path.open("w", encoding="utf-8")
@@ -246,3 +251,14 @@ def _completion(answer: dict[str, Any]) -> Completion:
         model=str(answer.get("model") or ""),
         finish_reason=str(answer.get("finish_reason") or ""),
     )
+
+
+def _key_shapes_out(value: Any) -> Any:
+    """`value` with API-key-shaped strings (`sk-...`) redacted in every string it holds."""
+    if isinstance(value, str):
+        return KEY_SHAPE.sub("[redacted]", value)
+    if isinstance(value, dict):
+        return {key: _key_shapes_out(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_key_shapes_out(item) for item in value]
+    return value

@@ -41,8 +41,12 @@ def build_report(
         "retries": sum(len(r.retries) for r in result.tasks()),
         "tokens_in": sum(r.tokens_in for r in result.tasks()),
         "tokens_out": sum(r.tokens_out for r in result.tasks()),
-        "warnings": [w for r in result.tasks() for w in r.warnings],
         **(extra or {}),
+        # what agents noted while running (fallbacks...) and what the article carries (coverage)
+        "warnings": [
+            *(w for r in result.tasks() for w in r.warnings),
+            *(extra or {}).get("warnings", ()),
+        ],
         "agents": agents,
     }
 

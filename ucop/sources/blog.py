@@ -17,13 +17,17 @@ MAX_SUMMARY_CHARS = 300
 _JEKYLL_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
 
 
-def load_blog(path: Path, base: Path) -> list[dict[str, Any]]:
-    """Load every post under a folder (or one post file), newest first, undated last."""
+def load_blog(path: Path, base: Path, url: str | None = None) -> list[dict[str, Any]]:
+    """Load every post under a folder (or one post file), newest first, undated last.
+
+    `url` is the blog's public base; each post's URL is the one its front matter gives
+    (`url`, `permalink`, `path`, `slug` or the first of `aliases`) under that base.
+    """
     root = locate(path, base)
     if not root.exists():
         raise SourceError(f"{root}: not found — fix sources.blog in the brief", path=str(root))
     files = [root] if root.is_file() else _post_files(root)
-    posts = sorted((load_post(f, base) for f in files), key=lambda p: p["slug"])
+    posts = sorted((load_post(f, base, url) for f in files), key=lambda p: p["slug"])
     posts.sort(key=lambda p: p["date"] or "", reverse=True)
     return posts
 
@@ -38,7 +42,7 @@ def _post_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda f: f.relative_to(root).as_posix())
 
 
-def load_post(file: Path, base: Path) -> dict[str, Any]:
+def load_post(file: Path, base: Path, blog_url: str | None = None) -> dict[str, Any]:
     """One post: title, ISO date, tags, summary, slug, url and its H2 headings."""
     rel = source_path(file, base)
     meta, body = split_front_matter(read_text_file(file), source=rel)
@@ -51,9 +55,27 @@ def load_post(file: Path, base: Path) -> dict[str, Any]:
         "tags": _tags(meta.get("tags", meta.get("categories"))),
         "summary": _summary(meta, tokens),
         "slug": slug,
-        "url": str(meta.get("url") or meta.get("permalink") or f"/blog/{slug}/"),
+        "url": post_url(meta, slug, blog_url),
         "headings": _headings(tokens, "h2"),
     }
+
+
+def post_url(meta: dict[str, Any], slug: str, blog_url: str | None) -> str:
+    """The post's public URL from its own front matter, under `blog_url` when given."""
+    for key in ("url", "permalink", "path", "slug", "aliases"):
+        value = meta.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, str) and value.strip():
+            target = value.strip()
+            break
+    else:
+        target = slug
+    if re.match(r"https?://", target):
+        return target
+    if "." not in target.rsplit("/", 1)[-1]:
+        target = target.rstrip("/") + "/"
+    return (blog_url or "").rstrip("/") + "/" + target.lstrip("/")
 
 
 def _date(value: Any, file: Path, rel: str) -> str | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +55,38 @@ def read_text_file(path: Path) -> str:
 
 
 def split_front_matter(text: str, *, source: str) -> tuple[dict[str, Any], str]:
-    """Split leading YAML front matter (between `---` lines) from the body.
+    """Split leading YAML (`---`) or TOML (`+++`) front matter from the body.
 
     Returns `({}, text)` when the text does not start with a `---` line or the block is never
     closed. Values are made JSON-safe (dates become ISO strings, keys become strings).
     """
     lines = text.lstrip("\ufeff").splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
+    fence = lines[0].strip() if lines else ""
+    if fence not in ("---", "+++"):
         return {}, text
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == fence), None)
     if end is None:
         return {}, text
-    data = _load_front_matter("".join(lines[1:end]), source)
+    block = "".join(lines[1:end])
+    data = _load_toml(block, source) if fence == "+++" else _load_front_matter(block, source)
     return data, "".join(lines[end + 1 :])
+
+
+def _load_toml(block: str, source: str) -> dict[str, Any]:
+    """TOML front matter between `+++` lines (Hugo, Zola), made JSON-safe."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceError(
+            f"{source}: front matter is not valid TOML ({exc}) — fix the block between the"
+            " +++ lines",
+            path=source,
+        ) from exc
+    return json_safe(data, source=source)
 
 
 def _load_front_matter(block: str, source: str) -> dict[str, Any]:
@@ -163,10 +184,18 @@ def _key(key: Any) -> str:
 
 
 def source_path(path: Path, base: Path) -> str:
-    """`path` as stored in data: POSIX and relative to `base` when under it, else absolute."""
+    """`path` as stored in data: POSIX, relative to `base` (`../docs/a.md` when outside it).
+
+    Only a path on another drive (Windows) stays absolute: stored paths end up in articles,
+    and an absolute one names the author's machine.
+    """
     resolved = path.resolve()
     try:
         return resolved.relative_to(base.resolve()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return Path(os.path.relpath(resolved, base.resolve())).as_posix()
     except ValueError:
         return resolved.as_posix()
 

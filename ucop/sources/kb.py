@@ -17,9 +17,11 @@ from markdown_it.token import Token
 from ucop.errors import SourceError
 from ucop.sources.confine import check_inside
 from ucop.sources.frontmatter import locate, read_text_file, source_path, split_front_matter
+from ucop.sources.markup import normalize_markdown, page_url
 
 KB_SUFFIXES = (".md", ".markdown", ".txt")
 MAX_CHUNK_CHARS = 1200
+LEGAL_FILES = {"LICENSE", "LICENCE", "COPYING", "NOTICE"}  # not documentation
 _CODE_TOKENS = ("fence", "code_block")
 
 
@@ -55,12 +57,16 @@ def unique_id(candidate: str, seen: set[str]) -> str:
     return result
 
 
-def load_kb(path: Path, base: Path) -> list[dict[str, Any]]:
-    """Load a KB folder (recursive .md/.markdown/.txt, sorted) or one file as heading chunks."""
+def load_kb(path: Path, base: Path, url: str | None = None) -> list[dict[str, Any]]:
+    """Load a KB folder (recursive .md/.markdown/.txt, sorted) or one file as heading chunks.
+
+    `url` is the knowledge base's public address: relative links resolve against it and each
+    chunk gets its page's URL. Without it relative links are reduced to their text.
+    """
     root = locate(path, base)
     if not root.exists():
         raise SourceError(f"{root}: not found — fix sources.kb in the brief", path=str(root))
-    files = _kb_files(root)
+    files = kb_files(root)
     if not files:
         raise SourceError(
             f"{root}: no .md, .markdown or .txt documents found — add some or fix sources.kb"
@@ -70,11 +76,11 @@ def load_kb(path: Path, base: Path) -> list[dict[str, Any]]:
     seen: set[str] = set()
     chunks: list[dict[str, Any]] = []
     for file in files:
-        chunks.extend(document_chunks(file, base, seen))
+        chunks.extend(document_chunks(file, base, seen, root=root, url=url))
     return chunks
 
 
-def _kb_files(root: Path) -> list[Path]:
+def kb_files(root: Path) -> list[Path]:
     """Documents under `root`, skipping hidden files and folders, in path order."""
     if root.is_file():
         return [root]
@@ -82,7 +88,8 @@ def _kb_files(root: Path) -> list[Path]:
     for file in root.rglob("*"):
         rel = file.relative_to(root)
         hidden = any(part.startswith(".") for part in rel.parts)
-        if file.is_file() and file.suffix.lower() in KB_SUFFIXES and not hidden:
+        legal = file.stem.upper() in LEGAL_FILES
+        if file.is_file() and file.suffix.lower() in KB_SUFFIXES and not hidden and not legal:
             check_inside(file, root, "kb")
             found.append(file)
     return sorted(found, key=lambda f: f.relative_to(root).as_posix())
@@ -98,28 +105,36 @@ class _Section:
     pieces: list[tuple[str, Any]] = field(default_factory=list)
 
 
-def document_chunks(file: Path, base: Path, seen: set[str]) -> list[dict[str, Any]]:
+def document_chunks(
+    file: Path, base: Path, seen: set[str], *, root: Path | None = None, url: str | None = None
+) -> list[dict[str, Any]]:
     """Chunks of one KB document; ids are made unique against `seen`."""
     rel = source_path(file, base)
     meta, body = split_front_matter(read_text_file(file), source=rel)
+    in_kb = file.name if root is None or root.is_file() else file.relative_to(root).as_posix()
+    body = normalize_markdown(body, in_kb, url)
+    page = page_url(url, in_kb)
     tokens = markdown_parser().parse(body)
-    title = str(meta.get("title") or _first_h1(tokens) or file.stem.replace("-", " ").strip())
+    stem = file.stem.replace("-", " ").replace("_", " ").strip()
+    title = str(meta.get("title") or _first_h1(tokens) or stem[:1].upper() + stem[1:])
     chunks = []
     for section in _sections(tokens, body.splitlines(), title):
-        for text, code in _split_pieces(section.pieces):
-            chunk_id = unique_id(f"kb:{rel}#{slugify(section.heading)}", seen)
-            chunks.append(
-                {
-                    "id": chunk_id,
-                    "kind": "kb",
-                    "source": rel,
-                    "title": " > ".join([title, *section.trail]),
-                    "heading": section.heading,
-                    "level": section.level,
-                    "text": text,
-                    "code_blocks": code,
-                }
-            )
+        anchor = slugify(section.heading)
+        for text, code, markdown in _split_pieces(section.pieces):
+            chunk = {
+                "id": unique_id(f"kb:{rel}#{anchor}", seen),
+                "kind": "kb",
+                "source": rel,
+                "title": " > ".join([title, *section.trail]),
+                "heading": section.heading,
+                "level": section.level,
+                "text": text,
+                "code_blocks": code,
+                "markdown": markdown,
+            }
+            if page:
+                chunk["url"] = page if section.level <= 1 else f"{page}#{anchor}"
+            chunks.append(chunk)
     return chunks
 
 
@@ -175,20 +190,37 @@ def _prose_block(span: list[int], lines: list[str], fences: list[Token]) -> list
     return [(kind, value) for kind, value in pieces if kind == "code" or value.strip()]
 
 
-def _split_pieces(pieces: list[tuple[str, Any]]) -> list[tuple[str, list[dict[str, str]]]]:
-    """Pack paragraphs into parts of at most MAX_CHUNK_CHARS; code stays with its part."""
-    parts: list[tuple[list[str], list[dict[str, str]]]] = [([], [])]
+def _split_pieces(
+    pieces: list[tuple[str, Any]],
+) -> list[tuple[str, list[dict[str, str]], str]]:
+    """Pack paragraphs into parts of at most MAX_CHUNK_CHARS; code stays with its part.
+
+    Each part is (prose, code blocks, Markdown of both in document order).
+    """
+    parts: list[tuple[list[str], list[dict[str, str]], list[str]]] = [([], [], [])]
     for kind, value in pieces:
         if kind == "code":
             parts[-1][1].append(value)
+            parts[-1][2].append(fence(value))
             continue
         for paragraph in _paragraphs(value):
             texts = parts[-1][0]
             size = sum(len(t) + 2 for t in texts) + len(paragraph)
             if texts and size > MAX_CHUNK_CHARS:
-                parts.append(([], []))
+                parts.append(([], [], []))
             parts[-1][0].append(paragraph)
-    return [("\n\n".join(texts), code) for texts, code in parts if texts or code]
+            parts[-1][2].append(paragraph)
+    return [
+        ("\n\n".join(texts), code, "\n\n".join(blocks))
+        for texts, code, blocks in parts
+        if texts or code
+    ]
+
+
+def fence(block: dict[str, str]) -> str:
+    """A code block as a Markdown fence long enough for the backticks inside it."""
+    ticks = "`" * max([3, *(len(m) + 1 for m in re.findall(r"`{3,}", block["code"]))])
+    return f"{ticks}{block['lang']}\n{block['code']}\n{ticks}"
 
 
 def _paragraphs(text: str) -> list[str]:

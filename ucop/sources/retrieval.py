@@ -6,8 +6,10 @@ per run from every loaded chunk and filter by `kinds` at query time.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 STOP_WORDS = frozenset(
@@ -89,6 +91,8 @@ class Retriever:
         self.chunks = list(chunks)
         corpus = [chunk_terms(chunk) for chunk in self.chunks]
         self.vocabulary = {term for terms in corpus for term in terms}
+        self._sets = {str(c.get("id")): set(terms) for c, terms in zip(self.chunks, corpus)}
+        self._df = Counter(term for terms in self._sets.values() for term in terms)
         self._bm25 = None
         if self.vocabulary:
             from rank_bm25 import BM25Okapi  # imported here: numpy makes it slow to import
@@ -98,6 +102,23 @@ class Retriever:
     def __len__(self) -> int:
         return len(self.chunks)
 
+    def idf(self, term: str) -> float:
+        """How rare a term is: a word no chunk has weighs most."""
+        return math.log((len(self.chunks) + 1) / (self._df.get(term, 0) + 0.5))
+
+    def coverage(self, terms: Sequence[str], chunk: dict[str, Any]) -> float:
+        """The share of `terms`, weighted by rarity, that `chunk` contains (0.0 to 1.0).
+
+        Unlike a BM25 score it is comparable across queries, so it serves as a relevance
+        threshold: a chunk that has only the common words of a topic covers little of it.
+        """
+        unique = list(dict.fromkeys(terms))
+        total = sum(self.idf(t) for t in unique)
+        if not total:
+            return 0.0
+        have = self._sets.get(str(chunk.get("id")), set())
+        return sum(self.idf(t) for t in unique if t in have) / total
+
     def search(
         self, query: str, k: int = 5, kinds: set[str] | None = None
     ) -> list[tuple[dict[str, Any], float]]:
@@ -106,6 +127,10 @@ class Retriever:
         if self._bm25 is None or not terms or k <= 0:
             return []
         scores = self._bm25.get_scores(terms)
+        if not any(score > 0 for score in scores):
+            # BM25 gives a term found in most chunks no weight, so a one- or two-page source
+            # matches nothing; rank such a corpus by the share of the query it contains instead
+            scores = [self.coverage(terms, chunk) for chunk in self.chunks]
         ranked = [
             (chunk, float(score))
             for chunk, score in zip(self.chunks, scores, strict=True)

@@ -1,0 +1,197 @@
+"""Offline articles on foreign sources (`../shared/corpus`: Starlette docs, Petstore, Rust blog).
+
+Skipped when the corpus is absent (a user's clone does not have it). Each brief is generated
+once per module, into tmp, with the corpus read in place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import run_cli
+from ucop.article.check import check_article
+
+REPO = Path(__file__).resolve().parents[2]
+# Beside the repository (`../shared/corpus`), or beside the folder of its worktrees.
+CORPUS = next(
+    (p / "shared" / "corpus" for p in (REPO.parent, REPO.parent.parent) if (p / "shared").is_dir()),
+    REPO.parent / "shared" / "corpus",
+)
+BRIEFS = CORPUS / "briefs"
+pytestmark = pytest.mark.skipif(not BRIEFS.is_dir(), reason=f"no corpus at {CORPUS}")
+LEFTOVERS = ("!!!", "???", ":::", "<div", "<figcaption", "<img", "](../", ".md)", ".md#")
+
+
+@pytest.fixture(scope="module")
+def articles(tmp_path_factory):
+    made = {}
+    for brief in sorted(BRIEFS.glob("*.md")):
+        out = tmp_path_factory.mktemp(brief.stem) / "out"
+        start = time.perf_counter()
+        result = run_cli("generate", "-i", brief, "-o", out, "--progress", "quiet")
+        took = time.perf_counter() - start
+        report = json.loads((out / "run.json").read_text()) if result.exit_code == 0 else {}
+        text = (out / report["article"]).read_text() if report.get("article") else ""
+        _, front, body = text.split("---\n", 2) if text else ("", "{}", "")
+        made[brief.stem] = {
+            "result": result,
+            "report": report,
+            "front": yaml.safe_load(front),
+            "body": body,
+            "out": out,
+            "seconds": took,
+        }
+    return made
+
+
+def headings(body: str) -> list[str]:
+    return re.findall(r"^## (.+)$", body, re.M)
+
+
+def section(body: str, title: str) -> str:
+    return body.split(f"## {title}\n")[1].split("\n## ")[0]
+
+
+def prose(body: str) -> str:
+    return re.sub(r"^```.*?^```", "", body, flags=re.M | re.S)
+
+
+def test_every_brief_succeeds(articles):
+    assert sorted(articles) == [
+        "petstore-orders",
+        "starlette-guide-12",
+        "starlette-uncovered",
+        "starlette-websockets",
+    ]
+    for name, made in articles.items():
+        assert made["result"].exit_code == 0, (name, made["result"].stderr)
+        assert made["report"]["status"] == "ok", name
+
+
+def test_websocket_sections_are_about_websockets_with_the_docs_code(articles):
+    body = articles["starlette-websockets"]["body"]
+    assert headings(body) == [
+        "Accept, receive and send",
+        "Close the WebSocket connection cleanly",
+        "Route the WebSocket connection",
+        "Test WebSockets with TestClient",
+        "Wrapping up",
+        "Sources",
+    ]
+    assert "HTTPException" not in headings(body)
+    route = section(body, "Route the WebSocket connection")
+    assert "WebSocketRoute" in route and "```python" in route
+    testing = section(body, "Test WebSockets with TestClient")
+    assert "websocket_connect" in testing and "```python" in testing
+    assert "```python" in section(body, "Accept, receive and send")
+
+
+def test_the_docs_code_is_carried_over_verbatim(articles):
+    docs = "\n".join(p.read_text() for p in (CORPUS / "starlette-docs").glob("*.md"))
+    for name in ("starlette-websockets", "starlette-guide-12"):
+        blocks = re.findall(r"^```\w*\n(.*?)\n```$", articles[name]["body"], re.M | re.S)
+        assert blocks, name
+        for block in blocks:
+            in_admonition = "\n".join("    " + ln if ln else ln for ln in block.splitlines())
+            assert block in docs or in_admonition in docs, (name, block[:80])
+
+
+def test_excluded_topics_and_unrelated_blog_posts_stay_out(articles):
+    made = articles["starlette-websockets"]
+    text = prose(made["body"]).lower()
+    assert "authenticationmiddleware" not in text and "deploy" not in text
+    assert "rust" not in text and "blog.rust-lang" not in text
+    assert not any("rust-blog" in s for s in made["front"]["sources"])
+
+
+def test_no_markup_leftovers_or_machine_paths_anywhere(articles):
+    for name, made in articles.items():
+        text = prose(made["body"])
+        for leftover in LEFTOVERS:
+            assert leftover not in text, (name, leftover)
+        assert str(CORPUS) not in made["body"], name
+        for source in made["front"]["sources"]:
+            assert not source.startswith("/") and (BRIEFS / source).is_file(), (name, source)
+
+
+def test_front_matter_sources_are_only_the_cited_files(articles):
+    made = articles["starlette-websockets"]
+    listed = re.findall(r"\(`(.+?)`\)$", made["body"].split("## Sources")[1], re.M)
+    assert sorted(made["front"]["sources"]) == sorted(set(listed))
+    assert len(made["front"]["sources"]) < 8  # of 24 documents and 40 posts
+
+
+def test_uncovered_sections_get_a_note_and_a_warning(articles):
+    made = articles["starlette-uncovered"]
+    redis = section(made["body"], "Store counters in Redis").strip()
+    assert redis.startswith("> **Not covered by the sources:**") and "Redis" in redis
+    assert len(redis.split()) < 40  # a note, not filler
+    warned = {w["section"] for w in made["report"]["warnings"] if "section" in w}
+    assert {"Store counters in Redis", "Write a rate-limiting middleware"} <= warned
+    shown = " ".join(made["result"].stderr.split())  # the console wraps long lines
+    assert "Warnings (" in shown and "Store counters in Redis" in shown
+    intro = made["body"].split("\n## ")[0]
+    assert "*where rate limiting fits in a Starlette app*, which no source covers" in intro
+
+
+def test_twelve_topics_twelve_sections_each_with_an_example(articles):
+    body = articles["starlette-guide-12"]["body"]
+    titles = headings(body)[:-2]
+    assert titles == [
+        "Routing",
+        "Requests",
+        "Responses",
+        "Middleware",
+        "Background tasks",
+        "Lifespan",
+        "Static files",
+        "Templates",
+        "Exceptions",
+        "Configuration",
+        "The test client",
+        "The thread pool",
+    ]
+    for title in titles:
+        assert "```" in section(body, title), title
+    cited = set(articles["starlette-guide-12"]["front"]["sources"])
+    assert not cited & {"../starlette-docs/contributing.md", "../starlette-docs/index.md"}
+    config = section(body, "Configuration")
+    assert set(re.findall(r"\[(\d+)\]", config))  # cited, and only from config.md:
+    listed = dict(re.findall(r"^(\d+)\. .+ \(`(.+?)`\)$", body.split("## Sources")[1], re.M))
+    assert {listed[n] for n in re.findall(r"\[(\d+)\]", config)} == {"../starlette-docs/config.md"}
+
+
+def test_petstore_shows_the_calls_in_the_brief_s_order(articles):
+    body = articles["petstore-orders"]["body"]
+    assert len(headings(body)) == 3 + 2
+    calls = re.findall(r'httpx\.(get|post|delete)\(\s*f"\{BASE_URL\}(/[^"]+)"', body)
+    assert calls == [
+        ("get", "/pet/findByStatus"),
+        ("post", "/store/order"),
+        ("get", "/store/order/{orderId}"),
+        ("delete", "/store/order/{orderId}"),
+    ]
+
+
+def test_verify_reviews_the_drafts(articles):
+    failing = {
+        name: sorted(n for n, ok, _ in check_article(made["out"]) if not ok)
+        for name, made in articles.items()
+    }
+    assert failing == {
+        "petstore-orders": [],
+        "starlette-guide-12": [],
+        "starlette-uncovered": ["sources cover the brief"],
+        "starlette-websockets": [],
+    }
+
+
+def test_offline_runs_stay_fast(articles):
+    for name, made in articles.items():
+        assert made["seconds"] < 10, (name, made["seconds"])  # about 1 s each; wide margin

@@ -1,0 +1,103 @@
+"""The offline writer carries whole blocks of one passage, with the code that belongs to them."""
+
+from __future__ import annotations
+
+from ucop.article.excerpts import carry_over, split_blocks
+from ucop.providers.offline import coverage_note, write_section
+
+PASSAGE = {
+    "n": 3,
+    "id": "kb:docs/a.md#x",
+    "kind": "kb",
+    "markdown": """Call `accept()` first. The default timeout
+is 20 seconds.
+
+To greet the client, write:
+
+```python
+async def endpoint(socket):
+    await socket.accept()
+```
+
+* one item
+* two items
+
+A closing remark with more words in it.
+
+```python
+routes = [
+    ...
+    Mount("/x", app=app)
+]
+```
+""",
+}
+
+
+def test_blocks_are_copied_whole_in_order_with_their_code_and_one_citation():
+    text = carry_over(PASSAGE, words=200, code=1)
+    blocks = split_blocks(text)
+    assert blocks[0] == "Call `accept()` first. The default timeout is 20 seconds. [3]"
+    assert blocks[1] == "To greet the client, write:"
+    assert blocks[2].startswith("```python\nasync def endpoint")
+    assert blocks[3] == "* one item\n* two items"
+    assert text.count("[3]") == 1
+    # The second example does not compile ("..."): it is left out, and nothing after it.
+    assert "Mount" not in text
+
+
+def test_a_lead_in_without_its_code_is_dropped():
+    text = carry_over(PASSAGE, words=200, code=0)
+    assert "write:" not in text and "```" not in text
+    assert text == "Call `accept()` first. The default timeout is 20 seconds. [3]"
+
+
+def test_the_word_budget_stops_at_a_block_boundary_never_inside_a_paragraph():
+    text = carry_over(PASSAGE, words=5, code=0)
+    assert text == "Call `accept()` first. The default timeout is 20 seconds. [3]"
+
+
+def test_a_fragment_is_shown_as_text_when_code_is_needed_and_none_compiles():
+    passage = {**PASSAGE, "markdown": PASSAGE["markdown"].split("* one")[1]}
+    passage["markdown"] = "Intro words for the example here.\n\n" + passage["markdown"]
+    text = carry_over(passage, words=3, code=2, need_code=True)
+    assert "```text\nroutes = [" in text  # shown, but not passed off as runnable Python
+    assert "```python" not in text
+
+
+def test_an_uncovered_section_gets_a_note_not_filler():
+    section = {"title": "Store sessions in Redis", "coverage": "none", "missing": ["Redis"]}
+    text = write_section({"section": section, "passages": [PASSAGE]})
+    assert text == coverage_note(section)
+    assert text.startswith("> **Not covered by the sources:**") and "Redis" in text
+    assert "accept" not in text
+
+
+def test_api_passages_are_introduced_in_the_brief_s_words():
+    passage = {
+        "n": 1,
+        "id": "api:getOrder",
+        "kind": "api",
+        "text": "GET /store/order/{id} — Find purchase order by ID.\nParameter id (path, required)",
+    }
+    section = {"title": "Check the order", "coverage": "covered", "phrases": ["checking the order"]}
+    text = write_section({"section": section, "passages": [passage], "operations": []})
+    assert text.startswith(
+        "Checking the order: call `GET /store/order/{id}` (find purchase order by ID). [1]"
+    )
+    assert "- Parameter id (path, required)" in text
+
+
+def test_citation_numbers_never_touch_code():
+    from ucop.agents.writers import keep_valid_citations
+    from ucop.article.citations import Citations
+
+    text = "Use `items[2]` here [1].\n\n```python\nprint(args[2], args[1])\n```\n\nMore [2]."
+    cites = Citations({"a": {"source": "a.md"}, "b": {"source": "b.md"}})
+    cites.renumber("first [1] second [2]", ["x", "a"])
+    renumbered = cites.renumber(text, ["a", "b"])
+    assert "print(args[2], args[1])" in renumbered and "`items[2]`" in renumbered
+    assert renumbered.startswith("Use `items[2]` here [2].") and renumbered.endswith("More [3].")
+    kept = keep_valid_citations(text, 1)
+    assert "print(args[2], args[1])" in kept and "`items[2]`" in kept
+    assert kept.endswith("More .")

@@ -1,0 +1,350 @@
+"""The plan behind the outline: sections for the brief's topics, and the sources for each.
+
+Deterministic, so the offline writer and a model get the same plan. Each topic the brief asks
+for becomes a section (merged into a required section that covers it), sections follow the
+order the brief names them, and each section gets the passages and API operations that cover
+its topic. Relevance is the rarity-weighted share of the title's words a passage contains
+(`Retriever.coverage`): below LOW a passage does not count, so a topic the sources do not
+cover gets no filler, only a note and a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ucop.agents.topics import Topic, headline
+
+LOW = 0.5  # a passage must contain this share of the title's (weighted) words to be used
+HIGH = 0.75  # at or above: the topic is covered; between LOW and HIGH: partly
+API_LOW = 0.25  # operations: the spec names resources tersely ("available" is an enum value)
+PASSAGES = 4  # passages a section may draw on (the writer stops at its word budget)
+RARE = 3.0  # idf above which a name the passages lack is worth reporting (not "Starlette")
+THIN = 20  # words: passages this short, without code, only mention a topic
+MERGE = 0.5  # a topic whose words are this much inside a required section joins it
+_METHOD_VERBS = {
+    "GET": ("find", "get", "fetch", "check", "list", "read", "look", "retriev", "search", "view"),
+    "POST": ("plac", "creat", "add", "submit", "send", "post", "make", "upload"),
+    "PUT": ("updat", "chang", "edit", "replac", "modif"),
+    "DELETE": ("cancel", "delet", "remov"),
+}
+
+
+def tokens(text: str) -> list[str]:
+    from ucop.sources import tokenize
+
+    return list(dict.fromkeys(tokenize(text)))
+
+
+def plan_topics(
+    topics: Sequence[Topic], required: Sequence[Mapping[str, str]], count: int
+) -> list[dict[str, Any]]:
+    """Section drafts from required sections and topics, in the order the brief names them."""
+    drafts: list[dict[str, Any]] = [
+        {"title": r["title"], "notes": r["notes"], "required": True, "phrases": [], "position": -1}
+        for r in required
+    ]
+    for topic in topics:
+        home = _required_home(topic, drafts)
+        if home is not None:
+            home["phrases"].append(topic.resolved)
+            if home["position"] < 0:
+                home["position"] = topic.position
+            continue
+        drafts.append(
+            {
+                "title": topic.title,
+                "notes": "",
+                "required": False,
+                "phrases": [topic.resolved],
+                "raw": [topic.phrase],
+                "position": topic.position,
+            }
+        )
+    last = -1
+    for draft in drafts:  # unmatched required sections stay after the one before them
+        if draft["required"]:
+            draft["position"] = draft["position"] if draft["position"] >= 0 else last
+            last = draft["position"]
+    drafts.sort(key=lambda d: d["position"])
+    return drafts
+
+
+def words(text: str) -> set[str]:
+    """One term per word (`WebSocket` -> `websocket`, not also `web` and `socket`)."""
+    return set(topic_terms(text))
+
+
+def topic_terms(text: str) -> list[str]:
+    """The terms a title is judged by: one per word, hyphenated words by their parts.
+
+    `WebSocket` counts once (not also as `web` and `socket`), and `rate-limiting` as
+    `rate` and `limit`, the way prose writes it.
+    """
+    found: list[str] = []
+    for word in re.findall(r"[\w-]+", text):
+        if word.lower().endswith("ly") and len(word) > 4:
+            continue  # "cleanly", "quickly": how, not what
+        terms = tokens(word)
+        if not terms:
+            continue
+        found += terms[1:] if re.search(r"[a-z]-[a-z]", word, re.I) else terms[:1]
+    return list(dict.fromkeys(found))
+
+
+def _required_home(topic: Topic, drafts: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    mine = words(topic.resolved)
+    best, share = None, 0.0
+    for draft in drafts:
+        if not draft["required"]:
+            continue
+        theirs = words(f"{draft['title']} {draft['notes']}")
+        inside = len(mine & theirs) / max(len(mine), 1)
+        if inside >= MERGE and inside > share:
+            best, share = draft, inside
+    return best
+
+
+def merge_to_fit(drafts: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """Join adjacent topic sections that share a source until at most `count` remain."""
+    while len(drafts) > count:
+        pairs = [
+            (i, _kinship(drafts[i], drafts[i + 1]))
+            for i in range(len(drafts) - 1)
+            if not drafts[i + 1]["required"]
+        ]
+        if not pairs:
+            break
+        i, _ = max(pairs, key=lambda pair: (pair[1], -pair[0]))
+        first, second = drafts[i], drafts.pop(i + 1)
+        if not first["required"]:
+            first["title"] = headline(f"{first['raw'][0]} and {second['raw'][0]}")
+            first["raw"] = [first["title"]]
+        first["phrases"] += second["phrases"]
+        first["operations"] = first.get("operations", []) + second.get("operations", [])
+        first["passages"] = first.get("passages", []) + second.get("passages", [])
+    return drafts
+
+
+def _kinship(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
+    paths_a = {op["path"] for op in a.get("operations", ())}
+    paths_b = {op["path"] for op in b.get("operations", ())}
+    if paths_a & paths_b:
+        return 1.0
+    ids_a = {c["id"] for c, _ in a.get("passages", ())}
+    if ids_a & {c["id"] for c, _ in b.get("passages", ())}:
+        return 0.9
+    words_a, words_b = set(tokens(a["title"])), set(tokens(b["title"]))
+    return 0.5 * len(words_a & words_b) / max(len(words_a | words_b), 1)
+
+
+def excluded(chunk: Mapping[str, Any], exclusions: Sequence[str]) -> bool:
+    """A chunk about something the brief says to leave out (by its title and heading)."""
+    about = set(tokens(f"{chunk.get('title', '')} {chunk.get('heading', '')}"))
+    return any(set(tokens(item)) and set(tokens(item)) <= about for item in exclusions)
+
+
+def find_passages(
+    retriever: Any,
+    title: str,
+    query: str,
+    *,
+    taken: set[str],
+    exclusions: Sequence[str] = (),
+    code: bool = False,
+) -> list[tuple[dict[str, Any], float]]:
+    """Up to PASSAGES knowledge-base chunks that cover `title`, best first, with coverage."""
+    terms = topic_terms(title)
+    ranked = []
+    for chunk, score in retriever.search(query, k=20, kinds={"kb"}):
+        if chunk["id"] in taken or excluded(chunk, exclusions):
+            continue
+        share = retriever.coverage(terms, chunk)
+        if share >= LOW:
+            # A passage whose own heading names the topic explains it; others mention it.
+            ranked.append((score * (0.5 + _naming(title, terms, chunk)), chunk, share))
+    ranked.sort(key=lambda item: (-item[0], item[1]["id"]))
+    found = [(chunk, share) for _, chunk, share in ranked]
+    # Past the best passage, only those whose own heading names part of the topic.
+    # When the best passage's document is about the topic (requests.md for "Requests"), the
+    # rest come from that document too, not from pages that merely mention the word.
+    every = list(found)
+    home = found[0][0]["source"] if found and _about(title, terms, found[0][0]) else None
+    found = found[:1] + [
+        (c, sh)
+        for c, sh in found[1:]
+        if (sh >= 1.0 or set(terms) & set(tokens(c["heading"]))) and home in (None, c["source"])
+    ]
+    chosen = found[:PASSAGES]
+    if code and found and not any(c.get("code_blocks") for c, _ in chosen):
+        # The example may sit under another heading of the same page ("Configuration").
+        same_page = [(c, sh) for c, sh in every if c["source"] == found[0][0]["source"]]
+        with_code = next(((c, sh) for c, sh in same_page if c.get("code_blocks")), None)
+        if with_code is not None:
+            chosen = [*chosen[: PASSAGES - 1], with_code]
+    return in_reading_order(retriever, chosen)
+
+
+def claim_passages(
+    retriever: Any, wanted: Sequence[tuple[str, str]], exclusions: Sequence[str] = ()
+) -> dict[str, int]:
+    """chunk id -> the index of the (title, query) that names it best.
+
+    A passage several sections could use ("WebSocket Routing" for "Close the WebSocket
+    connection" and "Route the WebSocket connection") goes to the one it is about, not to
+    whichever section was planned first.
+    """
+    best: dict[str, tuple[float, float, int]] = {}
+    for index, (title, query) in enumerate(wanted):
+        terms = topic_terms(title)
+        for chunk, _ in retriever.search(query, k=20, kinds={"kb"}):
+            share = retriever.coverage(terms, chunk)
+            if share < LOW or excluded(chunk, exclusions):
+                continue
+            key = (_naming(title, terms, chunk) + share, share, -index)
+            if chunk["id"] not in best or key > best[chunk["id"]]:
+                best[chunk["id"]] = key
+    return {chunk_id: -key[2] for chunk_id, key in best.items()}
+
+
+def in_reading_order(retriever: Any, chosen: list[tuple[Any, float]]) -> list[tuple[Any, float]]:
+    """Passages of one document in the document's order, documents by their best passage."""
+    position = {c["id"]: i for i, c in enumerate(retriever.chunks)}
+    first: dict[str, int] = {}
+    for rank, (chunk, _) in enumerate(chosen):
+        first.setdefault(chunk["source"], rank)
+    return sorted(chosen, key=lambda p: (first[p[0]["source"]], position.get(p[0]["id"], 0)))
+
+
+def _about(title: str, terms: Sequence[str], chunk: Mapping[str, Any]) -> bool:
+    """Whether the chunk's document is about `title` ("Static files" -> staticfiles.md)."""
+    compact = _compact(title)
+    document = _compact(str(chunk.get("title", "")).split(" > ")[0])
+    # "Static files" ~ staticfiles.md, "Configuration" ~ config.md
+    similar = compact in document or (len(document) >= 4 and compact.startswith(document))
+    return bool(named_share(terms, chunk, doc=True)) or similar
+
+
+def _naming(title: str, terms: Sequence[str], chunk: Mapping[str, Any]) -> float:
+    """How much the chunk's heading names the title ("Testclient" names "The test client")."""
+    if _compact(title) in _compact(str(chunk.get("heading", ""))):
+        return 1.0
+    return named_share(terms, chunk)
+
+
+def _compact(text: str) -> str:
+    """'The test client' -> 'testclient', to meet a page named `testclient.md`."""
+    return re.sub(r"^the|\W|_", "", text.lower()) or "\0"
+
+
+def named_share(terms: Sequence[str], chunk: Mapping[str, Any], doc: bool = False) -> float:
+    """The share of `terms` in the chunk's heading and title (`doc`: the document's title)."""
+    title = str(chunk.get("title", ""))
+    about = set(tokens(title.split(" > ")[0] if doc else f"{title} {chunk.get('heading', '')}"))
+    return len(set(terms) & about) / max(len(set(terms)), 1)
+
+
+def find_operations(
+    retriever: Any, phrases: Sequence[str], spec: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The operation each phrase asks for ("cancelling the order" -> DELETE /store/order/{id})."""
+    if not spec:
+        return []
+    by_id = {f"api:{op['id']}": op for op in spec["operations"]}
+    chosen: list[dict[str, Any]] = []
+    for phrase in phrases:
+        verb = (phrase.split() or [""])[0].lower()
+        method = next((m for m, stems in _METHOD_VERBS.items() if verb.startswith(stems)), None)
+        # Words the spec never uses ("available" is only an enum value there) cannot count.
+        terms = [
+            t for t in tokens(phrase) if not verb.startswith(t[:4]) and t in retriever.vocabulary
+        ]
+        best, best_score = None, 0.0
+        for chunk, score in retriever.search(phrase, k=12, kinds={"api"}):
+            op = by_id.get(chunk["id"])
+            if op is None or retriever.coverage(terms, chunk) < API_LOW:
+                continue
+            score *= 2.0 if method and op["method"] == method else 1.0
+            if score > best_score:
+                best, best_score = op, score
+        if best is not None and best not in chosen:
+            chosen.append(best)
+    return chosen
+
+
+def coverage_of(
+    retriever: Any, title: str, passages: Sequence[tuple[Mapping, float]], has_ops: bool
+) -> tuple[str, list[str]]:
+    """`covered`, `partial` or `none`, and the title words no chosen source mentions."""
+    if has_ops:
+        return "covered", []
+    terms = topic_terms(title)
+    total = sum(retriever.idf(t) for t in terms) or 1.0
+    # Together: "Accept, receive and send" may take one passage per verb.
+    best = (
+        sum(
+            retriever.idf(t)
+            for t in terms
+            if any(retriever.coverage([t], chunk) > 0 for chunk, _ in passages)
+        )
+        / total
+    )
+    # Only names are worth reporting ("Redis", "429", "Retry-After"); a plain word the
+    # sources lack ("fits", "cleanly") says nothing about what is missing.
+    missing = [
+        word
+        for word in _names(title)
+        if any(t not in retriever.vocabulary or retriever.idf(t) >= RARE for t in tokens(word))
+        and not any(retriever.coverage(tokens(word), chunk) > 0 for chunk, _ in passages)
+    ]
+    if best < LOW:
+        return "none", missing
+    words = sum(len(chunk.get("text", "").split()) for chunk, _ in passages)
+    if words < THIN and not any(chunk.get("code_blocks") for chunk, _ in passages):
+        return "partial", missing  # a one-line mention (a list of third-party packages)
+    # Partly covered only when a name is missing ("Redis"): plain words the passages lack
+    # ("connection", "fits") do not make a gap a reader would notice.
+    return ("partial", missing) if best < HIGH and missing else ("covered", [])
+
+
+def _names(title: str) -> list[str]:
+    """Words of a title that look like names: capitals past the first word, digits, hyphens."""
+    words = re.findall(r"[\w-]+", title)
+    return [
+        w
+        for i, w in enumerate(words)
+        if tokens(w) and (re.search(r"[0-9-]|.[A-Z]", w) or (i > 0 and w[:1].isupper()))
+    ]
+
+
+def by_tag(spec: Mapping, count: int, per_section: int) -> list[dict[str, Any]]:
+    """An API-only brief that names no flow: one section per tag, operations in spec order."""
+    groups: dict[str, list[Mapping]] = {}
+    for op in spec["operations"]:
+        tag = (op.get("tags") or [op["path"].strip("/").split("/")[0] or "API"])[0]
+        groups.setdefault(str(tag), []).append(op)
+    return [
+        {
+            "title": f"The {tag} operations" if not tag[:1].isupper() else f"{tag} operations",
+            "notes": "",
+            "required": False,
+            "phrases": [],
+            "passages": [],
+            "operations": ops[:per_section],
+        }
+        for tag, ops in list(groups.items())[:count]
+    ]
+
+
+def coverage_warning(section: Mapping[str, Any]) -> dict[str, str]:
+    missing = ", ".join(section["missing"])
+    if section["coverage"] == "none":
+        what = "no source covers it"
+    else:
+        what = "the sources cover it only in part"
+    message = f'section {section["index"]} "{section["title"]}": {what}'
+    if missing:
+        message += f" (nothing on {missing})"
+    kind = "uncovered_section" if section["coverage"] == "none" else "partly_covered_section"
+    return {"kind": kind, "section": section["title"], "message": message}

@@ -1,0 +1,197 @@
+"""An editor's review of a draft, for `ucop verify DIR`: what a reader would trip over.
+
+Each check is one named finding `(name, ok, detail)`:
+
+    sections on topic          each section is something the brief asks for, and its text is
+                               about its title
+    links publishable          no relative, file or machine-local links or source paths
+    no markup leftovers        no MkDocs admonitions, mkdocstrings directives or HTML
+    code where asked           sections whose brief asks for code have a code block
+    sources cover the brief    no coverage warnings in run.json
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+Result = tuple[str, bool, str]
+
+ON_TOPIC = 0.5  # share of a section title's words its text must use
+NOT_SECTIONS = {"wrapping up", "sources", "conclusion", "next steps"}
+NOTE = re.compile(r"^> \*\*(?:Not covered by the sources|Partly covered|Draft note):\*\*", re.M)
+_LINK = re.compile(r"(?<!\!)\[[^\]]*\]\(\s*([^()\s]+)[^)]*\)")
+# A site-relative link ("/blog/post/") publishes; a path into someone's machine does not.
+_MACHINE = re.compile(
+    r"^(?:~|[A-Za-z]:[\\/]|file:)|(?:^|/)(?:home|Users|work|tmp|var|etc|root|mnt|opt|private)/"
+)
+_LEFTOVER = re.compile(
+    r"^\s*(?:!!!|\?\?\?\+?)\s+\w|^\s*:::\s*\S|</?(?:div|span|figure|figcaption"
+    r"|img|a|p|br|details|summary|table|tr|td|center|iframe)\b[^>]*>",
+    re.I,
+)
+
+
+def review_article(body: str, front: Mapping[str, Any], folder: Path) -> list[Result]:
+    sections = split_sections(body)
+    brief = _brief(folder)
+    return [
+        _on_topic(sections, brief),
+        _links(body, front),
+        _leftovers(body),
+        _code(sections, brief),
+        _coverage(folder),
+    ]
+
+
+def split_sections(body: str) -> list[tuple[str, str]]:
+    """(title, text) for each `## ` section of the article body, code fences kept."""
+    sections: list[tuple[str, list[str]]] = []
+    for line, outside in zip(body.splitlines(), _without_code_lines(body), strict=True):
+        if outside is not None and line.startswith("## "):
+            sections.append((line[3:].strip(), []))
+        elif sections:
+            sections[-1][1].append(line)
+    return [(title, "\n".join(lines)) for title, lines in sections]
+
+
+def _without_code(text: str) -> str:
+    return "\n".join(line for line in _without_code_lines(text) if line is not None)
+
+
+def _on_topic(sections: list[tuple[str, str]], brief: Any) -> Result:
+    from ucop.agents.planning import topic_terms
+    from ucop.sources import tokenize
+
+    asked = _brief_terms(brief)
+    off = []
+    for title, text in sections:
+        if title.lower() in NOT_SECTIONS:
+            continue
+        if asked and not set(topic_terms(title)) & asked:
+            off.append(f'"{title}" (nothing in the brief asks for it)')
+            continue
+        if NOTE.search(text):
+            continue
+        terms = topic_terms(title)
+        used = set(tokenize(text))
+        share = len([t for t in terms if t in used]) / max(len(terms), 1)
+        if terms and share < ON_TOPIC:
+            off.append(f'"{title}" ({share:.0%} of its title words in its text)')
+    if off:
+        return ("sections on topic", False, "off-topic: " + "; ".join(off))
+    return ("sections on topic", True, f"{len(sections)} sections checked")
+
+
+def _brief_terms(brief: Any) -> set[str]:
+    """Every word of the brief: title, tags, body, required sections and their notes."""
+    if brief is None:
+        return set()
+    from ucop.agents.planning import topic_terms
+    from ucop.sources import tokenize
+
+    notes = [f"{r.title} {r.notes}" for r in brief.required]
+    text = " ".join([brief.title, *brief.tags, brief.body, *notes])
+    return set(tokenize(text)) | set(topic_terms(text))
+
+
+def _links(body: str, front: Mapping[str, Any]) -> Result:
+    prose = _without_code(body)
+    bad = []
+    for target in _LINK.findall(prose):
+        machine = _MACHINE.search(target) or (target.startswith("/") and Path(target).exists())
+        if re.match(r"^(?:https?:|mailto:|#)", target) or (target.startswith("/") and not machine):
+            continue
+        kind = "machine-local" if machine else "dead relative"
+        bad.append(f"{kind} link {target}")
+    for source in front.get("sources") or ():
+        if _MACHINE.search(str(source)):
+            bad.append(f"machine path in front matter sources: {source}")
+    if bad:
+        return ("links publishable", False, f"{len(bad)} problem(s): " + "; ".join(bad[:5]))
+    return ("links publishable", True, "no relative, file or machine-local links")
+
+
+def _leftovers(body: str) -> Result:
+    found = [
+        f"line {n}: {line.strip()[:60]}"
+        for n, line in enumerate(_without_code_lines(body), start=1)
+        if line is not None and _LEFTOVER.search(_without_spans(line))
+    ]
+    if found:
+        return ("no markup leftovers", False, f"{len(found)} line(s): " + "; ".join(found[:5]))
+    return ("no markup leftovers", True, "no admonitions, directives or HTML")
+
+
+def _without_code_lines(body: str) -> list[str | None]:
+    """The body's lines, None for lines inside fenced code (numbering kept)."""
+    lines: list[str | None] = []
+    fence = ""
+    for line in body.splitlines():
+        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if fence:
+            lines.append(None)
+            if marker and marker.group(1).startswith(fence):
+                fence = ""
+            continue
+        if marker:
+            fence = marker.group(1)
+            lines.append(None)
+            continue
+        lines.append(line)
+    return lines
+
+
+def _without_spans(line: str) -> str:
+    return re.sub(r"(`+).*?\1", "", line)
+
+
+def _code(sections: list[tuple[str, str]], brief: Any) -> Result:
+    if brief is None:
+        return ("code where asked", True, "brief not found; skipped")
+    from ucop.agents.topics import wants_code
+
+    notes = {r.title.lower(): r.notes for r in brief.required}
+    everywhere = wants_code(brief.body)
+    missing = []
+    for title, text in sections:
+        if title.lower() in NOT_SECTIONS or NOTE.search(text):
+            continue
+        asked = everywhere or wants_code(notes.get(title.lower(), ""))
+        if asked and not re.search(r"^(```|~~~)", text, re.M):
+            missing.append(f'"{title}"')
+    if missing:
+        return ("code where asked", False, "the brief asks for code; none in " + ", ".join(missing))
+    return ("code where asked", True, "every section that needs code has it")
+
+
+def _coverage(folder: Path) -> Result:
+    warnings = _report(folder).get("warnings") or []
+    if warnings:
+        detail = "; ".join(str(w.get("message", w)) for w in warnings if isinstance(w, dict))
+        return ("sources cover the brief", False, f"{len(warnings)} warning(s): {detail}")
+    return ("sources cover the brief", True, "no coverage warnings")
+
+
+def _report(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / "run.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _brief(folder: Path) -> Any:
+    from ucop.brief import load_brief
+    from ucop.errors import UcopError
+
+    path = _report(folder).get("brief")
+    if not path:
+        return None
+    try:
+        return load_brief(Path(path))
+    except (UcopError, OSError):
+        return None
