@@ -131,11 +131,11 @@ def test_api_only_brief_follows_the_flow_of_calls(tmp_path):
     ]
     calls = re.findall(r"^### (.+)$", body, re.M)
     assert calls == [
-        "Finds pets by status.",
-        "Place an order for a pet.",
-        "Find purchase order by ID.",
-        "Delete purchase order by ID.",
-    ]
+        "Finds pets by status",
+        "Place an order for a pet",
+        "Find purchase order by ID",
+        "Delete purchase order by ID",
+    ]  # headings, so without the summaries' full stops
     assert front["sources"] == ["shop.yaml"]
 
 

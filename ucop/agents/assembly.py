@@ -126,7 +126,7 @@ def _section(
 
 def _example(example: Mapping) -> str:
     return (
-        f"### {one_line(example['summary'])}\n\n{one_line(example['explanation'])}\n\n"
+        f"### {one_line(example['summary']).rstrip('.')}\n\n{one_line(example['explanation'])}\n\n"
         f"```python\n{example['python'].rstrip()}\n```\n\n"
         f"The same request with curl:\n\n```bash\n{example['curl'].rstrip()}\n```"
     )
