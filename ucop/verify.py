@@ -88,27 +88,20 @@ def _prompts(settings: Any) -> str:
 
 
 def _provider(settings: Any, env: Mapping[str, str]) -> str:
-    from ucop.pipeline import DEFAULT_MODELS, KEY_ENV
+    from ucop.pipeline import provider_settings
     from ucop.providers import create_provider
-    from ucop.providers.base import ProviderSettings
+    from ucop.providers import spec as provider_spec
 
-    cfg = settings.config.provider
-    key_env = KEY_ENV.get(cfg.name)
-    provider = create_provider(
-        ProviderSettings(
-            name=cfg.name,
-            model=cfg.model or DEFAULT_MODELS.get(cfg.name, ""),
-            base_url=cfg.base_url,
-            api_key=env.get(key_env) if key_env else None,
-        )
-    )
+    spec = provider_spec(settings.config.provider.name)
+    provider = create_provider(provider_settings(settings, env))
     close = getattr(provider, "close", None)
     if close:
         close()
-    if cfg.name == "offline":
-        return "offline (embedded; no key or network needed)"
+    if not spec.network:
+        return f"{spec.name} (embedded; no key or network needed)"
+    key_env = spec.key_env
     how = f"key from {key_env}" if key_env and env.get(key_env) else "local server, no key needed"
-    return f"{cfg.name} ({how})"
+    return f"{spec.name} ({how})"
 
 
 def _synthetic(workflow: Any, settings: Any) -> str:

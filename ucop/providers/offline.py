@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
+from ucop.providers.base import Completion, CompletionRequest, ProviderSettings, ProviderSpec
 
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\[(*\"])")
@@ -45,6 +45,15 @@ class OfflineProvider:
 
 def create(settings: ProviderSettings) -> OfflineProvider:
     return OfflineProvider(settings)
+
+
+SPEC = ProviderSpec(
+    name="offline",
+    create=create,
+    default_model="extractive-v1",
+    description="an extractive draft from your own sources; no key, no network",
+    network=False,
+)
 
 
 # -- outline ---------------------------------------------------------------------------------
