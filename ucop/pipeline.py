@@ -148,15 +148,15 @@ def resolve_model(job: Job) -> None:
 
 def _check_provider_name(settings: Settings) -> None:
     from ucop.errors import ConfigError
-    from ucop.providers import available
+    from ucop.providers import available, find
 
     name = settings.config.provider.name
-    if name not in available():
+    if find(name) is None:
         origin = settings.origin("provider.name")
-        raise ConfigError(
-            f"provider.name (from {origin}): unknown provider '{name}' - choose one of: "
-            + ", ".join(available())
-        )
+        broken = name in available()
+        what = f"provider '{name}' could not be loaded" if broken else f"unknown provider '{name}'"
+        usable = ", ".join(n for n in available() if n != name)
+        raise ConfigError(f"provider.name (from {origin}): {what} - choose one of: {usable}")
 
 
 def settings_used(job: Job) -> list[tuple[str, str, str]]:
