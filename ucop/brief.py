@@ -44,7 +44,7 @@ ALLOWED_KEYS = {
     "date",
     "author",
 }
-SOURCE_KINDS = ("kb", "api", "blog")
+SOURCE_KINDS = ("kb", "api", "blog")  # the built-ins; plugins add more (ucop.sources)
 MAX_SECTIONS = 200
 
 
@@ -213,13 +213,16 @@ def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
         )
     if not isinstance(value, dict):
         raise BriefError(f"{where}: 'sources' must be a mapping with kb:, api: and/or blog:")
-    unknown = sorted(set(value) - set(SOURCE_KINDS))
+    from ucop.sources.kinds import available
+
+    kinds = available()
+    unknown = sorted(set(value) - set(kinds))
     if unknown:
         raise BriefError(
-            f"{where}: unknown source kind(s) {', '.join(unknown)} (use kb, api, blog)"
+            f"{where}: unknown source kind(s) {', '.join(unknown)} (use {', '.join(kinds)})"
         )
     found: dict[str, Path | None] = {}
-    for kind in SOURCE_KINDS:
+    for kind in kinds:
         raw = value.get(kind)
         if raw is None or raw == "":
             found[kind] = None

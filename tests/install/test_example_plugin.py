@@ -63,7 +63,7 @@ def _pip_install(python: Path, *args: object, tmp: Path) -> None:
 
 @pytest.fixture(scope="module")
 def plugin_venv(tmp_path_factory) -> Path:
-    """A fresh venv with `pip install -e ucop-stamp` done (from a copy: the checkout stays clean)."""
+    """A fresh venv after `pip install -e ucop-stamp` (of a copy: the checkout stays clean)."""
     tmp = tmp_path_factory.mktemp("plugin")
     copy = tmp / "ucop-stamp"
     shutil.copytree(PLUGIN, copy, ignore=shutil.ignore_patterns("*.egg-info", "build"))

@@ -18,10 +18,11 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
     from ucop.agents import _check as agent
     from ucop.article.sites import _check as site
     from ucop.providers import _check as provider
+    from ucop.sources.kinds import _check as source
 
     return {
         "ucop.providers": provider,
-        "ucop.sources": lambda value: None,
+        "ucop.sources": source,
         "ucop.sites": site,
         "ucop.agents": agent,
     }
