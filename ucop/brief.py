@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 from ucop.errors import BriefError, SourceError
 from ucop.files import MAX_INPUT_BYTES
 from ucop.sources.frontmatter import read_text_file, split_front_matter
+from ucop.sources.text import slugify
 
 ALLOWED_KEYS = {
     "title",
@@ -245,14 +246,3 @@ def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
 
 def _relative_to(base: Path) -> str:
     return "the working folder" if base == Path.cwd() else "the brief"
-
-
-def slugify(text: str) -> str:
-    """A URL- and file-safe slug: lower-case ASCII words joined by '-', never a path.
-
-    Non-ASCII letters are transliterated (`Café für Entwickler` -> `cafe-fur-entwickler`).
-    """
-    from anyascii import anyascii
-
-    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
-    return slug[:80].strip("-") or "article"

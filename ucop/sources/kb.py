@@ -17,6 +17,7 @@ from markdown_it.token import Token
 from ucop.errors import SourceError
 from ucop.sources.confine import check_inside
 from ucop.sources.frontmatter import locate, read_text_file, source_path, split_front_matter
+from ucop.sources.text import slugify
 
 KB_SUFFIXES = (".md", ".markdown", ".txt")
 MAX_CHUNK_CHARS = 1200
@@ -37,12 +38,6 @@ def plain_text(inline: Token) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts).strip()
-
-
-def slugify(text: str) -> str:
-    """GitHub-style anchor: lower-case, punctuation dropped, spaces to hyphens."""
-    slug = re.sub(r"[^\w\s-]", "", text.lower()).strip()
-    return re.sub(r"[\s_-]+", "-", slug).strip("-") or "section"
 
 
 def unique_id(candidate: str, seen: set[str]) -> str:
@@ -107,7 +102,7 @@ def document_chunks(file: Path, base: Path, seen: set[str]) -> list[dict[str, An
     chunks = []
     for section in _sections(tokens, body.splitlines(), title):
         for text, code in _split_pieces(section.pieces):
-            chunk_id = unique_id(f"kb:{rel}#{slugify(section.heading)}", seen)
+            chunk_id = unique_id(f"kb:{rel}#{slugify(section.heading, 'section')}", seen)
             chunks.append(
                 {
                     "id": chunk_id,
