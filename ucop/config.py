@@ -295,6 +295,8 @@ def _format_errors(exc: ValidationError, origins: Mapping[str, str]) -> list[str
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key - remove it or check its spelling"
+        elif error["type"] == "value_error":  # our own validators' messages, without the prefix
+            message = message.removeprefix("Value error, ")
         origin = origins.get(location, "")
         if origin and not origin.startswith("config file"):
             location += f" (from {origin})"
