@@ -101,21 +101,34 @@ def warn(plugin: Plugin, message: str) -> None:
         print(f"warning: {message} - skipped", file=sys.stderr)
 
 
-@cache
 def _entry_points(group: str) -> tuple[Plugin, ...]:
-    # Every copy of a distribution's metadata counts, not only the first on sys.path: a stale
-    # `ucop.egg-info` left in a source checkout (found first when the checkout is the working
-    # folder) must not hide the entry points of the installed copy. The first copy wins a name.
+    return _scan().get(group, ())
+
+
+@cache
+def _scan() -> dict[str, tuple[Plugin, ...]]:
+    """One pass over the installed distributions, for all four groups.
+
+    Every copy of a distribution's metadata counts, not only the first on sys.path: a stale
+    `ucop.egg-info` left in a source checkout (found first when the checkout is the working
+    folder) must not hide the entry points of the installed copy. The first copy wins a name.
+    """
     from importlib.metadata import distributions
 
-    plugins: dict[tuple[str, str], Plugin] = {}
+    found: dict[tuple[str, str, str], Plugin] = {}
     for dist in distributions():
+        text = dist.read_text("entry_points.txt")
+        if not text or "[ucop." not in text:
+            continue  # cheap: most packages declare no ucop plugin; their METADATA stays unread
         dist_name = _normal(dist.metadata["Name"] or "?")
         for point in dist.entry_points:
-            if point.group == group and (dist_name, point.name) not in plugins:
-                plugin = Plugin(group, point.name, point.value, dist_name, dist.version)
-                plugins[dist_name, point.name] = plugin
-    return tuple(plugins.values())
+            key = (point.group, dist_name, point.name)
+            if point.group in GROUPS and key not in found:
+                found[key] = Plugin(point.group, point.name, point.value, dist_name, dist.version)
+    by_group: dict[str, list[Plugin]] = {}
+    for plugin in found.values():
+        by_group.setdefault(plugin.group, []).append(plugin)
+    return {group: tuple(plugins) for group, plugins in by_group.items()}
 
 
 def _normal(name: str) -> str:
@@ -133,5 +146,5 @@ def _first_line(exc: BaseException) -> str:
 
 def refresh() -> None:
     """Forget what was read, so newly installed plugins are found (for tests)."""
-    _entry_points.cache_clear()
+    _scan.cache_clear()
     _warned.clear()
