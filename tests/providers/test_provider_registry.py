@@ -113,7 +113,11 @@ def test_a_new_provider_is_one_spec_that_config_pipeline_and_verify_read(
             base_url_env="ECHO_BASE_URL",
         )
     )
-    env = {"ECHO_API_KEY": "sk-echo-secret", "ECHO_BASE_URL": "http://127.0.0.1:9/v1"}
+    env = {
+        "ECHO_API_KEY": "sk-echo-secret",
+        "ECHO_BASE_URL": "http://127.0.0.1:9/v1",
+        "UCOP_VERIFY_LATENCY_S": "0.03",  # as the suite's other verify runs
+    }
     job = prepare(BRIEF, tmp_path / "out", flags={"provider": "echo"}, env=env)
     assert job.model == "parrot"
     assert job.settings.config.provider.base_url == "http://127.0.0.1:9/v1"
