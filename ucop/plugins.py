@@ -125,6 +125,13 @@ def _scan() -> dict[str, tuple[Plugin, ...]]:
             key = (point.group, dist_name, point.name)
             if point.group in GROUPS and key not in found:
                 found[key] = Plugin(point.group, point.name, point.value, dist_name, dist.version)
+    if not any(plugin.builtin for plugin in found.values()):
+        # run from a checkout that was never installed, or installed before the entry points
+        print(
+            "warning: ucop's built-in providers, sources, sites and agents are not registered "
+            "- reinstall ucop (pip install -e . in a checkout)",
+            file=sys.stderr,
+        )
     by_group: dict[str, list[Plugin]] = {}
     for plugin in found.values():
         by_group.setdefault(plugin.group, []).append(plugin)
