@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 PROVIDER_ENV = (
@@ -17,6 +19,7 @@ PROVIDER_ENV = (
     "UCOP_MODEL",
     "UCOP_DEBUG",
     "UCOP_MAX_PARALLEL",
+    "UCOP_VERIFY_LATENCY_S",
 )
 
 
@@ -28,3 +31,20 @@ def _isolate_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     for name in PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
+    # verify's synthetic run at 0.03 s per simulated call instead of 0.08 s: the same checks
+    # (exactly once, >= 1.8x speedup), about a second less per `ucop verify` in the suite
+    monkeypatch.setenv("UCOP_VERIFY_LATENCY_S", "0.03")
+
+
+@pytest.fixture(autouse=True)
+def _default_sigint():
+    """Ctrl-C behaves as in a terminal, however pytest was started.
+
+    A shell starts background jobs (`pytest &`, some CI runners and editors) with SIGINT
+    ignored, and ignored signals stay ignored in child processes: the Ctrl-C tests would then
+    wait for an interrupt that never comes. Python's own handler, for the test and its children.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)

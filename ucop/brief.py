@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 from ucop.errors import BriefError, SourceError
 from ucop.files import MAX_INPUT_BYTES
 from ucop.sources.frontmatter import read_text_file, split_front_matter
+from ucop.sources.text import slugify
 
 ALLOWED_KEYS = {
     "title",
@@ -44,7 +45,7 @@ ALLOWED_KEYS = {
     "date",
     "author",
 }
-SOURCE_KINDS = ("kb", "api", "blog")
+SOURCE_KINDS = ("kb", "api", "blog")  # the built-ins; plugins add more (ucop.sources)
 MAX_SECTIONS = 200
 
 
@@ -216,13 +217,16 @@ def _sources(value: Any, base: Path, where: str) -> dict[str, Path | None]:
         )
     if not isinstance(value, dict):
         raise BriefError(f"{where}: 'sources' must be a mapping with kb:, api: and/or blog:")
-    unknown = sorted(set(value) - set(SOURCE_KINDS))
+    from ucop.sources.kinds import available
+
+    kinds = available()
+    unknown = sorted(set(value) - set(kinds))
     if unknown:
         raise BriefError(
-            f"{where}: unknown source kind(s) {', '.join(unknown)} (use kb, api, blog)"
+            f"{where}: unknown source kind(s) {', '.join(unknown)} (use {', '.join(kinds)})"
         )
     found: dict[str, Path | None] = {}
-    for kind in SOURCE_KINDS:
+    for kind in kinds:
         raw = value.get(kind)
         if raw is None or raw == "":
             found[kind] = None
@@ -270,14 +274,3 @@ def _source_urls(value: Any) -> dict[str, str]:
         for kind, entry in value.items()
         if isinstance(entry, dict) and isinstance(entry.get("url"), str)
     }
-
-
-def slugify(text: str) -> str:
-    """A URL- and file-safe slug: lower-case ASCII words joined by '-', never a path.
-
-    Non-ASCII letters are transliterated (`Café für Entwickler` -> `cafe-fur-entwickler`).
-    """
-    from anyascii import anyascii
-
-    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
-    return slug[:80].strip("-") or "article"

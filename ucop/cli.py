@@ -79,7 +79,9 @@ ConfigOpt = typer.Option(
     "--config",
     help="Config file (default: ./config/main.yaml, else the shipped one).",
 )
-ProviderOpt = typer.Option(None, "--provider", help="offline, openai, anthropic or azure.")
+ProviderOpt = typer.Option(
+    None, "--provider", help="offline, openai, anthropic, azure or a plugin's (ucop plugins)."
+)
 ModelOpt = typer.Option(None, "--model", help="Model name for the provider.")
 BaseUrlOpt = typer.Option(
     None, "--base-url", help="API base URL (e.g. a local Ollama/vLLM server)."
@@ -131,7 +133,9 @@ def generate(
     max_requests: int | None = typer.Option(
         None, "--max-requests", help="Cap on requests in flight to the provider."
     ),
-    site: str | None = typer.Option(None, "--site", help="hugo, jekyll, astro or mkdocs."),
+    site: str | None = typer.Option(
+        None, "--site", help="hugo, jekyll, astro, mkdocs or a plugin's (ucop plugins)."
+    ),
     run_code: bool | None = typer.Option(
         None, "--run-code/--no-run-code", help="Execute generated Python in a sandbox."
     ),
@@ -258,6 +262,17 @@ def init(
     from ucop.commands.init import run_init
 
     raise typer.Exit(run_init(folder, force=force, json_out=json_out))
+
+
+@app.command()
+@guarded
+def plugins(
+    json_out: bool = typer.Option(False, "--json", help="Print the plugins as JSON."),
+) -> None:
+    """List the installed providers, sources, sites and agents, and where each comes from."""
+    from ucop.commands.plugins import run_plugins
+
+    raise typer.Exit(run_plugins(json_out=json_out))
 
 
 cache_app = typer.Typer(

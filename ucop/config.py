@@ -12,14 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ucop.errors import ConfigError
-
-Site = Literal["hugo", "jekyll", "astro", "mkdocs"]
 
 
 class _Strict(BaseModel):
@@ -66,8 +64,17 @@ class PromptsConfig(_Strict):
 
 
 class OutputConfig(_Strict):
-    site: Site | None = None
+    site: str | None = None  # a registered site profile (ucop/article/sites.py)
     run_code: bool = False
+
+    @field_validator("site")
+    @classmethod
+    def _known_site(cls, value: str | None) -> str | None:
+        from ucop.article.sites import available
+
+        if value is not None and value not in available():
+            raise ValueError(f"unknown site '{value}' - choose one of: {', '.join(available())}")
+        return value
 
 
 class SourcesConfig(_Strict):
@@ -93,18 +100,13 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...], Any]] = {
     "provider": ("provider.name", ("UCOP_PROVIDER",), str),
     "model": ("provider.model", ("UCOP_MODEL",), str),
     "base_url": ("provider.base_url", (), str),
-    "api_version": ("provider.api_version", ("OPENAI_API_VERSION",), str),
+    "api_version": ("provider.api_version", (), str),  # env: the provider spec's params
     "max_requests": ("provider.max_concurrent_requests", ("UCOP_MAX_REQUESTS",), int),
     "timeout": ("agents.timeout_s", ("UCOP_TIMEOUT",), float),
     "retries": ("agents.retries", ("UCOP_RETRIES",), int),
     "site": ("output.site", (), str),
     "run_code": ("output.run_code", (), None),
     "allow_outside_refs": ("sources.allow_outside_refs", (), None),
-}
-BASE_URL_ENV = {
-    "openai": "OPENAI_BASE_URL",
-    "anthropic": "ANTHROPIC_BASE_URL",
-    "azure": "AZURE_OPENAI_ENDPOINT",
 }
 
 
@@ -186,7 +188,7 @@ def load_settings(
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc, origins), source=str(file)) from None
-    _check_provider_base_url(config, provider, env, origins)
+    _provider_environment(config, provider, env, origins)
     _check_base_url_shape(config, origins, file)
     return Settings(config, file, origins)
 
@@ -231,14 +233,26 @@ def _layer(
     return str(_get(data, "provider.name") or "offline")
 
 
-def _check_provider_base_url(
+def _provider_environment(
     config: Config, provider: str, env: Mapping[str, str], origins: dict[str, str]
 ) -> None:
-    """A provider's base-URL environment variable applies when no flag or file value is set."""
-    name = BASE_URL_ENV.get(provider)
-    if name and config.provider.base_url is None and env.get(name, "").strip():
-        config.provider.base_url = env[name].strip()
-        origins["provider.base_url"] = f"environment {name}"
+    """The provider's own variables (base URL, request parameters) apply when no flag or file
+    value is set; which variables those are is the provider spec's business."""
+    from ucop.providers import find
+
+    spec = find(provider)
+    if spec is None:
+        return  # an unknown provider is reported by the caller, with the known names
+    wanted = {"base_url": spec.base_url_env, **spec.params}
+    for field_name, name in wanted.items():
+        location = f"provider.{field_name}"
+        if (
+            name
+            and getattr(config.provider, field_name, None) is None
+            and env.get(name, "").strip()
+        ):
+            setattr(config.provider, field_name, env[name].strip())
+            origins[location] = f"environment {name}"
 
 
 def _parse_env(name: str, text: str, parse: Any, problems: list[str]) -> Any:
@@ -281,6 +295,8 @@ def _format_errors(exc: ValidationError, origins: Mapping[str, str]) -> list[str
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key - remove it or check its spelling"
+        elif error["type"] == "value_error":  # our own validators' messages, without the prefix
+            message = message.removeprefix("Value error, ")
         origin = origins.get(location, "")
         if origin and not origin.startswith("config file"):
             location += f" (from {origin})"

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ucop import __version__
 from ucop.brief import Brief, load_brief
@@ -23,16 +23,8 @@ from ucop.errors import Interrupted, UsageError
 from ucop.files import RUN_REPORT, TIMELINE, atomic_write_text, check_output_dir, inside
 from ucop.workflow.spec import Workflow, load_workflow
 
-DEFAULT_MODELS = {
-    "offline": "extractive-v1",
-    "openai": "gpt-4o-mini",
-    "anthropic": "claude-3-5-haiku-latest",
-}
-KEY_ENV = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "azure": "AZURE_OPENAI_API_KEY",
-}
+if TYPE_CHECKING:
+    from ucop.providers.base import ProviderSpec
 
 
 @dataclass
@@ -54,8 +46,21 @@ class Job:
         return self.settings.config.provider.name
 
     @property
+    def provider(self) -> ProviderSpec | None:
+        """The provider's spec (its key variable, default model...); None for a replay's."""
+        from ucop.providers import find
+
+        return find(self.provider_name)
+
+    @property
     def model(self) -> str:
-        return self.settings.config.provider.model or DEFAULT_MODELS.get(self.provider_name, "")
+        spec = self.provider
+        return self.settings.config.provider.model or (spec.default_model if spec else "")
+
+    @property
+    def api_key(self) -> str | None:
+        spec = self.provider
+        return self.env.get(spec.key_env) if spec and spec.key_env else None
 
     @property
     def timing_key(self) -> str:
@@ -129,12 +134,13 @@ def resolve_model(job: Job) -> None:
 
     from ucop.providers.models import choose_model, list_models
 
-    provider = job.settings.config.provider
-    if provider.model or job.provider_name != "openai" or not provider.base_url:
+    provider, spec = job.settings.config.provider, job.provider
+    if provider.model or spec is None or not spec.lists_models or not provider.base_url:
         return
-    if job.replayer is not None or urlsplit(provider.base_url).hostname == "api.openai.com":
+    official = urlsplit(spec.default_base_url).hostname
+    if job.replayer is not None or urlsplit(provider.base_url).hostname == official:
         return
-    models = list_models(provider.base_url, job.env.get(KEY_ENV["openai"]))
+    models = list_models(provider.base_url, job.api_key)
     provider.model = choose_model(models, provider.base_url)
     job.settings.origins["provider.model"] = "the server's model list (GET /models)"
     job.used = settings_used(job)
@@ -142,22 +148,23 @@ def resolve_model(job: Job) -> None:
 
 def _check_provider_name(settings: Settings) -> None:
     from ucop.errors import ConfigError
-    from ucop.providers import available
+    from ucop.providers import available, find
 
     name = settings.config.provider.name
-    if name not in available():
+    if find(name) is None:
         origin = settings.origin("provider.name")
-        raise ConfigError(
-            f"provider.name (from {origin}): unknown provider '{name}' - choose one of: "
-            + ", ".join(available())
-        )
+        broken = name in available()
+        what = f"provider '{name}' could not be loaded" if broken else f"unknown provider '{name}'"
+        usable = ", ".join(n for n in available() if n != name)
+        raise ConfigError(f"provider.name (from {origin}): {what} - choose one of: {usable}")
 
 
 def settings_used(job: Job) -> list[tuple[str, str, str]]:
     """The values that shape this run and where each came from, for the start-of-run block."""
     cfg, origin = job.settings.config, job.settings.origin
     mode = "parallel" if cfg.workflows.enable_parallel_execution else "sequential"
-    key = KEY_ENV.get(job.provider_name)
+    spec = job.provider
+    key = spec.key_env if spec else None
     rows = [
         ("config", str(job.settings.path), "--config, UCOP_CONFIG or ./config/main.yaml"),
         ("mode", mode, origin("workflows.enable_parallel_execution")),
@@ -190,23 +197,11 @@ def make_services(job: Job, *, today: dt.date | None = None) -> Any:
     from ucop.agents.base import RunServices
     from ucop.prompts import PromptLibrary
     from ucop.providers import create_provider, wrap_with_limit
-    from ucop.providers.base import ProviderSettings
     from ucop.providers.retry import RetryPolicy
 
     cfg = job.settings.config
-    key_env = KEY_ENV.get(job.provider_name)
-    api_key = job.env.get(key_env) if key_env else None
-    provider = job.replayer or create_provider(
-        ProviderSettings(
-            name=job.provider_name,
-            model=job.model,
-            base_url=cfg.provider.base_url,
-            api_key=api_key,
-            timeout_s=cfg.agents.timeout_s,
-            max_concurrent_requests=cfg.provider.max_concurrent_requests,
-            extra={"api_version": cfg.provider.api_version} if cfg.provider.api_version else {},
-        )
-    )
+    api_key = job.api_key
+    provider = job.replayer or create_provider(provider_settings(job.settings, job.env))
     if job.record is not None:
         from ucop.providers.record import RecordingProvider
 
@@ -233,6 +228,25 @@ def make_services(job: Job, *, today: dt.date | None = None) -> Any:
         site=cfg.output.site,
         today=today,
         base_url=cfg.provider.base_url,
+    )
+
+
+def provider_settings(settings: Settings, env: Mapping[str, str]) -> Any:
+    """The `ProviderSettings` for the configured provider, as its spec describes them."""
+    from ucop.providers import spec as provider_spec
+    from ucop.providers.base import ProviderSettings
+
+    cfg = settings.config
+    spec = provider_spec(cfg.provider.name)
+    extra = {name: getattr(cfg.provider, name, None) for name in spec.params}
+    return ProviderSettings(
+        name=cfg.provider.name,
+        model=cfg.provider.model or spec.default_model,
+        base_url=cfg.provider.base_url,
+        api_key=env.get(spec.key_env) if spec.key_env else None,
+        timeout_s=cfg.agents.timeout_s,
+        max_concurrent_requests=cfg.provider.max_concurrent_requests,
+        extra={name: value for name, value in extra.items() if value is not None},
     )
 
 

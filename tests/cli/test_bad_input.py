@@ -93,7 +93,21 @@ CASES = {
     "malformed spec": (lambda t: _spec(t, "openapi: 3.0.0\npaths: {\n"), "openapi.yaml"),
     "not an OpenAPI spec": (lambda t: _spec(t, "name: just some yaml\nitems: [1, 2]\n"), "OpenAPI"),
     "unknown site": (lambda t: ["--site", "wordpress"], "output.site"),
+    "renamed step": (
+        lambda t: ["--config", _renamed_step(t)],
+        "reads the output of 'outline_planner'",
+    ),
 }
+
+
+def _renamed_step(tmp_path):
+    """The shipped workflow with the outline step renamed: the writers still read its old name."""
+    from ucop.config import default_config_dir
+
+    text = (default_config_dir() / "workflow.yaml").read_text()
+    renamed = text.replace("outline_planner", "planner")
+    renamed = renamed.replace("- name: planner\n", "- name: planner\n    agent: outline_planner\n")
+    return _workflow_config(tmp_path, renamed)
 
 
 def _file(tmp_path):

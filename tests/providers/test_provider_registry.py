@@ -94,3 +94,61 @@ def test_importing_the_registry_does_not_import_httpx_or_providers() -> None:
         check=True,
     )
     assert result.stdout.strip() == ""
+
+
+def test_a_new_provider_is_one_spec_that_config_pipeline_and_verify_read(
+    restored_registry, tmp_path, request_for
+) -> None:
+    from tests.helpers import BRIEF
+    from ucop.pipeline import make_services, prepare, provider_settings
+    from ucop.providers.base import ProviderSpec
+    from ucop.verify import installation_checks
+
+    register(
+        ProviderSpec(
+            name="echo",
+            create=EchoProvider,
+            default_model="parrot",
+            key_env="ECHO_API_KEY",
+            base_url_env="ECHO_BASE_URL",
+        )
+    )
+    env = {
+        "ECHO_API_KEY": "sk-echo-secret",
+        "ECHO_BASE_URL": "http://127.0.0.1:9/v1",
+        "UCOP_VERIFY_LATENCY_S": "0.03",  # as the suite's other verify runs
+    }
+    job = prepare(BRIEF, tmp_path / "out", flags={"provider": "echo"}, env=env)
+    assert job.model == "parrot"
+    assert job.settings.config.provider.base_url == "http://127.0.0.1:9/v1"
+    assert job.settings.origin("provider.base_url") == "environment ECHO_BASE_URL"
+    used = {row[0]: row[1:] for row in job.used}
+    assert used["api key"] == ("set", "environment ECHO_API_KEY")
+    settings = provider_settings(job.settings, job.env)
+    assert (settings.name, settings.model, settings.api_key) == ("echo", "parrot", "sk-echo-secret")
+    answer = make_services(job).provider.complete(request_for())
+    assert answer.model == "parrot"
+    checks = {c.name: c for c in installation_checks(None, {"provider": "echo"}, env)}
+    assert checks["provider is configured"].detail == "echo (key from ECHO_API_KEY)"
+
+
+def test_plugins_command_lists_the_builtins_with_their_package() -> None:
+    import json
+
+    from tests.helpers import run_cli
+
+    result = run_cli("plugins", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)["plugins"]
+    groups = [r["group"] for r in rows]
+    assert groups == sorted(
+        groups, key=["ucop.providers", "ucop.sources", "ucop.sites", "ucop.agents"].index
+    )
+    builtin = {(r["group"], r["name"]) for r in rows if r["package"] == "ucop"}
+    assert ("ucop.providers", "offline") in builtin and ("ucop.sites", "jekyll") in builtin
+    assert all(r["status"] == "ok" for r in rows if r["package"] == "ucop")
+    text = run_cli("plugins").stdout
+    assert text.splitlines()[0] == "providers"
+    assert any(
+        line.split() == ["offline", "ucop", rows[0]["version"]] for line in text.splitlines()
+    )

@@ -54,8 +54,8 @@ def _article(out):
 
 
 def test_kill_9_then_resume_makes_only_the_remaining_calls_and_the_same_article(tmp_path):
-    with ModelServer(latency_s=0.3, responder=article_responder) as server:
-        # the reference: one uninterrupted run (its cache is separate)
+    with ModelServer(responder=article_responder) as server:
+        # the reference: one uninterrupted run (its cache is separate), at full speed
         reference = tmp_path / "reference"
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache-ref")}
         subprocess.run(
@@ -66,6 +66,7 @@ def test_kill_9_then_resume_makes_only_the_remaining_calls_and_the_same_article(
             timeout=60,
         )
         server.reset_stats()
+        server.latency_s = 0.3  # slow answers only here, so the kill lands with one in flight
         out = tmp_path / "out"
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
         proc = subprocess.Popen(
@@ -80,6 +81,7 @@ def test_kill_9_then_resume_makes_only_the_remaining_calls_and_the_same_article(
         finished_before = sum(1 for r in server.requests if r.finished is not None)
         assert not out.exists() or not list(out.glob("*.md"))  # nothing half-written
         server.reset_stats()
+        server.latency_s = 0.0
         resumed = subprocess.run(
             _cmd(BRIEF, out, server, "--sequential", "--resume"),
             env=env,

@@ -1,10 +1,27 @@
 """The agents of the article workflow, registered by name.
 
-`AGENTS` maps a name to an agent class and `register()` adds one; the built-ins below use the
-same path a plugin would.
+`AGENTS` maps a name to an agent class and `register()` adds one. The built-ins are declared
+as `ucop.agents` entry points in ucop's pyproject.toml, exactly as a plugin's would be, and are
+loaded (with any installed plugin agents) when this package is imported.
 """
 
-from ucop.agents import assembly, code, ingestion, outline, writers  # noqa: F401 - registers
+from __future__ import annotations
+
+from typing import Any
+
+from ucop import plugins
 from ucop.agents.base import AGENTS, Agent, RunServices, register
 
 __all__ = ["AGENTS", "Agent", "RunServices", "register"]
+
+GROUP = "ucop.agents"
+
+
+def _check(value: Any) -> str | None:
+    if isinstance(value, type) and issubclass(value, Agent) and value.name:
+        return None
+    return f"expected a named ucop Agent subclass, got {value!r}"
+
+
+for _name, _agent in plugins.load_group(GROUP, _check):
+    AGENTS[_name] = _agent

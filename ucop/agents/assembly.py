@@ -29,6 +29,17 @@ MISSING = "> **Draft note:** this section could not be written in this run; see 
 @register
 class Assembly(Agent):
     name = "assembly"
+    reads = (
+        "outline_planner",
+        "introduction_writer",
+        "section_writer",
+        "conclusion_writer",
+        "code_generation",
+        "code_validation",
+        "kb_ingestion",
+        "api_ingestion",
+        "blog_ingestion",
+    )
     description = "the article: front matter, sections, code, sources"
     cacheable = False  # cheap, and it reads the output folder, site and date: always re-run
 

@@ -81,6 +81,9 @@ class Agent:
     # exactly the agents that read it.
     brief_fields: ClassVar[tuple[str, ...]] = ()
     cacheable: ClassVar[bool] = True
+    # The steps whose outputs `run` reads from `ctx.inputs`: loading a workflow checks that each
+    # is among the step's depends_on, so a renamed step fails at load, not mid-run.
+    reads: ClassVar[tuple[str, ...]] = ()
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         raise NotImplementedError

@@ -51,6 +51,7 @@ def parse_explanations(ids: list[str]):
 @register
 class CodeGeneration(Agent):
     name = "code_generation"
+    reads = ("outline_planner", "api_ingestion")
     prompt = "code_explanation"
     description = "Python (httpx) and curl examples from the spec"
     brief_fields = ("audience",)
@@ -121,6 +122,7 @@ def _describe(op: Mapping) -> dict[str, Any]:
 @register
 class CodeValidation(Agent):
     name = "code_validation"
+    reads = ("code_generation", "api_ingestion")
     description = "compile, parse and check every request against the spec"
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:

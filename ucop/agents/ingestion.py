@@ -56,11 +56,38 @@ class KbIngestion(_Ingestion):
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         from ucop.sources import load_kb
 
-        path = self.source(services)
-        if path is None:
-            return {"chunks": [], "documents": 0}
-        chunks = load_kb(path, services.brief.base, self.url(services))
+        path, base = self.source(services), services.brief.base
+        chunks = load_kb(path, base, self.url(services)) if path is not None else []
+        for kind, extra in _plugin_sources(services):  # ucop.sources plugins join the KB
+            chunks += [_as_kb(chunk, kind.name) for chunk in kind.load(extra, base)]
         return {"chunks": chunks, "documents": len({c["source"] for c in chunks})}
+
+    def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
+        material = super().cache_material(inputs, item, services)
+        extra = {kind.name: files_digest(path) for kind, path in _plugin_sources(services)}
+        return {**material, "plugins": extra} if extra else material
+
+
+def _as_kb(chunk: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    """A plugin's passage as a knowledge-base chunk: planners and writers search kind `kb`.
+
+    Fields a plugin may leave out get the values a Markdown section would have.
+    """
+    text = str(chunk.get("text", ""))
+    return {
+        "level": 2,
+        "code_blocks": [],
+        "markdown": text,
+        **chunk,
+        "kind": "kb",
+        "origin": origin,
+    }
+
+
+def _plugin_sources(services: RunServices) -> list[tuple[Any, Path]]:
+    from ucop.sources.kinds import extra_sources
+
+    return extra_sources(services.brief.sources)
 
 
 @register

@@ -36,6 +36,7 @@ OP_RELEVANCE = 0.5  # an operation must score at least this share of a section's
 @register
 class OutlinePlanner(Agent):
     name = "outline_planner"
+    reads = ("kb_ingestion", "api_ingestion", "blog_ingestion")
     prompt = "outline"
     description = "section titles and a contract per section"
     brief_fields = ("title", "audience", "body", "tags", "sections", "required")

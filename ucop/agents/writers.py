@@ -78,6 +78,7 @@ def _write(
 @register
 class IntroductionWriter(Agent):
     name = "introduction_writer"
+    reads = ("outline_planner", "kb_ingestion", "blog_ingestion")
     prompt = "introduction"
     description = "opening paragraphs"
     brief_fields = ("title", "audience", "body")
@@ -119,6 +120,7 @@ class IntroductionWriter(Agent):
 @register
 class SectionWriter(Agent):
     name = "section_writer"
+    reads = ("outline_planner", "kb_ingestion", "api_ingestion", "blog_ingestion")
     prompt = "section"
     description = "one section per outline entry (fan-out)"
     brief_fields = ("title", "audience")
@@ -169,6 +171,7 @@ def _other_titles(outline: Mapping, section: Mapping) -> list[str]:
 @register
 class ConclusionWriter(Agent):
     name = "conclusion_writer"
+    reads = ("outline_planner", "section_writer", "blog_ingestion")
     prompt = "conclusion"
     description = "closing paragraph and next steps"
     brief_fields = ("title", "audience")

@@ -1,5 +1,8 @@
 """Article front matter and file names, mapped to a static site generator's conventions.
 
+Each generator is a registered `SiteProfile` (ucop/article/sites.py, entry-point group
+`ucop.sites`); the built-ins:
+
     plain   title, description, date, tags, slug, draft, sources        -> <slug>.md
     hugo    as plain, plus lastmod                                      -> <slug>.md
     jekyll  layout: post, date with time, published: false as well      -> YYYY-MM-DD-<slug>.md
@@ -17,8 +20,6 @@ from typing import Any
 
 import yaml
 
-SITES = ("hugo", "jekyll", "astro", "mkdocs")
-
 
 def front_matter(
     *,
@@ -32,26 +33,20 @@ def front_matter(
     failed_parts: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The front matter mapping for `site` (None for the generator-neutral form)."""
-    data: dict[str, Any] = {"title": title, "description": description}
-    # A date object, so YAML writes a real date (`date: 2026-01-02`), not a quoted string:
-    # MkDocs Material's blog plugin rejects a string.
-    if site == "astro":
-        data["pubDate"] = day
-    elif site == "jekyll":
-        data["layout"] = "post"
-        data["date"] = f"{day.isoformat()} 00:00:00 +0000"
-    else:
-        data["date"] = day
-    if site == "hugo":
-        data["lastmod"] = day
-    data["tags"] = list(tags)
-    if site == "mkdocs":
-        data["categories"] = list(tags[:1])
-    data["slug"] = slug
-    data["draft"] = True
-    if site == "jekyll":
-        data["published"] = False
-    data["sources"] = list(sources)
+    from ucop.article.sites import profile
+
+    neutral: dict[str, Any] = {
+        "title": title,
+        "description": description,
+        # a date object, so YAML writes a real date (`date: 2026-01-02`), not a quoted string:
+        # MkDocs Material's blog plugin rejects a string
+        "date": day,
+        "tags": list(tags),
+        "slug": slug,
+        "draft": True,
+        "sources": list(sources),
+    }
+    data = profile(site).adjust(neutral, day)
     if failed_parts:
         data["status"] = "partial"
         data["failed_parts"] = list(failed_parts)
@@ -102,7 +97,9 @@ def lower_lead(text: str) -> str:
 
 def article_filename(slug: str, day: dt.date, site: str | None) -> str:
     """The article's file name: Jekyll wants the date in front, everyone else the slug."""
-    return f"{day.isoformat()}-{slug}.md" if site == "jekyll" else f"{slug}.md"
+    from ucop.article.sites import profile
+
+    return profile(site).filename(slug, day)
 
 
 def render_front_matter(data: Mapping[str, Any]) -> str:

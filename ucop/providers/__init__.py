@@ -1,53 +1,81 @@
-"""The provider registry: a dict of factories and the `register()` that fills it.
+"""The provider registry: a dict of `ProviderSpec`s and the `register()` that fills it.
 
-Built-ins register through `register()` exactly as a plugin would. Their factories import
-their module only when called, so `import ucop.providers` stays cheap (no httpx).
+Providers come from the `ucop.providers` entry points - the built-ins too, declared in ucop's
+pyproject.toml - and are imported only when their name is first asked for, so
+`import ucop.providers` stays cheap (no httpx). `register()` adds one in-process (tests, or
+a program embedding ucop).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from importlib import import_module
+from typing import Any
 
+from ucop import plugins
 from ucop.errors import ConfigError
-from ucop.providers.base import Provider, ProviderSettings
+from ucop.providers.base import Provider, ProviderFactory, ProviderSettings, ProviderSpec
 from ucop.providers.limiter import LimitedProvider, wrap_with_limit
 
-ProviderFactory = Callable[[ProviderSettings], Provider]
+GROUP = "ucop.providers"
 
-PROVIDERS: dict[str, ProviderFactory] = {}
+PROVIDERS: dict[str, ProviderSpec] = {}
 
 __all__ = [
     "PROVIDERS",
     "LimitedProvider",
     "ProviderFactory",
+    "ProviderSpec",
     "available",
     "create_provider",
+    "find",
     "lazy",
     "register",
+    "spec",
     "wrap_with_limit",
 ]
 
 
-def register(name: str, factory: ProviderFactory) -> None:
-    """Make `factory` the provider called `name`; a later registration replaces an earlier one."""
-    PROVIDERS[name] = factory
+def register(name: str | ProviderSpec, factory: ProviderFactory | None = None) -> None:
+    """Add a provider (a spec, or a name and factory); a later one replaces an earlier one."""
+    if isinstance(name, ProviderSpec):
+        PROVIDERS[name.name] = name
+    elif factory is not None:
+        PROVIDERS[name] = ProviderSpec(name=name, create=factory)
+    else:
+        raise TypeError("register() needs a ProviderSpec, or a name and a factory")
 
 
 def available() -> list[str]:
-    """The registered provider names, sorted."""
-    return sorted(PROVIDERS)
+    """The provider names, registered or installed, sorted (nothing is imported)."""
+    return sorted(set(PROVIDERS) | set(plugins.discover(GROUP)))
+
+
+def find(name: str) -> ProviderSpec | None:
+    """The spec called `name`, importing its module on first use; None if unknown or broken."""
+    found = PROVIDERS.get(name)
+    if found is None:
+        plugin = plugins.discover(GROUP).get(name)
+        if plugin is not None:
+            found = plugins.load_or_warn(plugin, _check)
+        if found is not None:
+            PROVIDERS[name] = found
+    return found
+
+
+def spec(name: str) -> ProviderSpec:
+    """The spec called `name`, or a ConfigError listing the usable names."""
+    found = find(name)
+    if found is None:
+        raise ConfigError(
+            f"unknown provider {name!r} - choose one of: {', '.join(available())}",
+            source="provider",
+        )
+    return found
 
 
 def create_provider(settings: ProviderSettings) -> Provider:
     """Build the provider `settings.name` names, or raise ConfigError listing the known names."""
-    factory = PROVIDERS.get(settings.name)
-    if factory is None:
-        raise ConfigError(
-            f"unknown provider {settings.name!r} - choose one of: {', '.join(available())}",
-            source="provider",
-        )
-    return factory(settings)
+    return spec(settings.name).create(settings)
 
 
 def lazy(target: str) -> ProviderFactory:
@@ -62,9 +90,7 @@ def lazy(target: str) -> ProviderFactory:
     return factory
 
 
-register("openai", lazy("ucop.providers.openai:OpenAIProvider"))
-register("anthropic", lazy("ucop.providers.anthropic:AnthropicProvider"))
-register("azure", lazy("ucop.providers.azure:AzureOpenAIProvider"))
-# The offline provider lives in ucop/providers/offline.py (owned elsewhere); its module-level
-# `create(settings)` is the factory. Registered lazily here so it is always listed.
-register("offline", lazy("ucop.providers.offline:create"))
+def _check(value: Any) -> str | None:
+    if not isinstance(value, ProviderSpec):
+        return f"expected a ucop ProviderSpec, got {type(value).__name__}"
+    return None

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from ucop.errors import UnusableOutput
-from ucop.providers.base import Completion, CompletionRequest
+from ucop.providers.base import Completion, CompletionRequest, ProviderSpec
 from ucop.providers.chat import HttpChatProvider
 from ucop.providers.http import as_dict, token_count
 
@@ -50,6 +50,17 @@ class AnthropicProvider(HttpChatProvider):
 
     def read(self, data: dict[str, Any], model: str) -> Completion:
         return _completion(data, model)
+
+
+SPEC = ProviderSpec(
+    name="anthropic",
+    create=AnthropicProvider,
+    default_model="claude-3-5-haiku-latest",
+    key_env=AnthropicProvider.key_env,
+    base_url_env="ANTHROPIC_BASE_URL",
+    default_base_url=DEFAULT_BASE_URL,
+    description="Anthropic Messages API",
+)
 
 
 def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ucop.errors import ConfigError
-from ucop.providers.base import CompletionRequest, ProviderSettings
+from ucop.providers.base import CompletionRequest, ProviderSettings, ProviderSpec
 from ucop.providers.openai import OpenAIProvider, chat_body, is_reasoning_model, response_format
 
 DEFAULT_API_VERSION = "2024-10-21"  # the current GA version; it takes json_schema output
@@ -63,3 +63,13 @@ class AzureOpenAIProvider(OpenAIProvider):
         reasoning = is_reasoning_model(model)
         body = chat_body(request, completion_tokens=reasoning, reasoning=reasoning)
         return {**body, **response_format(request, form)}
+
+
+SPEC = ProviderSpec(
+    name="azure",
+    create=AzureOpenAIProvider,
+    key_env=AzureOpenAIProvider.key_env,
+    base_url_env="AZURE_OPENAI_ENDPOINT",
+    params={"api_version": "OPENAI_API_VERSION"},
+    description="Azure OpenAI: --base-url is the resource endpoint, --model the deployment",
+)

@@ -8,7 +8,7 @@ A provider raises `TransientError` (or a subclass) for failures worth another at
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -69,3 +69,29 @@ class ProviderSettings:
     timeout_s: float = 60.0
     max_concurrent_requests: int = 4
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+ProviderFactory = Callable[[ProviderSettings], Provider]
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """Every fact about one provider, declared once, in the provider's own module.
+
+    Config, the pipeline, `verify`, the code agent and the CLI read these instead of keeping
+    their own tables, so adding a provider is its module plus one entry-point line.
+    """
+
+    name: str
+    create: ProviderFactory  # ProviderSettings -> Provider
+    default_model: str = ""
+    key_env: str | None = None  # the environment variable holding the API key
+    base_url_env: str | None = None  # the environment variable that may set the base URL
+    default_base_url: str = ""  # "" when the user must give one (or none is needed)
+    # Request parameters: provider config fields passed on in ProviderSettings.extra, each
+    # with the environment variable that may set it.
+    params: Mapping[str, str | None] = field(default_factory=dict)
+    # With a custom base URL and no model, ask the server's GET /models (OpenAI-compatible).
+    lists_models: bool = False
+    description: str = ""
+    network: bool = True  # False: answers without any network (no key, no server)

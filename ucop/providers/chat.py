@@ -21,7 +21,7 @@ from ucop.redaction import redact_answer
 class HttpChatProvider:
     """One attempt per call: POST the request as JSON to `url`, read a `Completion` back."""
 
-    name: ClassVar[str]
+    name: str  # an instance attribute as far as the Provider protocol is concerned
     default_base_url: ClassVar[str]
     key_env: ClassVar[str]  # named in the missing-key message
     vendor: ClassVar[str]

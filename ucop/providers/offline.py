@@ -16,7 +16,7 @@ from typing import Any
 
 from ucop.article.excerpts import carry_over, is_code, split_blocks
 from ucop.article.frontmatter import lower_lead
-from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
+from ucop.providers.base import Completion, CompletionRequest, ProviderSettings, ProviderSpec
 
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
 SECTION_WORDS = 280  # prose carried over per section, in whole blocks
@@ -50,6 +50,15 @@ class OfflineProvider:
 
 def create(settings: ProviderSettings) -> OfflineProvider:
     return OfflineProvider(settings)
+
+
+SPEC = ProviderSpec(
+    name="offline",
+    create=create,
+    default_model="extractive-v1",
+    description="an extractive draft from your own sources; no key, no network",
+    network=False,
+)
 
 
 # -- outline ---------------------------------------------------------------------------------

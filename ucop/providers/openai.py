@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ucop.errors import UnusableOutput
-from ucop.providers.base import Completion, CompletionRequest
+from ucop.providers.base import Completion, CompletionRequest, ProviderSpec
 from ucop.providers.chat import HttpChatProvider
 from ucop.providers.http import as_dict, token_count
 
@@ -55,6 +55,18 @@ class OpenAIProvider(HttpChatProvider):
 
     def read(self, data: dict[str, Any], model: str) -> Completion:
         return _completion(data, model)
+
+
+SPEC = ProviderSpec(
+    name="openai",
+    create=OpenAIProvider,
+    default_model="gpt-4o-mini",
+    key_env=OpenAIProvider.key_env,
+    base_url_env="OPENAI_BASE_URL",
+    default_base_url=DEFAULT_BASE_URL,
+    lists_models=True,
+    description="OpenAI chat completions, or any compatible server (Ollama, vLLM, llama.cpp)",
+)
 
 
 def is_reasoning_model(model: str) -> bool:

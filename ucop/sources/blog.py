@@ -10,7 +10,8 @@ from typing import Any
 from ucop.errors import SourceError
 from ucop.sources.confine import check_inside
 from ucop.sources.frontmatter import locate, read_text_file, source_path, split_front_matter
-from ucop.sources.kb import markdown_parser, plain_text, slugify, unique_id
+from ucop.sources.kb import markdown_parser, plain_text, unique_id
+from ucop.sources.text import slugify
 
 POST_SUFFIXES = (".md", ".markdown")
 MAX_SUMMARY_CHARS = 300
@@ -47,7 +48,7 @@ def load_post(file: Path, base: Path, blog_url: str | None = None) -> dict[str, 
     rel = source_path(file, base)
     meta, body = split_front_matter(read_text_file(file), source=rel)
     tokens = markdown_parser().parse(body)
-    slug = str(meta.get("slug") or "").strip() or slugify(_JEKYLL_PREFIX.sub("", file.stem))
+    slug = str(meta.get("slug") or "").strip() or slugify(_JEKYLL_PREFIX.sub("", file.stem), "post")
     return {
         "source": rel,
         "title": str(meta.get("title") or _heading(tokens, "h1") or file.stem),

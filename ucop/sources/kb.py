@@ -41,10 +41,11 @@ def plain_text(inline: Token) -> str:
     return "".join(parts).strip()
 
 
-def slugify(text: str) -> str:
-    """GitHub-style anchor: lower-case, punctuation dropped, spaces to hyphens."""
-    slug = re.sub(r"[^\w\s-]", "", text.lower()).strip()
-    return re.sub(r"[\s_-]+", "-", slug).strip("-") or "section"
+def heading_anchor(text: str) -> str:
+    """The anchor MkDocs and GitHub give a heading: lower-case, punctuation dropped, spaces to
+    hyphens. Not a slug (`v1.2` stays `v12`): it must match the page the site generator built."""
+    anchor = re.sub(r"[^\w\s-]", "", text.lower()).strip()
+    return re.sub(r"[\s_-]+", "-", anchor).strip("-") or "section"
 
 
 def unique_id(candidate: str, seen: set[str]) -> str:
@@ -119,7 +120,7 @@ def document_chunks(
     title = str(meta.get("title") or _first_h1(tokens) or stem[:1].upper() + stem[1:])
     chunks = []
     for section in _sections(tokens, body.splitlines(), title):
-        anchor = slugify(section.heading)
+        anchor = heading_anchor(section.heading)
         for text, code, markdown in _split_pieces(section.pieces):
             chunk = {
                 "id": unique_id(f"kb:{rel}#{anchor}", seen),

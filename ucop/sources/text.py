@@ -4,6 +4,7 @@ A spec's summary or a model's section title is somebody else's data. `one_line` 
 a single line of plain text (no newlines, no code fences, no HTML), so it cannot add its own
 heading, code block or script to the article. `close_fences` is the guard for passages that
 may keep their own code blocks: whatever a part opens, it closes before the next part starts.
+`slugify` is the one slug function: article file names, KB heading ids and blog post slugs.
 """
 
 from __future__ import annotations
@@ -84,3 +85,15 @@ def _open_fence(markdown: str) -> tuple[str, str] | None:
 def has_open_fence(markdown: str) -> bool:
     """True when a fenced code block opened in `markdown` is never closed."""
     return close_fences(markdown) != markdown
+
+
+def slugify(text: str, fallback: str = "article") -> str:
+    """A URL- and file-safe slug: lower-case ASCII words joined by '-', never a path.
+
+    Non-ASCII letters are transliterated (`Café für Entwickler` -> `cafe-fur-entwickler`);
+    text with no letters or digits gives `fallback`.
+    """
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
+    return slug[:80].strip("-") or fallback

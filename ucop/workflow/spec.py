@@ -3,14 +3,16 @@
 A workflow is YAML with a `name` and a list of `agents`, each with a `name`, an optional
 `agent` (the registered agent kind; defaults to the name), `depends_on`, `optional` (those
 dependencies whose failure this agent tolerates), `fan_out` and `estimate_s`. Validation
-rejects unknown keys, duplicate names, unknown dependencies, unregistered agents and cycles.
+rejects unknown keys, duplicate names, unknown dependencies, unregistered agents, cycles and
+steps that do not depend on a step their agent reads (`Agent.reads`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -114,6 +116,20 @@ def validate(workflow: Workflow, source: str, known_agents: Iterable[str] | None
         topological_order({a.name: a.depends_on for a in workflow.agents})
     except WorkflowError as exc:
         raise WorkflowError(f"{source}: {exc}") from None
+    if isinstance(known_agents, Mapping):
+        _check_reads(workflow, source, known_agents)
+
+
+def _check_reads(workflow: Workflow, source: str, agents: Mapping[str, Any]) -> None:
+    """Each step must depend on every step its agent reads (`Agent.reads`)."""
+    for spec in workflow.agents:
+        for wanted in getattr(agents[spec.kind], "reads", ()):
+            if wanted not in spec.depends_on:
+                raise WorkflowError(
+                    f"{source}: agent '{spec.name}' reads the output of '{wanted}', which is "
+                    f"not in its depends_on ({', '.join(spec.depends_on) or 'empty'}) - "
+                    f"add it, or keep the step named '{wanted}'"
+                )
 
 
 def _short(exc: BaseException) -> str:

@@ -1,0 +1,76 @@
+"""Source kinds: what a brief may name under `sources:`, registered under `ucop.sources`.
+
+The built-ins (`kb`, `api`, `blog`) each have their own ingestion agent. A plugin kind (a
+Confluence or Notion export, say) gives a `load(path, brief_folder)` that returns passages
+shaped like knowledge-base chunks - dicts with `id` (unique, e.g. "notion:page#heading"),
+`kind`, `source` (a path for the Sources list), `title`, `heading`, `text` and `code_blocks` -
+and the `kb_ingestion` agent adds them to the knowledge base, where they are searched and
+cited like any KB passage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ucop import plugins
+
+GROUP = "ucop.sources"
+BUILTIN_ORDER = ("kb", "api", "blog")
+
+Loader = Callable[[Path, Path], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """One kind of source: its key in the brief and, for plugin kinds, how to read it."""
+
+    name: str
+    load: Loader | None = None  # None: a built-in read by its own ingestion agent
+    description: str = ""
+
+
+KB = SourceKind("kb", description="Markdown/text knowledge base, chunked by heading")
+API = SourceKind("api", description="OpenAPI 3.x / Swagger 2.0 spec")
+BLOG = SourceKind("blog", description="past blog posts: titles, tags, dates, summaries")
+
+KINDS: dict[str, SourceKind] = {}
+
+
+def register(kind: SourceKind) -> SourceKind:
+    """Add a source kind in-process; a later one with the same name replaces an earlier one."""
+    KINDS[kind.name] = kind
+    return kind
+
+
+def available() -> list[str]:
+    """Every kind a brief may name: the built-ins in their usual order, then the others."""
+    names = set(KINDS) | set(plugins.discover(GROUP)) | set(BUILTIN_ORDER)
+    return [*BUILTIN_ORDER, *sorted(names - set(BUILTIN_ORDER))]
+
+
+def kind(name: str) -> SourceKind | None:
+    """The kind called `name`, imported on first use; None if unknown or broken."""
+    found = KINDS.get(name)
+    if found is None:
+        plugin = plugins.discover(GROUP).get(name)
+        found = plugins.load_or_warn(plugin, _check) if plugin else None
+        if found is not None:
+            KINDS[name] = found
+    return found
+
+
+def extra_sources(sources: dict[str, Path | None]) -> list[tuple[SourceKind, Path]]:
+    """The brief's plugin sources that load into the knowledge base, in name order."""
+    found = []
+    for name in sorted(set(sources) - set(BUILTIN_ORDER)):
+        path, source_kind = sources[name], kind(name)
+        if path is not None and source_kind is not None and source_kind.load is not None:
+            found.append((source_kind, path))
+    return found
+
+
+def _check(value: Any) -> str | None:
+    return None if isinstance(value, SourceKind) else f"expected a SourceKind, got {value!r}"
