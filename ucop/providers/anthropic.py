@@ -11,7 +11,7 @@ from typing import Any
 from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest
 from ucop.providers.chat import HttpChatProvider
-from ucop.providers.http import as_dict, token_count
+from ucop.providers.http import as_dict, cache_shared_block, cached_tokens, token_count
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -55,7 +55,7 @@ def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:
         ],
     }
     if system:
-        payload["system"] = system
+        payload["system"] = cache_shared_block(system)
     return payload
 
 
@@ -69,10 +69,17 @@ def _completion(data: dict[str, Any], model: str) -> Completion:
     usage = as_dict(data.get("usage"))
     return Completion(
         text=text,
-        input_tokens=token_count(usage.get("input_tokens")),
+        input_tokens=_all_input_tokens(usage),
         output_tokens=token_count(usage.get("output_tokens")),
         model=str(data.get("model") or model),
+        cached_tokens=cached_tokens(usage),
     )
+
+
+def _all_input_tokens(usage: dict[str, Any]) -> int:
+    """Anthropic counts cache reads and writes apart from `input_tokens`; ucop adds them up."""
+    names = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    return sum(token_count(usage.get(name)) for name in names)
 
 
 def _text_blocks(blocks: object) -> list[str]:

@@ -43,6 +43,7 @@ class Completion:
     input_tokens: int = 0
     output_tokens: int = 0
     model: str = ""
+    cached_tokens: int = 0  # of input_tokens, read from the provider's prompt cache
 
 
 class Provider(Protocol):

@@ -11,7 +11,7 @@ from typing import Any
 from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest
 from ucop.providers.chat import HttpChatProvider
-from ucop.providers.http import as_dict, token_count
+from ucop.providers.http import as_dict, cached_tokens, token_count
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -64,6 +64,7 @@ def _completion(data: dict[str, Any], model: str) -> Completion:
         input_tokens=token_count(usage.get("prompt_tokens")),
         output_tokens=token_count(usage.get("completion_tokens")),
         model=str(data.get("model") or model),
+        cached_tokens=cached_tokens(usage),
     )
 
 
