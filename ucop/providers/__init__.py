@@ -11,7 +11,7 @@ from importlib import import_module
 
 from ucop.errors import ConfigError
 from ucop.providers.base import Provider, ProviderSettings
-from ucop.providers.limiter import LimitedProvider, wrap_with_limit
+from ucop.providers.limiter import LimitedProvider, PacedProvider, paced, wrap_with_limit
 
 ProviderFactory = Callable[[ProviderSettings], Provider]
 
@@ -20,10 +20,12 @@ PROVIDERS: dict[str, ProviderFactory] = {}
 __all__ = [
     "PROVIDERS",
     "LimitedProvider",
+    "PacedProvider",
     "ProviderFactory",
     "available",
     "create_provider",
     "lazy",
+    "paced",
     "register",
     "wrap_with_limit",
 ]

@@ -65,6 +65,8 @@ class PacedProvider:
 
     def _refusal(self, grant: Grant, request: CompletionRequest) -> Exception:
         if grant.refused == "budget":
+            with self.usage._lock:
+                self.usage.budget_refused += 1
             return BudgetExceeded(
                 f"{self.name}: not started - it would pass the cost budget ({grant.detail}); "
                 "run again with --resume and a higher --max-cost to finish",
@@ -153,6 +155,16 @@ class LimitedProvider(PacedProvider):
 
     def __repr__(self) -> str:
         return f"LimitedProvider({self.inner!r}, max_concurrent={self.max_concurrent})"
+
+
+def paced(provider: Provider, config: Any, model: str, pacer: Any = None) -> PacedProvider:
+    """`provider` paced by `pacer`, or by a new one built from `config` (a ProviderConfig)."""
+    from ucop.providers.cost import find_price
+    from ucop.providers.pacer import limits_from_config
+
+    prices = {name: entry.model_dump() for name, entry in config.prices.items()}
+    price = find_price(provider.name, model, prices)
+    return PacedProvider(provider, pacer or Pacer(limits_from_config(config)), price)
 
 
 def wrap_with_limit(provider: Provider, max_concurrent: int | None) -> Provider:

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ucop.errors import ConfigError
 from ucop.providers.ratelimit_headers import Limit, RateInfo
@@ -261,6 +262,7 @@ class Usage:
     cost: float = 0.0
     priced: bool = True  # False once a call's model had no price
     waited_s: float = 0.0
+    budget_refused: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def as_dict(self) -> dict[str, float | int | bool | None]:
@@ -274,3 +276,14 @@ class Usage:
                 "cost": round(self.cost, 6) if self.priced else None,
                 "paced_s": round(self.waited_s, 3),
             }
+
+
+def limits_from_config(provider: Any, max_concurrent: int | None = None) -> PacingLimits:
+    """The pacing limits in a `ProviderConfig`; `max_concurrent` overrides its request cap."""
+    return PacingLimits(
+        max_concurrent=max_concurrent or provider.max_concurrent_requests,
+        requests_per_minute=provider.requests_per_minute if provider.pacing else None,
+        tokens_per_minute=provider.tokens_per_minute if provider.pacing else None,
+        max_cost=provider.max_cost,
+        adaptive=provider.pacing,
+    )
