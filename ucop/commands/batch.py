@@ -271,10 +271,22 @@ def render_summary(ledger: Any) -> Any:
     rate = f"{t['articles_per_minute']:g} articles/min" if t["articles_per_minute"] else "-"
     totals = Text(
         f"{t['done']} ok, {t['partial']} partial, {t['failed']} failed, {t['skipped']} skipped "
-        f"in {t['elapsed_s']:.1f}s ({rate}), {t['requests']} model calls; "
+        f"in {t['elapsed_s']:.1f}s ({rate}), {t['requests']} model calls "
+        f"({t['rate_limited']} answered 429), cost {_dollars(t['cost'])}; "
         f"report: {ledger.output / 'batch.json'}"
     )
+    if ledger.pacing.get("budget_stopped"):
+        totals.append(
+            f"\nStopped at --max-cost ${ledger.pacing['max_cost']:g}: calls that would pass it "
+            "were not started - run the batch again with --resume (and a higher --max-cost) "
+            "to finish.",
+            style="bold yellow",
+        )
     return Group(table, totals)
+
+
+def _dollars(cost: float | None) -> str:
+    return "unknown (no price for the model)" if cost is None else f"${cost:.4f}"
 
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red", "skipped": "dim"}
