@@ -3,8 +3,9 @@
 Input per call: the prompt template, the brief text the prompt includes, and the passages it
 is given (how many each prompt gets, and how much of each, is below; a passage is the mean
 chunk of the brief's knowledge base, loaded as the run will load it). Output per call: what
-such an answer usually takes, capped by `max_tokens`. Token counts use the usual four characters per token; the figures
-are estimates to budget with, and `run.json` has the actual ones.
+such an answer usually takes, capped by `max_tokens`. Token counts use the usual four
+characters per token; the figures are estimates to budget with, and `run.json` has the
+actual ones.
 """
 
 from __future__ import annotations
