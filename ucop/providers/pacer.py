@@ -200,8 +200,10 @@ class Pacer:
         limit = self.limits.max_cost
         if limit is None:
             return ""
+        if self._budget_hit:
+            return f"an earlier call was stopped at the budget of ${limit:g}"
         committed = self.stats.spent + self._reserved_cost
-        if self._budget_hit or committed + cost > limit:
+        if committed + cost > limit:
             self._budget_hit = True
             return f"${committed:.4f} spent or committed, next call ~${cost:.4f}, budget ${limit:g}"
         return ""
