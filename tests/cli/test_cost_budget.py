@@ -33,7 +33,7 @@ def test_plan_json_estimates_calls_tokens_and_cost():
     assert usage["input_tokens"] == sum(a["input_tokens"] for a in usage["by_agent"].values())
     assert usage["input_tokens"] > usage["output_tokens"] > 0
     price = usage["price_per_mtok"]
-    expected = (usage["input_tokens"] * price["input"] + usage["output_tokens"] * price["output"])
+    expected = usage["input_tokens"] * price["input"] + usage["output_tokens"] * price["output"]
     assert usage["cost"] == pytest.approx(expected / 1e6, rel=1e-3)
     assert "estimates taken" in usage["prices"]
 

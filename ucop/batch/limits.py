@@ -21,6 +21,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Iterator
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
@@ -55,7 +56,7 @@ class PacerServer:
         while not self._closed.is_set():
             try:
                 connection = self._listener.accept()
-            except (OSError, EOFError):  # closed, or a client that failed the handshake
+            except (OSError, EOFError, AuthenticationError):  # closed, or a stranger
                 if self._closed.is_set():
                     return
                 continue
