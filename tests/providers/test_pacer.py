@@ -18,7 +18,8 @@ class Clock:
 
 
 def pacer(clock: Clock, **limits) -> Pacer:
-    return Pacer(PacingLimits(**{"max_concurrent": 8, **limits}), clock=clock)
+    defaults = {"max_concurrent": 8, "probe_first": False}
+    return Pacer(PacingLimits(**{**defaults, **limits}), clock=clock)
 
 
 def test_requests_per_minute_space_the_starts_evenly():
@@ -30,13 +31,12 @@ def test_requests_per_minute_space_the_starts_evenly():
 
 def test_tokens_per_minute_charge_the_estimate_and_refund_to_the_actual():
     clock = Clock()
-    p = pacer(clock, tokens_per_minute=6000)  # 100 tokens/s, a burst of 100
+    p = pacer(clock, tokens_per_minute=6000)  # 100 tokens/s
     first = p.acquire(tokens=300)
     assert first.delay_s == 0.0
-    # the next call starts once the debt is paid: 300 - 100 of burst at 100/s
-    assert p.acquire(tokens=100).delay_s == pytest.approx(2.0)
+    assert p.acquire(tokens=100).delay_s == pytest.approx(3.0)  # once the 300 are paid for
     p.release(Outcome(first.ticket, estimated_tokens=300, used_tokens=100))
-    assert p.acquire(tokens=100).delay_s == pytest.approx(1.0)  # 200 tokens given back: 2 s
+    assert p.acquire(tokens=100).delay_s == pytest.approx(2.0)  # 200 tokens given back: 2 s
 
 
 def test_a_429_halves_the_window_once_per_round_then_successes_add_one_per_window():
@@ -125,6 +125,33 @@ def test_the_budget_refuses_a_call_that_would_pass_it_and_every_call_after():
     assert p.acquire(cost=0.0001).refused == "budget"  # stopped for good
     assert p.snapshot()["budget_stopped"] is True
     assert p.snapshot()["spent"] == pytest.approx(0.001)
+
+
+def test_estimates_are_scaled_by_what_answers_used():
+    clock = Clock()
+    p = pacer(clock, tokens_per_minute=6000)
+    for _ in range(20):  # every answer uses a fifth of its estimate
+        grant = p.acquire(tokens=500)
+        p.release(Outcome(grant.ticket, estimated_tokens=500, used_tokens=100))
+        clock.now += 60
+    first = p.acquire(tokens=500)
+    assert p.acquire(tokens=500).delay_s == pytest.approx(1.0, rel=0.1)  # 100 tokens, not 500
+    assert first.delay_s == 0.0
+
+
+def test_without_configured_rates_one_request_probes_the_limits_first():
+    clock = Clock()
+    p = pacer(clock, max_concurrent=4, probe_first=True)
+    probe = p.acquire()
+    assert p.acquire(timeout=0).refused == "timeout"  # the rest wait for its answer
+    info = RateInfo(requests=Limit(3, 2, 1.0), tokens=Limit(None, None, None))
+    p.release(Outcome(probe.ticket, info=info))
+    grants = [p.acquire() for _ in range(3)]
+    assert [g.delay_s for g in grants] == [0.0, 0.0, 1.0]  # two left, the third at the reset
+    for grant in grants:
+        p.release(Outcome(grant.ticket))
+    clock.now += 1.5  # in the next window, which the third one started: 3 - 1 left
+    assert [p.acquire().delay_s for _ in range(3)] == pytest.approx([0.0, 0.0, 0.55])  # +5 %
 
 
 def test_a_cap_below_one_is_a_config_error():

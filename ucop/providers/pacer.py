@@ -42,6 +42,7 @@ class PacingLimits:
     tokens_per_minute: float | None = None
     max_cost: float | None = None
     adaptive: bool = True  # AIMD and headers; False is a plain cap (the behaviour before 0.x)
+    probe_first: bool = True  # without rates: one request first, to read the limit headers
 
     def __post_init__(self) -> None:
         if self.max_concurrent < 1:
@@ -92,29 +93,60 @@ class Bucket:
         self.tat -= units / self.rate
 
 
+SAME_RESET_S = 0.05  # resets this close together are the same window's
+ROLL_MARGIN = 0.05  # a guessed window is taken this much longer than the longest reset seen
+
+
 @dataclass
 class HeaderBudget:
-    """What the provider last said is left before its reset, less what was sent since."""
+    """What the provider last said is left before its reset, less what was sent since.
+
+    At the reset the budget refills to the reported limit and the next reset is guessed one
+    window later (the longest reset seen approximates the window, plus a small margin), until
+    an answer from the new window says more.
+    """
 
     left: float | None = None
-    until: float = -math.inf
+    until: float = -math.inf  # when the budget refills (reported, or guessed after a roll)
+    reported: float = -math.inf  # the last reset the provider reported
+    limit: float | None = None
+    span: float = 0.0
+    guess: bool = True  # False when a configured rate paces this limit already
 
     def update(self, limit: Limit, sent_since: float, now: float) -> None:
         if limit.remaining is None or limit.reset_s is None:
             return
         until = now + limit.reset_s
+        self.limit = limit.limit if limit.limit is not None else self.limit
+        self.span = max(self.span, limit.reset_s)
         left = limit.remaining - sent_since
-        if self.left is None or until > self.until + 0.05:  # a new window began
-            self.left, self.until = left, until
-        else:
+        if self.left is None or until > self.reported + SAME_RESET_S:  # a new window
+            self.left, self.until, self.reported = left, until, until
+        elif until > self.reported - SAME_RESET_S:  # older windows' answers are stale
             self.left = min(self.left, left)
 
     def wait_until(self, units: float, now: float) -> float:
         """When `units` more may go: now, or at the reset when too little is left."""
-        if self.left is None or now >= self.until:
-            self.left = None
+        self._roll(now)
+        if self.left is None or self.left >= units:
             return now
-        return now if self.left >= units else self.until
+        return self.until
+
+    def take(self, units: float, start: float) -> None:
+        """Count `units` sent at `start` (a start at or after the reset is the next window's)."""
+        self._roll(start)
+        if self.left is not None:
+            self.left -= units
+
+    def _roll(self, now: float) -> None:
+        if self.left is None or now < self.until:
+            return
+        if not self.guess or self.limit is None or self.span <= 0:
+            self.left = None
+            return
+        step = self.span * (1 + ROLL_MARGIN)
+        windows = math.floor((now - self.until) / step) + 1
+        self.left, self.until = float(self.limit), self.until + windows * step
 
 
 @dataclass
@@ -143,13 +175,25 @@ class Pacer:
         self._budget_hit = False
         rpm, tpm = limits.requests_per_minute, limits.tokens_per_minute
         self.requests = Bucket(rpm / 60.0) if rpm else None
-        self.tokens = Bucket(tpm / 60.0, burst=tpm / 60.0) if tpm else None
-        self._request_headers = HeaderBudget()
-        self._token_headers = HeaderBudget()
-        self._sent_tokens = 0.0
+        # No burst: evenly spaced starts never put more than one request's worth over the
+        # limit into any window, which a fixed-window limit needs.
+        self.tokens = Bucket(tpm / 60.0) if tpm else None
+        self._request_headers = HeaderBudget(guess=not rpm)
+        self._token_headers = HeaderBudget(guess=not tpm)
+        self._token_ratio = 1.0  # actual / estimated tokens, learnt from the answers
+        self._reserved_tokens: dict[int, float] = {}
+        self._issued_tokens = 0.0
+        self._tokens_at: dict[int, float] = {}  # ticket -> tokens issued up to and with it
+        # Without configured rates, one request goes first: its answer's headers say what the
+        # limits are before the whole window goes out at once (like TCP's slow start).
+        self._probing = limits.adaptive and limits.probe_first and not (rpm or tpm)
 
     def acquire(self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0) -> Grant:
-        """Wait for a slot, reserve the rate limits; the grant says how long still to wait."""
+        """Wait for a slot, reserve the rate limits; the grant says how long still to wait.
+
+        `tokens` is the caller's estimate; the pacer scales it by what answers have used
+        compared with their estimates, so a steady over-estimate does not slow the run.
+        """
         with self._cond:
             refusal = self._over_budget(cost)
             if refusal:
@@ -162,6 +206,7 @@ class Pacer:
                     return Grant(refused="timeout", detail=detail)
                 self._cond.wait(left)
             now = self.clock()
+            tokens = round(tokens * self._token_ratio)
             start = self._start(tokens, now)
             if start > deadline:
                 detail = f"the rate limit allows it in {start - now:.1f}s"
@@ -174,8 +219,11 @@ class Pacer:
             self.in_flight -= 1
             self._reserved_cost -= outcome.reserved_cost
             self.stats.spent += outcome.cost
-            if outcome.used_tokens is not None and self.tokens is not None:
-                self.tokens.give_back(outcome.estimated_tokens - outcome.used_tokens)
+            reserved = self._reserved_tokens.pop(outcome.ticket, 0.0)
+            if outcome.used_tokens is not None:
+                if self.tokens is not None:
+                    self.tokens.give_back(reserved - outcome.used_tokens)
+                self._learn_ratio(outcome)
             if self.limits.adaptive:
                 self._learn(outcome, self.clock())
             self._cond.notify_all()
@@ -194,7 +242,9 @@ class Pacer:
             }
 
     def _slots(self) -> int:
-        return max(1, int(self.window)) if self.limits.adaptive else self.limits.max_concurrent
+        if not self.limits.adaptive:
+            return self.limits.max_concurrent
+        return 1 if self._probing else max(1, int(self.window))
 
     def _over_budget(self, cost: float) -> str:
         limit = self.limits.max_cost
@@ -224,18 +274,29 @@ class Pacer:
             self.requests.take(1, start)
         if self.tokens is not None:
             self.tokens.take(tokens, start)
-        for budget, units in ((self._request_headers, 1), (self._token_headers, tokens)):
-            if budget.left is not None:
-                budget.left -= units
+        self._request_headers.take(1, start)
+        self._token_headers.take(tokens, start)
         self._issued += 1
-        self._sent_tokens += tokens
+        self._reserved_tokens[self._issued] = tokens
+        self._issued_tokens += tokens
+        self._tokens_at[self._issued] = self._issued_tokens
         self.in_flight += 1
         self._reserved_cost += cost
         self.stats.requests += 1
         self.stats.delayed_s += start - now
         return Grant(ticket=self._issued, delay_s=start - now)
 
+    def _learn_ratio(self, outcome: Outcome) -> None:
+        """Move the estimate scale a quarter of the way to this answer's ratio (0.2 to 2)."""
+        if not outcome.estimated_tokens or not outcome.used_tokens:
+            return
+        ratio = outcome.used_tokens / outcome.estimated_tokens
+        learnt = 0.75 * self._token_ratio + 0.25 * ratio
+        self._token_ratio = min(2.0, max(0.2, learnt))
+
     def _learn(self, outcome: Outcome, now: float) -> None:
+        self._probing = False
+        tokens_then = self._tokens_at.pop(outcome.ticket, self._issued_tokens)
         if outcome.rate_limited:
             self.stats.rate_limited += 1
             if outcome.retry_after:
@@ -249,7 +310,7 @@ class Pacer:
         if outcome.info is not None:
             sent_since = self._issued - outcome.ticket
             self._request_headers.update(outcome.info.requests, sent_since, now)
-            self._token_headers.update(outcome.info.tokens, 0, now)
+            self._token_headers.update(outcome.info.tokens, self._issued_tokens - tokens_then, now)
 
 
 @dataclass

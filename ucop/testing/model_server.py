@@ -185,6 +185,7 @@ class RateWindow:
         self._tokens = 0
         self.admitted = 0
         self.refused = 0
+        self.tokens_charged = 0  # over every window: what the admitted requests used
 
     def admit(self, prompt_tokens: int, now: float) -> Verdict:
         with self._lock:
@@ -193,6 +194,7 @@ class RateWindow:
             if not exceeded:
                 self._requests += 1
                 self._tokens += prompt_tokens
+                self.tokens_charged += prompt_tokens
                 self.admitted += 1
             else:
                 self.refused += 1
@@ -201,6 +203,7 @@ class RateWindow:
     def charge(self, output_tokens: int, verdict: Verdict) -> None:
         with self._lock:
             self._tokens += output_tokens
+            self.tokens_charged += output_tokens
 
     def _roll(self, now: float) -> float:
         """Move to the window `now` falls in; the seconds until it ends."""
