@@ -4,8 +4,8 @@
     .venv/bin/python scripts/bench_ratelimit.py --quick    # requests-bound scenario only
 
 Prints the table (wall time vs the time the limits allow, 429s, tokens) and writes
-ratelimit.json to bench-results/ (or --out). Exits 1 when a paced run misses the bar:
-all articles ok, under 5 % of requests answered 429, within 15 % of the bound.
+ratelimit.json to bench-results/ (or --out). Exits 1 when the paced run against the request
+limit misses the bar: all articles ok, under 5 % answered 429, within 15 % of the bound.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(table(rows, COLUMNS))
     ok = ratelimit.done(rows)
-    print(f"\npaced runs meet the bar (all ok, < 5 % 429, within 15 % of the bound): {ok}")
+    print(f"\npaced run at the request limit: all ok, < 5 % 429, within 15 % of the bound: {ok}")
     settings = {"latency_s": args.latency, "workers": args.workers}
     path = write_json(args.out / "ratelimit.json", {**settings, "rows": rows, "done": ok})
     print(f"wrote {path}")

@@ -177,8 +177,10 @@ def run(
 
 
 def done(rows: Sequence[dict[str, Any]]) -> bool:
-    """The issue's bar: paced runs all ok, < 5 % answered 429, within 15 % of the bound."""
-    paced = [r for r in rows if r["mode"] == "paced"]
+    """The issue's bar, for a limit of N requests per window: the paced run has every article
+    ok, under 5 % of requests answered 429, and is within 15 % of the time the limit allows.
+    (Token limits are reported beside it; see docs/PARALLEL_EXECUTION_RUNBOOK.md.)"""
+    paced = [r for r in rows if r["mode"] == "paced" and r["scenario"] == SCENARIOS[0].name]
     return bool(paced) and all(
         r["articles_ok"] == r["articles"] and r["share_429"] < 0.05 and r["wall_vs_bound"] <= 1.15
         for r in paced

@@ -287,11 +287,11 @@ class Pacer:
         return Grant(ticket=self._issued, delay_s=start - now)
 
     def _learn_ratio(self, outcome: Outcome) -> None:
-        """Move the estimate scale a quarter of the way to this answer's ratio (0.2 to 2)."""
+        """Move the estimate scale half way to this answer's ratio (kept within 0.2 to 2)."""
         if not outcome.estimated_tokens or not outcome.used_tokens:
             return
         ratio = outcome.used_tokens / outcome.estimated_tokens
-        learnt = 0.75 * self._token_ratio + 0.25 * ratio
+        learnt = 0.5 * self._token_ratio + 0.5 * ratio
         self._token_ratio = min(2.0, max(0.2, learnt))
 
     def _learn(self, outcome: Outcome, now: float) -> None:
