@@ -233,7 +233,9 @@ def verify(
 def batch(
     briefs: Path = typer.Argument(..., help="A folder of briefs (*.md); one article each."),
     output: Path = typer.Option(..., "--output", "-o", help="Folder for one subfolder per brief."),
-    executor: str = typer.Option("threads", "--executor", help="threads, processes or dask."),
+    executor: str = typer.Option(
+        "threads", "--executor", help="threads, processes, dask or dask-processes."
+    ),
     scheduler: str | None = typer.Option(
         None,
         "--scheduler",

@@ -46,9 +46,13 @@ def dask_session(
     workers: int,
     limits: PacingLimits,
     scheduler: str | None = None,
-    processes: bool = True,
+    processes: bool = False,
 ) -> Iterator[Session]:
     """A `Session` on the cluster at `scheduler`, or on a local cluster of `workers` workers.
+
+    A local cluster's workers are threads of this process unless `processes`: on one machine
+    an article waits on the model, and worker processes only add start-up, imports in every
+    process and CPU contention (docs/BATCH.md has the figures).
 
     The batch's pacer is served from this process (see `ucop.batch.limits`): on 127.0.0.1
     for a local cluster, on the address that routes to the scheduler for a remote one.
@@ -65,7 +69,7 @@ def dask_session(
         where = (
             f"Dask scheduler {scheduler} ({len(client.nthreads())} workers)"
             if scheduler
-            else f"local Dask cluster ({workers} workers)"
+            else f"local Dask cluster ({workers} {'worker processes' if processes else 'workers'})"
         )
         yield Session(executor, pacer, slots, where)
 
@@ -125,7 +129,7 @@ def local_cluster(workers: int, *, processes: bool = True) -> Iterator[Any]:
         n_workers=workers,
         threads_per_worker=1,
         processes=processes,
-        host="127.0.0.1",
+        host="127.0.0.1" if processes else None,  # in-process workers talk over inproc://
         dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )

@@ -77,7 +77,7 @@ def check_executor(name: str, scheduler: str | None = None) -> None:
         raise UsageError(f"--executor {name!r}: unknown executor - choose one of: {names()}")
     if scheduler and name != "dask":
         raise UsageError(f"--scheduler needs --executor dask (got --executor {name})")
-    if name == "dask":
+    if name.startswith("dask"):
         from ucop.batch.dask_cluster import require_distributed
 
         require_distributed()
@@ -140,9 +140,17 @@ def _dask_session(**options: Any) -> ContextManager[Session]:
     return dask_session(**options)
 
 
+def _dask_processes_session(**options: Any) -> ContextManager[Session]:
+    """A local Dask cluster of worker processes: a rehearsal of a real cluster (pickling)."""
+    from ucop.batch.dask_cluster import dask_session
+
+    return dask_session(processes=True, **options)
+
+
 register("threads", threads_session)
 register("processes", processes_session)
 register("dask", _dask_session)
+register("dask-processes", _dask_processes_session)
 
 
 def run_tasks(

@@ -61,8 +61,11 @@ class Row:
     wall_vs_bound: float
 
 
-def make_briefs(folder: Path, count: int = 6) -> Path:
-    """`count` briefs beside a copy of the example's sources; returns the briefs folder."""
+def make_briefs(folder: Path, count: int = 6, sections: int | None = None) -> Path:
+    """`count` briefs beside a copy of the example's sources; returns the briefs folder.
+
+    Briefs alternate 3 and 4 sections unless `sections` fixes it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("kb", "blog"):
         shutil.copytree(EXAMPLE / name, folder / name, dirs_exist_ok=True)
@@ -70,7 +73,7 @@ def make_briefs(folder: Path, count: int = 6) -> Path:
     text = (EXAMPLE / "brief.md").read_text(encoding="utf-8")
     for n in range(1, count + 1):
         brief = text.replace(TITLE, f'title: "Lumen webhooks, part {n}"')
-        brief = brief.replace("sections: 4", f"sections: {3 + n % 2}")
+        brief = brief.replace("sections: 4", f"sections: {sections or 3 + n % 2}")
         (folder / f"article-{n}.md").write_text(brief, encoding="utf-8")
     return folder
 
