@@ -112,3 +112,17 @@ def test_a_batch_runs_at_the_servers_request_limit(tmp_path, executor):
         assert data["pacing"]["requests_per_minute"] == 720
         for brief in sorted((tmp_path / "briefs").glob("*.md")):
             assert_complete(out, brief)
+
+
+def test_slots_of_a_client_that_goes_away_are_given_back():
+    server = PacerServer(Pacer(PacingLimits(1, adaptive=False)))
+    try:
+        gone = server.client()
+        assert not gone.acquire().refused  # holds the only slot...
+        gone._local.connection.close()  # ...and dies without giving it back
+        other = server.client()
+        grant = other.acquire(timeout=5)
+        assert not grant.refused and grant.ticket == 2  # the slot came back
+        assert server.pacer.in_flight == 1
+    finally:
+        server.close()

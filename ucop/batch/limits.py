@@ -63,16 +63,28 @@ class PacerServer:
             threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
 
     def _serve(self, connection: Connection) -> None:
+        """Answer one client thread; slots it still holds when it goes away are given back."""
+        held: set[int] = set()
         with connection:
-            while True:
-                try:
+            try:
+                while True:
                     method, args = connection.recv()
-                except (EOFError, OSError):
-                    return
-                if method not in METHODS:
-                    connection.send(ValueError(f"unknown pacer method {method!r}"))
-                    continue
-                connection.send(getattr(self.pacer, method)(*args))
+                    if method not in METHODS:
+                        connection.send(ValueError(f"unknown pacer method {method!r}"))
+                        continue
+                    answer = getattr(self.pacer, method)(*args)
+                    _track(held, method, args, answer)
+                    connection.send(answer)
+            except (EOFError, OSError):  # the worker finished, or died mid-call
+                for ticket in held:
+                    self.pacer.release(Outcome(ticket))
+
+
+def _track(held: set[int], method: str, args: tuple, answer: Any) -> None:
+    if method == "acquire" and isinstance(answer, Grant) and not answer.refused:
+        held.add(answer.ticket)
+    elif method == "release" and args:
+        held.discard(args[0].ticket)
 
 
 class RemotePacer:
