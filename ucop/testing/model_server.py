@@ -8,8 +8,10 @@ Tests and benchmarks start one to exercise the real HTTP providers over a real s
         assert server.count == 3
 
 Faults are scripted (`enqueue`, applied to the next requests in order) or random
-(`fault_rate`, seeded). Every request is recorded without its key. Run it by hand with
-`python -m ucop.testing.model_server --port 8765 --latency 0.2`.
+(`fault_rate`, seeded). With `limits=RateLimits(...)` it enforces request and token limits
+per fixed window and sends OpenAI- or Anthropic-style rate-limit headers and 429s with
+Retry-After, like the real APIs. Every request is recorded without its key. Run it by hand with
+`python -m ucop.testing.model_server --port 8765 --latency 0.2 [--limit-requests 3 --window 1]`.
 """
 
 from __future__ import annotations
@@ -770,8 +772,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KIND=P",
         help=f"inject a fault with probability P; KIND is one of {', '.join(FAULTS)}",
     )
+    parser.add_argument("--limit-requests", type=int, help="requests allowed per window")
+    parser.add_argument("--limit-tokens", type=int, help="tokens (words) allowed per window")
+    parser.add_argument("--window", type=float, default=60.0, help="limit window, seconds")
     args = parser.parse_args(argv)
     from ucop.testing.responders import article_responder
+
+    limits = None
+    if args.limit_requests or args.limit_tokens:
+        limits = RateLimits(args.limit_requests, args.limit_tokens, args.window)
 
     responder = article_responder if args.responder == "article" else echo_responder
     server = ModelServer(
@@ -780,6 +789,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         port=args.port,
         responder=responder,
+        limits=limits,
     )
     for spec in args.fault_rate:
         kind, _, p = spec.partition("=")
