@@ -39,7 +39,7 @@ class PacerServer:
         # The default backlog of 1 drops connections that arrive together (every agent
         # thread opens one): they then hang until TCP retransmits, seconds later.
         self._listener = Listener((host, 0), backlog=128, authkey=self._key)
-        self.address: tuple[str, int] = self._listener.address  # type: ignore[assignment]
+        self.address: tuple[str, int] = self._listener.address
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._accept, name="ucop-pacer", daemon=True)
         self._thread.start()

@@ -165,7 +165,7 @@ def run(
     workers: int = 3,
     progress: Callable[[str], None] = lambda line: None,
 ) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="ucop-bench-ratelimit-") as tmp:
         briefs = make_briefs(Path(tmp) / "briefs")
         for scenario in scenarios:

@@ -113,7 +113,8 @@ def observe(headers: Mapping[str, str]) -> None:
 def observing() -> Iterator[list[RateInfo]]:
     """Collect the `RateInfo` of every response received in this thread inside the block."""
     previous = getattr(_slot, "seen", None)
-    _slot.seen = seen = []
+    seen: list[RateInfo] = []
+    _slot.seen = seen
     try:
         yield seen
     finally:

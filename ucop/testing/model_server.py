@@ -556,8 +556,8 @@ class _Handler(BaseHTTPRequestHandler):
         verdict = getattr(self, "_verdict", None)
         if verdict is not None and not verdict.ok:
             message = f"Rate limit reached for {verdict.exceeded}, please try again later"
-            headers = verdict.headers(self.path, time.time())
-            self._send(429, _json(_error(self.path, 429, message)), headers)
+            refusal = verdict.headers(self.path, time.time())
+            self._send(429, _json(_error(self.path, 429, message)), refusal)
             return
         kind = fault.kind if fault else "ok"
         if fault is not None and kind == "status":
