@@ -147,11 +147,22 @@ def test_without_configured_rates_one_request_probes_the_limits_first():
     info = RateInfo(requests=Limit(3, 2, 1.0), tokens=Limit(None, None, None))
     p.release(Outcome(probe.ticket, info=info))
     grants = [p.acquire() for _ in range(3)]
-    assert [g.delay_s for g in grants] == [0.0, 0.0, 1.0]  # two left, the third at the reset
+    # paced at what the headers imply (3 per 1 s window); the third waits for the reset,
+    # since the answer said only 2 were left
+    assert [g.delay_s for g in grants] == pytest.approx([0.0, 1 / 3, 1.0])
     for grant in grants:
         p.release(Outcome(grant.ticket))
-    clock.now += 1.5  # in the next window, which the third one started: 3 - 1 left
-    assert [p.acquire().delay_s for _ in range(3)] == pytest.approx([0.0, 0.0, 0.55])  # +5 %
+    clock.now += 1.5
+    assert [p.acquire().delay_s for _ in range(3)] == pytest.approx([0.0, 1 / 3, 2 / 3])
+
+
+def test_remaining_holds_calls_until_the_reset_even_without_a_reported_limit():
+    clock = Clock()
+    p = pacer(clock, max_concurrent=8)
+    grant = p.acquire()
+    info = RateInfo(requests=Limit(None, 1, 0.5), tokens=Limit(None, None, None))
+    p.release(Outcome(grant.ticket, info=info))
+    assert [p.acquire().delay_s for _ in range(2)] == pytest.approx([0.0, 0.5])
 
 
 def test_a_cap_below_one_is_a_config_error():

@@ -311,6 +311,21 @@ class Pacer:
             sent_since = self._issued - outcome.ticket
             self._request_headers.update(outcome.info.requests, sent_since, now)
             self._token_headers.update(outcome.info.tokens, self._issued_tokens - tokens_then, now)
+            self._derive_rate()
+
+    def _derive_rate(self) -> None:
+        """Without a configured request rate, pace at what the headers imply: the reported
+        limit per window, the window taken as the longest reset seen. That is never slower
+        than the real rate (a reset is never longer than its window)."""
+        budget = self._request_headers
+        if self.limits.requests_per_minute or not budget.limit or budget.span <= 0:
+            return
+        rate = budget.limit / budget.span
+        budget.guess = False  # the rate paces now; the budget only acts on what is reported
+        if self.requests is None or abs(self.requests.rate - rate) > 1e-9:
+            tat = self.requests.tat if self.requests is not None else -math.inf
+            self.requests = Bucket(rate)
+            self.requests.tat = tat
 
 
 @dataclass
