@@ -87,6 +87,21 @@ BaseUrlOpt = typer.Option(
     None, "--base-url", help="API base URL (e.g. a local Ollama/vLLM server)."
 )
 MaxParallelOpt = typer.Option(None, "--max-parallel", help="At most N agents at once (1-256).")
+MaxCostOpt = typer.Option(
+    None, "--max-cost", help="Budget in US dollars: start no call that would pass it."
+)
+RpmOpt = typer.Option(None, "--requests-per-minute", help="Pace calls to this many per minute.")
+TpmOpt = typer.Option(None, "--tokens-per-minute", help="Pace to this many tokens per minute.")
+PacingOpt = typer.Option(
+    None, "--pacing/--no-pacing", help="Pace to rate limits and headers, or only cap requests."
+)
+
+
+def pacing_flags(
+    max_cost: float | None, rpm: float | None, tpm: float | None, pacing: bool | None
+) -> dict[str, Any]:
+    """The rate-limit and budget flags, as settings names (issue 14)."""
+    return dict(max_cost=max_cost, requests_per_minute=rpm, tokens_per_minute=tpm, pacing=pacing)
 
 
 def _version(value: bool) -> None:
@@ -157,6 +172,10 @@ def generate(
     replay: Path | None = typer.Option(
         None, "--replay", help="Answer every model call from a --record FILE; no network."
     ),
+    max_cost: float | None = MaxCostOpt,
+    requests_per_minute: float | None = RpmOpt,
+    tokens_per_minute: float | None = TpmOpt,
+    pacing: bool | None = PacingOpt,
 ) -> None:
     """Write the article, run.json and timeline.svg for a brief.
 
@@ -180,6 +199,7 @@ def generate(
         run_code=run_code,
         allow_outside_refs=allow_outside_refs,
     )
+    flags |= pacing_flags(max_cost, requests_per_minute, tokens_per_minute, pacing)
     mode = "quiet" if (quiet or json_out) else progress
     code = run_generate(
         input,
@@ -204,13 +224,14 @@ def plan(
     config: str | None = ConfigOpt,
     max_parallel: int | None = MaxParallelOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+    provider: str | None = ProviderOpt,
+    model: str | None = ModelOpt,
 ) -> None:
-    """Show the DAG, critical path and model calls; call nothing."""
+    """Show the DAG, critical path, model calls, tokens and cost; call nothing."""
     from ucop.commands.plan import run_plan
 
-    raise typer.Exit(
-        run_plan(input, config=config, flags={"max_parallel": max_parallel}, json_out=json_out)
-    )
+    flags = {"max_parallel": max_parallel, "provider": provider, "model": model}
+    raise typer.Exit(run_plan(input, config=config, flags=flags, json_out=json_out))
 
 
 @app.command()
@@ -312,7 +333,9 @@ def cache_clear(
 def batch(
     briefs: Path = typer.Argument(..., help="A folder of briefs (*.md); one article each."),
     output: Path = typer.Option(..., "--output", "-o", help="Folder for one subfolder per brief."),
-    executor: str = typer.Option("threads", "--executor", help="threads, processes or dask."),
+    executor: str = typer.Option(
+        "threads", "--executor", help="threads, processes, dask or dask-processes."
+    ),
     scheduler: str | None = typer.Option(
         None,
         "--scheduler",
@@ -333,11 +356,16 @@ def batch(
     force: bool = typer.Option(False, "--force", help="Overwrite existing articles."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
     json_out: bool = typer.Option(False, "--json", help="Print the batch summary as JSON."),
+    max_cost: float | None = MaxCostOpt,
+    requests_per_minute: float | None = RpmOpt,
+    tokens_per_minute: float | None = TpmOpt,
+    pacing: bool | None = PacingOpt,
 ) -> None:
     """One article per brief, on threads, processes or Dask."""
     from ucop.commands.batch import run_batch
 
     flags = dict(provider=provider, model=model, base_url=base_url, max_parallel=max_parallel)
+    flags |= pacing_flags(max_cost, requests_per_minute, tokens_per_minute, pacing)
     code = run_batch(
         briefs,
         output,

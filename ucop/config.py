@@ -32,6 +32,14 @@ class WorkflowsConfig(_Strict):
     deadline_s: float | None = Field(None, gt=0)
 
 
+class PriceEntry(_Strict):
+    """Dollars per million tokens, as in ucop/data/prices.yaml."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(None, ge=0)
+
+
 class ProviderConfig(_Strict):
     name: str = "offline"
     model: str | None = None
@@ -40,6 +48,11 @@ class ProviderConfig(_Strict):
     temperature: float = Field(0.3, ge=0, le=2)
     max_tokens: int = Field(1200, ge=16, le=200_000)
     api_version: str | None = None  # Azure OpenAI's api-version (default: a current GA one)
+    requests_per_minute: float | None = Field(None, gt=0)
+    tokens_per_minute: float | None = Field(None, gt=0)
+    pacing: bool = True
+    max_cost: float | None = Field(None, gt=0)
+    prices: dict[str, PriceEntry] = Field(default_factory=dict)
 
 
 class AgentOverride(_Strict):
@@ -102,6 +115,10 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...], Any]] = {
     "base_url": ("provider.base_url", (), str),
     "api_version": ("provider.api_version", (), str),  # env: the provider spec's params
     "max_requests": ("provider.max_concurrent_requests", ("UCOP_MAX_REQUESTS",), int),
+    "requests_per_minute": ("provider.requests_per_minute", ("UCOP_RPM",), float),
+    "tokens_per_minute": ("provider.tokens_per_minute", ("UCOP_TPM",), float),
+    "pacing": ("provider.pacing", (), None),
+    "max_cost": ("provider.max_cost", ("UCOP_MAX_COST",), float),
     "timeout": ("agents.timeout_s", ("UCOP_TIMEOUT",), float),
     "retries": ("agents.retries", ("UCOP_RETRIES",), int),
     "site": ("output.site", (), str),

@@ -12,6 +12,7 @@
     │   │   ├── RateLimited        429, with the server's Retry-After when it gave one
     │   │   └── UnusableOutput     the model answered, but not in a usable shape
     │   └── PermanentError         other 4xx: retrying cannot help
+    │       └── BudgetExceeded     the next call would pass --max-cost: not started
     ├── AgentError                 an agent body raised (carries the agent name)
     ├── RunFailed                  the run ended failed or partial (exit 1)
     └── Interrupted                Ctrl-C (exit 130)
@@ -96,6 +97,10 @@ class UnusableOutput(TransientError):
 
 class PermanentError(ProviderError):
     """A failure another attempt would repeat (bad key, bad request): not retried."""
+
+
+class BudgetExceeded(PermanentError):
+    """Starting the call would pass the cost budget (`--max-cost`); it was not made."""
 
 
 class AgentError(UcopError):

@@ -192,11 +192,11 @@ def settings_used(job: Job) -> list[tuple[str, str, str]]:
     return rows
 
 
-def make_services(job: Job, *, today: dt.date | None = None) -> Any:
-    """The provider (with its request cap), prompts and retry policy shared by all agents."""
+def make_services(job: Job, *, today: dt.date | None = None, pacer: Any = None) -> Any:
+    """The provider (paced by `pacer`, or one of its own), prompts and retry policy."""
     from ucop.agents.base import RunServices
     from ucop.prompts import PromptLibrary
-    from ucop.providers import create_provider, wrap_with_limit
+    from ucop.providers import create_provider, paced
     from ucop.providers.retry import RetryPolicy
 
     cfg = job.settings.config
@@ -209,7 +209,7 @@ def make_services(job: Job, *, today: dt.date | None = None) -> Any:
     folders = job.settings.prompt_folders()
     return RunServices(
         brief=job.brief,
-        provider=wrap_with_limit(provider, cfg.provider.max_concurrent_requests),
+        provider=paced(provider, cfg.provider, job.model, pacer),
         provider_name=job.provider_name,
         model=job.model,
         prompts=PromptLibrary(folders),
@@ -297,7 +297,24 @@ def execute(
     _raise_input_errors(result)
     if cache is not None:
         cache.save_durations(job.timing_key, measured_durations(result))
-    return _outcome(job, result, info)
+    return _outcome(job, result, info, usage_report(services.provider, job))
+
+
+def usage_report(provider: Any, job: Job) -> dict[str, Any] | None:
+    """What the run's calls used and cost, from the pacing wrapper (None without one)."""
+    from ucop.providers.cost import prices_taken
+
+    usage = getattr(provider, "usage", None)
+    if usage is None:
+        return None
+    limits = job.settings.config.provider
+    return {
+        **usage.as_dict(),
+        "currency": "USD",
+        "prices": f"estimates taken {prices_taken()}" if usage.priced else "no price for model",
+        "max_cost": limits.max_cost,
+        "budget_stopped": usage.budget_refused > 0,
+    }
 
 
 class _WriteOnly:
@@ -341,7 +358,9 @@ def measured_durations(result: RunResult) -> dict[str, float]:
     }
 
 
-def _outcome(job: Job, result: RunResult, info: dict[str, Any]) -> Outcome:
+def _outcome(
+    job: Job, result: RunResult, info: dict[str, Any], usage: dict[str, Any] | None = None
+) -> Outcome:
     from ucop.engine.state import thaw
     from ucop.report.run_report import build_report
 
@@ -361,6 +380,8 @@ def _outcome(job: Job, result: RunResult, info: dict[str, Any]) -> Outcome:
             "words": article["words"],
             "warnings": thaw(article.get("warnings", ())),
         }
+    if usage is not None:
+        extra["usage"] = usage
     name = article["filename"] if article is not None and status != "interrupted" else None
     report = build_report(result, status=status, info=info, article=name, extra=extra)
     return Outcome(result, report, article, status)

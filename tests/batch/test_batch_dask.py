@@ -81,7 +81,7 @@ def test_local_cluster_of_worker_processes(tmp_path, slow_server):
         out,
         *openai_flags(slow_server),
         "--executor",
-        "dask",
+        "dask-processes",
         "--workers",
         "2",
         "--max-requests",
@@ -92,11 +92,31 @@ def test_local_cluster_of_worker_processes(tmp_path, slow_server):
         assert_complete(out, brief)
     data = ledger(out)
     assert data["totals"]["done"] == 6 and data["totals"]["requests"] == slow_server.count
-    assert data["where"] == "local Dask cluster (2 workers)"
+    assert data["where"] == "local Dask cluster (2 worker processes)"
     workers = {e["worker"] for e in data["articles"]}
     assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
     assert slow_server.peak_concurrency <= 3
     assert max_overlap(data["articles"]) >= 2
+
+
+def test_local_cluster_runs_its_workers_in_process_by_default(tmp_path, server):
+    make_briefs(tmp_path / "briefs", 3)
+    out = tmp_path / "out"
+    result = batch(
+        tmp_path / "briefs",
+        "-o",
+        out,
+        *openai_flags(server),
+        "--executor",
+        "dask",
+        "--workers",
+        "2",
+    )
+    assert result.exit_code == 0, result.stderr
+    data = ledger(out)
+    assert data["totals"]["done"] == 3
+    assert data["where"] == "local Dask cluster (2 workers)"
+    assert all(e["worker"].startswith("inproc://") for e in data["articles"])
 
 
 def test_a_worker_killed_mid_batch_loses_no_article(tmp_path, process_cluster):

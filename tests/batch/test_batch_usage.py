@@ -29,7 +29,10 @@ def test_the_briefs_folder_must_hold_briefs(tmp_path, server, setup, message):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--executor", "fibers"], "unknown executor - choose one of: threads, processes, dask"),
+        (
+            ["--executor", "fibers"],
+            "unknown executor - choose one of: threads, processes, dask, dask-processes",
+        ),
         (["--workers", "0"], "--workers 0: must be between 1 and 256"),
         (["--max-requests", "0"], "--max-requests 0: must be between 1 and 256"),
         (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --executor dask"),

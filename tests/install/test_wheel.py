@@ -110,6 +110,16 @@ def test_plan_and_generate_on_a_copy_of_the_example(installed, tmp_path, user_en
     plan = _run([installed / "ucop", "plan", "-i", "lumen/brief.md", "--json"], work, user_env)
     assert plan.returncode == 0, plan.stderr
     assert '"model_calls"' in plan.stdout
+    # the price table is package data too: a cost estimate needs it
+    priced = _run(
+        [installed / "ucop", "plan", "-i", "lumen/brief.md", "--json", "--provider", "openai"]
+        + ["--model", "gpt-4o-mini"],
+        work,
+        user_env,
+    )
+    assert priced.returncode == 0, priced.stderr
+    usage = json.loads(priced.stdout)["usage"]
+    assert usage["calls"] == 8 and usage["cost"] > 0 and usage["price_per_mtok"]["input"] > 0
     done = _run(
         [installed / "ucop", "generate", "-i", "lumen/brief.md", "-o", "out"], work, user_env
     )

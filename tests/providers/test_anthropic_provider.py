@@ -40,7 +40,13 @@ def test_system_messages_go_to_the_top_level_field(make_anthropic, model_server)
         "model": "claude-test",
         "max_tokens": 200,
         "temperature": 0.1,
-        "system": "You are terse.\n\nUse British spelling.",
+        "system": [  # one block, marked for Anthropic's prompt cache
+            {
+                "type": "text",
+                "text": "You are terse.\n\nUse British spelling.",
+                "cache_control": {"type": "ephemeral"},
+            }
+        ],
         "messages": [
             {"role": "user", "content": "Name a colour"},
             {"role": "assistant", "content": "Grey."},

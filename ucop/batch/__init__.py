@@ -3,7 +3,7 @@
     runner.py        the loop over any `concurrent.futures.Executor`, the executor registry
                      (threads, processes, dask) and the ledger behind OUTPUT/batch.json
     article_task.py  the picklable per-brief task: runs the normal pipeline, returns the files
-    limits.py        the batch-wide cap on model requests in flight (`--max-requests`)
+    limits.py        one pacer for the whole batch: shared, or served to processes/Dask
     dask_cluster.py  the Dask client: `--scheduler ADDRESS` or a local cluster (optional extra)
 
 `ucop.commands.batch.run_batch` puts them together for the CLI.
@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from ucop.batch.article_task import article_spec, check_settings, run_article
-from ucop.batch.limits import CappedProvider, DaskRequestCap, process_cap, thread_cap
+from ucop.batch.limits import PacerServer, RemotePacer, served
 from ucop.batch.runner import (
     SESSIONS,
     Ledger,
@@ -25,17 +25,16 @@ from ucop.batch.runner import (
 
 __all__ = [
     "SESSIONS",
-    "CappedProvider",
-    "DaskRequestCap",
     "Ledger",
+    "PacerServer",
+    "RemotePacer",
     "Session",
     "article_spec",
     "check_settings",
     "finished_article",
     "open_session",
-    "process_cap",
     "register",
     "run_article",
     "run_tasks",
-    "thread_cap",
+    "served",
 ]

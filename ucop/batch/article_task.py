@@ -1,7 +1,7 @@
 """One brief, one article: the function a batch runs on a thread, a process or a Dask worker.
 
-`run_article(spec)` takes plain, picklable values (paths as strings, flags as a dict, and an
-optional request cap) and returns the article's files as text instead of writing them: the
+`run_article(spec)` takes plain, picklable values (paths as strings, flags as a dict, and the
+batch's pacer) and returns the article's files as text instead of writing them: the
 machine that started the batch writes every file, so workers never share an output folder and
 a worker that dies leaves nothing half-written. It never raises for a bad brief or a failed
 run; those come back as `status: failed` with a one-line `error`.
@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ucop.batch.limits import CappedProvider, RequestCap, bind_cap, unbind_cap
 from ucop.errors import UcopError
 
 
@@ -27,7 +26,7 @@ def article_spec(
     config: str | None,
     flags: Mapping[str, Any],
     resume: bool = False,
-    cap: RequestCap | None = None,
+    pacer: Any = None,
 ) -> dict[str, Any]:
     """The picklable argument of `run_article`; paths are made absolute for remote workers."""
     return {
@@ -35,7 +34,7 @@ def article_spec(
         "config": str(Path(config).resolve()) if config else None,
         "flags": dict(flags),
         "resume": resume,
-        "cap": cap,
+        "pacer": pacer,
     }
 
 
@@ -78,20 +77,17 @@ def run_article(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Write one article and return {brief, status, files, report, error, ...}; writes no file."""
     started, clock = time.time(), time.monotonic()
     result: dict[str, Any] = {"brief": spec["brief"], "worker": worker_name()}
-    cap = bind_cap(spec.get("cap"))
     try:
-        result.update(_generate(spec, cap))
+        result.update(_generate(spec, spec.get("pacer")))
     except UcopError as exc:
         result.update(failed(str(exc)))
     except Exception as exc:  # noqa: BLE001 - one brief's bug must not stop the batch
         result.update(failed(f"internal error: {type(exc).__name__}: {exc}"))
-    finally:
-        unbind_cap(cap)
     result.update(started=started, wall_s=round(time.monotonic() - clock, 4))
     return result
 
 
-def _generate(spec: Mapping[str, Any], cap: RequestCap | None) -> dict[str, Any]:
+def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
     from ucop.pipeline import default_cache, execute, make_services, prepare, render_outputs
 
     job = prepare(
@@ -101,9 +97,8 @@ def _generate(spec: Mapping[str, Any], cap: RequestCap | None) -> dict[str, Any]
         flags=spec["flags"],
         resume=spec["resume"],
     )
-    services = make_services(job)
-    provider = CappedProvider(services.provider, cap)
-    services.provider = provider
+    services = make_services(job, pacer=pacer)
+    usage = services.provider.usage
     outcome = execute(job, cache=default_cache(job.env), services=services)
     if outcome.status == "interrupted":
         return failed("interrupted on the worker - run the batch again with --resume")
@@ -114,9 +109,12 @@ def _generate(spec: Mapping[str, Any], cap: RequestCap | None) -> dict[str, Any]
         "report": report,
         "article": report.get("article"),
         "error": _first_error(report) if outcome.status != "ok" else None,
-        "requests": provider.calls,
+        "requests": usage.requests,
+        "rate_limited": usage.rate_limited,
         "tokens_in": report.get("tokens_in", 0),
         "tokens_out": report.get("tokens_out", 0),
+        "cached_tokens": usage.cached_tokens,
+        "cost": usage.as_dict()["cost"],
     }
 
 

@@ -15,9 +15,10 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ucop.batch.limits import DaskRequestCap
+from ucop.batch.limits import host_towards, served
 from ucop.batch.runner import Session
 from ucop.errors import UsageError
+from ucop.providers.pacer import PacingLimits
 
 try:
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -43,28 +44,34 @@ def require_distributed() -> Any:
 def dask_session(
     *,
     workers: int,
-    max_requests: int | None,
+    limits: PacingLimits,
     scheduler: str | None = None,
-    processes: bool = True,
+    processes: bool = False,
 ) -> Iterator[Session]:
-    """A `Session` on the cluster at `scheduler`, or on a local cluster of `workers` workers."""
+    """A `Session` on the cluster at `scheduler`, or on a local cluster of `workers` workers.
+
+    A local cluster's workers are threads of this process unless `processes`: on one machine
+    an article waits on the model, and worker processes only add start-up, imports in every
+    process and CPU contention (docs/BATCH.md has the figures).
+
+    The batch's pacer is served from this process (see `ucop.batch.limits`): on 127.0.0.1
+    for a local cluster, on the address that routes to the scheduler for a remote one.
+    """
     require_distributed()
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(_client(scheduler, workers, processes))
         client.register_plugin(NoProfilerOnAffectedPython())
-        cap = None
-        if max_requests:
-            cap = DaskRequestCap(max_requests).bind(client)
-            stack.callback(cap.close)
+        host = host_towards(scheduler) if scheduler else "127.0.0.1"
+        pacer = stack.enter_context(served(limits, host))
         executor = client.get_executor(retries=TASK_RETRIES, pure=False)
         stack.callback(executor.shutdown, wait=False)  # cancels what is left on error
         slots = sum(client.nthreads().values())
         where = (
             f"Dask scheduler {scheduler} ({len(client.nthreads())} workers)"
             if scheduler
-            else f"local Dask cluster ({workers} workers)"
+            else f"local Dask cluster ({workers} {'worker processes' if processes else 'workers'})"
         )
-        yield Session(executor, cap, slots, where)
+        yield Session(executor, pacer, slots, where)
 
 
 @contextlib.contextmanager
@@ -122,7 +129,7 @@ def local_cluster(workers: int, *, processes: bool = True) -> Iterator[Any]:
         n_workers=workers,
         threads_per_worker=1,
         processes=processes,
-        host="127.0.0.1",
+        host="127.0.0.1" if processes else None,  # in-process workers talk over inproc://
         dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )

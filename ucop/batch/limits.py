@@ -1,163 +1,150 @@
-"""A cap on model requests in flight across a whole batch, wherever its articles run.
+"""One pacer for a whole batch, wherever its articles run.
 
-Each article already caps its own requests (`LimitedProvider`); `--max-requests` caps the sum
-over every article running at once, on threads, processes or a Dask cluster. A cap is anything
-with `acquire(timeout) -> bool` and `release()`:
+Every article of a batch sends its model calls through the same `Pacer` (concurrency with
+AIMD, requests and tokens per minute, rate-limit headers, cost budget):
 
-    threads     a `threading.BoundedSemaphore`, shared by reference
-    processes   a `multiprocessing.Manager` semaphore; its proxy pickles into each task
-    dask        `DaskRequestCap`, a lease on a `distributed.Semaphore` held by the scheduler
+    threads     the `Pacer` itself, shared by reference
+    processes   a `PacerServer` thread in the batch's process, on 127.0.0.1; each task
+    dask        gets a `RemotePacer` (its address and key) that pickles into the task
 
-`CappedProvider` holds one slot of the cap around each `complete()` call and counts the calls,
-so the batch can report requests per article even without a cap.
+A `RemotePacer` call is one round trip on a socket the calling thread keeps open: about
+0.1 ms on loopback, two per model call (acquire, release). The delay a grant asks for is
+slept in the worker, so the server never blocks on pacing, only on a free slot. The socket
+is authenticated with a random key (HMAC challenge, `multiprocessing.connection`), so only
+the batch's own tasks can use it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+import socket
 import threading
-import time
-import uuid
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Iterator
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Connection, Listener
+from typing import Any
 
-from ucop.errors import TransientError
-from ucop.providers.base import Completion, CompletionRequest, Provider
+from ucop.providers.pacer import Grant, Outcome, Pacer, PacingLimits
 
-# Shortening the request's timeout by the time spent queueing is LimitedProvider's rule too.
-from ucop.providers.limiter import shortened
+METHODS = frozenset({"acquire", "release", "snapshot"})
 
 
-class RequestCap(Protocol):
-    """A counting semaphore: `threading.BoundedSemaphore` has exactly this shape."""
+class PacerServer:
+    """Serves one `Pacer` to other processes; one thread per connected client thread."""
 
-    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool: ...
+    def __init__(self, pacer: Pacer, host: str = "127.0.0.1") -> None:
+        self.pacer = pacer
+        self._key = secrets.token_bytes(32)
+        # The default backlog of 1 drops connections that arrive together (every agent
+        # thread opens one): they then hang until TCP retransmits, seconds later.
+        self._listener = Listener((host, 0), backlog=128, authkey=self._key)
+        self.address: tuple[str, int] = self._listener.address
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="ucop-pacer", daemon=True)
+        self._thread.start()
 
-    def release(self) -> None: ...
-
-
-class CappedProvider:
-    """A `Provider` that takes a slot of `cap` (when given) around each call and counts calls."""
-
-    def __init__(
-        self,
-        inner: Provider,
-        cap: RequestCap | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.cap = cap
-        self.calls = 0
-        self._lock = threading.Lock()
-        self._clock = clock
-
-    def complete(self, request: CompletionRequest) -> Completion:
-        with self._lock:
-            self.calls += 1
-        if self.cap is None:
-            return self.inner.complete(request)
-        started = self._clock()
-        if not self.cap.acquire(timeout=max(request.timeout_s, 0.0)):
-            raise TransientError(
-                f"{self.name}: no free batch request slot within {request.timeout_s:g}s "
-                "(--max-requests reached across the batch)",
-                provider=self.name,
-            )
-        try:
-            return self.inner.complete(shortened(request, self._clock() - started))
-        finally:
-            self.cap.release()
+    def client(self) -> RemotePacer:
+        return RemotePacer(self.address, self._key)
 
     def close(self) -> None:
-        close = getattr(self.inner, "close", None)
-        if callable(close):
-            close()
+        self._closed.set()
+        with contextlib.suppress(OSError):
+            self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                connection = self._listener.accept()
+            except (OSError, EOFError, AuthenticationError):  # closed, or a stranger
+                if self._closed.is_set():
+                    return
+                continue
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: Connection) -> None:
+        """Answer one client thread; slots it still holds when it goes away are given back."""
+        held: set[int] = set()
+        with connection:
+            try:
+                while True:
+                    method, args = connection.recv()
+                    if method not in METHODS:
+                        connection.send(ValueError(f"unknown pacer method {method!r}"))
+                        continue
+                    answer = getattr(self.pacer, method)(*args)
+                    _track(held, method, args, answer)
+                    connection.send(answer)
+            except (EOFError, OSError):  # the worker finished, or died mid-call
+                for ticket in held:
+                    self.pacer.release(Outcome(ticket))
+
+
+def _track(held: set[int], method: str, args: tuple, answer: Any) -> None:
+    if method == "acquire" and isinstance(answer, Grant) and not answer.refused:
+        held.add(answer.ticket)
+    elif method == "release" and args:
+        held.discard(args[0].ticket)
+
+
+class RemotePacer:
+    """The `Pacer` interface, served by a `PacerServer`; pickles as its address and key."""
+
+    def __init__(self, address: tuple[str, int], key: bytes) -> None:
+        self.address = address
+        self._key = key
+        self._local = threading.local()
+
+    def __getstate__(self) -> tuple[tuple[str, int], bytes]:
+        return (self.address, self._key)
+
+    def __setstate__(self, state: tuple[tuple[str, int], bytes]) -> None:
+        self.address, self._key = state
+        self._local = threading.local()
+
+    def acquire(self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0) -> Grant:
+        return self._call("acquire", tokens, cost, timeout)
+
+    def release(self, outcome: Outcome) -> None:
+        self._call("release", outcome)
+
+    def snapshot(self) -> dict[str, Any]:
+        return self._call("snapshot")
+
+    def _call(self, method: str, *args: Any) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = Client(self.address, authkey=self._key)
+        connection.send((method, args))
+        answer = connection.recv()
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
     def __repr__(self) -> str:
-        return f"CappedProvider({self.inner!r}, cap={self.cap!r})"
+        return f"RemotePacer({self.address[0]}:{self.address[1]})"
 
 
-def thread_cap(max_requests: int) -> RequestCap:
-    """The cap for articles on threads of this process."""
-    return threading.BoundedSemaphore(max_requests)
+@contextlib.contextmanager
+def served(limits: PacingLimits, host: str = "127.0.0.1") -> Iterator[RemotePacer]:
+    """A pacer for tasks in other processes, served from this one until the block ends."""
+    server = PacerServer(Pacer(limits), host)
+    try:
+        yield server.client()
+    finally:
+        server.close()
 
 
-def process_cap(manager: Any, max_requests: int) -> RequestCap:
-    """The cap for articles in worker processes: a semaphore served by `manager`.
-
-    `manager` is a started `multiprocessing.Manager()`; the proxy it returns pickles into
-    each task and talks back to the manager's process, so all processes share one count.
-    """
-    return manager.BoundedSemaphore(max_requests)
-
-
-class DaskRequestCap:
-    """A lease on a scheduler-held `distributed.Semaphore` per request in flight.
-
-    Pickles as its size and name. Call `bind()` in the task's own thread (or next to the
-    client) for a copy that holds a live `distributed.Semaphore`: it finds its worker through
-    a context variable that the article's agent threads do not inherit. A worker that dies
-    holding leases loses them only until the scheduler's lease timeout
-    (`distributed.scheduler.locks.lease-timeout`, 30 s by default).
-    """
-
-    def __init__(self, max_leases: int, name: str | None = None) -> None:
-        self.max_leases = max_leases
-        self.name = name or f"ucop-requests-{uuid.uuid4().hex[:12]}"
-        self._semaphore: Any = None
-
-    def __getstate__(self) -> tuple[int, str]:
-        return (self.max_leases, self.name)
-
-    def __setstate__(self, state: tuple[int, str]) -> None:
-        self.max_leases, self.name = state
-        self._semaphore = None
-
-    def bind(self, client: Any = None) -> DaskRequestCap:
-        """A copy with its own semaphore, registered through `client` or the current worker."""
-        from distributed import Semaphore
-
-        where = {"scheduler_rpc": client.scheduler, "loop": client.loop} if client else {}
-        bound = DaskRequestCap(self.max_leases, self.name)
-        bound._semaphore = Semaphore(max_leases=self.max_leases, name=self.name, **where)
-        bound._semaphore.register()
-        return bound
-
-    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
-        return bool(self._live().acquire(timeout=timeout if blocking else 0))
-
-    def release(self) -> None:
-        self._live().release()
-
-    def unbind(self) -> None:
-        """Stop this copy's lease refreshing; the semaphore stays on the scheduler."""
-        callback = getattr(self._semaphore, "refresh_callback", None)
-        if callback is not None:
-            callback.stop()
-        self._semaphore = None
-
-    def close(self) -> None:
-        """Remove the semaphore from the scheduler (the batch does this once, at the end)."""
-        self._live().close()
-        self._semaphore = None
-
-    def _live(self) -> Any:
-        if self._semaphore is None:
-            raise RuntimeError(f"{self!r} is not bound - call bind() in the task's thread first")
-        return self._semaphore
-
-    def __repr__(self) -> str:
-        return f"DaskRequestCap({self.max_leases}, name={self.name!r})"
-
-
-def bind_cap(cap: RequestCap | None) -> RequestCap | None:
-    """Make a cap that arrived in a task usable from the article's agent threads."""
-    bind = getattr(cap, "bind", None)
-    return bind() if callable(bind) else cap
-
-
-def unbind_cap(cap: RequestCap | None) -> None:
-    unbind = getattr(cap, "unbind", None)
-    if callable(unbind):
-        unbind()
+def host_towards(address: str) -> str:
+    """This machine's address as seen on the route to `address` (a Dask scheduler URL)."""
+    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return "127.0.0.1"
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect((host, 9))  # UDP: no packet is sent, it only picks the route
+        return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()

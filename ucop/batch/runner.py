@@ -1,6 +1,6 @@
 """The batch loop over any `concurrent.futures.Executor`, and the executors it can run on.
 
-    with open_session("threads", workers=2, max_requests=4) as session:
+    with open_session("threads", workers=2, limits=PacingLimits(4)) as session:
         run_tasks(session.executor, run_article, specs, on_result=write_one)
 
 `run_tasks` submits every task, hands each result to `on_result` in the calling thread as it
@@ -28,14 +28,25 @@ from pathlib import Path
 from typing import Any
 
 from ucop import __version__
-from ucop.batch.limits import RequestCap, process_cap, thread_cap
 from ucop.errors import UcopError, UsageError
 from ucop.files import RUN_REPORT, atomic_write_text
+from ucop.providers.pacer import Pacer, PacingLimits
 
 BATCH_REPORT = "batch.json"
 LEDGER_SCHEMA = 1
 # What a task's result contributes to its brief's entry in batch.json.
-RESULT_FIELDS = ("wall_s", "requests", "tokens_in", "tokens_out", "worker", "started", "error")
+RESULT_FIELDS = (
+    "wall_s",
+    "requests",
+    "rate_limited",
+    "tokens_in",
+    "tokens_out",
+    "cached_tokens",
+    "cost",
+    "worker",
+    "started",
+    "error",
+)
 
 Task = Callable[[Any], Mapping[str, Any]]
 OnResult = Callable[[int, dict[str, Any]], None]
@@ -43,10 +54,10 @@ OnResult = Callable[[int, dict[str, Any]], None]
 
 @dataclass
 class Session:
-    """An executor to run articles on, the request cap its tasks share, and how wide it is."""
+    """An executor to run articles on, the pacer its tasks share, and how wide it is."""
 
     executor: Executor
-    cap: RequestCap | None
+    pacer: Any  # a Pacer (threads) or a RemotePacer (processes, Dask)
     slots: int  # articles that can run at once
     where: str  # for people: "2 threads", "Dask scheduler tcp://host:8786 (4 workers)"
 
@@ -56,7 +67,7 @@ SESSIONS: dict[str, SessionFactory] = {}
 
 
 def register(name: str, factory: SessionFactory) -> None:
-    """Make `factory(workers=, max_requests=, scheduler=)` the executor called `name`."""
+    """Make `factory(workers=, limits=, scheduler=)` the executor called `name`."""
     SESSIONS[name] = factory
 
 
@@ -66,18 +77,18 @@ def check_executor(name: str, scheduler: str | None = None) -> None:
         raise UsageError(f"--executor {name!r}: unknown executor - choose one of: {names()}")
     if scheduler and name != "dask":
         raise UsageError(f"--scheduler needs --executor dask (got --executor {name})")
-    if name == "dask":
+    if name.startswith("dask"):
         from ucop.batch.dask_cluster import require_distributed
 
         require_distributed()
 
 
 def open_session(
-    name: str, *, workers: int, max_requests: int | None, scheduler: str | None = None
+    name: str, *, workers: int, limits: PacingLimits, scheduler: str | None = None
 ) -> ContextManager[Session]:
     """Start the executor `name`; raises `UsageError` for an unknown name or a bad flag."""
     check_executor(name, scheduler)
-    return SESSIONS[name](workers=workers, max_requests=max_requests, scheduler=scheduler)
+    return SESSIONS[name](workers=workers, limits=limits, scheduler=scheduler)
 
 
 def names() -> str:
@@ -86,31 +97,30 @@ def names() -> str:
 
 @contextlib.contextmanager
 def threads_session(
-    *, workers: int, max_requests: int | None, scheduler: str | None = None
+    *, workers: int, limits: PacingLimits, scheduler: str | None = None
 ) -> Iterator[Session]:
-    """`workers` articles at once on threads of this process."""
+    """`workers` articles at once on threads of this process, sharing one `Pacer`."""
     from concurrent.futures import ThreadPoolExecutor
 
-    cap = thread_cap(max_requests) if max_requests else None
+    pacer = Pacer(limits)
     with _shut_down(ThreadPoolExecutor(workers, thread_name_prefix="ucop-article")) as executor:
-        yield Session(executor, cap, workers, f"{workers} threads")
+        yield Session(executor, pacer, workers, f"{workers} threads")
 
 
 @contextlib.contextmanager
 def processes_session(
-    *, workers: int, max_requests: int | None, scheduler: str | None = None
+    *, workers: int, limits: PacingLimits, scheduler: str | None = None
 ) -> Iterator[Session]:
     """`workers` articles at once in worker processes (spawned: no forking of live threads)."""
     from concurrent.futures import ProcessPoolExecutor
 
+    from ucop.batch.limits import served
+
     context = multiprocessing.get_context("spawn")
     with contextlib.ExitStack() as stack:
-        cap = None
-        if max_requests:
-            manager = stack.enter_context(context.Manager())
-            cap = process_cap(manager, max_requests)
+        pacer = stack.enter_context(served(limits))
         executor = stack.enter_context(_shut_down(ProcessPoolExecutor(workers, mp_context=context)))
-        yield Session(executor, cap, workers, f"{workers} processes")
+        yield Session(executor, pacer, workers, f"{workers} processes")
 
 
 @contextlib.contextmanager
@@ -130,9 +140,17 @@ def _dask_session(**options: Any) -> ContextManager[Session]:
     return dask_session(**options)
 
 
+def _dask_processes_session(**options: Any) -> ContextManager[Session]:
+    """A local Dask cluster of worker processes: a rehearsal of a real cluster (pickling)."""
+    from ucop.batch.dask_cluster import dask_session
+
+    return dask_session(processes=True, **options)
+
+
 register("threads", threads_session)
 register("processes", processes_session)
 register("dask", _dask_session)
+register("dask-processes", _dask_processes_session)
 
 
 def run_tasks(
@@ -225,6 +243,7 @@ class Ledger:
         self._start = clock()
         self._final_elapsed: float | None = None
         self.startup_s: float | None = None
+        self.pacing: dict[str, Any] = {}  # the batch pacer's limits and figures
         self.entries: dict[Path, dict[str, Any]] = {b: _entry(b, "pending") for b in briefs}
 
     def started(self, where: str) -> None:
@@ -286,8 +305,11 @@ class Ledger:
             "failed": self.count("failed"),
             "skipped": self.count("skipped"),
             "requests": sum(e["requests"] or 0 for e in entries),
+            "rate_limited": sum(e.get("rate_limited") or 0 for e in entries),
             "tokens_in": sum(e["tokens_in"] or 0 for e in entries),
             "tokens_out": sum(e["tokens_out"] or 0 for e in entries),
+            "cached_tokens": sum(e.get("cached_tokens") or 0 for e in entries),
+            "cost": _total_cost(entries),
             "elapsed_s": round(elapsed, 3),
             "startup_s": self.startup_s,
             "articles_per_minute": round(done * 60 / elapsed, 2) if elapsed > 0 else None,
@@ -300,6 +322,7 @@ class Ledger:
             "executor": self.executor,
             "where": self.where,
             "max_requests": self.max_requests,
+            "pacing": self.pacing,
             "started_at": self.started_at,
             "totals": self.totals(),
             "articles": list(self.entries.values()),
@@ -314,6 +337,13 @@ class Ledger:
         return path
 
 
+def _total_cost(entries: Sequence[Mapping[str, Any]]) -> float | None:
+    """Dollars over the articles that ran; None when no model had a price."""
+    costs = [e.get("cost") for e in entries if e["status"] not in ("pending", "skipped")]
+    known = [c for c in costs if c is not None]
+    return round(sum(known), 6) if known else None
+
+
 def _entry(brief: Path, status: str) -> dict[str, Any]:
     return {
         "brief": str(brief),
@@ -322,8 +352,11 @@ def _entry(brief: Path, status: str) -> dict[str, Any]:
         "article": None,
         "wall_s": None,
         "requests": 0,
+        "rate_limited": 0,
         "tokens_in": 0,
         "tokens_out": 0,
+        "cached_tokens": 0,
+        "cost": None,
         "worker": None,
         "started": None,
         "error": None,

@@ -50,22 +50,38 @@ def run_batch(
     check_executor(executor, scheduler)
     paths = find_briefs(briefs)
     config_used = check_settings(config, flags)
+    limits = batch_limits(config_used, flags, width, cap)
     todo, done = split_finished(paths, output, force=force, resume=resume)
     ledger = Ledger(output, paths, executor=executor, max_requests=cap, clock=clock)
     for path in done:
         ledger.skip(path)
     if todo:
-        with open_session(executor, workers=width, max_requests=cap, scheduler=scheduler) as s:
+        with open_session(executor, workers=width, limits=limits, scheduler=scheduler) as s:
             specs = [
-                article_spec(p, config=config_used, flags=flags, resume=resume, cap=s.cap)
+                article_spec(p, config=config_used, flags=flags, resume=resume, pacer=s.pacer)
                 for p in todo
             ]
             ledger.started(s.where)
             with make_display(console, quiet, ledger, s.slots) as display:
-                _run(s.executor, specs, todo, ledger, display)
+                try:
+                    _run(s.executor, specs, todo, ledger, display)
+                finally:
+                    ledger.pacing = {**limits.__dict__, **s.pacer.snapshot()}
     ledger.save(final=True)
     _finish(console, ledger, json_out)
     return 0 if ledger.all_ok() else 1
+
+
+def batch_limits(
+    config: str | None, flags: Mapping[str, Any], workers: int, max_requests: int | None
+) -> Any:
+    """The batch pacer's limits: `--max-requests` across the batch, else the config's request
+    cap per article running at once; rates and budget from the config and flags."""
+    from ucop.config import load_settings
+    from ucop.providers.pacer import limits_from_config
+
+    provider = load_settings(config, flags).config.provider
+    return limits_from_config(provider, max_requests or provider.max_concurrent_requests * workers)
 
 
 def _run(executor: Any, specs: list[Any], todo: list[Path], ledger: Any, display: Any) -> None:
@@ -255,10 +271,22 @@ def render_summary(ledger: Any) -> Any:
     rate = f"{t['articles_per_minute']:g} articles/min" if t["articles_per_minute"] else "-"
     totals = Text(
         f"{t['done']} ok, {t['partial']} partial, {t['failed']} failed, {t['skipped']} skipped "
-        f"in {t['elapsed_s']:.1f}s ({rate}), {t['requests']} model calls; "
+        f"in {t['elapsed_s']:.1f}s ({rate}), {t['requests']} model calls "
+        f"({t['rate_limited']} answered 429), cost {_dollars(t['cost'])}; "
         f"report: {ledger.output / 'batch.json'}"
     )
+    if ledger.pacing.get("budget_stopped"):
+        totals.append(
+            f"\nStopped at --max-cost ${ledger.pacing['max_cost']:g}: calls that would pass it "
+            "were not started - run the batch again with --resume (and a higher --max-cost) "
+            "to finish.",
+            style="bold yellow",
+        )
     return Group(table, totals)
+
+
+def _dollars(cost: float | None) -> str:
+    return "unknown (no price for the model)" if cost is None else f"${cost:.4f}"
 
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red", "skipped": "dim"}

@@ -30,18 +30,76 @@ def run_plan(
     plan = make_plan(job.workflow, job.brief.sections, estimates, AGENTS)
     deps, durations = expanded(plan, estimates, job.workflow)
     ideal = ideal_schedule(deps, durations, job.max_parallel)
+    usage = plan_usage(job, plan, AGENTS)
     if json_out:
         data = {
             **plan.__dict__,
             "max_parallel": job.max_parallel,
             "ideal_s": round(ideal, 3),
             "estimates_from": "last run" if measured else "workflow estimates",
+            "usage": usage,
         }
         sys.stdout.write(json.dumps(data, indent=2, default=list) + "\n")
         return 0
     console = console or Console()
     console.print(render_plan(plan, job, ideal, bool(measured)))
+    console.print(render_usage(usage))
     return 0
+
+
+def plan_usage(job: Any, plan: Any, registry: Mapping[str, Any]) -> dict[str, Any]:
+    """Estimated calls, tokens and cost of the run with the job's provider and model."""
+    from ucop.providers.cost import find_price, prices_taken
+    from ucop.workflow.estimate import estimate_usage, usage_json
+
+    provider = job.settings.config.provider
+    prompts = {spec.name: registry[spec.kind].prompt for spec in job.workflow.agents}
+    estimate = estimate_usage(
+        plan.calls_by_agent,
+        prompts,
+        folders=job.settings.prompt_folders(),
+        brief_body=job.brief.body,
+        kb=job.brief.sources.get("kb"),
+        max_tokens=provider.max_tokens,
+    )
+    overrides = {name: entry.model_dump() for name, entry in provider.prices.items()}
+    price = find_price(job.provider_name, job.model, overrides)
+    meta = {
+        "provider": job.provider_name,
+        "model": job.model,
+        "currency": "USD",
+        "prices": f"estimates taken {prices_taken()}" if price else "no price for this model",
+        "max_cost": provider.max_cost,
+    }
+    return usage_json(estimate, price, meta)
+
+
+def render_usage(usage: Mapping[str, Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(
+        title=f"Estimated usage with {usage['provider']} {usage['model']} ({usage['prices']})",
+        title_justify="left",
+        box=None,
+        padding=(0, 2),
+    )
+    for column in ("agent", "calls", "input tokens", "output tokens"):
+        table.add_column(column, justify="left" if column == "agent" else "right")
+    for name, row in usage["by_agent"].items():
+        table.add_row(
+            name, str(row["calls"]), f"{row['input_tokens']:,}", f"{row['output_tokens']:,}"
+        )
+    cost = usage["cost"]
+    table.add_row(
+        "total",
+        str(usage["calls"]),
+        f"{usage['input_tokens']:,}",
+        f"{usage['output_tokens']:,}",
+        style="bold",
+    )
+    table.caption = "Cost " + (f"~${cost:.4f}" if cost is not None else "unknown: no price")
+    table.caption_justify = "left"
+    return table
 
 
 def _template_estimates(measured: Mapping[str, float]) -> dict[str, float]:

@@ -14,7 +14,7 @@ from typing import Any
 from ucop import plugins
 from ucop.errors import ConfigError
 from ucop.providers.base import Provider, ProviderFactory, ProviderSettings, ProviderSpec
-from ucop.providers.limiter import LimitedProvider, wrap_with_limit
+from ucop.providers.limiter import LimitedProvider, PacedProvider, paced, wrap_with_limit
 
 GROUP = "ucop.providers"
 
@@ -23,12 +23,14 @@ PROVIDERS: dict[str, ProviderSpec] = {}
 __all__ = [
     "PROVIDERS",
     "LimitedProvider",
+    "PacedProvider",
     "ProviderFactory",
     "ProviderSpec",
     "available",
     "create_provider",
     "find",
     "lazy",
+    "paced",
     "register",
     "spec",
     "wrap_with_limit",

@@ -14,7 +14,7 @@ from typing import Any
 from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest, ProviderSpec
 from ucop.providers.chat import HttpChatProvider
-from ucop.providers.http import as_dict, token_count
+from ucop.providers.http import as_dict, cache_shared_block, cached_tokens, token_count
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -74,7 +74,7 @@ def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:
         ],
     }
     if system:
-        payload["system"] = system
+        payload["system"] = cache_shared_block(system)
     return payload
 
 
@@ -98,10 +98,11 @@ def _completion(data: dict[str, Any], model: str) -> Completion:
     usage = as_dict(data.get("usage"))
     return Completion(
         text=text,
-        input_tokens=token_count(usage.get("input_tokens")),
+        input_tokens=_all_input_tokens(usage),
         output_tokens=token_count(usage.get("output_tokens")),
         model=str(data.get("model") or model),
         finish_reason=str(data.get("stop_reason") or ""),
+        cached_tokens=cached_tokens(usage),
     )
 
 
@@ -112,6 +113,12 @@ def _tool_input(blocks: object) -> str:
         if is_tool and isinstance(block.get("input"), dict):
             return json.dumps(block["input"])
     return ""
+
+
+def _all_input_tokens(usage: dict[str, Any]) -> int:
+    """Anthropic counts cache reads and writes apart from `input_tokens`; ucop adds them up."""
+    names = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    return sum(token_count(usage.get(name)) for name in names)
 
 
 def _text_blocks(blocks: object) -> list[str]:

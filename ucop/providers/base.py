@@ -48,6 +48,7 @@ class Completion:
     output_tokens: int = 0
     model: str = ""
     finish_reason: str = ""  # "length" / "max_tokens" when the answer was cut short
+    cached_tokens: int = 0  # of input_tokens, read from the provider's prompt cache
 
 
 class Provider(Protocol):

@@ -31,6 +31,7 @@ from ucop.errors import (
     UnusableOutput,
 )
 from ucop.providers.base import CompletionRequest
+from ucop.providers.ratelimit_headers import observe as observe_rate_limits
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
 SENSITIVE_HEADERS = ("authorization", "x-api-key", "api-key", "proxy-authorization")
@@ -79,6 +80,7 @@ def post_json(
             body = _read_body(response, deadline, clock, provider, where)
     except httpx.HTTPError as exc:
         raise _transport_error(exc, where, provider, timeout_s, secrets) from None
+    observe_rate_limits(response.headers)
     return _decode(response, body, provider, url, secrets, wall_clock())
 
 
@@ -149,6 +151,23 @@ def as_dict(value: object) -> dict[str, Any]:
 def token_count(value: object) -> int:
     """A usage figure from a response, or 0 when the server left it out or sent junk."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def cached_tokens(usage: Mapping[str, Any]) -> int:
+    """Input tokens served from the prompt cache: OpenAI's and Anthropic's usage shapes."""
+    details = as_dict(usage.get("prompt_tokens_details"))
+    return token_count(details.get("cached_tokens")) or token_count(
+        usage.get("cache_read_input_tokens")
+    )
+
+
+def cache_shared_block(system: str) -> list[dict[str, Any]]:
+    """Anthropic's system prompt as one block marked for its prompt cache.
+
+    The system block is the part every call of a run shares, so marking it lets the
+    provider bill it as a cache read from the second call on (when it is long enough).
+    """
+    return [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

@@ -1,22 +1,145 @@
-"""A cap on simultaneous requests to one provider, separate from the cap on running agents.
+"""The provider wrapper that paces every call through a shared `Pacer` and counts usage.
 
-Many agents may run at once while the provider (or the account's rate limit) only takes a few
-requests at a time; `LimitedProvider` makes the extra callers queue here, before any bytes
-go on the wire. Time spent queueing counts against the request's `timeout_s`.
+    provider = PacedProvider(inner, Pacer(PacingLimits(8, requests_per_minute=500)), price)
+
+Each call estimates its tokens and cost, waits for the pacer's grant (a slot, the rate
+limits, the budget), makes one attempt, then tells the pacer what happened: the tokens the
+answer reports, a 429 and its Retry-After, the provider's rate-limit headers. Time spent
+waiting counts against the request's `timeout_s`. `LimitedProvider` is the plain cap on
+requests in flight (pacing off), the same wrapper with a pacer that only counts slots.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
-from ucop.errors import ConfigError, TransientError
+from ucop.errors import BudgetExceeded, RateLimited, TransientError
 from ucop.providers.base import Completion, CompletionRequest, Provider
+from ucop.providers.cost import Price, estimate_input_tokens, estimate_output_tokens
+from ucop.providers.pacer import Grant, Outcome, Pacer, PacingLimits, Usage
+from ucop.providers.ratelimit_headers import observing
 
 
-class LimitedProvider:
+class PacedProvider:
+    """A `Provider` whose calls go through `pacer`; `usage` counts what they used."""
+
+    def __init__(
+        self,
+        inner: Provider,
+        pacer: Any,  # a Pacer, or a RemotePacer for a batch on processes or Dask
+        price: Price | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.pacer = pacer
+        self.price = price
+        self.usage = Usage(priced=price is not None)
+        self._clock = clock
+        self._sleep = sleep
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        tokens_in = estimate_input_tokens(request)
+        tokens = tokens_in + estimate_output_tokens(request.max_tokens)
+        cost = self._cost(tokens_in, estimate_output_tokens(request.max_tokens), 0)
+        started = self._clock()
+        grant = self.pacer.acquire(tokens, cost, max(request.timeout_s, 0.0))
+        if grant.refused:
+            raise self._refusal(grant, request)
+        if grant.delay_s > 0:
+            self._sleep(grant.delay_s)
+        waited = self._clock() - started
+        with observing() as seen:
+            try:
+                completion = self.inner.complete(shortened(request, waited))
+            except BaseException as exc:
+                self._failed(grant, tokens, cost, exc, seen)
+                raise
+        self._succeeded(grant, tokens, cost, completion, seen, waited)
+        return completion
+
+    def _refusal(self, grant: Grant, request: CompletionRequest) -> Exception:
+        if grant.refused == "budget":
+            with self.usage._lock:
+                self.usage.budget_refused += 1
+            return BudgetExceeded(
+                f"{self.name}: not started - it would pass the cost budget ({grant.detail}); "
+                "run again with --resume and a higher --max-cost to finish",
+                provider=self.name,
+            )
+        return TransientError(
+            f"{self.name}: no free request slot within {request.timeout_s:g}s ({grant.detail})",
+            provider=self.name,
+        )
+
+    def _failed(
+        self, grant: Grant, tokens: int, cost: float, exc: BaseException, seen: list
+    ) -> None:
+        limited = isinstance(exc, RateLimited)
+        with self.usage._lock:
+            self.usage.requests += 1
+            self.usage.rate_limited += int(limited)
+        self.pacer.release(
+            Outcome(
+                ticket=grant.ticket,
+                estimated_tokens=tokens,
+                used_tokens=0 if limited else None,
+                reserved_cost=cost,
+                rate_limited=limited,
+                retry_after=getattr(exc, "retry_after", None),
+                info=seen[-1] if seen else None,
+            )
+        )
+
+    def _succeeded(
+        self,
+        grant: Grant,
+        tokens: int,
+        cost: float,
+        completion: Completion,
+        seen: list,
+        waited: float,
+    ) -> None:
+        cached = getattr(completion, "cached_tokens", 0)
+        used = completion.input_tokens + completion.output_tokens
+        actual = self._cost(completion.input_tokens, completion.output_tokens, cached)
+        with self.usage._lock:
+            self.usage.requests += 1
+            self.usage.tokens_in += completion.input_tokens
+            self.usage.tokens_out += completion.output_tokens
+            self.usage.cached_tokens += cached
+            self.usage.cost += actual
+            self.usage.waited_s += waited
+        self.pacer.release(
+            Outcome(
+                ticket=grant.ticket,
+                estimated_tokens=tokens,
+                used_tokens=used or None,
+                reserved_cost=cost,
+                cost=actual,
+                info=seen[-1] if seen else None,
+            )
+        )
+
+    def _cost(self, tokens_in: int, tokens_out: int, cached: int) -> float:
+        return self.price.cost(tokens_in, tokens_out, cached) if self.price else 0.0
+
+    def close(self) -> None:
+        """Close the wrapped provider if it holds resources."""
+        close = getattr(self.inner, "close", None)
+        if callable(close):
+            close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.inner!r})"
+
+
+class LimitedProvider(PacedProvider):
     """A `Provider` that lets at most `max_concurrent` calls into `inner` at once."""
 
     def __init__(
@@ -26,36 +149,22 @@ class LimitedProvider:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if max_concurrent < 1:
-            raise ConfigError(f"max_concurrent_requests: must be at least 1, got {max_concurrent}")
-        self.inner = inner
-        self.name = inner.name
+        pacer = Pacer(PacingLimits(max_concurrent, adaptive=False))
+        super().__init__(inner, pacer, clock=clock)
         self.max_concurrent = max_concurrent
-        self._slots = threading.BoundedSemaphore(max_concurrent)
-        self._clock = clock
-
-    def complete(self, request: CompletionRequest) -> Completion:
-        started = self._clock()
-        if not self._slots.acquire(timeout=max(request.timeout_s, 0.0)):
-            raise TransientError(
-                f"{self.name}: no free request slot within {request.timeout_s:g}s "
-                f"({self.max_concurrent} requests already in flight)",
-                provider=self.name,
-            )
-        try:
-            waited = self._clock() - started
-            return self.inner.complete(shortened(request, waited))
-        finally:
-            self._slots.release()
-
-    def close(self) -> None:
-        """Close the wrapped provider if it holds resources."""
-        close = getattr(self.inner, "close", None)
-        if callable(close):
-            close()
 
     def __repr__(self) -> str:
         return f"LimitedProvider({self.inner!r}, max_concurrent={self.max_concurrent})"
+
+
+def paced(provider: Provider, config: Any, model: str, pacer: Any = None) -> PacedProvider:
+    """`provider` paced by `pacer`, or by a new one built from `config` (a ProviderConfig)."""
+    from ucop.providers.cost import find_price
+    from ucop.providers.pacer import limits_from_config
+
+    prices = {name: entry.model_dump() for name, entry in config.prices.items()}
+    price = find_price(provider.name, model, prices)
+    return PacedProvider(provider, pacer or Pacer(limits_from_config(config)), price)
 
 
 def wrap_with_limit(provider: Provider, max_concurrent: int | None) -> Provider:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest, ProviderSpec
 from ucop.providers.chat import HttpChatProvider
-from ucop.providers.http import as_dict, token_count
+from ucop.providers.http import as_dict, cached_tokens, token_count
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OFFICIAL_HOST = "api.openai.com"
@@ -112,6 +112,7 @@ def _completion(data: dict[str, Any], model: str) -> Completion:
         output_tokens=token_count(usage.get("completion_tokens")),
         model=str(data.get("model") or model),
         finish_reason=str(choice.get("finish_reason") or ""),
+        cached_tokens=cached_tokens(usage),
     )
 
 

@@ -18,13 +18,19 @@ carrying that argument with 400 "Unrecognized request argument", `models=` is wh
 is Azure OpenAI's route (key in the `api-key` header). Chat routes match on their suffix,
 so any base-URL path shape (`/api/v1`, `/openai/v1`, `/v1beta/openai`) works.
 `counts` tallies requests by kind: openai, anthropic, azure, models, rejected, other.
+
+With `limits=RateLimits(...)` it enforces request and token limits per fixed window and
+sends OpenAI- or Anthropic-style rate-limit headers and 429s with Retry-After, like the real
+APIs (`--limit-requests 3 --window 1` by hand).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
+import math
 import random
 import re
 import socket
@@ -155,6 +161,175 @@ def echo_responder(body: Mapping[str, Any]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class RateLimits:
+    """What the server allows per fixed window: requests and tokens (None: no limit)."""
+
+    requests: int | None = None
+    tokens: int | None = None
+    window_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One request's admission, with the figures its rate-limit headers report."""
+
+    ok: bool
+    exceeded: str  # "requests" | "tokens" | ""
+    limits: RateLimits
+    requests_left: int | None
+    tokens_left: int | None
+    reset_s: float  # until the window ends
+
+    def headers(self, path: str, now: float) -> list[tuple[str, str]]:
+        """OpenAI- or Anthropic-style limit headers, plus Retry-After on a refusal."""
+        style = anthropic_headers if path == ANTHROPIC_PATH else openai_headers
+        headers = style(self, now)
+        if not self.ok:
+            headers.append(("Retry-After", str(max(1, math.ceil(self.reset_s)))))
+            headers.append(("retry-after-ms", str(max(1, math.ceil(self.reset_s * 1000)))))
+        return headers
+
+
+class RateWindow:
+    """Fixed-window request and token counting, like a provider's per-minute limits.
+
+    Tokens are charged as the prompt's words when a request arrives and its answer's words
+    when it is sent. A refused request is not counted against the window.
+    """
+
+    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._start = clock()
+        self._lock = threading.Lock()
+        self._index = 0
+        self._requests = 0
+        self._tokens = 0
+        self.admitted = 0
+        self.refused = 0
+        self.tokens_charged = 0  # over every window: what the admitted requests used
+
+    def admit(self, prompt_tokens: int, now: float) -> Verdict:
+        with self._lock:
+            reset = self._roll(now)
+            exceeded = self._exceeded()
+            if not exceeded:
+                self._requests += 1
+                self._tokens += prompt_tokens
+                self.tokens_charged += prompt_tokens
+                self.admitted += 1
+            else:
+                self.refused += 1
+            return self._verdict(not exceeded, exceeded, reset)
+
+    def charge(self, output_tokens: int, verdict: Verdict) -> None:
+        with self._lock:
+            self._tokens += output_tokens
+            self.tokens_charged += output_tokens
+
+    def _roll(self, now: float) -> float:
+        """Move to the window `now` falls in; the seconds until it ends."""
+        window = self.limits.window_s
+        index = int((now - self._start) // window)
+        if index != self._index:
+            self._index, self._requests, self._tokens = index, 0, 0
+        return self._start + (index + 1) * window - now
+
+    def _exceeded(self) -> str:
+        if self.limits.requests is not None and self._requests >= self.limits.requests:
+            return "requests"
+        if self.limits.tokens is not None and self._tokens >= self.limits.tokens:
+            return "tokens"
+        return ""
+
+    def _verdict(self, ok: bool, exceeded: str, reset: float) -> Verdict:
+        requests = self.limits.requests
+        tokens = self.limits.tokens
+        return Verdict(
+            ok=ok,
+            exceeded=exceeded,
+            limits=self.limits,
+            requests_left=None if requests is None else max(0, requests - self._requests),
+            tokens_left=None if tokens is None else max(0, tokens - self._tokens),
+            reset_s=reset,
+        )
+
+
+def go_duration(seconds: float) -> str:
+    """OpenAI's reset format: "20ms", "1.5s", "6m0s"."""
+    if seconds < 1:
+        return f"{max(1, round(seconds * 1000))}ms"
+    if seconds < 60:
+        return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m{rest:.0f}s"
+
+
+def openai_headers(verdict: Verdict, now: float) -> list[tuple[str, str]]:
+    headers = []
+    for kind, left, limit in _kinds(verdict):
+        headers += [
+            (f"x-ratelimit-limit-{kind}", str(limit)),
+            (f"x-ratelimit-remaining-{kind}", str(left)),
+            (f"x-ratelimit-reset-{kind}", go_duration(verdict.reset_s)),
+        ]
+    return headers
+
+
+def anthropic_headers(verdict: Verdict, now: float) -> list[tuple[str, str]]:
+    reset = dt.datetime.fromtimestamp(now + verdict.reset_s, dt.timezone.utc)
+    stamp = reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    headers = []
+    for kind, left, limit in _kinds(verdict):
+        headers += [
+            (f"anthropic-ratelimit-{kind}-limit", str(limit)),
+            (f"anthropic-ratelimit-{kind}-remaining", str(left)),
+            (f"anthropic-ratelimit-{kind}-reset", stamp),
+        ]
+    return headers
+
+
+def _kinds(verdict: Verdict) -> list[tuple[str, int, int]]:
+    pairs = [
+        ("requests", verdict.requests_left, verdict.limits.requests),
+        ("tokens", verdict.tokens_left, verdict.limits.tokens),
+    ]
+    return [(k, left, limit) for k, left, limit in pairs if left is not None and limit is not None]
+
+
+class PromptCache:
+    """Reports a repeated shared prefix as cached, as OpenAI and Anthropic do.
+
+    OpenAI: a system message seen before. Anthropic: the system blocks up to the last one
+    marked `cache_control`, seen before. Any length counts here (real APIs need ~1024 tokens).
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def cached_words(self, path: str, body: Mapping[str, Any]) -> int:
+        prefix = _cacheable_prefix(path, body)
+        if not prefix:
+            return 0
+        with self._lock:
+            hit = prefix in self._seen
+            self._seen.add(prefix)
+        return len(prefix.split()) if hit else 0
+
+
+def _cacheable_prefix(path: str, body: Mapping[str, Any]) -> str:
+    if path != ANTHROPIC_PATH:
+        messages = _messages(body)
+        first = messages[0] if messages else {}
+        return _text(first.get("content")) if first.get("role") == "system" else ""
+    system = body.get("system")
+    if not isinstance(system, list):
+        return ""
+    marked = [i for i, b in enumerate(system) if isinstance(b, dict) and b.get("cache_control")]
+    return _text(system[: marked[-1] + 1]) if marked else ""
+
+
 class ModelServer:
     """A `ThreadingHTTPServer` on 127.0.0.1 in a daemon thread; a context manager."""
 
@@ -171,6 +346,7 @@ class ModelServer:
         reject: Iterable[str] = (),
         models: Sequence[str] = ("model-server",),
         deployments: Iterable[str] | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         self.latency_s = latency_s
         self.misbehave = check_modes(misbehave)
@@ -194,6 +370,8 @@ class ModelServer:
         self._connections: set[socket.socket] = set()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.rate_window = RateWindow(limits) if limits else None
+        self.prompt_cache = PromptCache()
 
     # lifecycle
 
@@ -288,6 +466,11 @@ class ModelServer:
     def peak_concurrency(self) -> int:
         with self._lock:
             return self._peak
+
+    @property
+    def rate_limited(self) -> int:
+        """Requests answered 429 by the server's own limits (scripted faults not counted)."""
+        return self.rate_window.refused if self.rate_window else 0
 
     def reset_stats(self) -> None:
         with self._lock:
@@ -385,6 +568,11 @@ class _Handler(BaseHTTPRequestHandler):
         rejected = _rejected_argument(body, self.owner.reject) if route != "other" else None
         faultable = route != "other" and body is not None and rejected is None
         fault, delay = self._arrive(body, faultable, kind=route, rejected=rejected is not None)
+        self._verdict = None
+        if faultable and isinstance(body, dict) and fault is None:
+            self._verdict = self._admit(body)
+            if self._verdict is not None and not self._verdict.ok:
+                delay = 0.0  # a real API refuses at once
         try:
             if self.owner._stopping.wait(delay):
                 self._drop()
@@ -404,7 +592,18 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client hung up
             self._drop()
 
+    def _admit(self, body: Mapping[str, Any]) -> Verdict | None:
+        """The rate-limit verdict for this request; None when the server has no limits."""
+        window = self.owner.rate_window
+        return window.admit(_prompt_words(body), time.monotonic()) if window else None
+
     def _respond(self, route: str, body: Mapping[str, Any], fault: Fault | None) -> None:
+        verdict = getattr(self, "_verdict", None)
+        if verdict is not None and not verdict.ok:
+            message = f"Rate limit reached for {verdict.exceeded}, please try again later"
+            refusal = verdict.headers(_api_path(route), time.time())
+            self._send(429, _json(_error(route, 429, message)), refusal)
+            return
         answer = self.owner.responder(body) if fault is None else None
         if isinstance(answer, Fault):
             fault, answer = answer, None
@@ -424,8 +623,13 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = self.owner.responder(body)
             text, cut = misbehave(str(answer or ""), self.owner.misbehave)
             trickle = fault if kind == "trickle" else None
-            reply = _completion(route, body, text, cut, self._deployment())
-            self._send(200, _json(reply), trickle=trickle)
+            cached = self.owner.prompt_cache.cached_words(_api_path(route), body)
+            reply = _completion(route, body, text, cut, self._deployment(), cached)
+            headers: list[tuple[str, str]] = []
+            if verdict is not None and self.owner.rate_window is not None:
+                self.owner.rate_window.charge(len(text.split()), verdict)
+                headers = verdict.headers(_api_path(route), time.time())
+            self._send(200, _json(reply), headers, trickle=trickle)
 
     def _arrive(
         self, body: Any, faultable: bool, kind: str, rejected: bool = False
@@ -589,14 +793,26 @@ def _anthropic_content(body: Mapping[str, Any], text: str) -> tuple[list[dict[st
     return ([{"type": "text", "text": text}] if text else []), "end_turn"
 
 
+def _api_path(route: str) -> str:
+    """The canonical path of a route, as the rate-limit and prompt-cache helpers name APIs."""
+    return ANTHROPIC_PATH if route == "anthropic" else OPENAI_PATH
+
+
 def _completion(
-    route: str, body: Mapping[str, Any], text: str, cut: bool = False, deployment: str | None = None
+    route: str,
+    body: Mapping[str, Any],
+    text: str,
+    cut: bool = False,
+    deployment: str | None = None,
+    cached: int = 0,
 ) -> dict[str, Any]:
     model = str(body.get("model") or deployment or "model-server")
     prompt_words = _prompt_words(body)
     output_words = len(text.split())
     if route == "anthropic":
         content, stop = _anthropic_content(body, text)
+        usage = {"input_tokens": prompt_words - cached, "output_tokens": output_words}
+        usage["cache_read_input_tokens"] = cached
         return {
             "id": "msg_loopback",
             "type": "message",
@@ -604,7 +820,7 @@ def _completion(
             "model": model,
             "content": content,
             "stop_reason": "max_tokens" if cut else stop,
-            "usage": {"input_tokens": prompt_words, "output_tokens": output_words},
+            "usage": usage,
         }
     return {
         "id": "chatcmpl-loopback",
@@ -622,6 +838,7 @@ def _completion(
             "prompt_tokens": prompt_words,
             "completion_tokens": output_words,
             "total_tokens": prompt_words + output_words,
+            "prompt_tokens_details": {"cached_tokens": cached},
         },
     }
 
@@ -715,8 +932,15 @@ def main(argv: list[str] | None = None) -> int:
         help=f"inject a fault with probability P; KIND is one of {', '.join(FAULTS)}",
     )
     _add_behaviour_options(parser)
+    parser.add_argument("--limit-requests", type=int, help="requests allowed per window")
+    parser.add_argument("--limit-tokens", type=int, help="tokens (words) allowed per window")
+    parser.add_argument("--window", type=float, default=60.0, help="limit window, seconds")
     args = parser.parse_args(argv)
     from ucop.testing.responders import article_responder
+
+    limits = None
+    if args.limit_requests or args.limit_tokens:
+        limits = RateLimits(args.limit_requests, args.limit_tokens, args.window)
 
     responder = article_responder if args.responder == "article" else echo_responder
     server = ModelServer(
@@ -728,6 +952,7 @@ def main(argv: list[str] | None = None) -> int:
         misbehave=args.misbehave,
         reject=args.reject,
         models=_split(args.models),
+        limits=limits,
     )
     for spec in args.fault_rate:
         kind, _, p = spec.partition("=")

@@ -57,11 +57,48 @@ def summary_table(report: Mapping[str, Any], agents: Sequence[Mapping[str, Any]]
         ("Agents", status_counts(agents)),
         ("Retries", str(sum(len(a.get("retries") or []) for a in agents))),
         ("Tokens", format_tokens(tokens_in, tokens_out)),
+        *usage_rows(report.get("usage")),
         ("Article", clean_text(report.get("article") or "not written")),
     ]
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def usage_rows(usage: Mapping[str, Any] | None) -> list[tuple[str, RenderableType]]:
+    """Cost, rate limiting and the budget, from the report's `usage` block (if any)."""
+    if not usage:
+        return []
+    cost = usage.get("cost")
+    shown = f"${cost:.4f}" if cost is not None else "unknown (no price for this model)"
+    rows: list[tuple[str, RenderableType]] = [
+        (
+            "Cost",
+            explained(
+                shown,
+                f"{usage.get('prices', '')}; {usage.get('cached_tokens', 0)}"
+                " input tokens from the prompt cache",
+            ),
+        ),
+        (
+            "Rate limits",
+            f"{usage.get('rate_limited', 0)} of {usage.get('requests', 0)} calls answered 429;"
+            f" {usage.get('paced_s', 0):.1f}s spent paced",
+        ),
+    ]
+    if usage.get("budget_stopped"):
+        rows.append(
+            (
+                "Budget",
+                Text(
+                    f"stopped at --max-cost ${usage.get('max_cost'):g}: calls that would pass it "
+                    "were not started - run again with --resume (and a higher --max-cost) to "
+                    "finish",
+                    style="bold yellow",
+                ),
+            )
+        )
+    return rows
 
 
 def explained(value: str, how: str) -> Text:
