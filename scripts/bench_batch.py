@@ -18,16 +18,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-
-from ucop.batch.runner import register
-from ucop.bench.ratelimit import make_briefs
-from ucop.bench.report import fixed, plain, table, write_json
-from ucop.commands.batch import run_batch
-from ucop.testing.model_server import ModelServer
-from ucop.testing.responders import article_responder
-
 ROOT = Path(__file__).resolve().parents[1]
+# benchmarks/ sits at the repository root, outside the installed package
+sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+
+from benchmarks.ratelimit import make_briefs  # noqa: E402
+from benchmarks.report import fixed, plain, table, write_json  # noqa: E402
+from ucop.batch.runner import register  # noqa: E402
+from ucop.commands.batch import run_batch  # noqa: E402
+from ucop.testing.model_server import ModelServer  # noqa: E402
+from ucop.testing.responders import article_responder  # noqa: E402
+
 COLUMNS = [
     ("executor", "executor", plain),
     ("width", "articles at once", plain),

@@ -12,10 +12,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from ucop.bench import e2e
-from ucop.bench.report import check, fixed, plain, speedup_chart, table, write_chart, write_json
-
 ROOT = Path(__file__).resolve().parents[1]
+# benchmarks/ sits at the repository root, outside the installed package
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import e2e  # noqa: E402
+from benchmarks.report import (  # noqa: E402
+    check,
+    fixed,
+    plain,
+    speedup_chart,
+    table,
+    write_chart,
+    write_json,
+)
+
 COLUMNS = [
     ("sections", "sections", plain),
     ("max_parallel", "max_parallel", plain),

@@ -13,10 +13,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from ucop.bench import dags, engine, langgraph_runner
-from ucop.bench.report import fixed, ms, plain, table, write_json
-
 ROOT = Path(__file__).resolve().parents[1]
+# benchmarks/ sits at the repository root, outside the installed package
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import dags, engine, langgraph_runner  # noqa: E402
+from benchmarks.report import fixed, ms, plain, table, write_json  # noqa: E402
+
 DAGS = {
     "article": dags.article_dag,
     "skewed": dags.skewed_dag,

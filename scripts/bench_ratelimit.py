@@ -14,10 +14,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from ucop.bench import ratelimit
-from ucop.bench.report import fixed, plain, table, write_json
-
 ROOT = Path(__file__).resolve().parents[1]
+# benchmarks/ sits at the repository root, outside the installed package
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import ratelimit  # noqa: E402
+from benchmarks.report import fixed, plain, table, write_json  # noqa: E402
+
 COLUMNS = [
     ("scenario", "scenario", plain),
     ("limit", "server limit", plain),

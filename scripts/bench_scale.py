@@ -13,10 +13,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from ucop.bench import scale
-from ucop.bench.report import fixed, plain, table, write_json
-
 ROOT = Path(__file__).resolve().parents[1]
+# benchmarks/ sits at the repository root, outside the installed package
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import scale  # noqa: E402
+from benchmarks.report import fixed, plain, table, write_json  # noqa: E402
+
 MEMORY = [
     ("sections", "sections", plain),
     ("agents", "agents", plain),

@@ -1,8 +1,7 @@
 """The package's import graph has no cycles (so the layout reads top-down).
 
 Every `import` / `from ... import` of a `ucop` module, at any depth in a file (deferred imports
-inside functions count: they still tie the two modules together), is an edge. `ucop.batch` is
-exempt until the batch split (runner / dask_cluster import each other today; see issue 15).
+inside functions count: they still tie the two modules together), is an edge.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ucop"
-EXEMPT = ("ucop.batch",)  # pending the split of ucop/batch/runner.py
 
 
 def _module_name(path: Path) -> str:
@@ -50,10 +48,6 @@ def import_graph() -> dict[str, set[str]]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         graph[name] = _targets(tree, name, path.name == "__init__.py", modules)
     return graph
-
-
-def _exempt(name: str) -> bool:
-    return any(name == e or name.startswith(e + ".") for e in EXEMPT)
 
 
 def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -103,9 +97,7 @@ def test_the_cycle_finder_finds_a_planted_cycle():
     assert find_cycles(graph) == [["a", "b", "c"]]
 
 
-def test_no_import_cycles_outside_the_exempt_packages():
+def test_no_import_cycles():
     graph = import_graph()
-    # the known one; when the batch split removes it, this fails: drop EXEMPT then
-    assert ["ucop.batch.dask_cluster", "ucop.batch.runner"] in find_cycles(graph)
-    graph = {n: {t for t in ts if not _exempt(t)} for n, ts in graph.items() if not _exempt(n)}
+    assert "ucop.batch.session" in graph["ucop.batch.dask_cluster"]
     assert find_cycles(graph) == []

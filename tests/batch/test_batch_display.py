@@ -7,7 +7,8 @@ import io
 from rich.console import Console
 
 from tests.batch.conftest import make_briefs
-from ucop.commands.batch import line, run_batch
+from ucop.commands.batch import run_batch
+from ucop.ui.batch import line
 
 
 def run(tmp_path, server, *, terminal: bool, quiet: bool = False) -> tuple[int, str]:

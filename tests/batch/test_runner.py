@@ -6,7 +6,8 @@ import json
 import threading
 from concurrent.futures import Executor, Future
 
-from ucop.batch.runner import Ledger, finished_article, run_tasks
+from ucop.batch.ledger import Ledger, finished_article
+from ucop.batch.runner import run_tasks
 
 
 class LosingExecutor(Executor):

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from ucop.bench.barrier import BarrierScheduler, levels
-from ucop.bench.dags import article_dag, bodies, skewed_dag
+from benchmarks.barrier import BarrierScheduler, levels
+from benchmarks.dags import article_dag, bodies, skewed_dag
 
 
 class Counter:

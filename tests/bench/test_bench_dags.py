@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ucop.bench.dags import (
+from benchmarks.dags import (
     article_dag,
     chain_dag,
     fan_out_article_graph,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ucop.bench.e2e import (
+from benchmarks.e2e import (
     Point,
     Row,
     brief_with_sections,
@@ -12,7 +12,7 @@ from ucop.bench.e2e import (
     measured_ideal,
     summary,
 )
-from ucop.bench.report import speedup_chart, table
+from benchmarks.report import speedup_chart, table
 
 
 def point(cap, wall, ideal, requests=7, peak=None):

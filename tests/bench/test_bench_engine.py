@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ucop.bench import langgraph_runner
-from ucop.bench.dags import article_dag, chain_dag, skewed_dag
-from ucop.bench.engine import Timing, measure, row, run_engines, targets
+from benchmarks import langgraph_runner
+from benchmarks.dags import article_dag, chain_dag, skewed_dag
+from benchmarks.engine import Timing, measure, row, run_engines, targets
 
 
 def test_timing_keeps_median_and_min():

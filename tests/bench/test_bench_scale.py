@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ucop.bench.scale import heavy_imports, max_rss_mib, overhead_per_agent
+from benchmarks.scale import heavy_imports, max_rss_mib, overhead_per_agent
 
 TRACE = [  # (depth, module, cumulative µs) as `-X importtime` lists them: children first
     (2, "pydantic.main", 9000),

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ucop.bench.e2e import brief_with_sections, loopback_job, loopback_server
+from benchmarks.e2e import brief_with_sections, loopback_job, loopback_server
 from ucop.engine import Status
 from ucop.pipeline import execute
 from ucop.testing.model_server import Fault

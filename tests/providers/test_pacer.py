@@ -168,3 +168,22 @@ def test_remaining_holds_calls_until_the_reset_even_without_a_reported_limit():
 def test_a_cap_below_one_is_a_config_error():
     with pytest.raises(ConfigError, match="at least 1"):
         PacingLimits(0)
+
+
+def test_no_pacing_is_the_same_pacer_with_only_the_cap_and_the_budget():
+    from ucop.config import ProviderConfig
+    from ucop.providers.pacer import limits_from_config
+
+    config = ProviderConfig(
+        max_concurrent_requests=3, requests_per_minute=60, max_cost=2.0, pacing=False
+    )
+    limits = limits_from_config(config)
+    assert limits == PacingLimits.cap_only(3, max_cost=2.0)
+    assert (limits.requests_per_minute, limits.tokens_per_minute, limits.adaptive) == (
+        None,
+        None,
+        False,
+    )
+    assert limits_from_config(config, 5).max_concurrent == 5
+    paced = limits_from_config(config.model_copy(update={"pacing": True}))
+    assert (paced.requests_per_minute, paced.adaptive) == (60, True)

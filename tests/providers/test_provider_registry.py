@@ -13,7 +13,7 @@ import ucop.providers as registry
 from ucop.errors import ConfigError
 from ucop.providers import PROVIDERS, available, create_provider, register
 from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
-from ucop.providers.limiter import LimitedProvider
+from ucop.providers.limiter import PacedProvider
 from ucop.providers.openai import OpenAIProvider
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,9 +74,9 @@ def test_offline_is_created_through_its_module_factory() -> None:
     assert provider.name == "offline"
 
 
-def test_wrap_with_limit_is_re_exported() -> None:
+def test_capped_is_re_exported() -> None:
     echo = EchoProvider(ProviderSettings(name="echo"))
-    assert isinstance(registry.wrap_with_limit(echo, 2), LimitedProvider)
+    assert isinstance(registry.capped(echo, 2), PacedProvider)
 
 
 def test_importing_the_registry_does_not_import_httpx_or_providers() -> None:

@@ -1,4 +1,4 @@
-"""LimitedProvider caps simultaneous requests, as the server itself observes."""
+"""The pacer with pacing off (`capped`) caps simultaneous requests, as the server observes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from ucop.errors import ConfigError, TransientError
-from ucop.providers import wrap_with_limit
+from ucop.providers import capped
 from ucop.providers.base import Completion, CompletionRequest, Message
-from ucop.providers.limiter import LimitedProvider
+from ucop.providers.limiter import PacedProvider
+from ucop.providers.pacer import PacingLimits
 from ucop.testing.model_server import ModelServer
 
 THREADS = 8
@@ -43,7 +44,7 @@ def slow_server(model_server: ModelServer) -> ModelServer:
 
 
 def test_limit_of_one_serialises_requests(slow_server: ModelServer, make_openai, request_for):
-    provider = LimitedProvider(make_openai(max_concurrent_requests=THREADS), 1)
+    provider = capped(make_openai(max_concurrent_requests=THREADS), 1)
     results = hammer(provider, request_for())
     assert len(results) == THREADS
     assert slow_server.count == THREADS
@@ -57,7 +58,7 @@ def test_without_a_limit_requests_overlap(slow_server: ModelServer, make_openai,
 
 
 def test_limit_of_three_allows_three(slow_server: ModelServer, make_openai, request_for):
-    provider = wrap_with_limit(make_openai(max_concurrent_requests=THREADS), 3)
+    provider = capped(make_openai(max_concurrent_requests=THREADS), 3)
     hammer(provider, request_for())
     assert 1 < slow_server.peak_concurrency <= 3
 
@@ -80,7 +81,7 @@ class GatedProvider:
 
 def test_no_free_slot_within_the_timeout_is_transient() -> None:
     inner = GatedProvider()
-    limited = LimitedProvider(inner, 1)
+    limited = capped(inner, 1)
     holder = threading.Thread(
         target=limited.complete, args=(CompletionRequest(messages=(), timeout_s=10),)
     )
@@ -99,19 +100,20 @@ def test_time_spent_queueing_comes_off_the_timeout() -> None:
     ticks = iter([100.0, 104.0])
     inner = GatedProvider()
     inner.gate.set()
-    limited = LimitedProvider(inner, 2, clock=lambda: next(ticks))
+    limited = capped(inner, 2, clock=lambda: next(ticks))
     limited.complete(CompletionRequest(messages=(Message("user", "hi"),), timeout_s=30.0))
     assert inner.timeouts == [26.0]
 
 
-def test_wrap_with_none_returns_the_provider_itself() -> None:
+def test_a_cap_of_none_returns_the_provider_itself() -> None:
     inner = GatedProvider()
-    assert wrap_with_limit(inner, None) is inner
-    limited = wrap_with_limit(inner, 2)
-    assert isinstance(limited, LimitedProvider)
+    assert capped(inner, None) is inner
+    limited = capped(inner, 2)
+    assert isinstance(limited, PacedProvider)
+    assert limited.pacer.limits == PacingLimits(2, adaptive=False)
     assert limited.name == "gated"
 
 
 def test_a_cap_below_one_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="at least 1"):
-        LimitedProvider(GatedProvider(), 0)
+        capped(GatedProvider(), 0)

@@ -1,27 +1,23 @@
 """Batch runs: one article per brief, on threads, processes or a Dask cluster.
 
-    runner.py        the loop over any `concurrent.futures.Executor`, the executor registry
-                     (threads, processes, dask) and the ledger behind OUTPUT/batch.json
+    runner.py        the loop over any `concurrent.futures.Executor`, and the executor registry
+                     (threads, processes, dask)
+    session.py       a `Session` (executor, shared pacer, width); the threads and processes kinds
+    ledger.py        what each brief came to: the ledger behind OUTPUT/batch.json
     article_task.py  the picklable per-brief task: runs the normal pipeline, returns the files
     limits.py        one pacer for the whole batch: shared, or served to processes/Dask
     dask_cluster.py  the Dask client: `--scheduler ADDRESS` or a local cluster (optional extra)
 
-`ucop.commands.batch.run_batch` puts them together for the CLI.
+`ucop.commands.batch.run_batch` puts them together for the CLI; `ucop.ui.batch` shows them.
 """
 
 from __future__ import annotations
 
 from ucop.batch.article_task import article_spec, check_settings, run_article
+from ucop.batch.ledger import Ledger, finished_article
 from ucop.batch.limits import PacerServer, RemotePacer, served
-from ucop.batch.runner import (
-    SESSIONS,
-    Ledger,
-    Session,
-    finished_article,
-    open_session,
-    register,
-    run_tasks,
-)
+from ucop.batch.runner import SESSIONS, open_session, register, run_tasks
+from ucop.batch.session import Session
 
 __all__ = [
     "SESSIONS",

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ucop.batch.limits import host_towards, served
-from ucop.batch.runner import Session
+from ucop.batch.session import Session
 from ucop.errors import UsageError
 from ucop.providers.pacer import PacingLimits
 

@@ -41,7 +41,7 @@ def run_bench(
 
 
 def _with_loopback(job: Any, latency: float, console: Any) -> list[dict[str, Any]]:
-    from ucop.bench.e2e import loopback_server
+    from ucop.testing.model_server import loopback_server
 
     with loopback_server(latency) as server:
         provider = job.settings.config.provider

@@ -14,7 +14,7 @@ from typing import Any
 from ucop import plugins
 from ucop.errors import ConfigError
 from ucop.providers.base import Provider, ProviderFactory, ProviderSettings, ProviderSpec
-from ucop.providers.limiter import LimitedProvider, PacedProvider, paced, wrap_with_limit
+from ucop.providers.limiter import PacedProvider, capped, paced
 
 GROUP = "ucop.providers"
 
@@ -22,18 +22,17 @@ PROVIDERS: dict[str, ProviderSpec] = {}
 
 __all__ = [
     "PROVIDERS",
-    "LimitedProvider",
     "PacedProvider",
     "ProviderFactory",
     "ProviderSpec",
     "available",
+    "capped",
     "create_provider",
     "find",
     "lazy",
     "paced",
     "register",
     "spec",
-    "wrap_with_limit",
 ]
 
 

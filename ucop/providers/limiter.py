@@ -5,8 +5,8 @@
 Each call estimates its tokens and cost, waits for the pacer's grant (a slot, the rate
 limits, the budget), makes one attempt, then tells the pacer what happened: the tokens the
 answer reports, a 429 and its Retry-After, the provider's rate-limit headers. Time spent
-waiting counts against the request's `timeout_s`. `LimitedProvider` is the plain cap on
-requests in flight (pacing off), the same wrapper with a pacer that only counts slots.
+waiting counts against the request's `timeout_s`. With pacing off (`--no-pacing`) the same
+wrapper and the same pacer only cap the requests in flight (`PacingLimits.cap_only`, `capped`).
 """
 
 from __future__ import annotations
@@ -139,24 +139,6 @@ class PacedProvider:
         return f"{type(self).__name__}({self.inner!r})"
 
 
-class LimitedProvider(PacedProvider):
-    """A `Provider` that lets at most `max_concurrent` calls into `inner` at once."""
-
-    def __init__(
-        self,
-        inner: Provider,
-        max_concurrent: int,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        pacer = Pacer(PacingLimits(max_concurrent, adaptive=False))
-        super().__init__(inner, pacer, clock=clock)
-        self.max_concurrent = max_concurrent
-
-    def __repr__(self) -> str:
-        return f"LimitedProvider({self.inner!r}, max_concurrent={self.max_concurrent})"
-
-
 def paced(provider: Provider, config: Any, model: str, pacer: Any = None) -> PacedProvider:
     """`provider` paced by `pacer`, or by a new one built from `config` (a ProviderConfig)."""
     from ucop.providers.cost import find_price
@@ -167,11 +149,17 @@ def paced(provider: Provider, config: Any, model: str, pacer: Any = None) -> Pac
     return PacedProvider(provider, pacer or Pacer(limits_from_config(config)), price)
 
 
-def wrap_with_limit(provider: Provider, max_concurrent: int | None) -> Provider:
-    """`provider` behind a request cap; unchanged when `max_concurrent` is None."""
+def capped(
+    provider: Provider,
+    max_concurrent: int | None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> Provider:
+    """`provider` with at most `max_concurrent` calls in flight (the pacer with pacing off);
+    unchanged when `max_concurrent` is None."""
     if max_concurrent is None:
         return provider
-    return LimitedProvider(provider, max_concurrent)
+    return PacedProvider(provider, Pacer(PacingLimits.cap_only(max_concurrent)), clock=clock)
 
 
 def shortened(request: CompletionRequest, waited: float) -> CompletionRequest:

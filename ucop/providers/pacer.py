@@ -44,6 +44,11 @@ class PacingLimits:
     adaptive: bool = True  # AIMD and headers; False is a plain cap (the behaviour before 0.x)
     probe_first: bool = True  # without rates: one request first, to read the limit headers
 
+    @classmethod
+    def cap_only(cls, max_concurrent: int, max_cost: float | None = None) -> PacingLimits:
+        """Pacing off (`--no-pacing`): a plain cap on requests in flight, and the budget."""
+        return cls(max_concurrent, max_cost=max_cost, adaptive=False)
+
     def __post_init__(self) -> None:
         if self.max_concurrent < 1:
             raise ConfigError(
@@ -358,10 +363,13 @@ class Usage:
 
 def limits_from_config(provider: Any, max_concurrent: int | None = None) -> PacingLimits:
     """The pacing limits in a `ProviderConfig`; `max_concurrent` overrides its request cap."""
+    if not provider.pacing:
+        return PacingLimits.cap_only(
+            max_concurrent or provider.max_concurrent_requests, provider.max_cost
+        )
     return PacingLimits(
         max_concurrent=max_concurrent or provider.max_concurrent_requests,
-        requests_per_minute=provider.requests_per_minute if provider.pacing else None,
-        tokens_per_minute=provider.tokens_per_minute if provider.pacing else None,
+        requests_per_minute=provider.requests_per_minute,
+        tokens_per_minute=provider.tokens_per_minute,
         max_cost=provider.max_cost,
-        adaptive=provider.pacing,
     )

@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -508,6 +508,20 @@ class ModelServer:
     def _track(self, connection: socket.socket, add: bool) -> None:
         with self._lock:
             (self._connections.add if add else self._connections.discard)(connection)
+
+
+@contextlib.contextmanager
+def loopback_server(
+    latency_s: float, jitter_s: float = 0.0, seed: int = 0
+) -> Iterator[ModelServer]:
+    """A `ModelServer` answering ucop's prompts (`article_responder`), started and stopped:
+    what `ucop bench` and the benchmarks run the workflow against."""
+    from ucop.testing.responders import article_responder
+
+    with ModelServer(
+        latency_s=latency_s, jitter_s=jitter_s, seed=seed, responder=article_responder
+    ) as server:
+        yield server
 
 
 class _Server(ThreadingHTTPServer):

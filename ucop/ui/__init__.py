@@ -1,4 +1,4 @@
-"""The terminal UI, all on stderr: live agent table, plain log, end-of-run summary."""
+"""The terminal UI, all on stderr: live agent table, plain log, run summary, batch progress."""
 
 from __future__ import annotations
 

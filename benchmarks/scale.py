@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ucop.bench.dags import zero_work_dag
-from ucop.bench.engine import measure, ucop_once
+from benchmarks.dags import zero_work_dag
+from benchmarks.engine import measure, ucop_once
 
 HEAVY = ("httpx", "rank_bm25", "numpy", "jinja2", "pydantic", "dask", "langgraph")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def max_rss_mib() -> float:
@@ -37,7 +37,7 @@ def max_rss_mib() -> float:
 
 def workflow_memory(sections: int, latency_s: float = 0.02, cap: int = 8) -> dict[str, Any]:
     """Run the article workflow with `sections` section writers once; peak RSS before/after."""
-    from ucop.bench import e2e
+    from benchmarks import e2e
 
     before = max_rss_mib()
     with e2e.loopback_server(latency_s) as server, tempfile.TemporaryDirectory() as tmp:
@@ -56,10 +56,10 @@ def workflow_memory(sections: int, latency_s: float = 0.02, cap: int = 8) -> dic
 
 
 def in_subprocess(function: str, **kwargs: Any) -> dict[str, Any]:
-    """Call `ucop.bench.scale.<function>(**kwargs)` in a fresh interpreter; its JSON result."""
+    """Call `benchmarks.scale.<function>(**kwargs)` in a fresh interpreter; its JSON result."""
     code = (
         "import json, sys\n"
-        f"from ucop.bench.scale import {function} as f\n"
+        f"from benchmarks.scale import {function} as f\n"
         "print(json.dumps(f(**json.loads(sys.argv[1]))))\n"
     )
     done = subprocess.run(

@@ -13,15 +13,15 @@ import re
 import shutil
 import statistics
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ucop.engine.metrics import ideal_schedule
+from ucop.testing.model_server import loopback_server
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lumen"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "lumen"
 CAPS = (1, 3, 5, 8)
 SECTIONS = (3, 5, 10, 30)
 QUICK_CAPS = (1, 5)
@@ -158,18 +158,6 @@ class Row:
             "sequential_requests": self.sequential_requests,
             "requests_equal": self.requests_equal,
         }
-
-
-@contextmanager
-def loopback_server(latency_s: float, jitter_s: float = 0.0, seed: int = 0) -> Iterator[Any]:
-    """The loopback model server answering ucop's prompts, started and stopped."""
-    from ucop.testing.model_server import ModelServer
-    from ucop.testing.responders import article_responder
-
-    with ModelServer(
-        latency_s=latency_s, jitter_s=jitter_s, seed=seed, responder=article_responder
-    ) as server:
-        yield server
 
 
 def sweep(

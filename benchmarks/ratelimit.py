@@ -26,7 +26,7 @@ from typing import Any
 
 from ucop.testing.model_server import ModelServer, RateLimits
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lumen"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "lumen"
 TITLE = 'title: "Sync tasks in real time with Lumen webhooks"'
 MODES = ("fixed cap", "headers", "paced")
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ucop.bench import langgraph_runner
-from ucop.bench.barrier import BarrierScheduler
-from ucop.bench.dags import Dag, bodies, fan_out_article_graph, task_graph
+from benchmarks import langgraph_runner
+from benchmarks.barrier import BarrierScheduler
+from benchmarks.dags import Dag, bodies, fan_out_article_graph, task_graph
 from ucop.engine.graph import TaskGraph
 from ucop.engine.records import RunStatus
 from ucop.engine.scheduler import Scheduler

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
-from ucop.bench.dags import Dag
+from benchmarks.dags import Dag
 
 MISSING = "langgraph is not installed - pip install 'ucop[bench]' (or langgraph) to compare"
 
