@@ -68,8 +68,8 @@ class PacedProvider:
             with self.usage._lock:
                 self.usage.budget_refused += 1
             return BudgetExceeded(
-                f"{self.name}: not started - it would pass the cost budget ({grant.detail}); "
-                "run again with --resume and a higher --max-cost to finish",
+                # short: every unstarted agent shows it; the summary says once how to finish
+                f"{self.name}: not started - it would pass the --max-cost budget ({grant.detail})",
                 provider=self.name,
             )
         return TransientError(
