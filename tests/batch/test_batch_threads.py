@@ -13,6 +13,8 @@ from tests.batch.conftest import (
     max_overlap,
     openai_flags,
 )
+from ucop.testing.model_server import ModelServer
+from ucop.testing.responders import article_responder
 
 
 def test_threads_write_every_article_and_the_batch_ledger(tmp_path, server):
@@ -134,3 +136,19 @@ def test_existing_articles_need_resume_or_force(tmp_path, server):
     forced = batch(tmp_path / "briefs", "-o", out, *openai_flags(server), "--force", "-q")
     assert forced.exit_code == 0
     assert ledger(out)["totals"]["done"] == 6 and server.count > 0
+
+
+def test_a_custom_base_url_without_a_model_asks_the_server_once_for_the_whole_batch(tmp_path):
+    briefs = make_briefs(tmp_path / "briefs", 3)
+    out = tmp_path / "out"
+    with ModelServer(latency_s=0.02, responder=article_responder, models=["only-one"]) as server:
+        flags = ["--provider", "openai", "--base-url", server.base_url]  # no --model
+        result = batch(tmp_path / "briefs", "-o", out, *flags, "--workers", "3")
+        counts = server.counts
+        models_asked = {r.body.get("model") for r in server.requests if r.kind == "openai"}
+    assert result.exit_code == 0, result.stderr
+    assert counts["models"] == 1  # once, before the articles start
+    assert counts["openai"] == sum(expected_requests(b) for b in briefs)
+    assert models_asked == {"only-one"}
+    for brief in briefs:
+        assert json.loads((out / brief.stem / "run.json").read_text())["model"] == "only-one"

@@ -20,7 +20,11 @@ def test_warns_up_front_that_every_request_is_made_twice():
         result = _bench(server, "--json")
         assert result.exit_code == 0, result.stderr
         rows = json.loads(result.stdout)
-        assert [r["requests"] for r in rows] == [8, 8] and server.count == 16  # twice, as warned
+        assert [r["requests"] for r in rows] == [8, 8]
+        assert server.counts["openai"] == 16  # every chat request twice, as warned
+        # no --model on a custom base URL: the server's only model, asked for once
+        assert server.counts["models"] == 1
+        assert {r.body["model"] for r in server.requests if r.kind == "openai"} == {"model-server"}
     first = result.stderr.splitlines()[0]
     assert "twice" in first and "16 in all" in first and "openai" in first
     assert all(r["status"] == "ok" for r in rows) and rows[1]["ab_speedup"] > 0

@@ -40,17 +40,19 @@ def article_spec(
 
 def check_settings(
     config: str | None, flags: Mapping[str, Any], env: Mapping[str, str] | None = None
-) -> str | None:
+) -> tuple[str | None, str | None]:
     """Raise the `UsageError` every brief would hit (config, provider, key, workflow) up front.
 
     Builds the job's settings and provider as `run_article` will, minus the brief. Returns the
-    config file the workers should load: the one found here (--config, UCOP_CONFIG or
-    ./config/main.yaml), or None for the shipped default, which each worker finds for itself.
+    config file the workers should load (the one found here: --config, UCOP_CONFIG or
+    ./config/main.yaml, or None for the shipped default, which each worker finds for itself)
+    and the model a custom base URL's server lists when none is configured: asked once for
+    the whole batch, so the workers need not ask again.
     """
     from ucop.agents import AGENTS
     from ucop.config import default_config_dir, load_settings
     from ucop.errors import ConfigError
-    from ucop.pipeline import Job, make_services
+    from ucop.pipeline import Job, make_services, resolve_model
     from ucop.providers import available
     from ucop.workflow.spec import load_workflow
 
@@ -64,13 +66,16 @@ def check_settings(
         )
     workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
     job = Job(settings, None, workflow, None, env)  # type: ignore[arg-type]
+    configured = settings.config.provider.model
+    resolve_model(job)
+    discovered = None if configured else settings.config.provider.model
     close = getattr(make_services(job).provider, "close", None)
     if callable(close):
         close()
     path = settings.path
     if path is None or path.resolve().parent == default_config_dir().resolve():
-        return None
-    return str(path.resolve())
+        return None, discovered
+    return str(path.resolve()), discovered
 
 
 def run_article(spec: Mapping[str, Any]) -> dict[str, Any]:

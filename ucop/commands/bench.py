@@ -28,10 +28,11 @@ def run_bench(
 ) -> int:
     from rich.console import Console
 
-    from ucop.pipeline import prepare
+    from ucop.pipeline import prepare, resolve_model
 
     console = console or Console(stderr=True)
     job = prepare(brief, None, config=config, flags=flags)
+    resolve_model(job)  # a custom base URL and no --model: the server's only model
     _warn_twice(job, console, hosted=latency is None and job.provider_name != "offline")
     if latency is None and job.provider_name != "offline":
         rows = compare(job, server=None)
