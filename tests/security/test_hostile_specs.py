@@ -156,6 +156,8 @@ def test_generate_writes_a_clean_article_from_the_hostile_spec(tmp_path):
     headings = [line for line in article.splitlines() if line.startswith("#")]
     assert all("```" not in h and "<script" not in h for h in headings)
     assert pwned(canary, out, brief.parent) == []
+    refused = [w["message"] for w in report["warnings"] if w["kind"] == "spec_refused"]
+    assert refused and all(" left out: " in m for m in refused)  # each names what it left out
     verify = run_cli("verify", out)
     assert "code blocks are safe to run" in verify.output
     assert "✗ code blocks" not in verify.output

@@ -108,6 +108,8 @@ class ApiIngestion(_Ingestion):
             ref_roots=[p for p in services.brief.sources.values() if p is not None],
             allow_outside_refs=services.allow_outside_refs,
         )
+        for warning in spec.get("warnings", ()):  # operations and schemes left out, by name
+            ctx.warn("spec_refused", f"{spec['source']}: {warning}")
         return {"spec": spec, "chunks": api_chunks(spec)}
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:

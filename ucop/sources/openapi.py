@@ -9,7 +9,6 @@ in `ucop.sources.samples`.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +25,6 @@ __all__ = ["api_chunks", "example_from_schema", "load_openapi"]
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 _NONE = object()  # "the spec gives no example" (None is a valid example value)
-log = logging.getLogger(__name__)
 
 
 def load_openapi(
@@ -58,8 +56,6 @@ def load_openapi(
             f"{rel}: schemas nest too deeply to resolve — simplify the spec", path=rel
         ) from exc
     warnings = [*spec.pop("warnings", []), *_refuse_unsafe(operations)]
-    for warning in warnings:
-        log.warning("%s: %s", rel, warning)
     return {"source": rel, **spec, "operations": operations, "warnings": warnings}
 
 
