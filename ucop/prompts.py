@@ -62,18 +62,12 @@ class PromptLibrary:
         """The `system`, `shared` ("" when the template has none) and `user` blocks."""
         try:
             template = self._env.get_template(f"{name}.j2")
-            parts = []
-            for block in ("system", "shared", "user"):
-                if block == "shared" and block not in template.blocks:
-                    parts.append("")
-                    continue
-                context = template.new_context(variables)
-                parts.append("".join(template.blocks[block](context)).strip())
+            system, user = (_block(template, b, variables) for b in ("system", "user"))
+            shared = _block(template, "shared", variables) if "shared" in template.blocks else ""
         except KeyError as exc:
             raise ConfigError(f"prompt '{name}.j2' needs a {{% block {exc.args[0]} %}}") from None
         except self._jinja.TemplateError as exc:
             raise ConfigError(f"prompt '{name}.j2': {exc}") from None
-        system, shared, user = parts
         return system, shared, user
 
     def check(self) -> list[str]:
@@ -97,3 +91,8 @@ SHARED_SEPARATOR = "\n\n"
 def join_shared(shared: str, user: str) -> str:
     """The user message: the shared part first, then the per-call part."""
     return f"{shared}{SHARED_SEPARATOR}{user}" if shared else user
+
+
+def _block(template: Any, block: str, variables: dict[str, Any]) -> str:
+    """One block of `template` rendered with `variables` (KeyError when it has no such block)."""
+    return "".join(template.blocks[block](template.new_context(variables))).strip()

@@ -167,8 +167,8 @@ class SectionWriter(Agent):
 
 
 def _plan(outline: Mapping) -> list[str]:
-    """The section titles in order: with the article's title and audience, the part every
-    writer call of a run shares, so it opens each prompt (a prefix providers can cache).
+    """The section titles in order: with the article's title, the part every writer call of
+    a run shares, so it opens each prompt (a prefix providers can cache).
     A section writer's cache key covers it already (its own title plus `others`)."""
     return [s["title"] for s in outline.get("sections", ())]
 
