@@ -1,5 +1,10 @@
 """Prompt templates: Jinja2 files with a `system` and a `user` block, overridable by the user.
 
+A template may also have a `shared` block: material every call of that kind in a run shares
+(the article and its plan). It is sent at the start of the user message, after the system
+prompt and before the per-call part, so the two together form a prefix that providers cache
+(OpenAI by itself, Anthropic at the `cache_control` breakpoint put at its end).
+
 The built-in prompts live in `ucop/defaults/prompts/`. A folder given as `prompts.dir` in the config
 is searched first, so a user overrides one prompt by dropping a file of the same name there.
 """
@@ -46,18 +51,24 @@ class PromptLibrary:
         return hashlib.sha256(self.source(name).encode()).hexdigest()[:16]
 
     def render(self, name: str, variables: dict[str, Any]) -> tuple[str, str]:
-        """Render the template's `system` and `user` blocks with `variables`."""
+        """Render the template's `system` and `user` blocks with `variables`.
+
+        The user text starts with the `shared` block, when the template has one.
+        """
+        system, shared, user = self.render_parts(name, variables)
+        return system, join_shared(shared, user)
+
+    def render_parts(self, name: str, variables: dict[str, Any]) -> tuple[str, str, str]:
+        """The `system`, `shared` ("" when the template has none) and `user` blocks."""
         try:
             template = self._env.get_template(f"{name}.j2")
-            context = template.new_context(variables)
-            system = "".join(template.blocks["system"](context)).strip()
-            context = template.new_context(variables)
-            user = "".join(template.blocks["user"](context)).strip()
+            system, user = (_block(template, b, variables) for b in ("system", "user"))
+            shared = _block(template, "shared", variables) if "shared" in template.blocks else ""
         except KeyError as exc:
             raise ConfigError(f"prompt '{name}.j2' needs a {{% block {exc.args[0]} %}}") from None
         except self._jinja.TemplateError as exc:
             raise ConfigError(f"prompt '{name}.j2': {exc}") from None
-        return system, user
+        return system, shared, user
 
     def check(self) -> list[str]:
         """Problems with any prompt (missing, unparsable or without both blocks)."""
@@ -72,3 +83,16 @@ class PromptLibrary:
             if missing:
                 problems.append(f"prompt {name}.j2: missing block(s) {', '.join(sorted(missing))}")
         return problems
+
+
+SHARED_SEPARATOR = "\n\n"
+
+
+def join_shared(shared: str, user: str) -> str:
+    """The user message: the shared part first, then the per-call part."""
+    return f"{shared}{SHARED_SEPARATOR}{user}" if shared else user
+
+
+def _block(template: Any, block: str, variables: dict[str, Any]) -> str:
+    """One block of `template` rendered with `variables` (KeyError when it has no such block)."""
+    return "".join(template.blocks[block](template.new_context(variables))).strip()

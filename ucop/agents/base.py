@@ -20,6 +20,7 @@ from ucop.brief import Brief
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import UnusableOutput
+from ucop.prompts import SHARED_SEPARATOR, join_shared
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
@@ -214,11 +215,11 @@ def _request(
     task: str,
     schema: Mapping[str, Any] | None,
 ) -> CompletionRequest:
-    system, user = services.prompts.render(prompt, variables)
+    system, shared, per_call = services.prompts.render_parts(prompt, variables)
     timeout = services.call_timeout_s
     left = ctx.time_left()
     return CompletionRequest(
-        messages=(Message("system", system), Message("user", user)),
+        messages=(Message("system", system), Message("user", join_shared(shared, per_call))),
         model=services.model,
         max_tokens=services.max_tokens,
         temperature=services.temperature,
@@ -226,6 +227,7 @@ def _request(
         task=task,
         context=variables,
         schema=schema,
+        shared_prefix=len(shared) + len(SHARED_SEPARATOR) if shared else 0,
     )
 
 

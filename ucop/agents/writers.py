@@ -113,6 +113,7 @@ class IntroductionWriter(Agent):
                 w["topic"] for w in outline.get("warnings", ()) if w["kind"] == "uncovered_topic"
             ],
             "related": related_posts(services, blog, _subject(brief), k=1, brief_text=brief.body),
+            "plan": _plan(outline),
         }
         return _write(ctx, services, "introduction", variables, found)
 
@@ -147,6 +148,7 @@ class SectionWriter(Agent):
             "operations": [{k: op[k] for k in ("id", "method", "path", "summary")} for op in ops],
             "passages": found,
             "related": related_posts(services, blog, query, k=1),
+            "plan": _plan(outline),
         }
         result = _write(ctx, services, "section", variables, found)
         return {"index": section["index"], "title": section["title"], **result}
@@ -162,6 +164,13 @@ class SectionWriter(Agent):
                 for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")
             },
         }
+
+
+def _plan(outline: Mapping) -> list[str]:
+    """The section titles in order: with the article's title, the part every writer call of
+    a run shares, so it opens each prompt (a prefix providers can cache).
+    A section writer's cache key covers it already (its own title plus `others`)."""
+    return [s["title"] for s in outline.get("sections", ())]
 
 
 def _other_titles(outline: Mapping, section: Mapping) -> list[str]:
@@ -196,6 +205,7 @@ class ConclusionWriter(Agent):
             "related": related_posts(
                 services, blog, _subject(services.brief), k=2, brief_text=services.brief.body
             ),
+            "plan": _plan(outline),
         }
         return _write(ctx, services, "conclusion", variables, [])
 

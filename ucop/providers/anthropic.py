@@ -14,7 +14,13 @@ from typing import Any
 from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest, ProviderSpec
 from ucop.providers.chat import HttpChatProvider
-from ucop.providers.http import as_dict, cache_shared_block, cached_tokens, token_count
+from ucop.providers.http import (
+    as_dict,
+    cache_shared_block,
+    cache_shared_prefix,
+    cached_tokens,
+    token_count,
+)
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -69,13 +75,26 @@ def _payload(request: CompletionRequest, model: str) -> dict[str, Any]:
         "model": model,
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
-        "messages": [
-            {"role": m.role, "content": m.content} for m in request.messages if m.role != "system"
-        ],
+        "messages": _messages(request),
     }
     if system:
         payload["system"] = cache_shared_block(system)
     return payload
+
+
+def _messages(request: CompletionRequest) -> list[dict[str, Any]]:
+    """The turns; the first user message's shared part ends at a cache breakpoint."""
+    turns = [m for m in request.messages if m.role != "system"]
+    first_user = next((i for i, m in enumerate(turns) if m.role == "user"), None)
+    return [
+        {
+            "role": m.role,
+            "content": cache_shared_prefix(m.content, request.shared_prefix)
+            if i == first_user
+            else m.content,
+        }
+        for i, m in enumerate(turns)
+    ]
 
 
 def answer_tool(schema: Any) -> dict[str, Any]:

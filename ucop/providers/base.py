@@ -39,6 +39,10 @@ class CompletionRequest:
     # JSON Schema (top level an object) of the answer when the agent wants JSON; HTTP
     # providers ask for structured output with it where the server offers that.
     schema: Mapping[str, Any] | None = None
+    # How many characters at the start of the user message every call of this kind in the
+    # run shares (after the system prompt): providers with explicit cache breakpoints
+    # (Anthropic's `cache_control`) put one there. 0: no shared part.
+    shared_prefix: int = 0
 
 
 @dataclass(frozen=True)

@@ -164,10 +164,21 @@ def cached_tokens(usage: Mapping[str, Any]) -> int:
 def cache_shared_block(system: str) -> list[dict[str, Any]]:
     """Anthropic's system prompt as one block marked for its prompt cache.
 
-    The system block is the part every call of a run shares, so marking it lets the
+    The system block is the part every call of a kind shares, so marking it lets the
     provider bill it as a cache read from the second call on (when it is long enough).
     """
     return [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
+
+
+def cache_shared_prefix(content: str, shared: int) -> str | list[dict[str, Any]]:
+    """A user message whose first `shared` characters every call of the run shares, as two
+    Anthropic text blocks with a cache breakpoint after the first (the text is unchanged)."""
+    if not 0 < shared < len(content) or not content[:shared].strip():
+        return content
+    return [
+        {"type": "text", "text": content[:shared], "cache_control": {"type": "ephemeral"}},
+        {"type": "text", "text": content[shared:]},
+    ]
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

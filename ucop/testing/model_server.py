@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import random
@@ -298,36 +299,89 @@ def _kinds(verdict: Verdict) -> list[tuple[str, int, int]]:
 
 
 class PromptCache:
-    """Reports a repeated shared prefix as cached, as OpenAI and Anthropic do.
+    """Reports cached input tokens the way OpenAI and Anthropic decide them (tokens are words).
 
-    OpenAI: a system message seen before. Anthropic: the system blocks up to the last one
-    marked `cache_control`, seen before. Any length counts here (real APIs need ~1024 tokens).
+    OpenAI caches by itself: the longest prefix of the whole prompt (every message, in order)
+    seen before, counted in whole blocks (128 tokens) and only from a minimum (1024 tokens).
+    Anthropic caches only what a request marks: each block carrying `cache_control` (tools,
+    then system, then messages) writes the prefix up to its end; a later request reads the
+    longest such prefix it repeats, checked at every block boundary up to its last breakpoint;
+    its minimum is 1024 tokens too (2048 on the small models). The loopback server scales the
+    real figures down 8x by default (`min_tokens=128`, `block=16`), as its prompts are short.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, min_tokens: int = 128, block: int = 16) -> None:
+        if min_tokens < 1 or block < 1:
+            raise ValueError("the prompt cache needs min_tokens >= 1 and block >= 1")
+        self.min_tokens = min_tokens
+        self.block = block
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
     def cached_words(self, path: str, body: Mapping[str, Any]) -> int:
-        prefix = _cacheable_prefix(path, body)
-        if not prefix:
-            return 0
+        """Tokens of `body` read from the cache; records what it writes for later requests."""
+        return self.usage(path, body)[0]
+
+    def usage(self, path: str, body: Mapping[str, Any]) -> tuple[int, int]:
+        """(tokens read from the cache, tokens written to it) for one request."""
+        if path == ANTHROPIC_PATH:
+            return self._marked(body)
+        words = " ".join(_text(m.get("content")) for m in _messages(body)).split()
+        ends = range(self.block, len(words) + 1, self.block)
+        keys = [(end, _key(" ".join(words[:end]))) for end in ends if end >= self.min_tokens]
         with self._lock:
-            hit = prefix in self._seen
-            self._seen.add(prefix)
-        return len(prefix.split()) if hit else 0
+            hits = [end for end, key in keys if key in self._seen]
+            self._seen.update(key for _, key in keys)
+        return (max(hits) if hits else 0), 0
+
+    def _marked(self, body: Mapping[str, Any]) -> tuple[int, int]:
+        boundaries, breakpoints = _anthropic_blocks(body)
+        if not breakpoints:
+            return 0, 0
+        last = breakpoints[-1]
+        candidates = [(n, _key(k)) for n, k in boundaries[: last + 1] if n >= self.min_tokens]
+        writes = [(n, _key(k)) for n, k in (boundaries[i] for i in breakpoints)]
+        writes = [(n, key) for n, key in writes if n >= self.min_tokens]
+        with self._lock:
+            hits = [n for n, key in candidates if key in self._seen]
+            self._seen.update(key for _, key in writes)
+        read = max(hits) if hits else 0
+        written = max((n for n, _ in writes), default=0)
+        return read, max(written - read, 0)
 
 
-def _cacheable_prefix(path: str, body: Mapping[str, Any]) -> str:
-    if path != ANTHROPIC_PATH:
-        messages = _messages(body)
-        first = messages[0] if messages else {}
-        return _text(first.get("content")) if first.get("role") == "system" else ""
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _anthropic_blocks(body: Mapping[str, Any]) -> tuple[list[tuple[int, str]], list[int]]:
+    """Every block boundary of an Anthropic request as (tokens so far, the text so far), and
+    the indexes of the boundaries that end a block marked `cache_control`.
+
+    Tools come first in Anthropic's prefix; they count in the key but not as prompt tokens,
+    since the loopback server does not bill them."""
+    blocks: list[tuple[str, int, bool]] = []
+    for tool in body.get("tools") or ():
+        if isinstance(tool, dict):
+            blocks.append((json.dumps(tool, sort_keys=True), 0, bool(tool.get("cache_control"))))
     system = body.get("system")
-    if not isinstance(system, list):
-        return ""
-    marked = [i for i, b in enumerate(system) if isinstance(b, dict) and b.get("cache_control")]
-    return _text(system[: marked[-1] + 1]) if marked else ""
+    parts: list[Any] = [system] if isinstance(system, str) else list(system or ())
+    for message in _messages(body):
+        content = message.get("content")
+        parts += content if isinstance(content, list) else [content]
+    for part in parts:
+        text = _text([part] if isinstance(part, dict) else part)
+        marked = isinstance(part, dict) and bool(part.get("cache_control"))
+        blocks.append((text, len(text.split()), marked))
+    boundaries: list[tuple[int, str]] = []
+    breakpoints: list[int] = []
+    count, key = 0, ""
+    for text, words, marked in blocks:
+        count, key = count + words, key + "\x00" + " ".join(text.split())
+        if marked:
+            breakpoints.append(len(boundaries))
+        boundaries.append((count, key))
+    return boundaries, breakpoints
 
 
 class ModelServer:
@@ -347,6 +401,7 @@ class ModelServer:
         models: Sequence[str] = ("model-server",),
         deployments: Iterable[str] | None = None,
         limits: RateLimits | None = None,
+        prompt_cache: PromptCache | None = None,
     ) -> None:
         self.latency_s = latency_s
         self.misbehave = check_modes(misbehave)
@@ -371,7 +426,7 @@ class ModelServer:
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self.rate_window = RateWindow(limits) if limits else None
-        self.prompt_cache = PromptCache()
+        self.prompt_cache = prompt_cache or PromptCache()
 
     # lifecycle
 
@@ -637,8 +692,8 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = self.owner.responder(body)
             text, cut = misbehave(str(answer or ""), self.owner.misbehave)
             trickle = fault if kind == "trickle" else None
-            cached = self.owner.prompt_cache.cached_words(_api_path(route), body)
-            reply = _completion(route, body, text, cut, self._deployment(), cached)
+            cached = self.owner.prompt_cache.usage(_api_path(route), body)
+            reply = _completion(route, body, text, cut, self._deployment(), *cached)
             headers: list[tuple[str, str]] = []
             if verdict is not None and self.owner.rate_window is not None:
                 self.owner.rate_window.charge(len(text.split()), verdict)
@@ -819,14 +874,16 @@ def _completion(
     cut: bool = False,
     deployment: str | None = None,
     cached: int = 0,
+    written: int = 0,
 ) -> dict[str, Any]:
     model = str(body.get("model") or deployment or "model-server")
     prompt_words = _prompt_words(body)
     output_words = len(text.split())
     if route == "anthropic":
         content, stop = _anthropic_content(body, text)
-        usage = {"input_tokens": prompt_words - cached, "output_tokens": output_words}
+        usage = {"input_tokens": prompt_words - cached - written, "output_tokens": output_words}
         usage["cache_read_input_tokens"] = cached
+        usage["cache_creation_input_tokens"] = written
         return {
             "id": "msg_loopback",
             "type": "message",
@@ -949,6 +1006,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit-requests", type=int, help="requests allowed per window")
     parser.add_argument("--limit-tokens", type=int, help="tokens (words) allowed per window")
     parser.add_argument("--window", type=float, default=60.0, help="limit window, seconds")
+    parser.add_argument(
+        "--cache-min-tokens",
+        type=int,
+        default=128,
+        help="shortest prefix the prompt cache serves (real APIs: 1024)",
+    )
+    parser.add_argument(
+        "--cache-block", type=int, default=16, help="prompt cache granularity (OpenAI: 128)"
+    )
     args = parser.parse_args(argv)
     from ucop.testing.responders import article_responder
 
@@ -967,6 +1033,7 @@ def main(argv: list[str] | None = None) -> int:
         reject=args.reject,
         models=_split(args.models),
         limits=limits,
+        prompt_cache=PromptCache(args.cache_min_tokens, args.cache_block),
     )
     for spec in args.fault_rate:
         kind, _, p = spec.partition("=")

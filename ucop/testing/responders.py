@@ -67,7 +67,7 @@ def _explanations(user: str) -> str:
 
 
 def _prose(user: str) -> str:
-    topic = re.search(r'"([^"]+)"', user)
+    topic = re.search(r'(?:section|article) "([^"]+)"', user) or re.search(r'"([^"]+)"', user)
     subject = topic.group(1) if topic else "this topic"
     cites = sorted(set(re.findall(r"^\[(\d+)\]", user, re.M)), key=int)[:2]
     marks = " ".join(f"[{n}]" for n in cites)
