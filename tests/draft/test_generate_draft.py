@@ -136,7 +136,6 @@ def test_api_only_brief_follows_the_flow_of_calls(tmp_path):
         "Find purchase order by ID",
         "Delete purchase order by ID",
     ]  # headings, so without the summaries' full stops
-    assert "The API calls involved" not in body  # each section already opens with its calls
     assert front["sources"] == ["shop.yaml"]
 
 

@@ -187,9 +187,7 @@ def write_section(ctx: Mapping[str, Any]) -> str:
                 budget -= sum(len(b.split()) for b in blocks if not is_code(b))
         if section.get("coverage") == "partial":
             parts.append(coverage_note(section))
-    # name the calls the text above has not named already (an API-only section opens with them)
-    said = "\n\n".join(parts)
-    ops = [op for op in ctx.get("operations", ()) if f"{op['method']} {op['path']}" not in said]
+    ops = ctx.get("operations", ())
     if ops:
         calls = _join(
             [f"`{op['method']} {op['path']}` ({op['summary'].rstrip('.').lower()})" for op in ops]
