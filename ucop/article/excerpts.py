@@ -81,30 +81,43 @@ def _first_example(blocks: Sequence[str]) -> list[str]:
     return [_unwrap(before), block] if before and not before.startswith("#") else [block]
 
 
+def fence_roles(lines: Sequence[str]) -> list[str]:
+    """Each line's part in fenced code: "open", "code", "close", or "" for text outside.
+
+    A fence closes on a marker that starts with the opening one (```` ``` ```` inside `~~~`
+    is code); a fence left open runs to the end.
+    """
+    roles: list[str] = []
+    fence = ""
+    for line in lines:
+        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if fence:
+            closes = bool(marker and marker.group(1).startswith(fence))
+            roles.append("close" if closes else "code")
+            fence = "" if closes else fence
+        elif marker:
+            roles.append("open")
+            fence = marker.group(1)
+        else:
+            roles.append("")
+    return roles
+
+
 def split_blocks(markdown: str) -> list[str]:
     """Blank-line separated blocks, with each fenced code block kept whole."""
     blocks: list[str] = []
     current: list[str] = []
-    fence = ""
-    for line in markdown.splitlines():
-        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
-        if fence:
-            current.append(line)
-            if marker and marker.group(1).startswith(fence):
-                blocks.append("\n".join(current))
-                current, fence = [], ""
-            continue
-        if marker:
+    lines = markdown.splitlines()
+    for line, role in zip(lines, fence_roles(lines), strict=True):
+        if role == "open" or (not role and not line.strip()):
             if current:
                 blocks.append("\n".join(current))
-            current, fence = [line], marker.group(1)
-            continue
-        if not line.strip():
-            if current:
-                blocks.append("\n".join(current))
+            current = [line] if role else []
+        elif role == "close":
+            blocks.append("\n".join([*current, line]))
             current = []
-            continue
-        current.append(line)
+        else:
+            current.append(line)
     if current:
         blocks.append("\n".join(current))
     # A quote whose code block was lifted out of it leaves an empty `>` line behind.

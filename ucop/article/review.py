@@ -128,21 +128,10 @@ def _leftovers(body: str) -> Result:
 
 def _without_code_lines(body: str) -> list[str | None]:
     """The body's lines, None for lines inside fenced code (numbering kept)."""
-    lines: list[str | None] = []
-    fence = ""
-    for line in body.splitlines():
-        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
-        if fence:
-            lines.append(None)
-            if marker and marker.group(1).startswith(fence):
-                fence = ""
-            continue
-        if marker:
-            fence = marker.group(1)
-            lines.append(None)
-            continue
-        lines.append(line)
-    return lines
+    from ucop.article.excerpts import fence_roles
+
+    lines = body.splitlines()
+    return [None if role else line for line, role in zip(lines, fence_roles(lines), strict=True)]
 
 
 def _without_spans(line: str) -> str:
