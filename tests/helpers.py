@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -30,3 +33,37 @@ def generate_over(base_url: str, out: Path, *extra, brief: Path = BRIEF):
     return run_cli(
         "generate", "-i", brief, "-o", out, "--provider", "openai", "--base-url", base_url, *extra
     )
+
+
+def generate_process(brief: Path, out: Path, base_url: str, *extra: str, model: str = "loopback"):
+    """The argv of `python -m ucop generate` against an OpenAI-compatible server at `base_url`.
+
+    For tests that need a real process: signals, the output lock, kill -9 and resume.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "ucop",
+        "generate",
+        "-i",
+        str(brief),
+        "-o",
+        str(out),
+        "--provider",
+        "openai",
+        "--base-url",
+        base_url,
+        "--model",
+        model,
+        *extra,
+    ]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Poll `predicate` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError("timed out waiting")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 
-from tests.helpers import ROOT, copy_example, generate_over, run_cli
+from tests.helpers import ROOT, copy_example, generate_over, generate_process, run_cli
 from ucop.cache import DiskCache, default_cache_dir
 from ucop.files import LOCK_FILE, output_lock
 from ucop.testing.model_server import ModelServer
@@ -91,23 +90,7 @@ def test_an_unwritable_cache_folder_is_a_warning_at_the_start(tmp_path, monkeypa
 
 
 def _generate_cmd(brief, out, server):
-    return [
-        sys.executable,
-        "-m",
-        "ucop",
-        "generate",
-        "-i",
-        str(brief),
-        "-o",
-        str(out),
-        "--provider",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "loopback",
-        "-q",
-    ]
+    return generate_process(brief, out, server.base_url, "-q")
 
 
 def test_two_runs_into_one_output_folder_the_second_is_refused(tmp_path):

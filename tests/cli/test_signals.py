@@ -6,10 +6,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
-from tests.helpers import ROOT, copy_example
+from tests.helpers import ROOT, copy_example, generate_process, wait_for
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -17,34 +16,7 @@ MODEL_CALLS = 8  # the example's workflow with the openai provider
 
 
 def _generate(brief, out, server, *extra):
-    return [
-        sys.executable,
-        "-m",
-        "ucop",
-        "generate",
-        "-i",
-        str(brief),
-        "-o",
-        str(out),
-        "--provider",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "loopback",
-        "--progress",
-        "plain",
-        *extra,
-    ]
-
-
-def _wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out waiting")
+    return generate_process(brief, out, server.base_url, "--progress", "plain", *extra)
 
 
 def test_sigterm_stops_like_ctrl_c_and_resume_finishes(tmp_path):
@@ -59,7 +31,7 @@ def test_sigterm_stops_like_ctrl_c_and_resume_finishes(tmp_path):
             text=True,
             env=env,
         )
-        _wait_for(lambda: server.count >= 3)  # the outline is done, writers are in flight
+        wait_for(lambda: server.count >= 3)  # the outline is done, writers are in flight
         began = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)

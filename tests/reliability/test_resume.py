@@ -7,10 +7,9 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
-from tests.helpers import BRIEF, copy_example, run_cli
+from tests.helpers import BRIEF, copy_example, generate_process, run_cli, wait_for
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -18,34 +17,9 @@ MODEL_CALLS = 8
 
 
 def _cmd(brief, out, server, *extra):
-    return [
-        sys.executable,
-        "-m",
-        "ucop",
-        "generate",
-        "-i",
-        str(brief),
-        "-o",
-        str(out),
-        "--provider",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "model-server",
-        "--progress",
-        "plain",
-        *extra,
-    ]
-
-
-def _wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out waiting")
+    return generate_process(
+        brief, out, server.base_url, "--progress", "plain", *extra, model="model-server"
+    )
 
 
 def _article(out):
@@ -75,7 +49,7 @@ def test_kill_9_then_resume_makes_only_the_remaining_calls_and_the_same_article(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for(lambda: server.count >= 5)  # four calls answered, the fifth in flight
+        wait_for(lambda: server.count >= 5)  # four calls answered, the fifth in flight
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         finished_before = sum(1 for r in server.requests if r.finished is not None)
@@ -182,7 +156,7 @@ def test_ctrl_c_exits_130_with_one_line_and_no_article(tmp_path):
         proc = subprocess.Popen(
             _cmd(BRIEF, out, server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        _wait_for(lambda: server.count >= 2)
+        wait_for(lambda: server.count >= 2)
         began = time.monotonic()
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=20)
