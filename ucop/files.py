@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -34,9 +36,11 @@ FILE_MODE = 0o666 & ~_umask()
 def output_lock(folder: Path) -> Iterator[None]:
     """Hold `folder` for one run: a second run into the same folder is refused (exit 2).
 
-    Creates the folder if needed and removes temporary files an earlier, killed run left
-    there. On the way out the lock file goes, and so does the folder if this run created it
-    and wrote nothing into it (an interrupted run, bad input found mid-run).
+    Creates the folder if needed and removes temporary files an earlier, killed ucop run left
+    there (only ucop's own: see `TMP_PREFIX`). On the way out the lock file goes, and so does
+    the folder if this run created it and wrote nothing into it (an interrupted run, bad input
+    found mid-run). The lock is never followed through a link: a planted `.ucop.lock` symlink
+    or hard link, or a file ucop did not write, is refused instead of truncated.
     """
     created = not folder.exists()
     try:
@@ -46,24 +50,110 @@ def output_lock(folder: Path) -> Iterator[None]:
     lock = folder / LOCK_FILE
     handle = _acquire(lock, folder)
     try:
-        for stale in folder.glob(".*.tmp"):  # we hold the lock: no other run is writing them
-            stale.unlink(missing_ok=True)
+        _remove_stale_temporaries(folder)  # we hold the lock: no other run is writing them
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        if _same_file(handle, lock):
+            lock.unlink(missing_ok=True)
         handle.close()
         if created:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only succeeds when empty
 
 
+# ucop's temporary files: `.ucop-<pid>-<name>.<random>.tmp`, so a user's own `.*.tmp` is never
+# taken for one, and a file of a run that is still alive is left alone.
+TMP_PREFIX = ".ucop-"
+_OUR_TMP = re.compile(r"^\.ucop-(\d+)-.+\.tmp$")
+
+
+def temporary_prefix(name: str) -> str:
+    """The prefix of this process's temporary files for `name` (see `_remove_stale_temporaries`)."""
+    return f"{TMP_PREFIX}{os.getpid()}-{name}."
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    for entry in os.scandir(folder):
+        match = _OUR_TMP.match(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False) or _alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.stat(follow_symlinks=False).st_uid == os.geteuid():
+                os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours from before this run cannot exist; nothing is written yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # exists (another user's), or cannot tell: leave it
+    return True
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_MAX_LOCK_BYTES = 32  # a PID and nothing else
+
+
+def _open_lock(lock: Path, folder: Path) -> IO[str]:
+    """Open (or create) the lock file itself, never what a link points at."""
+    flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(lock, flags | getattr(os, "O_NONBLOCK", 0), 0o644)
+    except OSError as exc:
+        if lock.is_symlink() or exc.errno == errno.ELOOP:
+            raise OutputError(_not_ours(folder, "is a symbolic link")) from None
+        raise OutputError(f"--output {folder}: cannot open {LOCK_FILE} ({exc.strerror})") from None
+    info = os.fstat(fd)
+    problem = None
+    if not stat.S_ISREG(info.st_mode):
+        problem = "is not a regular file"
+    elif info.st_nlink != 1:
+        problem = "has other hard links"
+    elif hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        problem = "belongs to another user"
+    elif info.st_size > _MAX_LOCK_BYTES or not _holds_a_pid(fd):
+        problem = "holds something other than a ucop run's PID"
+    if problem:
+        os.close(fd)
+        raise OutputError(_not_ours(folder, problem))
+    return os.fdopen(fd, "r+", encoding="utf-8")
+
+
+def _holds_a_pid(fd: int) -> bool:
+    """An empty file (just created) or one that holds a PID, as every ucop lock does."""
+    data = os.read(fd, _MAX_LOCK_BYTES + 1).strip()
+    os.lseek(fd, 0, os.SEEK_SET)
+    return not data or data.isdigit()
+
+
+def _not_ours(folder: Path, problem: str) -> str:
+    return (
+        f"--output {folder}: {LOCK_FILE} {problem} - ucop did not make it and will not "
+        "write through it; remove it or choose another --output"
+    )
+
+
+def _same_file(handle: IO[str], lock: Path) -> bool:
+    """Whether `lock` (not followed) is still the file `handle` has open."""
+    try:
+        there = os.stat(lock, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    here = os.fstat(handle.fileno())
+    return (there.st_ino, there.st_dev) == (here.st_ino, here.st_dev)
+
+
 def _acquire(lock: Path, folder: Path) -> IO[str]:
     try:
         import fcntl
     except ImportError:  # no flock (Windows): runs are not guarded against each other
-        return open(lock, "a", encoding="utf-8")  # noqa: SIM115 - closed by output_lock
+        return _open_lock(lock, folder)
     while True:
-        handle = open(lock, "a+", encoding="utf-8")  # noqa: SIM115 - closed by output_lock
+        handle = _open_lock(lock, folder)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -74,11 +164,7 @@ def _acquire(lock: Path, folder: Path) -> IO[str]:
                 f"--output {folder}: another ucop run (pid {holder}) is writing there - "
                 "wait for it to finish or choose another --output"
             ) from None
-        try:
-            same = os.fstat(handle.fileno()).st_ino == os.stat(lock).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:  # not a file the previous holder unlinked while we waited to open it
+        if _same_file(handle, lock):  # not a file the previous holder unlinked meanwhile
             handle.truncate(0)
             handle.write(str(os.getpid()))
             handle.flush()
@@ -123,7 +209,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     """
     text = redact_secrets(text, configured_secrets())
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(path.name), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

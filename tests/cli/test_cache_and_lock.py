@@ -125,10 +125,17 @@ def test_two_runs_into_one_output_folder_the_second_is_refused(tmp_path):
     assert names == ["run.json", "sync-tasks-in-real-time-with-lumen-webhooks.md", "timeline.svg"]
 
 
+def _finished_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
 def test_the_lock_cleans_up_stale_temporary_files_and_itself(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    (out / ".article.md.abc123.tmp").write_text("half an article from a killed run")
+    gone = _finished_pid()
+    (out / f".ucop-{gone}-article.md.abc123.tmp").write_text("half an article from a killed run")
     with output_lock(out):
         assert (out / LOCK_FILE).is_file()
         assert not list(out.glob("*.tmp"))
