@@ -41,9 +41,7 @@ SHELL_LIKE = frozenset(
         "tcsh", "dash", "ash", "terminal", "nu", "sh-session", "shellsession", "zsh-session",
     }
 )  # fmt: skip
-_HTML_CODE = re.compile(
-    r"<(pre|code)\b([^>]*)>(.*?)</\1\s*>", flags=re.IGNORECASE | re.DOTALL
-)
+_HTML_CODE = re.compile(r"<(pre|code)\b([^>]*)>(.*?)</\1\s*>", flags=re.IGNORECASE | re.DOTALL)
 _HTML_LANG = re.compile(r"(?:language|lang)-([A-Za-z0-9_+-]+)")
 _TAG = re.compile(r"<[^>]+>")
 

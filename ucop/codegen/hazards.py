@@ -26,8 +26,8 @@ from ucop.redaction import SECRET_NAME
 
 # Names every document may use for a host that is not a real third party (RFC 2606, 6761).
 SAFE_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "example.com"})
-SAFE_SUFFIXES = (".example", ".test", ".localhost", ".invalid", ".example.com", ".example.org")
-SAFE_SUFFIXES += (".example.net",)
+SAFE_SUFFIXES = (".example", ".test", ".localhost", ".invalid", ".example.com", ".example.org",
+                 ".example.net")  # fmt: skip
 AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -145,12 +145,13 @@ def _curl_reach(words: list[str], reach: Reach) -> list[str]:
         if word.startswith("-"):
             skip = word in _CURL_VALUE_OPTIONS
             continue
-        host = url_host(word) if re.match(r"^[A-Za-z][\w+.-]*://|^[\w-]+(\.[\w-]+)+", word) else None
+        host = url_host(word) if _URL_WORD.match(word) else None
         if host and not reach.allows(host):
             problems.append(f"reaches {host}, not the spec's servers")
     return problems
 
 
+_URL_WORD = re.compile(r"^[A-Za-z][\w+.-]*://|^[\w-]+(\.[\w-]+)+")
 _CURL_VALUE_OPTIONS = frozenset(
     {
         "-H", "--header", "-d", "--data", "--data-raw", "--data-binary", "--data-ascii",

@@ -1,0 +1,272 @@
+"""The judge: whether a model's answer may go into the article, and if not, why.
+
+A weak model echoes its prompt ("The article: ... Its sections, in order: 1. ..."), names
+things no source has (`LUMESKI_RESTARTTRY`), cites passages it was not given, or writes code
+that does not parse, calls operations the spec does not have or does harm. `judge` finds
+each of these with pure functions over the answer and the `Evidence` the request was built
+from; `ask_model` (agents/base.py) asks once more with the reason, then uses the offline
+draft. Reasoning (`<think>...</think>`) is stripped before anything is judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ECHO_GRAM = 6  # words in a row that count as copied
+ECHO_MIN_WORDS = 12  # answer words inside copied runs that make an answer an echo
+REASONING = re.compile(
+    r"<(think|thinking|reasoning|reflection)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
+)
+_CLOSE_ONLY = re.compile(r"^.*?</(?:think|thinking|reasoning)\s*>", re.IGNORECASE | re.DOTALL)
+_WORD = re.compile(r"[a-z0-9]+")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DOTTED = r"[A-Za-z_][A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]+)+"
+_CODE_SHAPED = re.compile(
+    rf"\b{_DOTTED}(?=\()"  # a dotted call: client.tasks.create(
+    r"|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"  # snake_case
+    r"|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"  # ALL_CAPS_WITH_UNDERSCORES
+    r"|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+){2,}\b"  # CamelCase with three humps
+    r"|\b[a-z]+(?:[A-Z][a-z0-9]*)+\b"  # lowerCamel
+)
+_SPAN = re.compile(r"`([^`\n]+)`")
+_CITE = re.compile(r"\[(\d{1,4})\](?!\()")
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?(?:^[ \t]*\1[^\n]*$|\Z)", re.M | re.S)
+_URL = re.compile(r"\]\([^)]*\)|<?https?://[^\s)>\]]+>?|\b[\w.-]+@[\w.-]+\.\w+")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's answer: `ok`, or the `problem` kind and a `reason` a person can read."""
+
+    ok: bool
+    problem: str = ""  # empty | echo | identifiers | citations | code | dangerous_code
+    reason: str = ""
+
+
+ACCEPTED = Verdict(True)
+
+
+@dataclass(frozen=True)
+class SourceIndex:
+    """The run's sources, indexed once per run: their names and their code, as plain lines."""
+
+    names: frozenset[str]
+    plain: str
+
+    @classmethod
+    def of(cls, texts: Iterable[str], code: Iterable[str]) -> SourceIndex:
+        names = frozenset(w.lower() for text in texts for w in _NAME.findall(text))
+        return cls(names, "\n\f\n".join(plain_lines(c) for c in code))
+
+
+EMPTY_SOURCES = SourceIndex(frozenset(), "")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an answer may draw on: the prompt it answers and the material behind it.
+
+    `instructions` are the prompt's texts as sent; `material` the strings the prompt was
+    filled with (copying those is not an echo, and names in them are not invented), and
+    `sources` the run's passages, spec and brief. `passages` is how many [n] the answer may
+    cite (None: citations are not checked). `spec` is the API the code must call.
+    """
+
+    instructions: tuple[str, ...]
+    material: tuple[str, ...]
+    passages: int | None = None
+    spec: Mapping[str, Any] | None = None
+    sources: SourceIndex = EMPTY_SOURCES
+    _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def names(self) -> frozenset[str]:
+        """Every name-like word of the material and the sources, lower-cased."""
+        if "names" not in self._index:
+            words = {w.lower() for text in self.material for w in _NAME.findall(text)}
+            self._index["names"] = frozenset(words) | self.sources.names
+        return self._index["names"]
+
+    def material_grams(self) -> frozenset[tuple[str, ...]]:
+        if "grams" not in self._index:
+            self._index["grams"] = frozenset(g for t in self.material for g in grams(t))
+        return self._index["grams"]
+
+    def plain_material(self) -> str:
+        if "plain" not in self._index:
+            own = "\n".join(plain_lines(t) for t in self.material)
+            self._index["plain"] = own + "\n\f\n" + self.sources.plain
+        return self._index["plain"]
+
+
+def strip_reasoning(text: str) -> str:
+    """`text` without `<think>...</think>` (and similar) blocks, closed or cut off.
+
+    Some servers drop the opening tag and send only `...</think>answer`: everything up to
+    that closing tag is reasoning too.
+    """
+    text = REASONING.sub("", text)
+    return _CLOSE_ONLY.sub("", text).strip()
+
+
+def has_reasoning(text: str) -> bool:
+    """Whether `text` still holds a reasoning block or its closing tag."""
+    return bool(REASONING.search(text) or _CLOSE_ONLY.search(text))
+
+
+def judge(answer: str, evidence: Evidence) -> Verdict:
+    """The first problem found in `answer` (already stripped of reasoning), else ACCEPTED."""
+    if not answer.strip():
+        return Verdict(False, "empty", "the answer was empty once its reasoning was removed")
+    for check in (_dangerous_code, _code, _citations, _echo, _identifiers):
+        verdict = check(answer, evidence)
+        if not verdict.ok:
+            return verdict
+    return ACCEPTED
+
+
+def grams(text: str, n: int = ECHO_GRAM) -> Iterator[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return (tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+
+
+def _echo(answer: str, evidence: Evidence) -> Verdict:
+    """Runs of words copied from the prompt's own text (not from the material it carries)."""
+    prompt = {g for text in evidence.instructions for g in grams(text)}
+    prompt -= evidence.material_grams()
+    if not prompt:
+        return ACCEPTED
+    words = _WORD.findall(answer.lower())
+    covered: set[int] = set()
+    for i in range(len(words) - ECHO_GRAM + 1):
+        if tuple(words[i : i + ECHO_GRAM]) in prompt:
+            covered.update(range(i, i + ECHO_GRAM))
+    if len(covered) < ECHO_MIN_WORDS:
+        return ACCEPTED
+    first = min(covered)
+    quoted = " ".join(words[first : first + ECHO_GRAM + 2])
+    return Verdict(
+        False,
+        "echo",
+        f"it repeats the prompt's own instructions or plan ({len(covered)} words, "
+        f'e.g. "{quoted} ..."); write the part itself',
+    )
+
+
+def code_shaped_names(answer: str) -> list[str]:
+    """Identifiers an answer's prose names: code-shaped words and backticked names."""
+    text = _URL.sub(" ", _FENCED.sub(" ", answer))
+    found: list[str] = []
+    for span in _SPAN.findall(text):
+        found += re.findall(_DOTTED, span) or [w for w in _NAME.findall(span) if not w.isdigit()]
+    found += _CODE_SHAPED.findall(_SPAN.sub(" ", text))
+    return list(dict.fromkeys(found))
+
+
+def _identifiers(answer: str, evidence: Evidence) -> Verdict:
+    known = evidence.names()
+    invented = [n for n in code_shaped_names(answer) if not _known(n, known)]
+    if not invented:
+        return ACCEPTED
+    shown = ", ".join(f"`{n}`" for n in invented[:3])
+    return Verdict(
+        False,
+        "identifiers",
+        f"it names {shown}, which no passage, spec or brief contains; "
+        "use only the names the passages give",
+    )
+
+
+def _known(name: str, known: frozenset[str]) -> bool:
+    parts = [p for p in re.split(r"[.]", name) if p]
+    return all(p.lower() in known for p in parts)
+
+
+def _citations(answer: str, evidence: Evidence) -> Verdict:
+    count = evidence.passages
+    if count is None:
+        return ACCEPTED
+    from ucop.article.citations import outside_code
+
+    bad: list[int] = []
+
+    def collect(prose: str) -> str:
+        bad.extend(int(n) for n in _CITE.findall(prose) if not 1 <= int(n) <= count)
+        return prose
+
+    outside_code(answer, collect)
+    if not bad:
+        return ACCEPTED
+    allowed = f"[1] to [{count}]" if count else "no passages"
+    return Verdict(
+        False,
+        "citations",
+        f"it cites [{bad[0]}], a passage it was not given (it may cite {allowed})",
+    )
+
+
+def _model_blocks(answer: str, evidence: Evidence) -> Iterable[dict[str, Any]]:
+    """The answer's code blocks, except those copied verbatim from the material."""
+    from ucop.codegen.blocks import all_code_blocks
+
+    plain = evidence.plain_material()
+    for block in all_code_blocks(answer):
+        copied = plain_lines(block["code"])
+        if copied and copied in plain:
+            continue
+        yield block
+
+
+def _dangerous_code(answer: str, evidence: Evidence) -> Verdict:
+    from ucop.codegen.audit import block_problems
+    from ucop.codegen.hazards import reach_of
+
+    reach = reach_of(dict(evidence.spec) if evidence.spec else None)
+    for block in _model_blocks(answer, evidence):
+        problems = block_problems(block["lang"], block["code"], reach)
+        if problems:
+            name = block["lang"] or block["form"]
+            return Verdict(
+                False,
+                "dangerous_code",
+                f"its {name} block does what an article must not: {problems[0]}",
+            )
+    return ACCEPTED
+
+
+def _code(answer: str, evidence: Evidence) -> Verdict:
+    from ucop.codegen.validate import validate_block
+
+    spec = dict(evidence.spec) if evidence.spec else None
+    for block in _model_blocks(answer, evidence):
+        for finding in validate_block(block, spec):
+            if not finding["ok"]:
+                return Verdict(
+                    False,
+                    "code",
+                    f"its {block['lang'] or 'code'} block fails a check: {finding['message']}",
+                )
+    return ACCEPTED
+
+
+def plain_lines(text: str) -> str:
+    """`text` with each line stripped: a copied block matches however it was indented."""
+    return "\n".join(line.strip() for line in text.strip().splitlines())
+
+
+def strings_in(value: Any, limit: int = 200_000) -> list[str]:
+    """Every string in JSON-like `value` (keys too), up to `limit` strings."""
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found
