@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ECHO_GRAM = 6  # words in a row that count as copied
-ECHO_MIN_WORDS = 12  # answer words inside copied runs that make an answer an echo
+ECHO_MIN_WORDS = 10  # answer words inside copied runs that make an answer an echo
+ECHO_TEMPLATE_WORDS = 4  # a copied run must hold this many of the template's own words
+MASK = "xmaskx"  # stands for a piece of material in a masked text
+MIN_MASKED_CHARS = 6  # shorter material ("GET", "id") would be cut out of ordinary words
 REASONING = re.compile(
     r"<(think|thinking|reasoning|reflection)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
 )
@@ -89,9 +92,26 @@ class Evidence:
             self._index["names"] = frozenset(words) | self.sources.names
         return self._index["names"]
 
-    def material_grams(self) -> frozenset[tuple[str, ...]]:
+    def mask(self, text: str) -> str:
+        """`text` with every piece of material in it replaced by one `MASK` word."""
+        if "masked" not in self._index:
+            pieces = {m.strip() for m in self.material if len(m.strip()) >= MIN_MASKED_CHARS}
+            self._index["masked"] = sorted(pieces, key=len, reverse=True)
+        for piece in self._index["masked"]:
+            if piece in text:
+                text = text.replace(piece, f" {MASK} ")
+        return text
+
+    def template_grams(self) -> frozenset[tuple[str, ...]]:
+        """Runs of the prompt's words with its material masked, holding enough template words."""
         if "grams" not in self._index:
-            self._index["grams"] = frozenset(g for t in self.material for g in grams(t))
+            found = set()
+            for text in self.instructions:
+                for gram in grams(self.mask(text)):
+                    own = sum(1 for w in gram if w != MASK and not w.isdigit())
+                    if own >= ECHO_TEMPLATE_WORDS:
+                        found.add(gram)
+            self._index["grams"] = frozenset(found)
         return self._index["grams"]
 
     def plain_material(self) -> str:
@@ -133,12 +153,16 @@ def grams(text: str, n: int = ECHO_GRAM) -> Iterator[tuple[str, ...]]:
 
 
 def _echo(answer: str, evidence: Evidence) -> Verdict:
-    """Runs of words copied from the prompt's own text (not from the material it carries)."""
-    prompt = {g for text in evidence.instructions for g in grams(text)}
-    prompt -= evidence.material_grams()
+    """Runs of the prompt's own words (its instructions, its plan's frame) in the answer.
+
+    The material the prompt was filled with is masked in both texts first, so quoting a
+    passage or naming the sections is not an echo, but "The article: ... Its sections, in
+    order: 1. ..." is: a run counts when it holds at least `ECHO_TEMPLATE_WORDS` template words.
+    """
+    prompt = evidence.template_grams()
     if not prompt:
         return ACCEPTED
-    words = _WORD.findall(answer.lower())
+    words = _WORD.findall(evidence.mask(answer).lower())
     covered: set[int] = set()
     for i in range(len(words) - ECHO_GRAM + 1):
         if tuple(words[i : i + ECHO_GRAM]) in prompt:
@@ -146,12 +170,12 @@ def _echo(answer: str, evidence: Evidence) -> Verdict:
     if len(covered) < ECHO_MIN_WORDS:
         return ACCEPTED
     first = min(covered)
-    quoted = " ".join(words[first : first + ECHO_GRAM + 2])
+    quoted = " ".join(w if w != MASK else "..." for w in words[first : first + ECHO_GRAM + 2])
     return Verdict(
         False,
         "echo",
         f"it repeats the prompt's own instructions or plan ({len(covered)} words, "
-        f'e.g. "{quoted} ..."); write the part itself',
+        f'e.g. "{quoted}"); write the part itself',
     )
 
 
