@@ -23,6 +23,7 @@ MIN_MASKED_CHARS = 6  # shorter material ("GET", "id") would be cut out of ordin
 REASONING = re.compile(
     r"<(think|thinking|reasoning|reflection)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
 )
+_CLOSE_TAG = re.compile(r"</(?:think|thinking|reasoning|reflection)\s*>", re.IGNORECASE)
 _CLOSE_ONLY = re.compile(r"^.*?</(?:think|thinking|reasoning)\s*>", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -131,9 +132,23 @@ def strip_reasoning(text: str) -> str:
     return _CLOSE_ONLY.sub("", text).strip()
 
 
-def has_reasoning(text: str) -> bool:
-    """Whether `text` still holds a reasoning block or its closing tag."""
-    return bool(REASONING.search(text) or _CLOSE_ONLY.search(text))
+def reasoning_left(text: str) -> str | None:
+    """The start of a reasoning block (or a lone closing tag) in the prose of `text`, if any.
+
+    Code is left out: an article may show the tag itself in a block or a `<think>` span.
+    """
+    from ucop.article.citations import outside_code
+
+    found: list[str] = []
+
+    def look(prose: str) -> str:
+        match = REASONING.search(prose) or _CLOSE_TAG.search(prose)
+        if match and not found:
+            found.append(" ".join(match.group(0).split())[:80])
+        return prose
+
+    outside_code(text, look)
+    return found[0] if found else None
 
 
 def judge(answer: str, evidence: Evidence) -> Verdict:
