@@ -155,7 +155,7 @@ def judge(answer: str, evidence: Evidence) -> Verdict:
     """The first problem found in `answer` (already stripped of reasoning), else ACCEPTED."""
     if not answer.strip():
         return Verdict(False, "empty", "the answer was empty once its reasoning was removed")
-    for check in (_dangerous_code, _code, _citations, _echo, _identifiers):
+    for check in (_code, _dangerous_code, _citations, _echo, _identifiers):
         verdict = check(answer, evidence)
         if not verdict.ok:
             return verdict

@@ -51,7 +51,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"dict\(\s*os\.environ\s*\)|os\.environ\.(?:copy|items|keys|values)\b|\*\*os\.environ"
             r"|\bprocess\.env\s*[),;]|\bprintenv\b|\$env:|\benv:\\|\bGet-ChildItem\s+env:"
-            r"|\bos\.environ\s*[,)}]|^\s*env\s*(?:\||$)",
+            r"|\bos\.environ\s*[,)}]|^\s*env\s*(?:\||$)|\bENV\.(?:to_h|to_a|each|inspect)\b"
+            r"|%ENV\b|System\.getenv\(\s*\)|os\.Environ\(\)",
             "sends the whole environment",
         ),
         (
