@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import generate_over, run_cli
+from tests.helpers import BRIEF, generate_over, run_cli
 from ucop.testing.misbehaviour import INVENTED
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
@@ -131,7 +131,7 @@ def test_reasoning_blocks_are_stripped_before_judging_and_never_reach_the_articl
 
 def test_verify_flags_reasoning_left_in_an_article(tmp_path):
     out = tmp_path / "out"
-    assert run_cli("generate", "-i", Path("examples/lumen/brief.md"), "-o", out, "-q").exit_code == 0
+    assert run_cli("generate", "-i", BRIEF, "-o", out, "-q").exit_code == 0
     article = out / json.loads((out / "run.json").read_text())["article"]
     text = article.read_text()
     article.write_text(text.replace("\n## ", "\n<think>Plan: pad this out.</think>\n\n## ", 1))

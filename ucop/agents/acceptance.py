@@ -266,7 +266,7 @@ def _dangerous_code(answer: str, evidence: Evidence) -> Verdict:
     for block in _model_blocks(answer, evidence):
         problems = block_problems(block["lang"], block["code"], reach)
         if problems:
-            name = block["lang"] or block["form"]
+            name = block["lang"] or ("unlabelled" if block["form"] == "fence" else block["form"])
             return Verdict(
                 False,
                 "dangerous_code",

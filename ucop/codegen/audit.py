@@ -266,7 +266,7 @@ def markdown_problems(
     for block in all_code_blocks(markdown):
         if skip is not None and skip(block["code"]):
             continue
-        name = block["lang"] or ("html" if block["form"] == "html" else block["form"])
+        name = block["lang"] or ("unlabelled" if block["form"] == "fence" else block["form"])
         problems = block_problems(block["lang"], block["code"], reach)
         found += [f"{name} block at line {block['line']}: {p}" for p in problems]
     return found
