@@ -287,7 +287,7 @@ def block_problems(lang: str, code: str, reach: Reach | None = None) -> list[str
         problems += shell_reach_problems(code, reach) if reach is not None else []
     else:
         problems = []
-    return _unique(problems + pattern_problems(code))
+    return _unique(problems + pattern_problems(code, parsed=family != "other"))
 
 
 _SHELL_WORDS = frozenset(

@@ -97,10 +97,16 @@ def reach_of(spec: dict | None) -> Reach:
     return Reach(frozenset(h for h in hosts if h), AUTH_HEADERS | headers - {""})
 
 
-def pattern_problems(code: str) -> list[str]:
-    """Signs of harm that need no parser: each pattern found, once, by line."""
+def pattern_problems(code: str, parsed: bool = False) -> list[str]:
+    """Signs of harm that need no parser: each pattern found, once, by line.
+
+    With `parsed` (Python or shell, whose parsers already judge file access), a secret
+    file's name is not a finding by itself: a generated example may send it as a string.
+    """
     problems = []
     for pattern, message in _PATTERNS:
+        if parsed and message == "reads a local secret file":
+            continue
         for number, line in enumerate(code.splitlines(), start=1):
             match = pattern.search(line)
             if match:
