@@ -122,6 +122,23 @@ class Evidence:
         return self._index["plain"]
 
 
+# Names the code examples ucop adds itself use (`ucop/codegen/examples.py`): prose may name them.
+GENERATED_NAMES = (
+    "httpx curl os os.environ BASE_URL response response.json() response.raise_for_status() "
+    "response.status_code print export Authorization Bearer"
+)
+
+
+def generated_names(spec: Mapping[str, Any] | None) -> str:
+    """The names of the generated examples, the credential variables for `spec` included."""
+    if not spec:
+        return GENERATED_NAMES
+    from ucop.codegen.examples import credential_vars
+
+    names = {v for scheme in spec.get("auth") or () for v in credential_vars(scheme, dict(spec))}
+    return " ".join([GENERATED_NAMES, *sorted(names)])
+
+
 def strip_reasoning(text: str) -> str:
     """`text` without `<think>...</think>` (and similar) blocks, closed or cut off.
 

@@ -247,7 +247,7 @@ def _evidence(
 
 def _sources(services: RunServices, inputs: Mapping[str, Any]) -> Any:
     """The run's sources indexed for the judge, once per run (shared by every agent)."""
-    from ucop.agents.acceptance import SourceIndex, strings_in
+    from ucop.agents.acceptance import SourceIndex, generated_names, strings_in
 
     key = "acceptance:" + ":".join(services.digest(v) for v in inputs.values())
 
@@ -256,7 +256,9 @@ def _sources(services: RunServices, inputs: Mapping[str, Any]) -> Any:
         notes = [f"{r.title} {r.notes}" for r in brief.required]
         chunks = (inputs["kb_ingestion"] or {}).get("chunks", ())
         code = [str(c.get("markdown") or c.get("text") or "") for c in chunks]
+        spec = (inputs["api_ingestion"] or {}).get("spec")
         texts = [brief.title, brief.body, brief.audience, *brief.tags, *notes]
+        texts.append(generated_names(thaw(spec) if spec else None))
         return SourceIndex.of([*texts, *strings_in(dict(inputs))], code)
 
     return services.memo(key, build)
