@@ -90,7 +90,7 @@ class Evidence:
         """Every name-like word of the material and the sources, lower-cased."""
         if "names" not in self._index:
             words = {w.lower() for text in self.material for w in _NAME.findall(text)}
-            self._index["names"] = frozenset(words) | self.sources.names
+            self._index["names"] = frozenset(words) | self.sources.names | COMMON_NAMES
         return self._index["names"]
 
     def mask(self, text: str) -> str:
@@ -122,6 +122,12 @@ class Evidence:
         return self._index["plain"]
 
 
+# Words any technical article may put in backticks without a source naming them.
+COMMON_NAMES = frozenset(
+    "true false null none nil undefined ok json yaml toml xml html http https get post put "
+    "patch delete head options id url uri api cli sdk env utf8 pip install python python3 "
+    "bash sh curl localhost".split()
+)
 # Names the code examples ucop adds itself use (`ucop/codegen/examples.py`): prose may name them.
 GENERATED_NAMES = (
     "httpx curl os os.environ BASE_URL response response.json() response.raise_for_status() "
