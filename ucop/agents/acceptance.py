@@ -318,8 +318,8 @@ def plain_lines(text: str) -> str:
     return "\n".join(line.strip() for line in text.strip().splitlines())
 
 
-def strings_in(value: Any, limit: int = 200_000) -> list[str]:
-    """Every string in JSON-like `value` (keys too), up to `limit` strings."""
+def strings_in(value: Any, *, keys: bool = False, limit: int = 200_000) -> list[str]:
+    """Every string value in JSON-like `value` (with `keys`, mapping keys too), up to `limit`."""
     found: list[str] = []
     stack = [value]
     while stack and len(found) < limit:
@@ -327,7 +327,7 @@ def strings_in(value: Any, limit: int = 200_000) -> list[str]:
         if isinstance(item, str):
             found.append(item)
         elif isinstance(item, Mapping):
-            stack.extend(item.keys())
+            stack.extend(item.keys() if keys else ())
             stack.extend(item.values())
         elif isinstance(item, (list, tuple)):
             stack.extend(item)

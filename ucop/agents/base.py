@@ -259,7 +259,8 @@ def _sources(services: RunServices, inputs: Mapping[str, Any]) -> Any:
         spec = (inputs["api_ingestion"] or {}).get("spec")
         texts = [brief.title, brief.body, brief.audience, *brief.tags, *notes]
         texts.append(generated_names(thaw(spec) if spec else None))
-        return SourceIndex.of([*texts, *strings_in(dict(inputs))], code)
+        # keys too: a spec's schema property names are names an answer may use
+        return SourceIndex.of([*texts, *strings_in(dict(inputs), keys=True)], code)
 
     return services.memo(key, build)
 
