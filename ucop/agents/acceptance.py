@@ -124,10 +124,13 @@ class Evidence:
 
 # Words any technical article may put in backticks without a source naming them.
 COMMON_NAMES = frozenset(
-    "true false null none nil undefined ok json yaml toml xml html http https get post put "
-    "patch delete head options id url uri api cli sdk env utf8 pip install python python3 "
-    "bash sh curl localhost".split()
-)
+    {
+        "true", "false", "null", "none", "nil", "undefined", "ok", "json", "yaml", "toml",
+        "xml", "html", "http", "https", "get", "post", "put", "patch", "delete", "head",
+        "options", "id", "url", "uri", "api", "cli", "sdk", "env", "utf8", "pip", "install",
+        "python", "python3", "bash", "sh", "curl", "localhost",
+    }
+)  # fmt: skip
 # Names the code examples ucop adds itself use (`ucop/codegen/examples.py`): prose may name them.
 GENERATED_NAMES = (
     "httpx curl os os.environ BASE_URL response response.json() response.raise_for_status() "
