@@ -100,6 +100,10 @@ BAD_CODE = {
         f'```python\nimport httpx\nhttpx.delete("{SPEC_HOST}/everything")\n```',
         "path not in spec",
     ),
+    "returns made-up data": (
+        "```python\ndef list_tasks():\n    return [{'id': 1, 'title': 'Demo'}]\n```",
+        "names the operation listTasks (GET /tasks) but makes no request",
+    ),
 }
 
 

@@ -313,7 +313,36 @@ def _code(answer: str, evidence: Evidence) -> Verdict:
                     "code",
                     f"its {block['lang'] or 'code'} block fails a check: {finding['message']}",
                 )
+        pretended = _pretended_operation(block, spec)
+        if pretended:
+            return Verdict(
+                False,
+                "code",
+                f"its python block names the operation {pretended} but makes no request "
+                "(an example must call the API, not return made-up data)",
+            )
     return ACCEPTED
+
+
+def _pretended_operation(block: Mapping[str, Any], spec: Mapping[str, Any] | None) -> str | None:
+    """An operation a Python block names (its id, snake_case too) without any HTTP call."""
+    from ucop.codegen.calls import python_calls
+    from ucop.codegen.validate import PYTHON_LANGS
+
+    if not spec or block["lang"] not in PYTHON_LANGS:
+        return None
+    try:
+        if python_calls(block["code"]):
+            return None
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    words = set(_NAME.findall(block["code"]))
+    for op in spec.get("operations") or ():
+        op_id = str(op.get("id") or "")
+        snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", op_id).lower()
+        if op_id and (op_id in words or snake in words):
+            return f"{op_id} ({op.get('method')} {op.get('path')})"
+    return None
 
 
 def plain_lines(text: str) -> str:
