@@ -61,9 +61,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "reads a local secret file",
         ),
         (
-            r"(?:^|\s)(?:-d|--data(?:-binary|-ascii|-urlencode|-raw)?|--json|-F|--form|-T"
-            r"|--upload-file)(?:\s+|=)?['\"]?[\w.-]*@[~/.]",
+            r"(?:^|\s)(?:-d|--data|--data-binary|--data-ascii|--json|-T|--upload-file)"
+            r"(?:\s+|=)?['\"]?@(?!-)",
             "sends a local file",
+        ),
+        (
+            r"(?:^|\s)(?:-F|--form)(?:\s+|=)?['\"]?[\w.-]*=[@<](?:[^\s'\"]*/|~)",
+            "uploads a file from another folder",
         ),
         (r"\brm\s+-[a-z]*[rf][a-z]*\s", "deletes files (rm -r/-f)"),
     )
