@@ -68,6 +68,10 @@ FORMS = {
         "https://api.lumentasks.example/v1/tasks\n```",
         "sends a local file",
     ),
+    "attached data file": (
+        "```bash\ncurl --data-binary=@notes.txt https://api.lumentasks.example/v1/tasks\n```",
+        "sends a local file",
+    ),
     "httpx unix socket": (
         "```python\nimport httpx\ntransport = httpx.HTTPTransport(uds='/var/run/docker.sock')\n```",
         "uses a unix socket",
@@ -109,6 +113,8 @@ def test_the_generated_examples_and_ordinary_blocks_pass():
     assert block_problems("python", python, SPEC) == []
     assert block_problems("bash", shell, SPEC) == []
     assert block_problems("json", '{"url": "https://hooks.myapp.io/lumen"}', SPEC) == []
+    email = 'curl -d "to=dev@example.com" https://api.lumentasks.example/v1/tasks\n'
+    assert block_problems("bash", email, SPEC) == []  # data, not a file
     assert block_problems("", 'HTTP/1.1 201 Created\n{"id": "tsk_1"}\n', SPEC) == []  # output
 
 
