@@ -33,7 +33,7 @@ _CODE_SHAPED = re.compile(
     r"|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"  # snake_case
     r"|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"  # ALL_CAPS_WITH_UNDERSCORES
     r"|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+){2,}\b"  # CamelCase with three humps
-    r"|\b[a-z]+(?:[A-Z][a-z0-9]*)+\b"  # lowerCamel
+    r"|\b[a-z]{2,}[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\b"  # lowerCamel (not iOS, macOS)
 )
 _SPAN = re.compile(r"`([^`\n]+)`")
 _CITE = re.compile(r"\[(\d{1,4})\](?!\()")
