@@ -72,7 +72,7 @@ def test_code_copied_from_a_passage_is_not_audited():
 def test_names_in_prose_are_found_in_every_shape():
     text = (
         "Use `client.tasks.create` and retry_after, MAX_RETRY_COUNT, WebSocketEndpoint, "
-        "createTask and hmac.compare_digest(x); not e.g. JavaScript or https://x.io/a_b."
+        "createTask and hmac.compare_digest(x); not e.g. JavaScript, iOS, macOS or https://x.io/a_b."
     )
     assert code_shaped_names(text) == [
         "client.tasks.create", "retry_after", "MAX_RETRY_COUNT", "WebSocketEndpoint",
