@@ -1,6 +1,7 @@
 """The `ucop` command line: parse flags, build objects, call the library, map errors to exits.
 
-Exit codes: 0 success, 1 a run or check failed (or the article is partial), 2 usage, config or
+Exit codes: 0 success (status ok or degraded), 1 a run or check failed (or the article is
+partial, or every model answer was replaced: see ucop.report.status), 2 usage, config or
 input error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM, handled like Ctrl-C). Errors are
 one line on stderr; `--debug` or UCOP_DEBUG=1 shows the traceback (never with local variables,
 which may hold keys).

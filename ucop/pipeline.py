@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ucop import __version__
 from ucop.brief import Brief, load_brief
 from ucop.config import Settings, load_settings
-from ucop.engine import EventBus, RunResult, RunStatus, Scheduler, Status
+from ucop.engine import EventBus, RunResult, Scheduler, Status
 from ucop.errors import Interrupted, UsageError
 from ucop.files import RUN_REPORT, TIMELINE, atomic_write_text, check_output_dir, inside
 from ucop.workflow.spec import Workflow, load_workflow
@@ -363,19 +363,14 @@ def _outcome(
 ) -> Outcome:
     from ucop.engine.state import thaw
     from ucop.report.run_report import build_report
+    from ucop.report.status import model_answers, run_status
 
     article = result.outputs.get("assembly")
-    if result.status is RunStatus.INTERRUPTED:
-        status = "interrupted"
-    elif article is None:
-        status = "failed"
-    elif result.status is RunStatus.OK and article["status"] == "ok":
-        status = "ok"
-    else:
-        status = "partial"
-    extra: dict[str, Any] = {}
+    answers = model_answers(result, _prompted(job))
+    status = run_status(result, article, answers)
+    extra: dict[str, Any] = {"model_answers": answers}
     if article is not None:
-        extra = {
+        extra |= {
             "failed_parts": list(article["failed_parts"]),
             "words": article["words"],
             "warnings": thaw(article.get("warnings", ())),
@@ -385,6 +380,14 @@ def _outcome(
     name = article["filename"] if article is not None and status != "interrupted" else None
     report = build_report(result, status=status, info=info, article=name, extra=extra)
     return Outcome(result, report, article, status)
+
+
+def _prompted(job: Job) -> set[str]:
+    """The agent kinds of the workflow that ask the model."""
+    from ucop.agents import AGENTS
+
+    kinds = {step.kind for step in job.workflow.agents}
+    return {k for k in kinds if k in AGENTS and AGENTS[k].prompt}
 
 
 def render_outputs(job: Job, outcome: Outcome) -> dict[str, str]:
@@ -399,7 +402,8 @@ def render_outputs(job: Job, outcome: Outcome) -> dict[str, str]:
 
     files: dict[str, str] = {}
     if outcome.article is not None:
-        files[outcome.article["filename"]] = _stamp(outcome.article["text"], job)
+        text = _stamp(outcome.article["text"], job, outcome.report.get("model_answers"))
+        files[outcome.article["filename"]] = text
     files[RUN_REPORT] = json.dumps(outcome.report, indent=2) + "\n"
     files[TIMELINE] = render_timeline(outcome.report)
     return files
@@ -425,13 +429,16 @@ def write_outputs(job: Job, outcome: Outcome) -> dict[str, Path]:
     return write_files(job.output, render_outputs(job, outcome))
 
 
-def _stamp(text: str, job: Job) -> str:
-    """Say in the file itself who wrote it (the offline writer above all)."""
+def _stamp(text: str, job: Job, answers: Mapping[str, int] | None = None) -> str:
+    """Say in the file itself who wrote it (the offline writer above all, even in part)."""
     who = (
         "offline writer, extractive draft"
         if job.provider_name == "offline"
         else f"{job.provider_name}, {job.model}"
     )
+    if answers and answers.get("replaced") and job.provider_name != "offline":
+        total = answers["replaced"] + answers.get("kept", 0)
+        who += f"; {answers['replaced']} of {total} parts by the offline writer"
     return text.replace("---\n", f"---\ngenerated_by: ucop {__version__} ({who})\n", 1)
 
 

@@ -12,6 +12,7 @@ anything else named like a key, token, secret or password.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -36,11 +37,39 @@ def configured_secrets(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
 
 
 def redact_secrets(text: str, secrets: Iterable[str | None]) -> str:
-    """`text` with every occurrence of each secret replaced by `[redacted]`, longest first."""
+    """`text` with every occurrence of each secret replaced by `[redacted]`, longest first.
+
+    A secret split up still counts: its characters in order with whitespace, punctuation or
+    zero-width characters between them (`sk-abc def`, `sk-abc-\\ndef`, `s\\u200bk-...`).
+    """
+    squeezed: str | None = None
     for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
+        if len(secret) < MIN_SECRET_CHARS:
+            continue
+        if squeezed is None:
+            squeezed = _GAP.sub("", text)
+        if _GAP.sub("", secret) in squeezed:
+            text = _split_pattern(secret).sub(REDACTED, text)
+            squeezed = None  # the text changed
     return text
+
+
+# What a model may put between the pieces of a key it splits.
+_GAP_CHARS = r"\s\u00ad\u180e\u200b-\u200f\u2028-\u202f\u2060-\u2064\ufeff" + re.escape(
+    "-_.,;:'\"`*+|/\\()[]{}<>~!"
+)
+_GAP = re.compile(f"[{_GAP_CHARS}]+")
+MAX_GAP = 6  # characters between two pieces
+
+
+@functools.lru_cache(maxsize=64)
+def _split_pattern(secret: str) -> re.Pattern[str]:
+    """`secret` with any short run of gap characters allowed between its characters."""
+    gap = f"[{_GAP_CHARS}]{{0,{MAX_GAP}}}"
+    chars = [c for c in secret if not _GAP.fullmatch(c)]
+    return re.compile(gap.join(re.escape(c) for c in chars))
 
 
 def scrub(value: Any, secrets: Iterable[str | None]) -> Any:

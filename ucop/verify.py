@@ -162,7 +162,24 @@ def _synthetic(workflow: Any, settings: Any, latency_s: float = SIM_LATENCY_S) -
 
 
 def article_checks(folder: Path) -> list[Check]:
-    """Checks on a generated article: front matter, structure, not partial, code blocks."""
+    """Checks on a generated article: front matter, structure, not partial, code blocks,
+    no model reasoning left in it."""
     from ucop.article.check import check_article
 
-    return [Check(name, ok, detail) for name, ok, detail in check_article(folder)]
+    checks = [Check(name, ok, detail) for name, ok, detail in check_article(folder)]
+    if checks and checks[0].ok:  # the article was found
+        checks.insert(3, _check("no model reasoning in the article", lambda: _reasoning(folder)))
+    return checks
+
+
+def _reasoning(folder: Path) -> str:
+    """A `<think>...</think>` block (or its closing tag) left in the article's prose fails."""
+    from ucop.agents.acceptance import reasoning_left
+    from ucop.files import previous_article
+
+    article = previous_article(folder)
+    text = article.read_text(encoding="utf-8", errors="replace") if article else ""
+    left = reasoning_left(text)
+    if left is not None:
+        raise UcopError(f"a model's reasoning is left in the text: {left}")
+    return "no <think>/<reasoning> blocks in the prose"

@@ -60,3 +60,24 @@ def test_find_json_and_sections_list_edges() -> None:
     assert find_json("[1] then {broken", lambda v: isinstance(v, dict)) is None
     assert sections_list({"a": [1], "b": [2]}) is None
     assert sections_list({"items": [1]}) == [1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        ("[" * 50_000 + "]" * 50_000, "nested 50,000 levels deep"),
+        ('{"a": ' * 40 + "1" + "}" * 40, "nested 40 levels deep"),
+        ("[" + ", ".join(['"x"'] * 200_000) + "]", "characters; a JSON answer may have"),
+    ],
+)
+def test_json_too_deep_or_too_big_is_unusable_not_a_crash(answer: str, named: str) -> None:
+    with pytest.raises(UnusableOutput, match=named):
+        parse_outline(answer, 4, [])
+    with pytest.raises(UnusableOutput, match=named):
+        parse_explanations(["a"])(answer)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    title = "[" * 100 + "]" * 100
+    plan = parse_outline(json.dumps([{"title": title, "scope": "x"}]), 4, [])
+    assert plan[0]["title"] == title[:120]

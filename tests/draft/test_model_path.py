@@ -56,7 +56,14 @@ def test_prompts_carry_the_plan_the_passages_with_code_and_the_coverage_notes(tm
     assert "The sources do not cover these sections" in intro and "Store sessions in Redis" in intro
 
     report = json.loads((tmp_path / "out" / "run.json").read_text())
-    assert [w["section"] for w in report["warnings"]] == ["Store sessions in Redis"]
+    assert [w["section"] for w in report["warnings"] if "section" in w] == [
+        "Store sessions in Redis"
+    ]
+    # "[1]" where no passage was given (the Redis section, the conclusion) is an invented
+    # citation: those answers were replaced, as were the empty code explanations
+    replaced = {w["agent"]: w["reason"] for w in report["warnings"] if "reason" in w}
+    assert "it cites [1], a passage it was not given" in replaced["conclusion_writer"]
+    assert report["status"] == "degraded"
 
 
 def test_a_model_that_ignores_the_plan_does_not_change_the_sections(tmp_path):

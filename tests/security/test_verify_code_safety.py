@@ -107,6 +107,7 @@ def test_transcripts_are_judged_by_what_the_reader_types():
     )
     assert markdown_problems(article) == [
         "console block at line 1: line 1: runs 'sh', not curl",
+        "console block at line 1: line 1: pipes a download into an interpreter (| sh)",
         "pycon block at line 6: line 1: imports subprocess",
     ]
 

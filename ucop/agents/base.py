@@ -7,6 +7,7 @@ model call, inside `ask_model`, so a body runs exactly once per run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -131,7 +132,8 @@ class Fallback:
     """What an agent uses when the model's answer stays unusable: `build()`, described by `note`.
 
     Degrade, do not drop: a part built this way still exists, and the run report lists a
-    `fallback` warning for it, so the article stays `ok` rather than `partial`.
+    `model_answer_replaced` warning for it; the run's status says how much was replaced
+    (see `ucop.report.status`).
     """
 
     note: str
@@ -149,23 +151,54 @@ def ask_model(
     schema: Mapping[str, Any] | None = None,
     fallback: Fallback | None = None,
 ) -> Any:
-    """Render `prompt`, call the provider with retries, and return `parse(text)`.
+    """Render `prompt`, call the provider with retries, judge the answer, return `parse(text)`.
 
-    `parse` raises `UnusableOutput` for an answer it cannot use; that attempt is retried like
-    a 429 would be. Retries and token usage are recorded on `ctx` for the table and report.
-    `schema` (the answer's JSON Schema) lets HTTP providers ask for structured output. When
-    the answer is still unusable after the retries, `fallback` (if given) supplies the result
-    and a warning is recorded; other failures are raised as they are.
+    The one place a model's answer is received. Reasoning (`<think>...</think>`) is stripped
+    first. `parse` raises `UnusableOutput` for an answer it cannot use; that attempt is
+    retried like a 429 would be. An answer that parses is then judged (see
+    `agents/acceptance.py`): one that echoes the prompt, invents names, cites passages it
+    was not given or carries bad or dangerous code is asked for once more with the reason;
+    if the second answer fails too, `fallback` (if given) supplies the result and a
+    `model_answer_replaced` warning names the part and the reason. Retries and token usage
+    are recorded on `ctx`. `schema` (the answer's JSON Schema) lets HTTP providers ask for
+    structured output. Other failures are raised as they are.
     """
     request = _request(ctx, services, prompt, variables, task, schema)
+    judged = services.provider_name != "offline"  # the offline writer is the reference
+    evidence = _evidence(ctx, services, request, variables, schema) if judged else None
+    try:
+        parsed, verdict, text = _answer(ctx, services, request, parse, evidence)
+        if not verdict.ok:
+            retry = _corrected(request, text, verdict.reason)
+            parsed, verdict, _ = _answer(ctx, services, retry, parse, evidence)
+    except UnusableOutput as error:
+        if fallback is None or not judged:
+            raise
+        return _fall_back(ctx, task, fallback, str(error))
+    if verdict.ok:
+        if judged:
+            ctx.record_answer(kept=True)
+        return parsed
+    if fallback is None:
+        raise UnusableOutput(f"{task}: the model's answer was rejected twice: {verdict.reason}")
+    return _fall_back(ctx, task, fallback, verdict.reason)
+
+
+def _answer(
+    ctx: TaskContext,
+    services: RunServices,
+    request: CompletionRequest,
+    parse: Callable[[str], Any],
+    evidence: Any,
+) -> tuple[Any, Any, str]:
+    """One model answer, with retries: (parsed, the judge's verdict, the text as sent)."""
+    from ucop.agents.acceptance import ACCEPTED, judge, strip_reasoning
+
     retries_before = len(ctx.retries)
     try:
-        completion, parsed, attempts = _call(ctx, services, request, parse)
-    except UnusableOutput as error:
-        ctx.record_call(len(ctx.retries) - retries_before + 1)
-        if fallback is None or services.provider_name == "offline":
-            raise
-        return _fall_back(ctx, task, fallback, error)
+        completion, parsed, attempts = _call(
+            ctx, services, request, lambda text: parse(strip_reasoning(text))
+        )
     except BaseException:
         ctx.record_call(len(ctx.retries) - retries_before + 1)
         raise
@@ -173,10 +206,63 @@ def ask_model(
     if completion.finish_reason in ("length", "max_tokens"):
         ctx.warn(
             "truncated",
-            f"{task}: the model stopped at the token limit; the answer may end early "
+            f"{request.task}: the model stopped at the token limit; the answer may end early "
             "(raise provider.max_tokens)",
         )
-    return parsed
+    verdict = ACCEPTED if evidence is None else judge(strip_reasoning(completion.text), evidence)
+    return parsed, verdict, completion.text
+
+
+def _corrected(request: CompletionRequest, answer: str, reason: str) -> CompletionRequest:
+    """The same request with the rejected answer and a short note on what was wrong."""
+    note = (
+        f"That answer cannot be used: {reason}. Answer the request again, following its "
+        "instructions, using only the passages and names given."
+    )
+    messages = (*request.messages, Message("assistant", answer[:4000]), Message("user", note))
+    return dataclasses.replace(request, messages=messages)
+
+
+def _evidence(
+    ctx: TaskContext,
+    services: RunServices,
+    request: CompletionRequest,
+    variables: Mapping[str, Any],
+    schema: Mapping[str, Any] | None,
+) -> Any:
+    """What the answer to `request` may draw on (see `acceptance.Evidence`)."""
+    from ucop.agents.acceptance import Evidence, strings_in
+
+    inputs = {n: ctx.inputs.get(n) for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")}
+    spec = (inputs["api_ingestion"] or {}).get("spec")
+    passages = variables.get("passages") or ()
+    return Evidence(
+        instructions=tuple(m.content for m in request.messages),
+        material=tuple(strings_in(variables)),
+        passages=None if schema is not None else len(passages),  # prose cites its own list
+        spec=thaw(spec) if spec else None,
+        sources=_sources(services, inputs),
+    )
+
+
+def _sources(services: RunServices, inputs: Mapping[str, Any]) -> Any:
+    """The run's sources indexed for the judge, once per run (shared by every agent)."""
+    from ucop.agents.acceptance import SourceIndex, generated_names, strings_in
+
+    key = "acceptance:" + ":".join(services.digest(v) for v in inputs.values())
+
+    def build() -> Any:
+        brief = services.brief
+        notes = [f"{r.title} {r.notes}" for r in brief.required]
+        chunks = (inputs["kb_ingestion"] or {}).get("chunks", ())
+        code = [str(c.get("markdown") or c.get("text") or "") for c in chunks]
+        spec = (inputs["api_ingestion"] or {}).get("spec")
+        texts = [brief.title, brief.body, brief.audience, *brief.tags, *notes]
+        texts.append(generated_names(thaw(spec) if spec else None))
+        # keys too: a spec's schema property names are names an answer may use
+        return SourceIndex.of([*texts, *strings_in(dict(inputs), keys=True)], code)
+
+    return services.memo(key, build)
 
 
 def offline_fallback(
@@ -251,12 +337,19 @@ def _call(
     )
 
 
-def _fall_back(ctx: TaskContext, task: str, fallback: Fallback, error: UnusableOutput) -> Any:
+def _fall_back(ctx: TaskContext, task: str, fallback: Fallback, reason: str) -> Any:
+    """The fallback's result, recorded as a replaced model answer (never cached)."""
     try:
         value = fallback.build()
     except UnusableOutput:
-        raise error from None  # the fallback could not help either: report the model's answer
-    ctx.warn("fallback", f"{task}: the model's answer stayed unusable ({error}); {fallback.note}")
+        raise UnusableOutput(f"{task}: {reason}") from None  # the fallback could not help
+    ctx.record_answer(kept=False)
+    ctx.warn(
+        "model_answer_replaced",
+        f"{task}: the model's answer was not used ({reason}); {fallback.note}",
+        part=task,
+        reason=reason,
+    )
     return value
 
 

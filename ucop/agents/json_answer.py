@@ -13,18 +13,62 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from ucop.errors import UnusableOutput
+
 FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n(.*?)```", re.DOTALL)
 MAX_STARTS = 400  # positions tried per text; answers are a few KB
+MAX_JSON_CHARS = 500_000  # an outline or a set of explanations is a few KB
+MAX_DEPTH = 32  # the answers asked for nest three levels
 
 
 def find_json(text: str, accept: Callable[[Any], bool]) -> Any:
-    """The first JSON value in `text` (fenced blocks first) that `accept` likes, else None."""
+    """The first JSON value in `text` (fenced blocks first) that `accept` likes, else None.
+
+    An answer too long or nested too deep to be one of ours raises `UnusableOutput` (retried,
+    then replaced like any unusable answer) before the decoder sees it.
+    """
+    check_size(text)
     decoder = json.JSONDecoder()
     for candidate in _candidates(text):
         for value in _values(candidate, decoder):
             if accept(value):
                 return value
     return None
+
+
+def check_size(text: str) -> None:
+    """Raise `UnusableOutput` for text longer than `MAX_JSON_CHARS` or nested past `MAX_DEPTH`."""
+    if len(text) > MAX_JSON_CHARS:
+        raise UnusableOutput(
+            f"the answer is {len(text):,} characters; a JSON answer may have {MAX_JSON_CHARS:,}"
+        )
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise UnusableOutput(
+            f"the answer's JSON is nested {depth:,} levels deep; at most {MAX_DEPTH} are read"
+        )
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside JSON strings, in one pass (no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def sections_list(value: Any) -> list[Any] | None:
@@ -75,6 +119,6 @@ def _values(text: str, decoder: json.JSONDecoder) -> Iterator[Any]:
     for start in starts:
         try:
             value, _ = decoder.raw_decode(text, start)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         yield value

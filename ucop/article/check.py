@@ -30,8 +30,9 @@ def check_article(folder: Path) -> list[Result]:
     results.append(_front_matter(front))
     results.append(_not_partial(front, folder))
     results.append(_structure(body))
-    results.append(_code(body, _spec(folder)))
-    results.append(_code_safety(body, folder))
+    spec = _spec(folder)
+    results.append(_code(body, spec))
+    results.append(_code_safety(body, folder, spec))
     from ucop.article.review import review_article
 
     return [*results, *review_article(body, front, folder)]
@@ -96,14 +97,18 @@ def _code(body: str, spec: dict | None) -> Result:
     return ("code blocks valid", True, f"{len(blocks)} blocks, {scope}")
 
 
-def _code_safety(body: str, folder: Path) -> Result:
+def _code_safety(body: str, folder: Path, spec: dict | None = None) -> Result:
     """Python blocks call only harmless modules; shell blocks are curl with quoted words.
+
+    Every form of code is read (any fence label or none, indented, `<pre>`/`<code>`), and
+    requests must reach only the spec's servers, with keys only in its auth header.
 
     A block quoted verbatim from the brief's own knowledge base is the docs' code, carried
     over and cited: it is counted, not audited. Everything else (generated examples, model
     text) must pass, so neither a spec nor a model can slip code past this check.
     """
     from ucop.codegen.audit import markdown_problems
+    from ucop.codegen.hazards import reach_of
 
     docs = _kb_text(folder)
     quoted: list[str] = []
@@ -114,7 +119,7 @@ def _code_safety(body: str, folder: Path) -> Result:
             return True
         return False
 
-    problems = markdown_problems(body, skip=from_docs)
+    problems = markdown_problems(body, skip=from_docs, reach=reach_of(spec))
     name = "code blocks are safe to run (HTTP client only, quoted shell words)"
     note = f"; {len(quoted)} block(s) quoted verbatim from the docs, not audited" if quoted else ""
     if problems:

@@ -100,10 +100,10 @@ class Ledger:
         return sum(1 for e in self.entries.values() if e["status"] in statuses)
 
     def finished(self) -> int:
-        return self.count("ok", "partial", "failed")
+        return self.count("ok", "degraded", "replaced", "partial", "failed")
 
     def all_ok(self) -> bool:
-        return self.count("ok", "skipped") == len(self.entries)
+        return self.count("ok", "degraded", "skipped") == len(self.entries)  # see report.status
 
     def elapsed(self) -> float:
         if self._final_elapsed is not None:
@@ -113,12 +113,12 @@ class Ledger:
     def totals(self) -> dict[str, Any]:
         entries = list(self.entries.values())
         elapsed = self.elapsed()
-        done = self.count("ok")
+        done = self.count("ok", "degraded")
         return {
             "briefs": len(entries),
             "done": done,
             "partial": self.count("partial"),
-            "failed": self.count("failed"),
+            "failed": self.count("failed", "replaced"),
             "skipped": self.count("skipped"),
             "requests": sum(e["requests"] or 0 for e in entries),
             "rate_limited": sum(e.get("rate_limited") or 0 for e in entries),

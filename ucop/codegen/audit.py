@@ -13,6 +13,8 @@ Three policies, from strict to lenient:
   no command or process substitution, backticks, redirections, subshells, and no curl
   option that reads or writes local files.
 
+`markdown_problems` applies them to every block of an article, in every form and language,
+with the checks of `hazards.py` (hosts, local files, sockets, environment, keys).
 Each returns a list of problems (short strings); an empty list means the code passes.
 """
 
@@ -24,6 +26,12 @@ import shlex
 from collections.abc import Callable
 
 from ucop.codegen.calls import HTTP_METHODS, split_commands
+from ucop.codegen.hazards import (
+    Reach,
+    pattern_problems,
+    python_reach_problems,
+    shell_reach_problems,
+)
 
 GENERATED_CALLS = frozenset(
     {*(f"httpx.{m}" for m in HTTP_METHODS), "httpx.request"}
@@ -239,27 +247,77 @@ def _curl_option_problems(words: list[str]) -> list[str]:
     return problems
 
 
-def markdown_problems(markdown: str, skip: Callable[[str], bool] | None = None) -> list[str]:
-    """Every safety problem in the Python and shell blocks of an article, by document line.
+def markdown_problems(
+    markdown: str, skip: Callable[[str], bool] | None = None, reach: Reach | None = None
+) -> list[str]:
+    """Every safety problem in the code of an article, in any form, by document line.
 
-    Transcripts are judged by what the reader would type: the lines after `>>> `/`... `
-    (pycon) or `$ ` prompts (any shell language), when the block has prompts. Blocks for
-    which `skip(code)` is true (the docs' own code, quoted verbatim) are left out.
+    Every block is read: fences with any label or none, indented blocks and `<pre>`/`<code>`
+    HTML (see `all_code_blocks`). Python-labelled blocks get the Python policy, shell-like
+    labels (bash, powershell, cmd, ...) the curl-only policy, and an unlabelled block the
+    policy its first command calls for; every block is also scanned for signs of harm in any
+    language. With `reach`, requests must go to the spec's servers and keys only in its auth
+    header. Transcripts are judged by what the reader would type (`>>> `, `$ ` prompts).
+    Blocks for which `skip(code)` is true (the docs' own code, quoted verbatim) are left out.
     """
-    from ucop.codegen.blocks import extract_code_blocks
-    from ucop.codegen.validate import PYTHON_LANGS, SHELL_LANGS, strip_prompts
+    from ucop.codegen.blocks import all_code_blocks
 
     found = []
-    for block in extract_code_blocks(markdown):
-        lang, code = block["lang"], block["code"]
-        if skip is not None and skip(code):
+    for block in all_code_blocks(markdown):
+        if skip is not None and skip(block["code"]):
             continue
-        if lang in PYTHON_LANGS:
-            code = strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
-            problems = article_python_problems(code)
-        elif lang in SHELL_LANGS:
-            problems = shell_problems(strip_prompts(code, ("$ ",)), allow_export=True)
-        else:
-            continue
-        found += [f"{lang} block at line {block['line']}: {p}" for p in problems]
+        name = block["lang"] or ("unlabelled" if block["form"] == "fence" else block["form"])
+        problems = block_problems(block["lang"], block["code"], reach)
+        found += [f"{name} block at line {block['line']}: {p}" for p in problems]
     return found
+
+
+def block_problems(lang: str, code: str, reach: Reach | None = None) -> list[str]:
+    """The problems of one block of code labelled `lang` ("" for none); see `markdown_problems`."""
+    from ucop.codegen.validate import strip_prompts
+
+    family = _family(lang, code)
+    if family == "python":
+        code = strip_prompts(code, (">>> ", "... ")) if lang == "pycon" else code
+        problems = article_python_problems(code)
+        problems += python_reach_problems(code, reach) if reach is not None else []
+    elif family == "shell":
+        code = strip_prompts(code, ("$ ", "PS> "))
+        problems = shell_problems(code, allow_export=True)
+        problems += shell_reach_problems(code, reach) if reach is not None else []
+    else:
+        problems = []
+    return _unique(problems + pattern_problems(code, parsed=family != "other"))
+
+
+_SHELL_WORDS = frozenset(
+    {
+        "curl", "wget", "sh", "bash", "zsh", "sudo", "export", "iwr", "irm", "iex", "pip",
+        "pip3", "npm", "npx", "rm", "chmod", "echo", "cat", "set", "nc", "ssh", "scp",
+        "invoke-webrequest", "invoke-restmethod", "powershell", "pwsh", "cmd", "start",
+        "python", "python3", "node", "env", "http", "source", ".", "eval",
+    }
+)  # fmt: skip
+
+
+def _family(lang: str, code: str) -> str:
+    """python, shell or other: the label's, or for no label, what the code looks like."""
+    from ucop.codegen.blocks import SHELL_LIKE
+    from ucop.codegen.validate import PYTHON_LANGS
+
+    if lang in PYTHON_LANGS:
+        return "python"
+    if lang in SHELL_LIKE:
+        return "shell"
+    if lang:
+        return "other"
+    first = [ln.strip().removeprefix("$ ").split(" ", 1)[0].lower() for ln in code.splitlines()]
+    if any(word in _SHELL_WORDS for word in first if word):
+        return "shell"
+    if re.search(r"^\s*(?:import|from)\s+\w", code, re.M):
+        return "python"
+    return "other"
+
+
+def _unique(problems: list[str]) -> list[str]:
+    return list(dict.fromkeys(problems))

@@ -26,7 +26,8 @@ def run_generate(
     record: Path | None = None,
     replay: Path | None = None,
 ) -> int:
-    """Returns the exit code: 0 ok, 1 partial or failed (130 comes as `Interrupted`).
+    """Returns the exit code: 0 ok or degraded, 1 replaced, partial or failed (130 comes as
+    `Interrupted`); the rule is `ucop.report.status`.
 
     stdout carries the result only: the article's path, or the JSON summary with --json.
     """
@@ -66,7 +67,7 @@ def run_generate(
         written = write_outputs(job, outcome)
     if not quiet:
         _finish(console, job, outcome, written)
-    elif outcome.status == "partial":
+    elif outcome.status in ("partial", "replaced", "degraded"):
         _partial(console, outcome)
     if json_out:
         summary = {k: v for k, v in outcome.report.items() if k != "agents"}
@@ -74,7 +75,9 @@ def run_generate(
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     elif "article" in written:
         sys.stdout.write(f"{written['article']}\n")
-    return 0 if outcome.status == "ok" else 1
+    from ucop.report.status import exit_code
+
+    return exit_code(outcome.status)
 
 
 def _run_with_progress(job: Any, cache: Any, console: Any, mode: str) -> Any:
@@ -133,10 +136,32 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> N
             "extractive draft from your sources. Use --provider openai or anthropic for "
             "model-written prose."
         )
-    if outcome.status == "partial":
+    if outcome.status in ("partial", "replaced", "degraded"):
         _partial(console, outcome)
 
 
 def _partial(console: Any, outcome: Any) -> None:
-    parts = ", ".join(outcome.report.get("failed_parts", [])) or "see run.json"
-    console.print(f"[yellow]Partial article[/] (status: partial in its front matter): {parts}")
+    from ucop.report.status import describe
+
+    report = outcome.report
+    if outcome.status == "partial":
+        parts = ", ".join(report.get("failed_parts", [])) or "see run.json"
+        console.print(f"[yellow]Partial article[/] (status: partial in its front matter): {parts}")
+        return
+    replaced = [w["agent"] for w in report.get("warnings", ()) if w.get("kind") == KIND]
+    answers = describe(report.get("model_answers") or {})
+    if outcome.status == "replaced":
+        console.print(
+            f"[red]The model wrote none of this article[/] (status: replaced, exit 1): {answers}; "
+            "the file is the offline writer's draft. Try a larger model.",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"[yellow]Degraded article[/] (status: degraded): model answers {answers}: "
+            f"{', '.join(replaced)}",
+            highlight=False,
+        )
+
+
+KIND = "model_answer_replaced"

@@ -37,6 +37,8 @@ class TaskContext:
     tokens_out: int = 0
     retries: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    answers_kept: int = 0  # model answers used as written
+    answers_replaced: int = 0  # model answers replaced (by the offline draft, say)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cancelled(self) -> bool:
@@ -67,6 +69,15 @@ class TaskContext:
         """
         with self._lock:
             self.warnings.append({"kind": kind, "agent": self.name, "message": message, **details})
+
+    def record_answer(self, kept: bool) -> None:
+        """Count one model answer as used or replaced; a replaced one keeps the output uncached,
+        so `--resume` asks the model again for that part."""
+        with self._lock:
+            if kept:
+                self.answers_kept += 1
+            else:
+                self.answers_replaced += 1
 
     def record_retry(self, attempt: int, wait_s: float, error: BaseException) -> None:
         """Report that `attempt` failed and the next one starts in `wait_s` seconds."""

@@ -44,6 +44,8 @@ class TaskRecord:
     tokens_out: int = 0
     retries: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)  # see TaskContext.warn
+    answers_kept: int = 0  # see TaskContext.record_answer
+    answers_replaced: int = 0
     error: str | None = None
     exception: BaseException | None = field(default=None, repr=False)  # not serialised
     is_group: bool = False  # a fan-out template: finishes when its instances do

@@ -293,6 +293,7 @@ class Scheduler:
         record.tokens_in, record.tokens_out = ctx.tokens_in, ctx.tokens_out
         record.retries = list(ctx.retries)
         record.warnings = list(ctx.warnings)
+        record.answers_kept, record.answers_replaced = ctx.answers_kept, ctx.answers_replaced
         if future.cancelled():
             self._fail(name, Status.CANCELLED, "cancelled by the executor")
         elif (error := future.exception()) is not None:
@@ -309,7 +310,8 @@ class Scheduler:
                 max_attempts=ctx.max_attempts,
             )
             value = future.result()
-            self._store_in_cache(name, value)
+            if not ctx.answers_replaced:  # a replaced answer is asked for again on --resume
+                self._store_in_cache(name, value)
             self._succeed(name, value)
 
     def _store_in_cache(self, name: str, value: Any) -> None:

@@ -245,7 +245,7 @@ def _decode(
 def _json_object(body: bytes, provider: str, url: str, status: int) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep is as unusable as malformed
         raise UnusableOutput(
             f"{provider}: HTTP {status} from {_plain(url)} was not valid JSON",
             provider=provider,
@@ -265,7 +265,7 @@ def _server_message(body: bytes) -> str:
     text = body.decode("utf-8", errors="replace").strip()
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _shorten(text) or "no error message"
     if isinstance(data, dict):
         error = data.get("error")

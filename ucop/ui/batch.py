@@ -153,6 +153,7 @@ def _dollars(cost: float | None) -> str:
 
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red", "skipped": "dim"}
+STATUS_STYLE |= {"degraded": "yellow", "replaced": "red"}  # see ucop.report.status
 
 
 def _row(entry: Mapping[str, Any]) -> list[str]:

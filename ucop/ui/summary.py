@@ -26,6 +26,7 @@ from ucop.ui.plain import clean_text, describe_run, format_tokens
 PROBLEMS = ("failed", "timed_out", "skipped", "cancelled")
 MAX_PROBLEMS = 10
 RUN_STYLES = {"ok": "bold green", "partial": "bold yellow", "failed": "bold red"}
+RUN_STYLES |= {"degraded": "bold yellow", "replaced": "bold red"}
 
 
 def render_summary(report: Mapping[str, Any]) -> RenderableType:
@@ -58,11 +59,22 @@ def summary_table(report: Mapping[str, Any], agents: Sequence[Mapping[str, Any]]
         ("Retries", str(sum(len(a.get("retries") or []) for a in agents))),
         ("Tokens", format_tokens(tokens_in, tokens_out)),
         *usage_rows(report.get("usage")),
+        *answer_rows(report),
         ("Article", clean_text(report.get("article") or "not written")),
     ]
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def answer_rows(report: Mapping[str, Any]) -> list[tuple[str, RenderableType]]:
+    """How many model answers the article uses (none for the offline writer)."""
+    from ucop.report.status import describe
+
+    answers = report.get("model_answers")
+    if not answers or report.get("offline"):
+        return []
+    return [("Model answers", Text(describe(answers)))]
 
 
 def usage_rows(usage: Mapping[str, Any] | None) -> list[tuple[str, RenderableType]]:

