@@ -21,7 +21,7 @@ from ucop.sources import mdwrite as md
 DROPPED = frozenset(
     [
         "script", "style", "nav", "header", "footer", "aside", "form", "button", "noscript",
-        "template", "svg", "iframe", "object", "select", "textarea", "head", "canvas"
+        "template", "svg", "iframe", "object", "select", "textarea", "head", "canvas", "title"
     ]
 )
 # fmt: on
@@ -106,7 +106,7 @@ def html_to_markdown(text: str) -> str:
     builder = _TreeBuilder()
     builder.feed(text)
     builder.close()
-    title = _find(builder.root, lambda e: e.tag == "title")
+    title = _find(builder.root, lambda e: e.tag == "title", everywhere=True)
     main = _find(builder.root, lambda e: e.tag in ("main", "article") or _role(e) == "main")
     body = _Writer().blocks(main or builder.root)
     has_h1 = _find(main or builder.root, lambda e: e.tag == "h1") is not None
@@ -118,14 +118,19 @@ def _role(element: Element) -> str:
     return element.attrs.get("role", "").lower()
 
 
-def _find(root: Element, want: object) -> Element | None:
-    """The first element in document order that `want` accepts, outside dropped parts."""
+def _find(root: Element, want: object, everywhere: bool = False) -> Element | None:
+    """The first element in document order that `want` accepts (outside dropped parts unless
+    `everywhere`: the page title is in `head`)."""
     stack: list[Element] = [root]
     while stack:
         element = stack.pop()
         if want(element):  # type: ignore[operator]
             return element
-        kids = [c for c in element.children if isinstance(c, Element) and not _dropped(c)]
+        kids = [
+            c
+            for c in element.children
+            if isinstance(c, Element) and (everywhere or not _dropped(c))
+        ]
         stack.extend(reversed(kids))
     return None
 

@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ucop.errors import SourceError
-from ucop.sources.chunking import MAX_CHUNK_CHARS, fence, pack, short
+from ucop.sources.chunking import MAX_CHUNK_CHARS, MAX_HEADING_CHARS, fence, pack, short
 from ucop.sources.confine import check_inside
 from ucop.sources.formats import DOC_SUFFIXES, read_document
 from ucop.sources.frontmatter import locate, source_path
@@ -44,6 +44,19 @@ def plain_text(inline: Token) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts).strip()
+
+
+def _blocks(body: str) -> list[Token]:
+    """The page's block tokens. Inline markup is parsed for headings only (`heading_text`):
+    chunks are cut from source lines, and markdown-it's inline pass is superlinear on some
+    long runs (10 MB of `[` would take hours)."""
+    return markdown_parser().disable("inline").parse(body)
+
+
+def heading_text(inline: Token) -> str:
+    """A heading's plain text, from at most a few times MAX_HEADING_CHARS of its source."""
+    parsed = markdown_parser().parseInline(inline.content[: MAX_HEADING_CHARS * 4])
+    return short(plain_text(parsed[0])) if parsed else ""
 
 
 def heading_anchor(text: str) -> str:
@@ -120,7 +133,7 @@ def document_chunks(
     in_kb = file.name if root is None or root.is_file() else file.relative_to(root).as_posix()
     body = normalize_markdown(body, in_kb, url)
     page = page_url(url, in_kb)
-    tokens = markdown_parser().parse(body)
+    tokens = _blocks(body)
     stem = file.stem.replace("-", " ").replace("_", " ").strip()
     title = short(str(meta.get("title") or _first_h1(tokens) or stem[:1].upper() + stem[1:]))
     chunks = []
@@ -151,7 +164,7 @@ def _is_h1(token: Token) -> bool:
 
 def _first_h1(tokens: list[Token]) -> str | None:
     at = next((i for i, token in enumerate(tokens) if _is_h1(token)), None)
-    return None if at is None else plain_text(tokens[at + 1]) or None
+    return None if at is None else heading_text(tokens[at + 1]) or None
 
 
 def _sections(tokens: list[Token], lines: list[str], title: str) -> list[_Section]:
@@ -165,7 +178,7 @@ def _sections(tokens: list[Token], lines: list[str], title: str) -> list[_Sectio
         if token.level != 0 or token.map is None or token.type.endswith("_close"):
             continue
         if token.type == "heading_open":
-            level, text = int(token.tag[1]), short(plain_text(tokens[i + 1]))
+            level, text = int(token.tag[1]), heading_text(tokens[i + 1])
             stack = [entry for entry in stack if entry[0] < level] + [(level, text, i)]
             trail = [h for _, h, at in stack if at != title_heading]  # the first H1 is the title
             current = _Section(heading=text, level=level, trail=trail)
