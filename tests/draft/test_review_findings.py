@@ -68,9 +68,9 @@ REDIS = """## Store deliveries in Redis
 TAIL = "## Wrapping up\n\nYou registered a webhook and verified it.\n\n## Sources\n\n1. Webhooks\n"
 
 
-def review(tmp_path: Path, *sections: str) -> dict[str, tuple[bool, str]]:
+def review(tmp_path: Path, *sections: str, kb: dict | None = None) -> dict[str, tuple[bool, str]]:
     (tmp_path / "kb").mkdir(exist_ok=True)
-    for name, text in KB.items():
+    for name, text in (kb or KB).items():
         (tmp_path / "kb" / name).write_text(text)
     (tmp_path / "brief.md").write_text(BRIEF)
     out = tmp_path / "out"
@@ -175,3 +175,21 @@ def test_a_not_covered_note_on_a_topic_the_sources_cover_fails(tmp_path):
         'the sources cover: "Verify webhook signatures" (covered by kb/webhooks.md > Verifying'
         " signatures)",
     )
+
+
+NOTEBOOK_CODE = 'with open("payload.json") as f:\n    body = f.read()'
+
+
+@pytest.mark.parametrize("in_docs", [True, False])
+def test_code_quoted_from_a_notebook_is_the_docs_code(tmp_path, in_docs):
+    cells = [{"cell_type": "markdown", "source": "# Webhooks\n\nRead the payload."}]
+    if in_docs:
+        cells.append({"cell_type": "code", "source": NOTEBOOK_CODE.splitlines(keepends=True)})
+    meta = {"language_info": {"name": "python"}}
+    notebook = json.dumps({"cells": cells, "metadata": meta, "nbformat": 4})
+    quoted = "import hmac\nok = hmac.compare_digest(expected, received)"
+    section = VERIFY.replace(quoted, NOTEBOOK_CODE)
+    found = review(tmp_path, REGISTER, section, REDIS, kb={**KB, "payload.ipynb": notebook})
+    ok, detail = found["code blocks are safe to run (HTTP client only, quoted shell words)"]
+    assert ok is in_docs, detail
+    assert ("1 block(s) quoted verbatim from the docs" in detail) is in_docs
