@@ -265,3 +265,21 @@ def test_requests_sphinx_docs_leave_no_rst_markup(capfd):
     assert quickstart[0]["title"] == "Quickstart"
     headings = {c["heading"] for c in quickstart}
     assert {"Make a Request", "Passing Parameters In URLs", "Timeouts"} <= headings
+
+
+def test_an_html_page_docutils_wrote_reads_like_its_rst_source():
+    from docutils.core import publish_string
+
+    from ucop.sources.sphinx import register_for
+
+    register_for(RST)
+    overrides = {"report_level": 5, "file_insertion_enabled": False, "raw_enabled": False}
+    page = publish_string(
+        RST, writer="html5", settings_overrides={**overrides, "output_encoding": "unicode"}
+    )
+    from_html, from_rst = html_to_markdown(str(page)), rst_to_markdown(RST)
+    for md in (from_html, from_rst):
+        assert re.findall(r"^#+ .+$", md, re.M) == ["# Quickstart", "## Streaming"]
+        assert "`Response` with `requests.get`" in md
+        assert "for chunk in r.iter_content(8192):" in md
+    assert len(re.findall(r"^```", from_html, re.M)) == len(re.findall(r"^```", from_rst, re.M))

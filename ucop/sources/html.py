@@ -220,7 +220,7 @@ class _Writer:
 
     def span(self, element: Element) -> str:
         tag = element.tag
-        if tag in ("code", "kbd", "samp", "tt"):
+        if tag in ("code", "kbd", "samp", "tt") or "literal" in element.classes():
             return md.code_span(element.text())
         if tag in ("em", "i", "cite"):
             inner = self.inline(element).strip()
