@@ -269,13 +269,14 @@ def test_requests_sphinx_docs_leave_no_rst_markup(capfd):
 
 def test_an_html_page_docutils_wrote_reads_like_its_rst_source():
     from docutils.core import publish_string
+    from docutils.writers.html5_polyglot import Writer
 
     from ucop.sources.sphinx import register_for
 
     register_for(RST)
     overrides = {"report_level": 5, "file_insertion_enabled": False, "raw_enabled": False}
     page = publish_string(
-        RST, writer="html5", settings_overrides={**overrides, "output_encoding": "unicode"}
+        RST, writer=Writer(), settings_overrides={**overrides, "output_encoding": "unicode"}
     )
     from_html, from_rst = html_to_markdown(str(page)), rst_to_markdown(RST)
     for md in (from_html, from_rst):
