@@ -193,3 +193,12 @@ def test_code_quoted_from_a_notebook_is_the_docs_code(tmp_path, in_docs):
     ok, detail = found["code blocks are safe to run (HTTP client only, quoted shell words)"]
     assert ok is in_docs, detail
     assert ("1 block(s) quoted verbatim from the docs" in detail) is in_docs
+
+
+def test_a_note_is_false_whatever_form_of_the_word_the_docs_use(tmp_path):
+    docs = {"auth.md": "# Authentication\n\nAuthentication uses a bearer token per request.\n"}
+    note = "## Authenticate\n\n> **Not covered by the sources:** nothing.\n"
+    ok, detail = review(tmp_path, REGISTER, VERIFY, note, kb={**KB, **docs})[
+        "not-covered notes are true"
+    ]
+    assert not ok and detail.endswith('"Authenticate" (covered by kb/auth.md > Authentication)')
