@@ -188,3 +188,21 @@ def test_short_help_and_version(capsys):
         main(["generate", "-h"])
     assert exit_info.value.code == 0
     assert "--output" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("bad.md", b"# Title\n\xff\xfe", "bad.md: line 2 is not valid UTF-8"),
+        ("bad.ipynb", b"{not json", "bad.ipynb: not a Jupyter notebook we can read"),
+        ("bad.rst", b"Title\n=====\n\x00", "bad.rst: looks binary"),
+    ],
+)
+def test_plan_reports_an_unreadable_source_as_generate_does(tmp_path, name, content, says):
+    brief = copy_example(tmp_path)
+    (brief.parent / "kb" / name).write_bytes(content)
+    planned = _one_line_exit_2(run_cli("plan", "-i", brief))
+    generated = _one_line_exit_2(run_cli("generate", "-i", brief, "-o", tmp_path / "out", "-q"))
+    assert says in planned
+    assert planned == generated
+    assert not (tmp_path / "out").exists()

@@ -115,7 +115,7 @@ def test_missing_kb_says_how_to_fix(tmp_path):
 def test_empty_kb_folder_is_an_error(tmp_path):
     (tmp_path / "kb").mkdir()
     (tmp_path / "kb" / "image.png").write_bytes(b"\x89PNG")
-    with pytest.raises(SourceError, match="no .md, .markdown or .txt documents found"):
+    with pytest.raises(SourceError, match=r"no documents found \(.md, .markdown, .txt, .rst"):
         load_kb(tmp_path / "kb", tmp_path)
 
 

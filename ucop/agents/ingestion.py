@@ -51,7 +51,7 @@ class _Ingestion(Agent):
 class KbIngestion(_Ingestion):
     name = "kb_ingestion"
     source_kind = "kb"
-    description = "Markdown/text knowledge base, chunked by heading"
+    description = "docs (Markdown, text, rst, notebooks, HTML), chunked by heading"
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         from ucop.sources import load_kb

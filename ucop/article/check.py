@@ -133,18 +133,20 @@ def _plain_lines(text: str) -> str:
 
 
 def _kb_text(folder: Path) -> str:
-    """The brief's knowledge-base files as plain lines, found through run.json ('' if none)."""
+    """The brief's knowledge-base documents as plain lines, found through run.json ('' if
+    none)."""
     try:
         report = json.loads((folder / RUN_REPORT).read_text("utf-8"))
         from ucop.brief import load_brief
-        from ucop.sources.frontmatter import read_text_file
+        from ucop.sources.formats import read_document
         from ucop.sources.kb import kb_files
 
         kb = load_brief(Path(report["brief"])).sources.get("kb")
         if kb is None:
             return ""
         files = kb_files(kb) if kb.is_dir() else [kb]
-        return "\n\f\n".join(_plain_lines(read_text_file(f)) for f in files)
+        # As Markdown: a notebook's or an HTML page's code is found as the article quotes it.
+        return "\n\f\n".join(_plain_lines(read_document(f, f.name)[1]) for f in files)
     except (OSError, ValueError, KeyError, TypeError, UcopError):
         return ""
 

@@ -5,8 +5,12 @@ Each check is one named finding `(name, ok, detail)`:
     sections on topic          each section is something the brief asks for, and its text is
                                about its title
     links publishable          no relative, file or machine-local links or source paths
-    no markup leftovers        no MkDocs admonitions, mkdocstrings directives or HTML
+    no markup leftovers        no other format's syntax in the prose (`ucop.article.debris`):
+                               MkDocs, HTML, Sphinx roles and directives, rst underlines,
+                               notebook JSON
     code where asked           sections whose brief asks for code have a code block
+    not-covered notes are true no "Not covered by the sources" note on a section whose title
+                               one passage of the sources explains (every title word in it)
     sources cover the brief    no coverage warnings in run.json
 """
 
@@ -28,11 +32,7 @@ _LINK = re.compile(r"(?<!\!)\[[^\]]*\]\(\s*([^()\s]+)[^)]*\)")
 _MACHINE = re.compile(
     r"^(?:~|[A-Za-z]:[\\/]|file:)|(?:^|/)(?:home|Users|work|tmp|var|etc|root|mnt|opt|private)/"
 )
-_LEFTOVER = re.compile(
-    r"^\s*(?:!!!|\?\?\?\+?)\s+\w|^\s*:::\s*\S|</?(?:div|span|figure|figcaption"
-    r"|img|a|p|br|details|summary|table|tr|td|center|iframe)\b[^>]*>",
-    re.I,
-)
+UNCOVERED = re.compile(r"^> \*\*Not covered by the sources:\*\*", re.M)
 
 
 def review_article(body: str, front: Mapping[str, Any], folder: Path) -> list[Result]:
@@ -43,6 +43,7 @@ def review_article(body: str, front: Mapping[str, Any], folder: Path) -> list[Re
         _links(body, front),
         _leftovers(body),
         _code(sections, brief),
+        _notes_true(sections, brief),
         _coverage(folder),
     ]
 
@@ -116,14 +117,14 @@ def _links(body: str, front: Mapping[str, Any]) -> Result:
 
 
 def _leftovers(body: str) -> Result:
+    from ucop.article.debris import find_debris
+
     found = [
-        f"line {n}: {line.strip()[:60]}"
-        for n, line in enumerate(_without_code_lines(body), start=1)
-        if line is not None and _LEFTOVER.search(_without_spans(line))
+        f"line {n}: {kind} ({text})" for n, kind, text in find_debris(_without_code_lines(body))
     ]
     if found:
         return ("no markup leftovers", False, f"{len(found)} line(s): " + "; ".join(found[:5]))
-    return ("no markup leftovers", True, "no admonitions, directives or HTML")
+    return ("no markup leftovers", True, "no admonitions, directives, roles, HTML or JSON")
 
 
 def _without_code_lines(body: str) -> list[str | None]:
@@ -132,10 +133,6 @@ def _without_code_lines(body: str) -> list[str | None]:
 
     lines = body.splitlines()
     return [None if role else line for line, role in zip(lines, fence_roles(lines), strict=True)]
-
-
-def _without_spans(line: str) -> str:
-    return re.sub(r"(`+).*?\1", "", line)
 
 
 def _code(sections: list[tuple[str, str]], brief: Any) -> Result:
@@ -155,6 +152,61 @@ def _code(sections: list[tuple[str, str]], brief: Any) -> Result:
     if missing:
         return ("code where asked", False, "the brief asks for code; none in " + ", ".join(missing))
     return ("code where asked", True, "every section that needs code has it")
+
+
+def _notes_true(sections: list[tuple[str, str]], brief: Any) -> Result:
+    """A "Not covered by the sources" note is false when one passage uses every word of the
+    section's title (`_all_used`): the sources explain it, and the reader is told they do not."""
+    name = "not-covered notes are true"
+    noted = [title for title, text in sections if UNCOVERED.search(text)]
+    if not noted or brief is None:
+        return (name, True, f"{len(noted)} not-covered note(s)")
+    from ucop.agents.planning import topic_terms
+
+    passages = _passage_terms(brief)
+    wrong = []
+    for title in noted:
+        terms = set(topic_terms(title))
+        home = next((where for where, words in passages if _all_used(terms, words)), None)
+        if home:
+            wrong.append(f'"{title}" (covered by {home})')
+    if wrong:
+        return (name, False, "the sources cover: " + "; ".join(wrong[:5]))
+    return (name, True, f"{len(noted)} not-covered note(s), none found in the sources")
+
+
+def _all_used(terms: set[str], words: set[str]) -> bool:
+    """Every term is one of `words`, or shares a stem of 5+ letters with one ("authenticat"
+    and "authentication"): the check must not trust the stemmer that made the note."""
+    if not terms:
+        return False
+    missing = terms - words
+    return all(
+        any(w.startswith(t) or t.startswith(w) for w in words if min(len(w), len(t)) >= 5)
+        for t in missing
+    )
+
+
+def _passage_terms(brief: Any) -> list[tuple[str, set[str]]]:
+    """(where, its words) for each passage of the brief's knowledge base and API spec."""
+    from ucop.errors import UcopError
+    from ucop.sources import api_chunks, load_kb, load_openapi, tokenize
+
+    chunks: list[dict[str, Any]] = []
+    kb, api = brief.sources.get("kb"), brief.sources.get("api")
+    roots = [path for path in brief.sources.values() if path is not None]
+    try:
+        chunks += load_kb(kb, brief.base) if kb is not None else []
+        chunks += api_chunks(load_openapi(api, brief.base, ref_roots=roots)) if api else []
+    except (UcopError, OSError):
+        return []
+    found = []
+    for chunk in chunks:
+        code = " ".join(block.get("code", "") for block in chunk.get("code_blocks") or ())
+        text = f"{chunk.get('title', '')} {chunk.get('heading', '')} {chunk['text']} {code}"
+        where = f"{chunk.get('source', '?')} > {chunk.get('heading', '')}"
+        found.append((where, set(tokenize(text))))
+    return found
 
 
 def _coverage(folder: Path) -> Result:

@@ -1,7 +1,10 @@
-"""The Markdown knowledge base: documents parsed with markdown-it-py and chunked by heading.
+"""The knowledge base: documents read as Markdown, parsed with markdown-it-py, chunked by heading.
 
-Each chunk is one section of one document (split further when long), with its code fences
-pulled out into `code_blocks` so retrieval scores prose and agents can quote code verbatim.
+Markdown and text are read as they are; reStructuredText, Jupyter notebooks and HTML pages are
+first converted to the same Markdown (`ucop.sources.formats`). Each chunk is one section of one
+document, split further to stay within the bounds of `ucop.sources.chunking`, with its code
+fences pulled out into `code_blocks` so retrieval scores prose and agents can quote code
+verbatim.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ucop.errors import SourceError
+from ucop.sources.chunking import MAX_CHUNK_CHARS, MAX_HEADING_CHARS, fence, pack, short
 from ucop.sources.confine import check_inside
-from ucop.sources.frontmatter import locate, read_text_file, source_path, split_front_matter
+from ucop.sources.formats import DOC_SUFFIXES, read_document
+from ucop.sources.frontmatter import locate, source_path
 from ucop.sources.markup import normalize_markdown, page_url
 
-KB_SUFFIXES = (".md", ".markdown", ".txt")
-MAX_CHUNK_CHARS = 1200
+KB_SUFFIXES = DOC_SUFFIXES
+__all__ = ["MAX_CHUNK_CHARS", "KB_SUFFIXES", "document_chunks", "fence", "kb_files", "load_kb"]
 LEGAL_FILES = {"LICENSE", "LICENCE", "COPYING", "NOTICE"}  # not documentation
 _CODE_TOKENS = ("fence", "code_block")
 
@@ -41,6 +46,19 @@ def plain_text(inline: Token) -> str:
     return "".join(parts).strip()
 
 
+def _blocks(body: str) -> list[Token]:
+    """The page's block tokens. Inline markup is parsed for headings only (`heading_text`):
+    chunks are cut from source lines, and markdown-it's inline pass is superlinear on some
+    long runs (10 MB of `[` would take hours)."""
+    return markdown_parser().disable("inline").parse(body)
+
+
+def heading_text(inline: Token) -> str:
+    """A heading's plain text, from at most a few times MAX_HEADING_CHARS of its source."""
+    parsed = markdown_parser().parseInline(inline.content[: MAX_HEADING_CHARS * 4])
+    return short(plain_text(parsed[0])) if parsed else ""
+
+
 def heading_anchor(text: str) -> str:
     """The anchor MkDocs and GitHub give a heading: lower-case, punctuation dropped, spaces to
     hyphens. Not a slug (`v1.2` stays `v12`): it must match the page the site generator built."""
@@ -59,7 +77,7 @@ def unique_id(candidate: str, seen: set[str]) -> str:
 
 
 def load_kb(path: Path, base: Path, url: str | None = None) -> list[dict[str, Any]]:
-    """Load a KB folder (recursive .md/.markdown/.txt, sorted) or one file as heading chunks.
+    """Load a KB folder (recursive, every suffix in KB_SUFFIXES, sorted) or one file as chunks.
 
     `url` is the knowledge base's public address: relative links resolve against it and each
     chunk gets its page's URL. Without it relative links are reduced to their text.
@@ -70,8 +88,8 @@ def load_kb(path: Path, base: Path, url: str | None = None) -> list[dict[str, An
     files = kb_files(root)
     if not files:
         raise SourceError(
-            f"{root}: no .md, .markdown or .txt documents found — add some or fix sources.kb"
-            " in the brief",
+            f"{root}: no documents found ({', '.join(KB_SUFFIXES)}) — add some or fix"
+            " sources.kb in the brief",
             path=str(root),
         )
     seen: set[str] = set()
@@ -111,19 +129,20 @@ def document_chunks(
 ) -> list[dict[str, Any]]:
     """Chunks of one KB document; ids are made unique against `seen`."""
     rel = source_path(file, base)
-    meta, body = split_front_matter(read_text_file(file), source=rel)
+    meta, body = read_document(file, rel)
     in_kb = file.name if root is None or root.is_file() else file.relative_to(root).as_posix()
     body = normalize_markdown(body, in_kb, url)
     page = page_url(url, in_kb)
-    tokens = markdown_parser().parse(body)
+    tokens = _blocks(body)
     stem = file.stem.replace("-", " ").replace("_", " ").strip()
-    title = str(meta.get("title") or _first_h1(tokens) or stem[:1].upper() + stem[1:])
+    title = short(str(meta.get("title") or _first_h1(tokens) or stem[:1].upper() + stem[1:]))
     chunks = []
     for section in _sections(tokens, body.splitlines(), title):
         anchor = heading_anchor(section.heading)
-        for text, code, markdown in _split_pieces(section.pieces):
+        for n, (text, code, markdown) in enumerate(pack(section.pieces), start=1):
+            suffix = f"-{n}" if n > 1 else ""  # the id unique_id would give; found at once
             chunk = {
-                "id": unique_id(f"kb:{rel}#{anchor}", seen),
+                "id": unique_id(f"kb:{rel}#{anchor}{suffix}", seen),
                 "kind": "kb",
                 "source": rel,
                 "title": " > ".join([title, *section.trail]),
@@ -145,7 +164,7 @@ def _is_h1(token: Token) -> bool:
 
 def _first_h1(tokens: list[Token]) -> str | None:
     at = next((i for i, token in enumerate(tokens) if _is_h1(token)), None)
-    return None if at is None else plain_text(tokens[at + 1]) or None
+    return None if at is None else heading_text(tokens[at + 1]) or None
 
 
 def _sections(tokens: list[Token], lines: list[str], title: str) -> list[_Section]:
@@ -159,7 +178,7 @@ def _sections(tokens: list[Token], lines: list[str], title: str) -> list[_Sectio
         if token.level != 0 or token.map is None or token.type.endswith("_close"):
             continue
         if token.type == "heading_open":
-            level, text = int(token.tag[1]), plain_text(tokens[i + 1])
+            level, text = int(token.tag[1]), heading_text(tokens[i + 1])
             stack = [entry for entry in stack if entry[0] < level] + [(level, text, i)]
             trail = [h for _, h, at in stack if at != title_heading]  # the first H1 is the title
             current = _Section(heading=text, level=level, trail=trail)
@@ -181,67 +200,11 @@ def _prose_block(span: list[int], lines: list[str], fences: list[Token]) -> list
     start, end = span
     pieces: list[tuple[str, Any]] = []
     cursor = start
-    for fence in fences:
-        f_start, f_end = fence.map or (0, 0)
+    for block in fences:
+        f_start, f_end = block.map or (0, 0)
         if start <= f_start and f_end <= end and f_start >= cursor:
             pieces.append(("prose", "\n".join(lines[cursor:f_start])))
-            pieces.append(("code", _code_block(fence)))
+            pieces.append(("code", _code_block(block)))
             cursor = f_end
     pieces.append(("prose", "\n".join(lines[cursor:end])))
     return [(kind, value) for kind, value in pieces if kind == "code" or value.strip()]
-
-
-def _split_pieces(
-    pieces: list[tuple[str, Any]],
-) -> list[tuple[str, list[dict[str, str]], str]]:
-    """Pack paragraphs into parts of at most MAX_CHUNK_CHARS; code stays with its part.
-
-    Each part is (prose, code blocks, Markdown of both in document order).
-    """
-    parts: list[tuple[list[str], list[dict[str, str]], list[str]]] = [([], [], [])]
-    for kind, value in pieces:
-        if kind == "code":
-            parts[-1][1].append(value)
-            parts[-1][2].append(fence(value))
-            continue
-        for paragraph in _paragraphs(value):
-            texts = parts[-1][0]
-            size = sum(len(t) + 2 for t in texts) + len(paragraph)
-            if texts and size > MAX_CHUNK_CHARS:
-                parts.append(([], [], []))
-            parts[-1][0].append(paragraph)
-            parts[-1][2].append(paragraph)
-    return [
-        ("\n\n".join(texts), code, "\n\n".join(blocks))
-        for texts, code, blocks in parts
-        if texts or code
-    ]
-
-
-def fence(block: dict[str, str]) -> str:
-    """A code block as a Markdown fence long enough for the backticks inside it."""
-    ticks = "`" * max([3, *(len(m) + 1 for m in re.findall(r"`{3,}", block["code"]))])
-    return f"{ticks}{block['lang']}\n{block['code']}\n{ticks}"
-
-
-def _paragraphs(text: str) -> list[str]:
-    """Blank-line separated paragraphs, each cut to MAX_CHUNK_CHARS at sentence or word ends."""
-    result = []
-    for para in re.split(r"\n\s*\n", text.strip("\n")):
-        if para.strip():
-            result.extend(_cut(para.rstrip(), MAX_CHUNK_CHARS))
-    return result
-
-
-def _cut(text: str, limit: int) -> list[str]:
-    if len(text) <= limit:
-        return [text]
-    units = re.split(r"(?<=[.!?])\s+", text)
-    if len(units) == 1:
-        units = text.split()
-    out: list[str] = [""]
-    for unit in units:
-        if out[-1] and len(out[-1]) + 1 + len(unit) > limit:
-            out.append("")
-        out[-1] = f"{out[-1]} {unit}" if out[-1] else unit
-    return out

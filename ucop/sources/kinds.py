@@ -32,7 +32,7 @@ class SourceKind:
     description: str = ""
 
 
-KB = SourceKind("kb", description="Markdown/text knowledge base, chunked by heading")
+KB = SourceKind("kb", description="docs (Markdown, text, rst, notebooks, HTML), chunked by heading")
 API = SourceKind("api", description="OpenAPI 3.x / Swagger 2.0 spec")
 BLOG = SourceKind("blog", description="past blog posts: titles, tags, dates, summaries")
 

@@ -16,18 +16,22 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _HTML_BLOCK = re.compile(r"^\s*</?[A-Za-z][\w-]*(\s[^>]*)?/?>|^\s*<!--")
 _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>", re.DOTALL)
 _IMAGE_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*([^()\s]+)(?:\s+\"[^\"]*\")?\s*\)")
+_LINK = re.compile(r"(!?)\[([^\[\]]*)\]\(\s*([^()\s]+)(?:\s+\"[^\"]*\")?\s*\)")
 _ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 _CODE_SPAN = re.compile(r"(`+)(?:.*?)\1")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*(\S+)(?:\s+\"[^\"]*\")?\s*$")
-_REF_LINK = re.compile(r"(!?)\[([^\]]+)\]\[([^\]]*)\]")
+_REF_LINK = re.compile(r"(!?)\[([^\[\]]+)\]\[([^\]]*)\]")
+_DOC_SUFFIX = re.compile(r"\.(md|markdown|txt|rst|ipynb)$")
 
 
 def page_url(base_url: str | None, doc_path: str) -> str | None:
-    """The public URL of a document under `base_url`, MkDocs-style (`a/b.md` -> `a/b/`)."""
+    """The public URL of a document under `base_url`, MkDocs-style (`a/b.md` -> `a/b/`, and
+    so for .rst and .ipynb pages too); an HTML page keeps its file name."""
     if not base_url:
         return None
-    stem = re.sub(r"\.(md|markdown|txt)$", "", doc_path)
+    if re.search(r"\.html?$", doc_path, re.IGNORECASE):
+        return base_url.rstrip("/") + "/" + doc_path.lstrip("/")
+    stem = re.sub(_DOC_SUFFIX, "", doc_path)
     if stem == "index" or stem.endswith("/index"):
         stem = stem[: -len("index")]
     else:
@@ -168,6 +172,6 @@ def resolve_link(target: str, doc_path: str, base_url: str | None) -> str | None
         joined = normpath(join(dirname(doc_path), path)) if not path.startswith("/") else path
         if joined.startswith(".."):
             return None
-        is_doc = re.search(r"\.(md|markdown)$", joined) is not None
+        is_doc = re.search(r"\.(md|markdown|rst|ipynb)$", joined) is not None
         page = page_url(base_url, joined) if is_doc else base_url.rstrip("/") + "/" + joined
     return f"{page}#{anchor}" if anchor else page

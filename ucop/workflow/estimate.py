@@ -60,9 +60,13 @@ def estimate_usage(
     brief_body: str,
     kb: Path | None,
     max_tokens: int,
+    chunk_chars: Sequence[int] | None = None,
 ) -> UsageEstimate:
-    """Tokens per agent for `calls_by_agent`, `prompts` naming each agent's prompt."""
-    chunks = chunk_sizes(kb)
+    """Tokens per agent for `calls_by_agent`, `prompts` naming each agent's prompt.
+
+    `chunk_chars` (the KB's chunk sizes, when the caller has read it) saves reading `kb` again.
+    """
+    chunks = list(chunk_chars) if chunk_chars is not None else chunk_sizes(kb)
     body = estimate_text_tokens(brief_body)
     estimate = UsageEstimate()
     for agent, calls in calls_by_agent.items():
