@@ -46,6 +46,8 @@ class RunServices:
     site: str | None = None
     today: dt.date | None = None
     base_url: str | None = None  # part of the cache key: another server, another answer
+    # The provider answers with the agent's own draft (its spec's `writes_drafts`): no fallback.
+    drafts_only: bool = False
     _digests: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -148,6 +150,7 @@ def ask_model(
     parse: Callable[[str], Any] = lambda text: text,
     schema: Mapping[str, Any] | None = None,
     fallback: Fallback | None = None,
+    draft: str = "",
 ) -> Any:
     """Render `prompt`, call the provider with retries, and return `parse(text)`.
 
@@ -155,15 +158,16 @@ def ask_model(
     a 429 would be. Retries and token usage are recorded on `ctx` for the table and report.
     `schema` (the answer's JSON Schema) lets HTTP providers ask for structured output. When
     the answer is still unusable after the retries, `fallback` (if given) supplies the result
-    and a warning is recorded; other failures are raised as they are.
+    and a warning is recorded; other failures are raised as they are. `draft` is the agent's
+    own draft of the part, attached to the request (the offline writer answers with it).
     """
-    request = _request(ctx, services, prompt, variables, task, schema)
+    request = _request(ctx, services, prompt, variables, task, schema, draft)
     retries_before = len(ctx.retries)
     try:
         completion, parsed, attempts = _call(ctx, services, request, parse)
     except UnusableOutput as error:
         ctx.record_call(len(ctx.retries) - retries_before + 1)
-        if fallback is None or services.provider_name == "offline":
+        if fallback is None or services.drafts_only:
             raise
         return _fall_back(ctx, task, fallback, error)
     except BaseException:
@@ -179,32 +183,18 @@ def ask_model(
     return parsed
 
 
-def offline_fallback(
-    services: RunServices,
-    prompt: str,
-    variables: dict[str, Any],
+def draft_fallback(
+    draft: str,
     *,
-    task: str,
     parse: Callable[[str], Any] = lambda text: text,
     note: str = "the offline writer's draft was used for this part",
 ) -> Fallback:
-    """A `Fallback` that asks the offline writer the same request: a grounded draft, no model."""
+    """A `Fallback` to the agent's own draft of the part: grounded in the sources, no model."""
 
     def build() -> Any:
-        return parse(offline_text(services, prompt, variables, task))
+        return parse(draft)
 
     return Fallback(note, build)
-
-
-def offline_text(services: RunServices, prompt: str, variables: dict[str, Any], task: str) -> str:
-    """The offline writer's answer to the request `prompt` would make with `variables`."""
-    from ucop.providers.offline import OfflineProvider
-
-    system, user = services.prompts.render(prompt, variables)
-    request = CompletionRequest(
-        messages=(Message("system", system), Message("user", user)), task=task, context=variables
-    )
-    return OfflineProvider().complete(request).text
 
 
 def _request(
@@ -214,6 +204,7 @@ def _request(
     variables: dict[str, Any],
     task: str,
     schema: Mapping[str, Any] | None,
+    draft: str = "",
 ) -> CompletionRequest:
     system, shared, per_call = services.prompts.render_parts(prompt, variables)
     timeout = services.call_timeout_s
@@ -225,7 +216,7 @@ def _request(
         temperature=services.temperature,
         timeout_s=min(timeout, left) if left is not None else timeout,
         task=task,
-        context=variables,
+        draft=draft,
         schema=schema,
         shared_prefix=len(shared) + len(SHARED_SEPARATOR) if shared else 0,
     )

@@ -8,23 +8,16 @@ passages it should draw on, and the API operations it alone owns.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
+from ucop.agents.base import Agent, RunServices, ask_model, draft_fallback, register
 from ucop.agents.json_answer import find_json, outline_schema, sections_list
-from ucop.agents.planning import (
-    by_tag,
-    claim_passages,
-    coverage_of,
-    coverage_warning,
-    find_operations,
-    find_passages,
-    merge_to_fit,
-    plan_topics,
-)
 from ucop.agents.retrieval import knowledge, search
-from ucop.agents.topics import read_exclusions, read_topics, wants_code
+from ucop.content.drafts import write_part
+from ucop.content.plan import plan_sections
+from ucop.content.planning import coverage_of, coverage_warning, find_passages
+from ucop.content.reading import read_brief, read_exclusions, wants_code
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -39,7 +32,7 @@ class OutlinePlanner(Agent):
     reads = ("kb_ingestion", "api_ingestion", "blog_ingestion")
     prompt = "outline"
     description = "section titles and a contract per section"
-    brief_fields = ("title", "audience", "body", "tags", "sections", "required")
+    brief_fields = ("title", "audience", "body", "tags", "sections", "required", "topics")
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         brief = services.brief
@@ -74,6 +67,7 @@ class OutlinePlanner(Agent):
         def parse(text: str) -> list[dict]:
             return parse_outline(text, brief.sections, [] if drafts else required)
 
+        own = write_part("outline", variables)
         plan = ask_model(
             ctx,
             services,
@@ -82,7 +76,8 @@ class OutlinePlanner(Agent):
             task="outline",
             parse=parse,
             schema=outline_schema(),
-            fallback=offline_fallback(services, "outline", variables, task="outline", parse=parse),
+            fallback=draft_fallback(own, parse=parse),
+            draft=own,
         )
         if drafts:
             if len(plan) < len(drafts):
@@ -92,8 +87,6 @@ class OutlinePlanner(Agent):
                     "the sources' plan supplied the rest",
                 )
             plan = _follow_plan(plan, drafts)
-        else:
-            plan = top_up(ctx, services, plan, variables, parse)
         sections = contracts(plan, required, services, kb, api, drafts, exclusions)
         for section in sections:
             if section["coverage"] != "covered":
@@ -111,45 +104,15 @@ def topic_plan(
     exclusions: Sequence[str],
     warnings: list[dict[str, str]],
 ) -> list[dict[str, Any]]:
-    """Sections for what the brief asks for, with their sources; [] when it names no topics."""
+    """The sections the brief asks for, with their sources (`ucop.content.plan`)."""
     brief = services.brief
-    topics = read_topics(brief.body)
+    asks = read_brief(brief.body, brief.topics)
     spec = api.get("spec") if api else None
-    if not topics and spec and not kb.get("chunks"):
-        return by_tag(spec, brief.sections, MAX_OPS_PER_SECTION)
-    if not topics:
-        return []
     retriever = knowledge(services, kb, api)
-    taken: set[str] = set()
-    drafts = []
-    planned = plan_topics(topics, required, brief.sections)
-    queries = [" ".join([d["title"], d["notes"], *d["phrases"]]) for d in planned]
-    claims = claim_passages(retriever, [(d["title"], q) for d, q in zip(planned, queries)])
-    for index, (draft, query) in enumerate(zip(planned, queries, strict=True)):
-        code = wants_code(brief.body, draft["notes"])
-        others = {chunk_id for chunk_id, owner in claims.items() if owner != index}
-        draft["passages"] = find_passages(
-            retriever,
-            draft["title"],
-            query,
-            taken=taken | others,
-            exclusions=exclusions,
-            code=code,
-        )
-        draft["operations"] = find_operations(retriever, draft["phrases"] or [draft["title"]], spec)
-        if not (draft["required"] or draft["passages"] or draft["operations"]):
-            warnings.append(
-                {
-                    "kind": "uncovered_topic",
-                    "topic": draft["title"],
-                    "message": f'the brief asks for "{draft["title"]}", but no source covers'
-                    " it; no section was planned for it",
-                }
-            )
-            continue
-        taken |= {c["id"] for c, _ in draft["passages"]}
-        drafts.append(draft)
-    return merge_to_fit(drafts, brief.sections)
+    drafts = plan_sections(
+        asks, required, brief.sections, retriever, spec, brief_query(services), warnings
+    )
+    return [dict(d) for d in drafts]
 
 
 def _follow_plan(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
@@ -174,52 +137,6 @@ def _keep_required(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
             d["required"] and d["title"].lower() == entry["title"].lower() for d in drafts
         )
     return plan
-
-
-def top_up(
-    ctx: TaskContext,
-    services: RunServices,
-    plan: list[dict],
-    variables: dict[str, Any],
-    parse: Callable[[str], list[dict]],
-) -> list[dict]:
-    """Add sections from the sources' own plan (the offline outline) until the brief's count.
-
-    A model that lists fewer sections than asked leaves the article short; the offline
-    planner picks the best-matching knowledge-base headings, so its extra titles fill the gap.
-    """
-    from ucop.agents.base import offline_text
-
-    count = int(variables["count"])
-    if len(plan) >= count or services.provider_name == "offline":
-        return plan
-    had = len(plan)
-    try:
-        extra = parse(offline_text(services, "outline", variables, "outline"))
-    except UnusableOutput:
-        return plan  # the sources offer no more topics: keep the model's shorter plan
-    taken = [entry["title"] for entry in plan]
-    for entry in extra:
-        if len(plan) >= count:
-            break
-        if not any(_same_topic(entry["title"], title) for title in taken):
-            plan.append({**entry, "required": False})
-            taken.append(entry["title"])
-    if len(plan) > had:
-        ctx.warn(
-            "outline_topped_up",
-            f"outline: the model listed {had} of {count} sections; "
-            f"{len(plan) - had} added from the sources' plan",
-        )
-    return plan
-
-
-def _same_topic(a: str, b: str) -> bool:
-    """Equal titles, or titles sharing at least half their words."""
-    wa, wb = (set(re.findall(r"[a-z0-9]{3,}", t.lower())) for t in (a, b))
-    return a.strip().lower() == b.strip().lower() or (
-        bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5
-    )
 
 
 def brief_query(services: RunServices) -> str:

@@ -12,11 +12,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
-from ucop.agents.planning import find_passages, named_share, topic_terms
+from ucop.agents.base import Agent, RunServices, ask_model, draft_fallback, register
 from ucop.agents.retrieval import knowledge, owned_chunks, passages, related_posts
-from ucop.agents.topics import read_exclusions
 from ucop.article.citations import MARKER, outside_code
+from ucop.content.drafts import write_part
+from ucop.content.planning import find_passages, named_share, topic_terms
+from ucop.content.reading import read_exclusions
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -64,10 +65,19 @@ def _write(
     variables: dict[str, Any],
     found: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    # A model whose answer stays unusable gets the offline writer's draft for this part.
-    fallback = offline_fallback(services, prompt, variables, task=prompt, parse=parse_prose)
+    # The part's own draft: what the offline writer answers, and what a model whose answer
+    # stays unusable falls back to.
+    own = write_part(prompt, variables)
+    fallback = draft_fallback(own, parse=parse_prose)
     text = ask_model(
-        ctx, services, prompt, variables, task=prompt, parse=parse_prose, fallback=fallback
+        ctx,
+        services,
+        prompt,
+        variables,
+        task=prompt,
+        parse=parse_prose,
+        fallback=fallback,
+        draft=own,
     )
     return {
         "markdown": keep_valid_citations(text, len(found)),

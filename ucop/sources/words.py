@@ -53,7 +53,10 @@ def _identifier(piece: str) -> list[str]:
     parts = [p for sub in re.split(r"[_-]", piece) for p in _CAMEL.findall(sub)]
     if len(parts) <= 1:
         return [stem(piece.lower())]
-    return [piece.lower(), *(stem(p.lower()) for p in parts)]
+    whole = piece.lower()
+    if piece.isalpha() and whole.endswith("s") and not whole.endswith("ss"):
+        whole = whole[:-1]  # WebSockets -> websocket, as WebSocket; pageSize stays whole
+    return [whole, *(stem(p.lower()) for p in parts)]
 
 
 @lru_cache(maxsize=65536)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.agents.topics import Topic, headline
+from ucop.content.reading import Topic, headline
 
 LOW = 0.5  # a passage must contain this share of the title's (weighted) words to be used
 HIGH = 0.75  # at or above: the topic is covered; between LOW and HIGH: partly
@@ -42,13 +42,22 @@ def plan_topics(
 ) -> list[dict[str, Any]]:
     """Section drafts from required sections and topics, in the order the brief names them."""
     drafts: list[dict[str, Any]] = [
-        {"title": r["title"], "notes": r["notes"], "required": True, "phrases": [], "position": -1}
+        {
+            "title": r["title"],
+            "notes": r["notes"],
+            "required": True,
+            "phrases": [],
+            "detail": [],
+            "position": -1,
+            "origin": "required",
+        }
         for r in required
     ]
     for topic in topics:
         home = _required_home(topic, drafts)
         if home is not None:
             home["phrases"].append(topic.resolved)
+            home["detail"] += topic.detail
             if home["position"] < 0:
                 home["position"] = topic.position
             continue
@@ -59,7 +68,9 @@ def plan_topics(
                 "required": False,
                 "phrases": [topic.resolved],
                 "raw": [topic.phrase],
+                "detail": list(topic.detail),
                 "position": topic.position,
+                "origin": "topic",
             }
         )
     last = -1
@@ -119,12 +130,24 @@ def merge_to_fit(drafts: list[dict[str, Any]], count: int) -> list[dict[str, Any
         i, _ = max(pairs, key=lambda pair: (pair[1], -pair[0]))
         first, second = drafts[i], drafts.pop(i + 1)
         if not first["required"]:
-            first["title"] = headline(f"{first['raw'][0]} and {second['raw'][0]}")
-            first["raw"] = [first["title"]]
+            first["raw"] = [
+                *first.get("raw", [first["title"]]),
+                *second.get("raw", [second["title"]]),
+            ]
+            first["title"] = headline(_join(first["raw"]))
         first["phrases"] += second["phrases"]
+        first["detail"] = first.get("detail", []) + second.get("detail", [])
         first["operations"] = first.get("operations", []) + second.get("operations", [])
-        first["passages"] = first.get("passages", []) + second.get("passages", [])
+        seen = {c["id"] for c, _ in first.get("passages", [])}
+        first["passages"] = first.get("passages", []) + [
+            (c, sh) for c, sh in second.get("passages", []) if c["id"] not in seen
+        ]
     return drafts
+
+
+def _join(items: Sequence[str]) -> str:
+    """ "a", "b", "c" -> "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _kinship(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
@@ -136,7 +159,12 @@ def _kinship(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
     if ids_a & {c["id"] for c, _ in b.get("passages", ())}:
         return 0.9
     words_a, words_b = set(tokens(a["title"])), set(tokens(b["title"]))
-    return 0.5 * len(words_a & words_b) / max(len(words_a | words_b), 1)
+    pages_a = {c["source"] for c, _ in a.get("passages", ())}
+    pages_b = {c["source"] for c, _ in b.get("passages", ())}
+    pages = len(pages_a & pages_b) / max(len(pages_a | pages_b), 1)
+    # Two topics already merged weigh more: a section of four topics would read as a list.
+    size = 0.05 * (len(a.get("raw", ())) + len(b.get("raw", ())))
+    return 0.5 * len(words_a & words_b) / max(len(words_a | words_b), 1) + 0.4 * pages - size
 
 
 def excluded(chunk: Mapping[str, Any], exclusions: Sequence[str]) -> bool:
