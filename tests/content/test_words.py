@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from ucop.sources.words import tokenize
@@ -48,3 +50,25 @@ def test_a_sentence_end_is_not_part_of_an_identifier():
 
 def test_stop_words_and_single_letters_are_dropped():
     assert tokenize("a I of the x") == []
+
+
+def test_stemming_from_many_threads_gives_the_same_stems():
+    from concurrent.futures import ThreadPoolExecutor
+
+    import snowballstemmer
+
+    from ucop.sources import words
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    batches = [[f"connect{a}{b}{t}ations" for a in letters for b in letters] for t in letters[:8]]
+    alone = snowballstemmer.stemmer("english")
+    expected = [[alone.stemWord(w) for w in batch] for batch in batches]
+    words.stem.cache_clear()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show at once
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda batch: [words.stem(w) for w in batch], batches))
+    finally:
+        sys.setswitchinterval(interval)
+    assert results == expected

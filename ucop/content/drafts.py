@@ -13,13 +13,15 @@ import re
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
-from ucop.article.excerpts import carry_over, is_code, split_blocks
+from ucop.article.excerpts import is_code, split_blocks
 from ucop.article.frontmatter import lower_lead
+from ucop.content.carry import carry_over
 
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
 SECTION_WORDS = 280  # prose carried over per section, in whole blocks
 PASSAGE_WORDS = 170  # from any one passage
-CODE_BLOCKS = 2  # code blocks a section that asks for code may carry
+CODE_BLOCKS = 4  # code blocks a section that asks for code may carry (a passage's, whole)
+PLAIN_CODE = 2  # ... and one that does not ask
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\[(*\"])")
 
 
@@ -118,37 +120,18 @@ def _count(n: int) -> str:
 
 
 def write_section(ctx: Mapping[str, Any]) -> str:
-    """Whole blocks carried over from one passage at a time, with their code, cited."""
+    """Whole passages carried over one at a time, with their code, cited."""
     section = ctx["section"]
     if section.get("coverage") == "none":
         parts = [coverage_note(section)]
     else:
-        code = CODE_BLOCKS if section.get("wants_code") else 1
-        # A long tour gets shorter sections: enough to show each topic and its example.
-        budget = SECTION_WORDS if len(ctx.get("others", ())) < 6 else SECTION_WORDS // 2
-        parts = []
-        passages = ctx.get("passages", ())
-        steps = _steps(section, passages)
-        names = [str(p.get("heading", "")).lower() for p in passages]
-        twins = {n for n in names if names.count(n) > 1}
-        for passage in passages:
-            if budget <= 0:
-                break
-            excerpt = carry_over(
-                passage,
-                step=steps.get(passage["id"], ""),
-                words=min(budget, PASSAGE_WORDS),
-                code=code,
-                need_code=bool(section.get("wants_code")) and code == CODE_BLOCKS,
-            )
-
-            if excerpt:
-                parts.append(_under_heading(excerpt, passage, section, len(passages), twins))
-                blocks = split_blocks(excerpt)
-                code -= sum(1 for b in blocks if is_code(b))
-                budget -= sum(len(b.split()) for b in blocks if not is_code(b))
-        if section.get("coverage") == "partial":
-            parts.append(coverage_note(section))
+        parts = _carried(section, ctx.get("passages", ()), len(ctx.get("others", ())))
+        if section.get("wants_code") and not any(
+            is_code(b) for p in parts for b in split_blocks(p)
+        ):
+            parts.append(NO_CODE)
+        if section.get("coverage") == "partial" or not parts:
+            parts.append(coverage_note({**section, "coverage": "partial"}))
     ops = ctx.get("operations", ())
     if ops:
         calls = _join(
@@ -158,6 +141,41 @@ def write_section(ctx: Mapping[str, Any]) -> str:
     # Related posts are linked once, from the introduction and the conclusion: the same
     # link under every section is noise.
     return "\n\n".join(p for p in parts if p)
+
+
+NO_CODE = (
+    "> **No example in the sources:** the docs explain this without code; add a short "
+    "example before publishing."
+)
+
+
+def _carried(
+    section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]], others: int
+) -> list[str]:
+    wants = bool(section.get("wants_code"))
+    code = CODE_BLOCKS if wants else PLAIN_CODE
+    # A long tour gets shorter sections: enough to show each topic and its example.
+    budget = SECTION_WORDS if others < 6 else SECTION_WORDS // 2
+    parts: list[str] = []
+    steps = _steps(section, passages)
+    names = [str(p.get("heading", "")).lower() for p in passages]
+    twins = {n for n in names if names.count(n) > 1}
+    for passage in passages:
+        if budget <= 0:
+            break
+        excerpt = carry_over(
+            passage,
+            step=steps.get(passage["id"], ""),
+            words=min(budget, PASSAGE_WORDS),
+            code=code,
+            need_code=wants and code == CODE_BLOCKS,
+        )
+        if excerpt:
+            parts.append(_under_heading(excerpt, passage, section, len(passages), twins))
+            blocks = split_blocks(excerpt)
+            code -= sum(1 for b in blocks if is_code(b))
+            budget -= sum(len(b.split()) for b in blocks if not is_code(b))
+    return parts
 
 
 def _under_heading(

@@ -52,6 +52,9 @@ def plan_sections(
             kept.append(draft)
         else:
             warnings.append(_uncovered(draft["title"]))
+    order = {c.get("id"): i for i, c in enumerate(getattr(retriever, "chunks", ()))}
+    for draft in kept:
+        draft["places"] = sorted(order.get(c["id"], -99) for c, _ in draft["passages"])
     kept = merge_to_fit(kept, count)  # type: ignore[arg-type,assignment]
     if len(kept) < count and has_kb:
         kept = _top_up(kept, count, retriever, subject, asks)

@@ -21,6 +21,7 @@ HIGH = 0.75  # at or above: the topic is covered; between LOW and HIGH: partly
 API_LOW = 0.25  # operations: the spec names resources tersely ("available" is an enum value)
 PASSAGES = 4  # passages a section may draw on (the writer stops at its word budget)
 RARE = 3.0  # idf above which a name the passages lack is worth reporting (not "Starlette")
+DISTINCT = 2.0  # mean idf of a topic's words rare enough that a passage using all explains it
 THIN = 20  # words: passages this short, without code, only mention a topic
 MERGE = 0.5  # a topic whose words are this much inside a required section joins it
 _METHOD_VERBS = {
@@ -137,6 +138,7 @@ def merge_to_fit(drafts: list[dict[str, Any]], count: int) -> list[dict[str, Any
             first["title"] = headline(_join(first["raw"]))
         first["phrases"] += second["phrases"]
         first["detail"] = first.get("detail", []) + second.get("detail", [])
+        first["places"] = sorted([*first.get("places", []), *second.get("places", [])])
         first["operations"] = first.get("operations", []) + second.get("operations", [])
         seen = {c["id"] for c, _ in first.get("passages", [])}
         first["passages"] = first.get("passages", []) + [
@@ -147,7 +149,12 @@ def merge_to_fit(drafts: list[dict[str, Any]], count: int) -> list[dict[str, Any
 
 def _join(items: Sequence[str]) -> str:
     """ "a", "b", "c" -> "a, b and c"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    if " and " in items[-1]:  # "cookies, redirects and history"
+        return ", ".join(items)
+    last = ", and " if any(" and " in i for i in items[:-1]) else " and "
+    return ", ".join(items[:-1]) + last + items[-1]
 
 
 def _kinship(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
@@ -162,9 +169,17 @@ def _kinship(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
     pages_a = {c["source"] for c, _ in a.get("passages", ())}
     pages_b = {c["source"] for c, _ in b.get("passages", ())}
     pages = len(pages_a & pages_b) / max(len(pages_a | pages_b), 1)
+    # Topics the docs explain side by side (form data, then multipart files) read well as one.
+    places_a, places_b = a.get("places", ()), b.get("places", ())
+    gap = min((abs(x - y) for x in places_a for y in places_b), default=99)
+    near = 1.0 if gap <= 1 else 0.5 if gap <= 3 else 0.0
     # Two topics already merged weigh more: a section of four topics would read as a list.
-    size = 0.05 * (len(a.get("raw", ())) + len(b.get("raw", ())))
-    return 0.5 * len(words_a & words_b) / max(len(words_a | words_b), 1) + 0.4 * pages - size
+    size = 0.15 * (len(a.get("raw", ())) + len(b.get("raw", ())) - 2)
+    share = len(words_a & words_b) / max(len(words_a | words_b), 1)
+    long = 0.03 * max(len(f"{a['title']} {b['title']}".split()) - 7, 0)
+    if " and " in a["title"] and " and " in b["title"]:
+        long += 0.2  # "JSON and multipart files and status codes and ..." reads as a list
+    return 0.5 * share + 0.2 * pages + 0.3 * near - size - long
 
 
 def excluded(chunk: Mapping[str, Any], exclusions: Sequence[str]) -> bool:
@@ -202,7 +217,7 @@ def find_passages(
     found = found[:1] + [
         (c, sh)
         for c, sh in found[1:]
-        if (sh >= 1.0 or set(terms) & set(tokens(c["heading"]))) and home in (None, c["source"])
+        if _explains(retriever, terms, c) and home in (None, c["source"])
     ]
     chosen = found[:PASSAGES]
     if code and found and not any(c.get("code_blocks") for c, _ in chosen):
@@ -212,6 +227,25 @@ def find_passages(
         if with_code is not None:
             chosen = [*chosen[: PASSAGES - 1], with_code]
     return in_reading_order(retriever, chosen)
+
+
+def _explains(retriever: Any, terms: Sequence[str], chunk: Mapping[str, Any]) -> bool:
+    """Whether a passage is about the topic, not only using it: its heading names the topic's
+    rarer words, or its prose (not only its code) says the topic's words together, or all
+    of them when they are rare ones ("accept", "receive", "send"; not "make a request")."""
+    heading = set(tokens(str(chunk.get("heading", ""))))
+    total = sum(retriever.idf(t) for t in terms) or 1.0
+    if sum(retriever.idf(t) for t in terms if t in heading) / total >= LOW:
+        return True
+    words = re.findall(r"[\w-]+", str(chunk.get("text", "")))
+    prose = [t for word in words for t in tokens(word)[:1]]
+    width = len(terms)
+    if width > 1 and set(terms) <= set(prose) and total / width >= DISTINCT:
+        return True
+    # One word ("Cookies") is named in passing by many pages: only a heading counts then.
+    return width > 1 and any(
+        prose[i : i + width] == list(terms) for i in range(len(prose) - width + 1)
+    )
 
 
 def claim_passages(

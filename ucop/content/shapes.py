@@ -88,6 +88,7 @@ class SectionDraft(TypedDict, total=False):
     position: int
     passages: list[tuple[Chunk, float]]
     operations: list[dict[str, Any]]
+    places: list[int]  # where its passages stand in the sources (neighbours merge first)
     origin: str  # "required", "topic", "detail" (split from a topic's detail), "sources"
 
 

@@ -8,6 +8,7 @@ of a section): the same function on both sides is what makes "authenticate" meet
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -21,7 +22,9 @@ STOP_WORDS = frozenset(
 # `click.option`); a trailing dot ends a sentence and is not part of the word.
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_SHOUTED = re.compile(r"[A-Z]{2,}(?:s|es|ed|ing)")
 _STEMMER = snowballstemmer.stemmer("english")
+_STEMMING = threading.Lock()  # a Snowball stemmer keeps its word in itself: one at a time
 
 
 def tokenize(text: str) -> list[str]:
@@ -50,6 +53,8 @@ def _terms(word: str) -> tuple[str, ...]:
 
 
 def _identifier(piece: str) -> list[str]:
+    if _SHOUTED.fullmatch(piece):  # "POSTing", "URLs": a word, written loud
+        return [stem(piece.lower())]
     parts = [p for sub in re.split(r"[_-]", piece) for p in _CAMEL.findall(sub)]
     if len(parts) <= 1:
         return [stem(piece.lower())]
@@ -64,4 +69,5 @@ def stem(word: str) -> str:
     """The Snowball (Porter 2) stem of a lower-case word; numbers and short words unchanged."""
     if len(word) <= 3 or not word.isalpha() or word in STOP_WORDS:
         return word
-    return str(_STEMMER.stemWord(word))
+    with _STEMMING:
+        return str(_STEMMER.stemWord(word))
