@@ -3,7 +3,8 @@
 Each passage goes to the section whose title it names best (`claim_passages`), wherever that
 section stands in the plan, so an early section cannot take a later one's passages. A section
 that would get nothing that way (its only passages fit another section better) may share
-that section's best passages: a passage may serve two sections, a section is never starved.
+that section's best passages when they explain its whole topic: a passage may serve two
+sections, and a section is never starved by one planned before it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from ucop.content.planning import claim_passages, find_passages
+from ucop.content.planning import HIGH, claim_passages, find_passages
 from ucop.content.reading import wants_code
 from ucop.content.shapes import Chunk, SectionDraft
 
@@ -34,8 +35,9 @@ def assign_passages(
         others = {chunk_id for chunk_id, owner in claims.items() if owner != index}
         draft["passages"] = _find(retriever, draft, exclusions, code, others)
         if not draft["passages"]:
+            # Shared only when it explains this topic in full: the same text twice otherwise
             shared = _find(retriever, draft, exclusions, code, set())
-            draft["passages"] = shared[:SHARED]
+            draft["passages"] = [(c, share) for c, share in shared[:SHARED] if share >= HIGH]
 
 
 def find_for(

@@ -186,16 +186,28 @@ def _under_heading(
     twins: Set[str] = frozenset(),
 ) -> str:
     """With several passages, each under the docs' own heading (`### PlainTextResponse`):
-    "Takes some text or bytes" means little without the name it describes."""
+    "Takes some text or bytes" means little without the name it describes. One passage
+    keeps its heading too when only the heading names the section's topic ("Authenticate"
+    over a passage headed "Authentication" that never says the word)."""
     heading = str(passage.get("heading") or "").strip()
     plain = re.sub(r"\W", "", heading.lower())
-    if count < 2 or passage.get("kind") != "kb" or passage.get("level", 2) < 2 or not plain:
+    if passage.get("kind") != "kb" or passage.get("level", 2) < 2 or not plain:
+        return excerpt
+    if count < 2 and not _names_topic_only(heading, excerpt, str(section.get("title", ""))):
         return excerpt
     if plain in re.sub(r"\W", "", str(section.get("title", "")).lower()):
         return excerpt
     if heading.lower() in twins:  # "Closing the connection" in two pages: say which
         heading = f"{heading} ({str(passage.get('title', '')).split(' > ')[0]})"
     return f"### {heading}\n\n{excerpt}"
+
+
+def _names_topic_only(heading: str, excerpt: str, title: str) -> bool:
+    from ucop.content.planning import topic_terms
+    from ucop.sources.words import tokenize
+
+    terms = set(topic_terms(title))
+    return not terms & set(tokenize(excerpt)) and bool(terms & set(tokenize(heading)))
 
 
 def _steps(section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) -> dict[str, str]:

@@ -5,8 +5,9 @@ finds each section's passages as a whole (`ucop.content.assign`), then fits the 
 
 - fewer topics than `sections: N`: a topic whose detail lists names ("the response classes
   (PlainTextResponse, HTMLResponse, ...)") opens into one section per name; then the sources'
-  own headings on the brief's subject fill the rest, never headings the plan already covers
-  or the brief leaves out. A `sections_short` warning says when that is still not enough.
+  own headings on the brief's subject, from the pages the plan stands on, fill the rest;
+  never headings the plan already covers or the brief leaves out. A `sections_short`
+  warning says when that is still not enough.
 - more: the most alike neighbours merge ("Add a pet and update it").
 
 Deterministic, so the offline writer and a model get the same plan.
@@ -25,6 +26,7 @@ from ucop.content.shapes import BriefAsks, SectionDraft, Topic
 
 MAX_OPS_PER_SECTION = 2
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
+HOME_HITS = 3  # a general topic joins the section that owns one of its closest passages
 SUBJECT_SHARE = 0.35  # a heading that fills a section scores at least this share of the best
 _NAME = re.compile(r"[A-Z].*[a-z].*[A-Z]|[._()]|^[A-Z]{2,}|\S\s+\S")
 
@@ -38,7 +40,10 @@ def plan_sections(
     subject: str,
     warnings: list[dict[str, str]],
 ) -> list[SectionDraft]:
-    """The sections for the brief, with their passages and operations; [] for an empty brief."""
+    """The sections for the brief, with their passages and operations; [] for an empty brief.
+
+    `subject` is the brief as a search query (it finds the headings that fill a short plan).
+    """
     topics = _open_details(list(asks.topics), count - len(required))
     has_kb = any(c.get("kind", "kb") == "kb" for c in getattr(retriever, "chunks", ()))
     if not topics and spec and not has_kb:
@@ -46,12 +51,19 @@ def plan_sections(
     drafts: list[SectionDraft] = plan_topics(topics, required, count)  # type: ignore[assignment]
     assign_passages(retriever, drafts, asks.exclusions, asks.code)
     kept: list[SectionDraft] = []
+    unplaced: list[SectionDraft] = []
     for draft in drafts:
         draft["operations"] = find_operations(retriever, draft["phrases"] or [draft["title"]], spec)
         if draft["required"] or draft["passages"] or draft["operations"]:
             kept.append(draft)
         else:
+            unplaced.append(draft)
+    for draft in unplaced:
+        home = _home(retriever, draft, kept)
+        if home is None:
             warnings.append(_uncovered(draft["title"]))
+        else:
+            home["phrases"] = [*home.get("phrases", []), *draft.get("phrases", [])]
     order = {c.get("id"): i for i, c in enumerate(getattr(retriever, "chunks", ()))}
     for draft in kept:
         draft["places"] = sorted(order.get(c["id"], -99) for c, _ in draft["passages"])
@@ -61,6 +73,28 @@ def plan_sections(
     if len(kept) < count:
         warnings.append(_short(len(kept), count))
     return kept
+
+
+def _home(
+    retriever: Any, draft: SectionDraft, kept: Sequence[SectionDraft]
+) -> SectionDraft | None:
+    """The planned section that explains a topic too general to stand alone, if any.
+
+    "Keeping the local copy correct" names nothing (no name, no identifier): the sources'
+    words for it differ from the brief's, so its closest passages decide. When one of them
+    already serves a section, the topic is part of that section, not missing. A topic that
+    names something ("Redis", `iter_bytes`) is missing when no passage has the name.
+    """
+    from ucop.content.assign import query_of
+    from ucop.content.planning import names_in
+
+    if names_in(draft["title"]):
+        return None
+    owners = {c["id"]: d for d in kept for c, _ in d.get("passages", ())}
+    for chunk, _ in retriever.search(query_of(draft), k=HOME_HITS, kinds={"kb"}):
+        if chunk["id"] in owners:
+            return owners[chunk["id"]]
+    return None
 
 
 def _open_details(topics: list[Topic], room: int) -> list[Topic]:
@@ -78,10 +112,24 @@ def _open_details(topics: list[Topic], room: int) -> list[Topic]:
 
 
 def _top_up(
-    drafts: list[SectionDraft], count: int, retriever: Any, subject: str, asks: BriefAsks
+    drafts: list[SectionDraft],
+    count: int,
+    retriever: Any,
+    subject: str,
+    asks: BriefAsks,
 ) -> list[SectionDraft]:
     """Add the sources' own headings on the brief's subject until there are `count` sections."""
     from ucop.content.assign import find_for
+    from ucop.content.planning import HIGH, topic_terms
+    from ucop.sources.words import tokenize
+
+    # The pages the planned sections are explained on are the article's ground: a heading
+    # from another page that merely shares a word ("Concurrency Limitations" for rate
+    # limiting) is filler. With nothing planned yet, the search for the subject decides.
+    pages = {c["source"] for d in drafts for c, share in d.get("passages", ()) if share >= HIGH}
+    # ... and its heading is something the brief talks about (a word of it, at least).
+    notes = " ".join(f"{d['title']} {d.get('notes', '')}" for d in drafts)
+    asked = set(tokenize(f"{subject} {notes}"))
 
     used = {c["id"] for d in drafts for c, _ in d.get("passages", ())}
     titles = [d["title"] for d in drafts]
@@ -99,6 +147,8 @@ def _top_up(
             or chunk["id"] in used
             or excluded(chunk, asks.exclusions)
             or any(similar(heading, t) for t in titles)
+            or (drafts and chunk["source"] not in pages)
+            or not set(topic_terms(heading)) & asked
         ):
             continue
         draft: SectionDraft = {

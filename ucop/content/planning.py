@@ -356,7 +356,7 @@ def coverage_of(
     # sources lack ("fits", "cleanly") says nothing about what is missing.
     missing = [
         word
-        for word in _names(title)
+        for word in names_in(title)
         if any(t not in retriever.vocabulary or retriever.idf(t) >= RARE for t in tokens(word))
         and not any(retriever.coverage(tokens(word), chunk) > 0 for chunk, _ in passages)
     ]
@@ -370,7 +370,7 @@ def coverage_of(
     return ("partial", missing) if best < HIGH and missing else ("covered", [])
 
 
-def _names(title: str) -> list[str]:
+def names_in(title: str) -> list[str]:
     """Words of a title that look like names: capitals past the first word, digits, hyphens."""
     words = re.findall(r"[\w-]+", title)
     return [
