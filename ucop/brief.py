@@ -74,6 +74,8 @@ class Brief:
     source_urls: dict[str, str] = field(default_factory=dict)
     # The sections' topics as a list (`topics: [Sessions, Timeouts]`), besides the body's asks.
     topics: tuple[str, ...] = ()
+    # Whether `sections:` was given (a count the author asked for), not the default.
+    sections_asked: bool = False
 
     @property
     def base(self) -> Path:
@@ -157,6 +159,7 @@ def _build(path: Path, front: dict[str, Any], body: str) -> Brief:
         date=_date(_text(front, "date", where), where),
         author=_text(front, "author", where) or None,
         topics=_topics(front.get("topics"), where),
+        sections_asked=front.get("sections") is not None,
     )
 
 

@@ -49,7 +49,10 @@ class OutlinePlanner(Agent):
             "body": brief.body,
             "count": brief.sections,
             "required": required,
-            "topics": [{"title": d["title"], "scope": d.get("scope", "")} for d in drafts],
+            "topics": [
+                {"title": d["title"], "scope": d.get("scope", ""), "required": d["required"]}
+                for d in drafts
+            ],
             "excluded": exclusions,
             "candidates": []
             if drafts
@@ -110,19 +113,36 @@ def topic_plan(
     spec = api.get("spec") if api else None
     retriever = knowledge(services, kb, api)
     drafts = plan_sections(
-        asks, required, brief.sections, retriever, spec, brief_query(services), warnings
+        asks,
+        required,
+        brief.sections,
+        retriever,
+        spec,
+        brief_query(services),
+        warnings,
+        asked=brief.sections_asked,
     )
     return [dict(d) for d in drafts]
 
 
 def _follow_plan(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
-    """The model's titles when it kept the planned sections (one each, in order), else the plan.
+    """The model's wording and order of the planned sections; the plan where it strayed.
 
-    The plan is backed by the sources; an answer with other sections would be filler.
+    The plan is backed by the sources: a title like none of the planned ones (a section the
+    model made up) gives way to the planned section in its place, and an answer with another
+    number of sections is replaced by the plan, since extra sections would be filler.
     """
+    for entry in plan:
+        entry["title"] = re.sub(r"\s*\(required\)$", "", entry["title"])
     if len(plan) != len(drafts):
         scopes = {p["title"].lower(): p.get("scope", "") for p in plan}
         plan = [{"title": d["title"], "scope": scopes.get(d["title"].lower(), "")} for d in drafts]
+        return _keep_required(plan, drafts)
+    alike = match_drafts([p["title"] for p in plan], drafts, by_place=False)
+    spare = iter(d for d in drafts if all(d is not a for a in alike))
+    for index, draft in enumerate(alike):
+        if draft is None:
+            plan[index] = {"title": next(spare)["title"], "scope": ""}
     return _keep_required(plan, drafts)
 
 
@@ -273,15 +293,13 @@ def contracts(
     or a heading picked when the brief names no topics) gets the passages that cover it.
     """
     notes = {r["title"].lower(): r["notes"] for r in required}
-    planned = {d["title"].lower(): d for d in drafts}
+    matched = match_drafts([entry["title"] for entry in plan], drafts)
     retriever = knowledge(services, kb, api)
     sections = []
     taken: set[str] = set()
     for index, entry in enumerate(plan, start=1):
         title = entry["title"]
-        draft = planned.get(title.lower()) or (
-            drafts[index - 1] if len(drafts) == len(plan) else None
-        )
+        draft = matched[index - 1]
         note = notes.get(title.lower(), "") or (draft or {}).get("notes", "")
         query = " ".join([title, entry.get("scope", ""), note, *(draft or {}).get("phrases", ())])
         code = wants_code(services.brief.body, note)
@@ -316,6 +334,27 @@ def contracts(
     if not drafts:
         _assign_operations(sections, services, kb, api)
     return sections
+
+
+def match_drafts(
+    titles: Sequence[str], drafts: Sequence[Mapping], by_place: bool = True
+) -> list[Mapping | None]:
+    """The planned section behind each title: same title, else the most alike unused one,
+    else the one in the same place when the plan kept its length (a model that reworded)."""
+    from ucop.content.plan import similar
+
+    unused = list(range(len(drafts)))
+    found: list[Mapping | None] = []
+    for title in titles:
+        same = [i for i in unused if drafts[i]["title"].lower() == title.lower()]
+        alike = same or [i for i in unused if similar(title, drafts[i]["title"])]
+        found.append(drafts[alike[0]] if alike else None)
+        if alike:
+            unused.remove(alike[0])
+    if by_place and len(titles) == len(drafts):
+        spare = iter(i for i in range(len(drafts)) if i in unused)
+        found = [d if d is not None else drafts[next(spare)] for d in found]
+    return found
 
 
 def _assign_operations(

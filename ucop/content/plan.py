@@ -39,8 +39,11 @@ def plan_sections(
     spec: Mapping[str, Any] | None,
     subject: str,
     warnings: list[dict[str, str]],
+    asked: bool = True,
 ) -> list[SectionDraft]:
     """The sections for the brief, with their passages and operations; [] for an empty brief.
+
+    `asked`: the count is the author's (`sections:`), so falling short of it is a warning.
 
     `subject` is the brief as a search query (it finds the headings that fill a short plan).
     """
@@ -70,7 +73,7 @@ def plan_sections(
     kept = merge_to_fit(kept, count)  # type: ignore[arg-type,assignment]
     if len(kept) < count and has_kb:
         kept = _top_up(kept, count, retriever, subject, asks)
-    if len(kept) < count:
+    if len(kept) < count and asked:
         warnings.append(_short(len(kept), count))
     return kept
 
