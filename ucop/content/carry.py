@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ucop.article.excerpts import is_code, split_blocks
-from ucop.content.snippets import complete, fragment, is_session, language
+from ucop.content.snippets import fragment, is_session, language, needs, relabel
 
 SCRAP_WORDS = 3  # a prose block shorter than this is a scrap (a link label, a stray word)
 
@@ -47,7 +47,7 @@ def carry_over(
         if is_code(block):
             if shown >= code or not _usable(block):
                 break
-            out.append(complete(block, imports))
+            out += _with_needs(block, imports)
             shown += 1
             continue
         if block.startswith("#"):
@@ -101,9 +101,15 @@ def _first_example(blocks: Sequence[str], imports: Sequence[str]) -> list[str]:
     if not code:
         return []
     at = (good or code)[0]
-    block = complete(blocks[at], imports) if good else fragment(blocks[at])
+    shown = _with_needs(blocks[at], imports) if good else [fragment(blocks[at])]
     before = blocks[at - 1] if at and not is_code(blocks[at - 1]) else ""
-    return [_unwrap(before), block] if before and not before.startswith("#") else [block]
+    return [_unwrap(before), *shown] if before and not before.startswith("#") else shown
+
+
+def _with_needs(block: str, imports: Sequence[str]) -> list[str]:
+    """The block as the docs have it, then a note of what it takes from its page."""
+    note = needs(block, imports)
+    return [relabel(block), note] if note else [relabel(block)]
 
 
 def _unwrap(block: str) -> str:

@@ -164,7 +164,8 @@ def _top_up(
             "origin": "sources",
             "operations": [],
         }
-        draft["passages"] = find_for(retriever, draft, asks.exclusions, asks.code, first=chunk)
+        found = find_for(retriever, draft, asks.exclusions, asks.code, first=chunk, taken=used)
+        draft["passages"] = [(c, share) for c, share in found if c["source"] == chunk["source"]]
         used |= {c["id"] for c, _ in draft["passages"]}
         titles.append(heading)
         drafts.append(draft)

@@ -201,18 +201,18 @@ def find_passages(
     terms = topic_terms(title)
     ranked = []
     for chunk, score in retriever.search(query, k=20, kinds={"kb"}):
-        if chunk["id"] in taken or excluded(chunk, exclusions):
+        if excluded(chunk, exclusions):
             continue
         share = retriever.coverage(terms, chunk)
-        if share >= LOW:
-            # A passage whose own heading names the topic explains it; others mention it.
-            ranked.append((score * (0.5 + _naming(title, terms, chunk)), chunk, share))
+        # A passage whose own heading names the topic explains it; others mention it.
+        ranked.append((score * (0.5 + _naming(title, terms, chunk)), chunk, share))
     ranked.sort(key=lambda item: (-item[0], item[1]["id"]))
-    found = [(chunk, share) for _, chunk, share in ranked]
+    # Any passage of the page may lend this section its example, another section's too.
+    anyone = [(chunk, share) for _, chunk, share in ranked]
+    found = [(c, share) for c, share in anyone if c["id"] not in taken and share >= LOW]
     # Past the best passage, only those whose own heading names part of the topic.
     # When the best passage's document is about the topic (requests.md for "Requests"), the
     # rest come from that document too, not from pages that merely mention the word.
-    every = list(found)
     home = found[0][0]["source"] if found and _about(title, terms, found[0][0]) else None
     found = found[:1] + [
         (c, sh)
@@ -222,7 +222,7 @@ def find_passages(
     chosen = found[:PASSAGES]
     if code and found and not any(c.get("code_blocks") for c, _ in chosen):
         # The example may sit under another heading of the same page ("Configuration").
-        same_page = [(c, sh) for c, sh in every if c["source"] == found[0][0]["source"]]
+        same_page = [(c, sh) for c, sh in anyone if c["source"] == found[0][0]["source"]]
         with_code = next(((c, sh) for c, sh in same_page if c.get("code_blocks")), None)
         if with_code is not None:
             chosen = [*chosen[: PASSAGES - 1], with_code]

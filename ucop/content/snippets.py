@@ -1,9 +1,9 @@
-"""A docs snippet made to stand on its own: the imports it needs, or a note of what it lacks.
+"""What a docs snippet needs to stand on its own: the page's imports, or a note that it is part.
 
 Docs split an example over a page: the imports at the top, `app` in one block, the test of
-it in the next. Carried into an article alone, a block gets the page's import lines for the
-names it uses; a name no import gives (`client`, built two examples earlier) is named in a
-comment on the first line, so the reader knows the snippet is an excerpt.
+it in the next. Carried into an article alone, a block is introduced with the page's import
+lines for the names it uses, and a name no import gives (`client`, built two examples
+earlier) is named, so the reader knows the snippet is an excerpt.
 """
 
 from __future__ import annotations
@@ -34,22 +34,35 @@ def fragment(block: str) -> str:
     return re.sub(r"^(`{3,}|~{3,})[^\n]*", r"\1text", block, count=1)
 
 
-def complete(block: str, imports: Sequence[str]) -> str:
-    """`block` with the page's imports it needs; a session is fenced as `pycon`."""
-    if language(block) not in PYTHON and language(block) != "pycon":
-        return block
-    if is_session(block):
+def relabel(block: str) -> str:
+    """A session fenced as `python` is fenced as `pycon`, so checks read its prompts."""
+    if language(block) in PYTHON and is_session(block):
         return re.sub(r"^(`{3,}|~{3,})[^\n]*", r"\1pycon", block, count=1)
-    lines = block.splitlines()
-    code = "\n".join(lines[1:-1])
-    missing = missing_names(code)
+    return block
+
+
+def needs(block: str, imports: Sequence[str]) -> str:
+    """A note on what a Python snippet takes from elsewhere on its page ('' when nothing).
+
+    The snippet itself stays as the docs have it (it is quoted, and checked as a quote); the
+    note gives the page's imports it relies on and names what an earlier example defines.
+    """
+    if language(block) not in PYTHON or is_session(block):
+        return ""
+    missing = missing_names("\n".join(block.splitlines()[1:-1]))
     if not missing:
-        return block
+        return ""
     needed = [line for line in imports if set(_bound_by(line)) & set(missing)]
     given = {name for line in needed for name in _bound_by(line)}
     still = [name for name in missing if name not in given]
-    head = [f"# an excerpt: {', '.join(still)} as in the example before"] if still else []
-    return "\n".join([lines[0], *head, *needed, *lines[1:]])
+    parts = []
+    if needed:
+        lines = ", ".join(f"`{line}`" for line in needed)
+        parts.append(f"It needs {lines} from the same page")
+    if still:
+        names = ", ".join(f"`{name}`" for name in still)
+        parts.append(f"{names} {'comes' if len(still) == 1 else 'come'} from an earlier example")
+    return f"*{'; '.join(parts)}.*"
 
 
 def missing_names(code: str) -> list[str]:
