@@ -264,7 +264,11 @@ def claim_passages(
             share = retriever.coverage(terms, chunk)
             if share < LOW or excluded(chunk, exclusions):
                 continue
-            key = (_naming(title, terms, chunk) + share, share, -index)
+            # The heading decides before the page: "Sessions > Keep-alive connections" is
+            # about keep-alive connections, though its page is about sessions.
+            named = set(topic_terms(str(chunk.get("heading", ""))))
+            heading = len(set(terms) & named) / max(len(set(terms) | named), 1)
+            key = (heading + _naming(title, terms, chunk) + share, share, -index)
             if chunk["id"] not in best or key > best[chunk["id"]]:
                 best[chunk["id"]] = key
     return {chunk_id: -key[2] for chunk_id, key in best.items()}

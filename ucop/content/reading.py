@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ucop.content.sentences import depth_split, sentences, strip_detail
+from ucop.content.sentences import depth_split, mark_such_as, sentences, strip_detail
 from ucop.content.shapes import BriefAsks, Topic
 
 _ASK = re.compile(
@@ -74,8 +74,12 @@ def read_brief(body: str, listed: tuple[str, ...] = ()) -> BriefAsks:
     exclusions: list[str] = []
     instructions: list[str] = []
     for kind, text in body_blocks(body):
-        if kind == "item":
-            topics.append(_topic(text, topics, len(topics)))
+        if kind == "item":  # "Sessions: why they are faster" -> Sessions, with its note
+            head, colon, note = _colon(text)
+            topic = _topic(head if colon else text, topics, len(topics))
+            if colon and note.strip():
+                topic = Topic(topic.phrase, topic.resolved, topic.position, (note.strip(),))
+            topics.append(topic)
             continue
         for sentence in sentences(text):
             excluded = _exclusions(sentence)
@@ -112,7 +116,7 @@ def _exclusions(sentence: str) -> list[str]:
 
 def _asked(sentence: str) -> list[str]:
     """The items a sentence asks for: after an ask verb, or in a list after a colon."""
-    text = sentence.rstrip(".!?")
+    text = mark_such_as(sentence.rstrip(".!?"))
     ask = _ASK.match(text)
     if ask:
         rest = _INNER_QUALIFIER.sub("", text[ask.end() :])
