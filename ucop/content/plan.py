@@ -78,9 +78,7 @@ def plan_sections(
     return kept
 
 
-def _home(
-    retriever: Any, draft: SectionDraft, kept: Sequence[SectionDraft]
-) -> SectionDraft | None:
+def _home(retriever: Any, draft: SectionDraft, kept: Sequence[SectionDraft]) -> SectionDraft | None:
     """The planned section that explains a topic too general to stand alone, if any.
 
     "Keeping the local copy correct" names nothing (no name, no identifier): the sources'

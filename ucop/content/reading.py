@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 
-from ucop.content.sentences import depth_split, mark_such_as, sentences, strip_detail
+from ucop.content.sentences import depth_split, headline, mark_such_as, sentences, strip_detail
 from ucop.content.shapes import BriefAsks, Topic
+
+__all__ = ["headline", "read_brief", "read_exclusions", "read_topics", "split_items", "wants_code"]
 
 _ASK = re.compile(
     r"^(?:please\s+)?(?:show(?:\s+how)?(?:\s+to)?|cover(?:s|ing)?|walk(?:\s+the\s+reader)?\s+"
@@ -57,13 +59,6 @@ _CODE_ASK = re.compile(
     r"\b(?:every|each)\s+section\s+should\s+(?:have|show|include)\b",
     re.IGNORECASE | re.MULTILINE,
 )
-
-
-def headline(phrase: str) -> str:
-    """A section title from a phrase: first letter up, no "how to", no trailing punctuation."""
-    phrase = re.sub(r"^(?:how\s+to\s+)", "", phrase.strip(), flags=re.IGNORECASE)
-    phrase = phrase.strip(" .:;,")
-    return phrase[:1].upper() + phrase[1:]
 
 
 def read_brief(body: str, listed: tuple[str, ...] = ()) -> BriefAsks:

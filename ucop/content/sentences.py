@@ -46,6 +46,13 @@ def depth_split(text: str, separator: str) -> list[str]:
     return parts
 
 
+def headline(phrase: str) -> str:
+    """A section title from a phrase: first letter up, no "how to", no trailing punctuation."""
+    phrase = re.sub(r"^(?:how\s+to\s+)", "", phrase.strip(), flags=re.IGNORECASE)
+    phrase = phrase.strip(" .:;,")
+    return phrase[:1].upper() + phrase[1:]
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of a paragraph, whitespace flattened."""
     flat = " ".join(text.split())

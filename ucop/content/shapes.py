@@ -27,7 +27,7 @@ class Topic:
 
     @property
     def title(self) -> str:
-        from ucop.content.reading import headline
+        from ucop.content.sentences import headline
 
         return headline(self.resolved)
 
