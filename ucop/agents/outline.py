@@ -12,14 +12,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ucop.agents.base import Agent, RunServices, ask_model, draft_fallback, register
-from ucop.agents.json_answer import find_json, outline_schema, sections_list
+from ucop.agents.json_answer import outline_schema
+from ucop.agents.outline_answer import parse_outline
 from ucop.agents.retrieval import knowledge, search
+from ucop.content.coverage import coverage_of, coverage_warning
 from ucop.content.drafts import write_part
 from ucop.content.plan import plan_sections
-from ucop.content.planning import coverage_of, coverage_warning, find_passages
+from ucop.content.planning import find_passages
 from ucop.content.reading import read_brief, read_exclusions, wants_code
+from ucop.content.shapes import SectionPlan
 from ucop.engine.context import TaskContext
-from ucop.errors import UnusableOutput
 
 MAX_OPS_PER_SECTION = 2
 CANDIDATES = 14
@@ -217,67 +219,6 @@ def required_sources(
     return owned
 
 
-def parse_outline(text: str, count: int, required: Sequence[Mapping[str, str]]) -> list[dict]:
-    """Section titles (and scopes) from a JSON list or a Markdown list; required ones first."""
-    items = _json_items(text)
-    if items is None:
-        items = _markdown_items(text)
-    titles_seen = {r["title"].lower() for r in required}
-    plan = [{"title": r["title"], "scope": "", "required": True} for r in required]
-    for item in items:
-        if len(plan) >= count:
-            break
-        if item["title"].lower() in titles_seen:
-            _merge_scope(plan, item)
-            continue
-        titles_seen.add(item["title"].lower())
-        plan.append({**item, "required": False})
-    if not plan:
-        raise UnusableOutput("the outline had no section titles (expected a JSON or Markdown list)")
-    return plan
-
-
-def _merge_scope(plan: list[dict], item: dict) -> None:
-    for entry in plan:
-        if entry["title"].lower() == item["title"].lower() and not entry["scope"]:
-            entry["scope"] = item["scope"]
-
-
-def _json_items(text: str) -> list[dict] | None:
-    """Items of the first JSON list (or `{"sections": [...]}`) that holds section entries."""
-    data = sections_list(find_json(text, lambda value: bool(_entries(sections_list(value)))))
-    return None if data is None else _entries(data)
-
-
-def _entries(data: list | None) -> list[dict]:
-    items: list[dict] = []
-    if not data:
-        return items
-    for entry in data:
-        if isinstance(entry, str) and entry.strip():
-            items.append({"title": _clean_title(entry), "scope": ""})
-        elif isinstance(entry, dict) and str(entry.get("title", "")).strip():
-            scope = str(entry.get("scope") or entry.get("description") or "").strip()
-            items.append({"title": _clean_title(str(entry["title"])), "scope": scope})
-    return items
-
-
-def _markdown_items(text: str) -> list[dict]:
-    items = []
-    for line in text.splitlines():
-        match = re.match(r"^\s*(?:[-*+]|\d+[.)]|#{1,3})\s+(.+)$", line)
-        if match:
-            title, _, scope = match.group(1).partition(" - ")
-            title = _clean_title(title.split(": ", 1)[0] if ": " in title and not scope else title)
-            if title:
-                items.append({"title": title, "scope": scope.strip()})
-    return items
-
-
-def _clean_title(title: str) -> str:
-    return re.sub(r"^[\"'`*_ ]+|[\"'`*_: ]+$", "", title.strip())[:120]
-
-
 def contracts(
     plan: Sequence[Mapping],
     required: Sequence[Mapping],
@@ -286,7 +227,7 @@ def contracts(
     api: Mapping,
     drafts: Sequence[Mapping] = (),
     exclusions: Sequence[str] = (),
-) -> list[dict]:
+) -> list[SectionPlan]:
     """Turn titles into contracts: scope, key terms, source passages and owned operations.
 
     A title from the topic plan keeps the sources found for it; any other title (a model's,
@@ -295,7 +236,7 @@ def contracts(
     notes = {r["title"].lower(): r["notes"] for r in required}
     matched = match_drafts([entry["title"] for entry in plan], drafts)
     retriever = knowledge(services, kb, api)
-    sections = []
+    sections: list[SectionPlan] = []
     taken: set[str] = set()
     for index, entry in enumerate(plan, start=1):
         title = entry["title"]
@@ -315,21 +256,21 @@ def contracts(
         scope = entry.get("scope") or _first_sentence(note) or _default_scope(title, found)
         api_ids = [f"api:{op_id}" for op_id in ops] if not found else []
         sections.append(
-            {
-                "index": index,
-                "title": title,
-                "scope": scope,
-                "notes": note,
-                "required": bool(entry.get("required")),
-                "key_terms": _key_terms(query),
-                "sources": [chunk["id"] for chunk, _ in found] + api_ids,
-                "operations": ops,
-                "planned_operations": draft is not None,
-                "coverage": status,
-                "missing": missing,
-                "wants_code": code,
-                "phrases": list((draft or {}).get("phrases", ())),
-            }
+            SectionPlan(
+                index=index,
+                title=title,
+                scope=scope,
+                notes=note,
+                required=bool(entry.get("required")),
+                key_terms=_key_terms(query),
+                sources=[chunk["id"] for chunk, _ in found] + api_ids,
+                operations=ops,
+                planned_operations=draft is not None,
+                coverage=status,
+                missing=missing,
+                wants_code=code,
+                phrases=list((draft or {}).get("phrases", ())),
+            )
         )
     if not drafts:
         _assign_operations(sections, services, kb, api)
@@ -358,7 +299,7 @@ def match_drafts(
 
 
 def _assign_operations(
-    sections: list[dict], services: RunServices, kb: Mapping, api: Mapping
+    sections: list[SectionPlan], services: RunServices, kb: Mapping, api: Mapping
 ) -> None:
     """Give each API operation to the one section it fits best, at most two per section.
 

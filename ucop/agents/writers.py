@@ -19,6 +19,7 @@ from ucop.content.carry import page_imports
 from ucop.content.drafts import write_part
 from ucop.content.planning import find_passages, named_share, topic_terms
 from ucop.content.reading import read_exclusions
+from ucop.content.shapes import Part
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -65,7 +66,7 @@ def _write(
     prompt: str,
     variables: dict[str, Any],
     found: list[dict[str, Any]],
-) -> dict[str, Any]:
+) -> Part:
     # The part's own draft: what the offline writer answers, and what a model whose answer
     # stays unusable falls back to.
     own = write_part(prompt, variables)
@@ -126,7 +127,7 @@ class IntroductionWriter(Agent):
             "related": related_posts(services, blog, _subject(brief), k=1, brief_text=brief.body),
             "plan": _plan(outline),
         }
-        return _write(ctx, services, "introduction", variables, found)
+        return dict(_write(ctx, services, "introduction", variables, found))
 
 
 @register
@@ -220,7 +221,7 @@ class ConclusionWriter(Agent):
             ),
             "plan": _plan(outline),
         }
-        return _write(ctx, services, "conclusion", variables, [])
+        return dict(_write(ctx, services, "conclusion", variables, []))
 
 
 def _subject(brief: Any) -> str:

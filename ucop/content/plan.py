@@ -87,7 +87,7 @@ def _home(retriever: Any, draft: SectionDraft, kept: Sequence[SectionDraft]) -> 
     names something ("Redis", `iter_bytes`) is missing when no passage has the name.
     """
     from ucop.content.assign import query_of
-    from ucop.content.planning import names_in
+    from ucop.content.coverage import names_in
 
     if names_in(draft["title"]):
         return None
