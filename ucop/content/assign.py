@@ -30,7 +30,9 @@ def assign_passages(
 ) -> None:
     """Set each draft's `passages`: the ones it fits best, deciding for all drafts at once."""
     wanted = [(d["title"], query_of(d)) for d in drafts]
-    claims = claim_passages(retriever, wanted, exclusions)
+    # What each section would use with every passage free, then who gets the contested ones.
+    alone = [{c["id"] for c, _ in _find(retriever, d, exclusions, code, set())} for d in drafts]
+    claims = claim_passages(retriever, wanted, exclusions, alone)
     for index, draft in enumerate(drafts):
         others = {chunk_id for chunk_id, owner in claims.items() if owner != index}
         draft["passages"] = _find(retriever, draft, exclusions, code, others)

@@ -223,6 +223,7 @@ def find_passages(
     if code and found and not any(c.get("code_blocks") for c, _ in chosen):
         # The example may sit under another heading of the same page ("Configuration").
         same_page = [(c, sh) for c, sh in anyone if c["source"] == found[0][0]["source"]]
+        same_page.sort(key=lambda pair: pair[0]["id"] in taken)  # a free one before a shared
         with_code = next(((c, sh) for c, sh in same_page if c.get("code_blocks")), None)
         if with_code is not None:
             chosen = [*chosen[: PASSAGES - 1], with_code]
@@ -240,6 +241,11 @@ def _explains(retriever: Any, terms: Sequence[str], chunk: Mapping[str, Any]) ->
     words = re.findall(r"[\w-]+", str(chunk.get("text", "")))
     prose = [t for word in words for t in tokens(word)[:1]]
     width = len(terms)
+    # Three words of a topic in one passage are no coincidence (its code counts: `accept()`
+    # in an example is the passage using the topic); two must be rare and in its prose.
+    code = " ".join(str(b.get("code", "")) for b in chunk.get("code_blocks") or ())
+    if width > 2 and set(terms) <= set(prose) | set(tokens(code)):
+        return True
     if width > 1 and set(terms) <= set(prose) and total / width >= DISTINCT:
         return True
     # One word ("Cookies") is named in passing by many pages: only a heading counts then.
@@ -249,20 +255,26 @@ def _explains(retriever: Any, terms: Sequence[str], chunk: Mapping[str, Any]) ->
 
 
 def claim_passages(
-    retriever: Any, wanted: Sequence[tuple[str, str]], exclusions: Sequence[str] = ()
+    retriever: Any,
+    wanted: Sequence[tuple[str, str]],
+    exclusions: Sequence[str] = (),
+    candidates: Sequence[set[str]] | None = None,
 ) -> dict[str, int]:
     """chunk id -> the index of the (title, query) that names it best.
 
     A passage several sections could use ("WebSocket Routing" for "Close the WebSocket
     connection" and "Route the WebSocket connection") goes to the one it is about, not to
-    whichever section was planned first.
+    whichever section was planned first. With `candidates` (the chunk ids each section would
+    use), a passage goes only to a section that would use it, so none is left unused.
     """
     best: dict[str, tuple[float, float, int]] = {}
     for index, (title, query) in enumerate(wanted):
         terms = topic_terms(title)
         for chunk, _ in retriever.search(query, k=20, kinds={"kb"}):
+            if candidates is not None and chunk["id"] not in candidates[index]:
+                continue
             share = retriever.coverage(terms, chunk)
-            if share < LOW or excluded(chunk, exclusions):
+            if (share < LOW and candidates is None) or excluded(chunk, exclusions):
                 continue
             # The heading decides before the page: "Sessions > Keep-alive connections" is
             # about keep-alive connections, though its page is about sessions.
