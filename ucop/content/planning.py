@@ -241,10 +241,11 @@ def _explains(retriever: Any, terms: Sequence[str], chunk: Mapping[str, Any]) ->
     words = re.findall(r"[\w-]+", str(chunk.get("text", "")))
     prose = [t for word in words for t in tokens(word)[:1]]
     width = len(terms)
-    # Three words of a topic in one passage are no coincidence (its code counts: `accept()`
-    # in an example is the passage using the topic); two must be rare and in its prose.
+    # Three words of a topic in one passage are no coincidence (a call in its code counts:
+    # `websocket.accept()` is the passage using it); two must be rare and in its prose.
     code = " ".join(str(b.get("code", "")) for b in chunk.get("code_blocks") or ())
-    if width > 2 and set(terms) <= set(prose) | set(tokens(code)):
+    called = {t for t in set(terms) - set(prose) if re.search(rf"\b{re.escape(t)}\w*\s*\(", code)}
+    if width > 2 and set(terms) <= set(prose) | called:
         return True
     if width > 1 and set(terms) <= set(prose) and total / width >= DISTINCT:
         return True
