@@ -64,3 +64,12 @@ def test_the_page_imports_a_snippet_needs_are_named_and_names_from_before_too():
 def test_a_prompt_session_is_fenced_as_pycon():
     session = "In a session:\n\n```python\n>>> s = requests.Session()\n>>> s.get('x')\n```\n"
     assert "```pycon\n>>> s = requests.Session()" in carry_over(passage(session), words=50, code=2)
+
+
+def test_what_a_note_named_once_is_not_named_again_in_the_same_excerpt():
+    page = (
+        "First:\n\n```python\ns = requests.Session()\n```\n\n"
+        "Then:\n\n```python\ns2 = requests.Session()\n```\n"
+    )
+    text = carry_over(passage(page, imports=["import requests"]), words=50, code=2)
+    assert text.count("`import requests`") == 1

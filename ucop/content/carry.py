@@ -41,13 +41,14 @@ def carry_over(
         return operation_text(passage, step)
     blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
     imports = list(passage.get("imports") or ())
+    said: set[str] = set()  # what the notes after earlier snippets already named
     out: list[str] = []
     count = prose = shown = 0
     for at, block in enumerate(blocks):
         if is_code(block):
             if shown >= code or not _usable(block):
                 break
-            out += _with_needs(block, imports)
+            out += _with_needs(block, imports, said)
             shown += 1
             continue
         if block.startswith("#"):
@@ -101,14 +102,14 @@ def _first_example(blocks: Sequence[str], imports: Sequence[str]) -> list[str]:
     if not code:
         return []
     at = (good or code)[0]
-    shown = _with_needs(blocks[at], imports) if good else [fragment(blocks[at])]
+    shown = _with_needs(blocks[at], imports, set()) if good else [fragment(blocks[at])]
     before = blocks[at - 1] if at and not is_code(blocks[at - 1]) else ""
     return [_unwrap(before), *shown] if before and not before.startswith("#") else shown
 
 
-def _with_needs(block: str, imports: Sequence[str]) -> list[str]:
+def _with_needs(block: str, imports: Sequence[str], said: set[str]) -> list[str]:
     """The block as the docs have it, then a note of what it takes from its page."""
-    note = needs(block, imports)
+    note = needs(block, imports, said)
     return [relabel(block), note] if note else [relabel(block)]
 
 

@@ -41,12 +41,14 @@ def relabel(block: str) -> str:
     return block
 
 
-def needs(block: str, imports: Sequence[str]) -> str:
+def needs(block: str, imports: Sequence[str], said: set[str] | None = None) -> str:
     """A note on what a Python snippet takes from elsewhere on its page ('' when nothing).
 
     The snippet itself stays as the docs have it (it is quoted, and checked as a quote); the
     note gives the page's imports it relies on and names what an earlier example defines.
+    What `said` holds (notes given earlier in the same excerpt) is not said again; it grows.
     """
+    said = set() if said is None else said
     if language(block) not in PYTHON or is_session(block):
         return ""
     missing = missing_names("\n".join(block.splitlines()[1:-1]))
@@ -54,7 +56,9 @@ def needs(block: str, imports: Sequence[str]) -> str:
         return ""
     needed = [line for line in imports if set(_bound_by(line)) & set(missing)]
     given = {name for line in needed for name in _bound_by(line)}
-    still = [name for name in missing if name not in given]
+    still = [name for name in missing if name not in given and name not in said]
+    needed = [line for line in needed if line not in said]
+    said.update(needed, still)
     parts = []
     if needed:
         lines = ", ".join(f"`{line}`" for line in needed)
