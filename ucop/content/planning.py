@@ -244,7 +244,9 @@ def _explains(retriever: Any, terms: Sequence[str], chunk: Mapping[str, Any]) ->
     # Three words of a topic in one passage are no coincidence (a call in its code counts:
     # `websocket.accept()` is the passage using it); two must be rare and in its prose.
     code = " ".join(str(b.get("code", "")) for b in chunk.get("code_blocks") or ())
-    called = {t for t in set(terms) - set(prose) if re.search(rf"\b{re.escape(t)}\w*\s*\(", code)}
+    called = {
+        t for t in set(terms) - set(prose) if re.search(rf"(?<![a-z]){re.escape(t)}\w*\s*\(", code)
+    }
     if width > 2 and set(terms) <= set(prose) | called:
         return True
     if width > 1 and set(terms) <= set(prose) and total / width >= DISTINCT:
