@@ -22,6 +22,7 @@ from ucop.content.planning import find_passages
 from ucop.content.reading import read_brief, read_exclusions, wants_code
 from ucop.content.shapes import SectionPlan
 from ucop.engine.context import TaskContext
+from ucop.errors import UnusableOutput
 
 MAX_OPS_PER_SECTION = 2
 CANDIDATES = 14
@@ -70,7 +71,13 @@ class OutlinePlanner(Agent):
         }
 
         def parse(text: str) -> list[dict]:
-            return parse_outline(text, brief.sections, [] if drafts else required)
+            try:
+                return parse_outline(text, brief.sections, [] if drafts else required)
+            except UnusableOutput:
+                if not (drafts and required):
+                    raise
+                # No sections in the answer: the required ones, and the plan fills the rest.
+                return parse_outline(text, brief.sections, required)
 
         own = write_part("outline", variables)
         plan = ask_model(
@@ -88,8 +95,8 @@ class OutlinePlanner(Agent):
             if len(plan) < len(drafts):
                 ctx.warn(
                     "outline_topped_up",
-                    f"outline: the model listed {len(plan)} of {len(drafts)} planned sections; "
-                    "the sources' plan supplied the rest",
+                    f"outline: the model listed {len(plan)} of {len(drafts)} sections; "
+                    f"{len(drafts) - len(plan)} added from the sources' plan",
                 )
             plan = _follow_plan(plan, drafts)
         sections = contracts(plan, required, services, kb, api, drafts, exclusions)
