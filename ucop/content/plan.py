@@ -5,8 +5,8 @@ finds each section's passages as a whole (`ucop.content.assign`), then fits the 
 
 - fewer topics than `sections: N`: a topic whose detail lists names ("the response classes
   (PlainTextResponse, HTMLResponse, ...)") opens into one section per name; then the sources'
-  own headings on the brief's subject, from the pages the plan stands on, fill the rest;
-  never headings the plan already covers or the brief leaves out. A `sections_short`
+  own headings on the brief's subject (the plan's own pages first) fill the rest; never
+  headings the plan already covers, the brief does not talk about, or leaves out. A `sections_short`
   warning says when that is still not enough.
 - more: the most alike neighbours merge ("Add a pet and update it").
 
@@ -27,7 +27,6 @@ from ucop.content.shapes import BriefAsks, SectionDraft, Topic
 MAX_OPS_PER_SECTION = 2
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
 HOME_HITS = 3  # a general topic joins the section that owns one of its closest passages
-SUBJECT_SHARE = 0.35  # a heading that fills a section scores at least this share of the best
 _NAME = re.compile(r"[A-Z].*[a-z].*[A-Z]|[._()]|^[A-Z]{2,}|\S\s+\S")
 
 
@@ -124,21 +123,20 @@ def _top_up(
     from ucop.content.planning import HIGH, topic_terms
     from ucop.sources.words import tokenize
 
-    # The pages the planned sections are explained on are the article's ground: a heading
-    # from another page that merely shares a word ("Concurrency Limitations" for rate
-    # limiting) is filler. With nothing planned yet, the search for the subject decides.
+    # Headings the brief talks about (a word of it, at least), found by the search for its
+    # subject; those on the pages the plan already stands on come first, so a heading from
+    # another page that merely shares a word ("Concurrency Limitations" for rate limiting)
+    # fills a section only when the plan's own pages have nothing left.
     pages = {c["source"] for d in drafts for c, share in d.get("passages", ()) if share >= HIGH}
-    # ... and its heading is something the brief talks about (a word of it, at least).
     notes = " ".join(f"{d['title']} {d.get('notes', '')}" for d in drafts)
     asked = set(tokenize(f"{subject} {notes}"))
-
     used = {c["id"] for d in drafts for c, _ in d.get("passages", ())}
     titles = [d["title"] for d in drafts]
-    hits = retriever.search(subject, k=60, kinds={"kb"})
-    top = hits[0][1] if hits else 0.0
+    hits = retriever.search(subject, k=80, kinds={"kb"})
     min_level = 1 if any(chunk.get("level", 0) > 1 for chunk, _ in hits) else 0
-    for chunk, score in hits:
-        if len(drafts) >= count or score < SUBJECT_SHARE * top:
+    hits.sort(key=lambda hit: hit[0]["source"] not in pages)  # stable: by score within
+    for chunk, _ in hits:
+        if len(drafts) >= count:
             break
         heading = str(chunk.get("heading", "")).strip()
         if (
@@ -148,7 +146,6 @@ def _top_up(
             or chunk["id"] in used
             or excluded(chunk, asks.exclusions)
             or any(similar(heading, t) for t in titles)
-            or (drafts and chunk["source"] not in pages)
             or not set(topic_terms(heading)) & asked
         ):
             continue
