@@ -97,7 +97,9 @@ def test_two_runs_into_one_output_folder_the_second_is_refused(tmp_path):
     brief = copy_example(tmp_path)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    with ModelServer(latency_s=0.3, responder=article_responder) as server:
+    # Each answer takes 1 s: the first run is still writing while the second one starts,
+    # even when starting a Python process takes seconds on a loaded machine.
+    with ModelServer(latency_s=1.0, responder=article_responder) as server:
         first = subprocess.Popen(
             _generate_cmd(brief, out, server),
             env=env,
