@@ -44,6 +44,7 @@ ALLOWED_KEYS = {
     "slug",
     "date",
     "author",
+    "topics",
 }
 SOURCE_KINDS = ("kb", "api", "blog")  # the built-ins; plugins add more (ucop.sources)
 MAX_SECTIONS = 200
@@ -71,6 +72,10 @@ class Brief:
     author: str | None = None
     # Public base URL per source kind (`kb: {path: docs/, url: https://...}`), for links.
     source_urls: dict[str, str] = field(default_factory=dict)
+    # The sections' topics as a list (`topics: [Sessions, Timeouts]`), besides the body's asks.
+    topics: tuple[str, ...] = ()
+    # Whether `sections:` was given (a count the author asked for), not the default.
+    sections_asked: bool = False
 
     @property
     def base(self) -> Path:
@@ -153,17 +158,30 @@ def _build(path: Path, front: dict[str, Any], body: str) -> Brief:
         slug=slugify(_text(front, "slug", where) or title),
         date=_date(_text(front, "date", where), where),
         author=_text(front, "author", where) or None,
+        topics=_topics(front.get("topics"), where),
+        sections_asked=front.get("sections") is not None,
     )
 
 
 def split_required_sections(body: str) -> tuple[str, tuple[RequiredSection, ...]]:
     """The body before the first `##` heading, and each `##` heading with its notes."""
-    parts = re.split(r"^##[ \t]+(.+?)[ \t#]*$", body, flags=re.MULTILINE)
-    intro, rest = parts[0], parts[1:]
+    from markdown_it import MarkdownIt
+
+    lines = body.splitlines(keepends=True)
+    tokens = MarkdownIt("commonmark").parse(body)
+    starts = [
+        (token.map[0], tokens[i + 1].content.strip())
+        for i, token in enumerate(tokens)
+        if token.type == "heading_open" and token.tag == "h2" and token.map and not token.level
+    ]
+    if not starts:
+        return body, ()
+    ends = [start for start, _ in starts[1:]] + [len(lines)]
     required = tuple(
-        RequiredSection(rest[i].strip(), rest[i + 1].strip()) for i in range(0, len(rest), 2)
+        RequiredSection(title, "".join(lines[start + 1 : end]).strip())
+        for (start, title), end in zip(starts, ends, strict=True)
     )
-    return intro, required
+    return "".join(lines[: starts[0][0]]), required
 
 
 def _text(front: dict[str, Any], key: str, where: str, required: bool = False) -> str:
@@ -200,6 +218,16 @@ def _tags(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(t, (str, int)) for t in value):
         raise BriefError(f"{where}: 'tags' must be a list of words, e.g. tags: [api, python]")
     return tuple(str(t).strip() for t in value if str(t).strip())
+
+
+def _topics(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        raise BriefError(
+            f"{where}: 'topics' must be a list of phrases, e.g. topics: [Sessions, Timeouts]"
+        )
+    return tuple(t.strip() for t in value)
 
 
 def _sections(value: Any, required: int, where: str) -> int:

@@ -53,6 +53,12 @@ class Job:
         return find(self.provider_name)
 
     @property
+    def drafts_only(self) -> bool:
+        """Whether the provider answers with the agents' own drafts (the offline writer)."""
+        spec = self.provider
+        return bool(spec and spec.writes_drafts)
+
+    @property
     def model(self) -> str:
         spec = self.provider
         return self.settings.config.provider.model or (spec.default_model if spec else "")
@@ -228,6 +234,7 @@ def make_services(job: Job, *, today: dt.date | None = None, pacer: Any = None) 
         site=cfg.output.site,
         today=today,
         base_url=cfg.provider.base_url,
+        drafts_only=job.drafts_only,
     )
 
 
@@ -337,7 +344,7 @@ def run_info(job: Job, cap: int) -> dict[str, Any]:
         "mode": "parallel" if cap > 1 else "sequential",
         "provider": job.provider_name,
         "model": job.model,
-        "offline": job.provider_name == "offline",
+        "offline": job.drafts_only,
         "workflow": job.workflow.name,
         "brief": str(job.brief.path),
     }
@@ -433,7 +440,7 @@ def _stamp(text: str, job: Job, answers: Mapping[str, int] | None = None) -> str
     """Say in the file itself who wrote it (the offline writer above all, even in part)."""
     who = (
         "offline writer, extractive draft"
-        if job.provider_name == "offline"
+        if job.drafts_only
         else f"{job.provider_name}, {job.model}"
     )
     if answers and answers.get("replaced") and job.provider_name != "offline":

@@ -59,8 +59,8 @@ def test_section_writer_prompts_share_a_prefix_with_the_plan_and_end_with_their_
     titles = [
         "Verify webhook signatures",
         "Handle retries and duplicate deliveries",
-        "Make your first request",
         "Testing deliveries",
+        "Retries and backoff",
     ]
     plan = "\n".join(f"{n}. {t}" for n, t in enumerate(titles, 1))
     assert plan in prefix  # the shared material is in the identical part

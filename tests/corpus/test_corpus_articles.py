@@ -28,6 +28,11 @@ pytestmark = pytest.mark.skipif(not BRIEFS.is_dir(), reason=f"no corpus at {CORP
 LEFTOVERS = ("!!!", "???", ":::", "<div", "<figcaption", "<img", "](../", ".md)", ".md#")
 
 
+# A brief whose knowledge base this checkout cannot read yet (reStructuredText before its
+# loader) is refused with this, exit 2; the tests read the others.
+UNREADABLE = "no .md, .markdown or .txt documents found"
+
+
 @pytest.fixture(scope="module")
 def articles(tmp_path_factory):
     made = {}
@@ -36,6 +41,8 @@ def articles(tmp_path_factory):
         start = time.perf_counter()
         result = run_cli("generate", "-i", brief, "-o", out, "--progress", "quiet")
         took = time.perf_counter() - start
+        if result.exit_code == 2 and UNREADABLE in result.stderr:
+            continue
         report = json.loads((out / "run.json").read_text()) if result.exit_code == 0 else {}
         text = (out / report["article"]).read_text() if report.get("article") else ""
         _, front, body = text.split("---\n", 2) if text else ("", "{}", "")
@@ -63,16 +70,16 @@ def prose(body: str) -> str:
 
 
 def test_every_brief_succeeds(articles):
-    assert sorted(articles) == [
+    assert {
         "petstore-orders",
         "petstore-plain",
-        "requests-guide-10",  # reStructuredText docs: refused (exit 2) until .rst was read
+        "requests-guide-10",  # reStructuredText (Sphinx) docs
         "requests-sessions",
         "starlette-guide-12",
         "starlette-topic-list",
         "starlette-uncovered",
         "starlette-websockets",
-    ]
+    } <= set(articles)
     for name, made in articles.items():
         assert made["result"].exit_code == 0, (name, made["result"].stderr)
         assert made["report"]["status"] == "ok", name
@@ -184,25 +191,51 @@ def test_petstore_shows_the_calls_in_the_brief_s_order(articles):
 
 
 def test_verify_reviews_the_drafts(articles):
-    reviewed = (
-        "petstore-orders",
-        "starlette-guide-12",
-        "starlette-uncovered",
-        "starlette-websockets",
-    )
     failing = {
         name: sorted(n for n, ok, _ in check_article(made["out"]) if not ok)
         for name, made in articles.items()
-        if name in reviewed  # the newer briefs wait for the planner rewrite (issue 18)
     }
-    assert failing == {
+    expected = {
         "petstore-orders": [],
+        "petstore-plain": [],
+        "requests-guide-10": [],
+        "requests-sessions": [],
         "starlette-guide-12": [],
+        "starlette-topic-list": [],
         "starlette-uncovered": ["sources cover the brief"],
         "starlette-websockets": [],
     }
+    assert failing == {name: expected[name] for name in failing}
 
 
 def test_offline_runs_stay_fast(articles):
     for name, made in articles.items():
         assert made["seconds"] < 10, (name, made["seconds"])  # about 1 s each; wide margin
+
+
+def test_each_article_has_the_sections_asked_under_whole_phrase_headings(articles):
+    for name, made in articles.items():
+        front = yaml.safe_load((BRIEFS / f"{name}.md").read_text().split("---\n")[1])
+        titles = headings(made["body"])[:-2]  # less "Wrapping up" and "Sources"
+        assert len(titles) == front["sections"], (name, titles)
+        for title in titles:
+            assert title.count("(") == title.count(")") and title.count('"') % 2 == 0, title
+            assert not title.endswith((",", " and", " or", "(")), title
+
+
+def test_a_topic_list_in_one_sentence_gives_the_headings(articles):
+    assert headings(articles["starlette-topic-list"]["body"])[:-2] == [
+        "PlainTextResponse",
+        "HTMLResponse",
+        "JSONResponse and RedirectResponse",
+        "StreamingResponse and FileResponse",
+        "Set headers, cookies and the status code",
+        "How background tasks run after the response is sent",
+    ]
+    assert headings(articles["petstore-plain"]["body"])[:-2] == [
+        "Add a pet and update it",
+        "Find pets by status or tags",
+        "Upload a pet's image",
+        "Read the store inventory",
+        "Delete a pet that was sold",
+    ]

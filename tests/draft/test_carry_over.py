@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ucop.article.excerpts import carry_over, split_blocks
-from ucop.providers.offline import coverage_note, write_section
+from ucop.article.excerpts import split_blocks
+from ucop.content.carry import carry_over
+from ucop.content.drafts import coverage_note, write_section
 
 PASSAGE = {
     "n": 3,

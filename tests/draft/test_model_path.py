@@ -21,10 +21,15 @@ def last_user(body: dict[str, Any]) -> str:
     return [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
 
 
+def plan_part(outline: str) -> str:
+    """The planned sections as the outline prompt lists them."""
+    return outline.split("A plan from what the author asks for")[1].split("\n\n")[0]
+
+
 def responder(body: dict[str, Any]) -> str:
     user = last_user(body)
     if "Plan the sections" in user:
-        planned = re.findall(r"^- (.+)$", user.split("Keep them")[1].split("\n\n")[0], re.M)
+        planned = re.findall(r"^- (.+?)(?: \(required\))?$", plan_part(user), re.M)
         return json.dumps([{"title": t, "scope": f"About {t}."} for t in planned])
     if "mapping each id" in user:
         return "{}"
@@ -40,7 +45,7 @@ def test_prompts_carry_the_plan_the_passages_with_code_and_the_coverage_notes(tm
     assert result.exit_code == 0, result.stderr
     outline = next(p for p in prompts if "Plan the sections" in p)
     assert "Plan no section on these" in outline and "deployment" in outline
-    planned = outline.split("Keep them")[1]
+    planned = plan_part(outline)
     assert planned.index("Accept a socket connection") < planned.index("Test the socket connection")
 
     accept = next(p for p in prompts if 'section "Accept a socket connection"' in p)

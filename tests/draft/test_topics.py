@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ucop.agents.planning import merge_to_fit, plan_topics
-from ucop.agents.topics import read_exclusions, read_topics, wants_code
+from ucop.content.planning import merge_to_fit, plan_topics
+from ucop.content.reading import read_exclusions, read_topics, wants_code
 
 
 def test_topics_in_the_order_the_brief_names_them_with_pronouns_resolved():

@@ -90,11 +90,11 @@ def test_empty_corpus_returns_nothing():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("The page_size parameter", ["page_size", "page", "size", "parameter"]),
+        ("The page_size parameter", ["page_size", "page", "size", "paramet"]),
         ("GET /tasks/{task_id}", ["get", "task", "task_id", "task", "id"]),
-        ("pageSize", ["pagesiz", "page", "size"]),
-        ("Verifying signatures", ["verify", "signatur"]),
-        ("retries deliveries statuses", ["retry", "delivery", "status"]),
+        ("pageSize", ["pagesize", "page", "size"]),
+        ("Verifying signatures", ["verifi", "signatur"]),
+        ("retries deliveries statuses", ["retri", "deliveri", "status"]),
         ("a I of", []),
     ],
 )

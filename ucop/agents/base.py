@@ -25,7 +25,7 @@ from ucop.prompts import SHARED_SEPARATOR, join_shared
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
-CACHE_VERSION = "2"  # 2: chunks carry markdown and url; contracts carry coverage
+CACHE_VERSION = "3"  # 3: plans from ucop.content; section passages carry their page imports
 
 
 @dataclass
@@ -47,6 +47,8 @@ class RunServices:
     site: str | None = None
     today: dt.date | None = None
     base_url: str | None = None  # part of the cache key: another server, another answer
+    # The provider answers with the agent's own draft (its spec's `writes_drafts`): no fallback.
+    drafts_only: bool = False
     _digests: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -150,6 +152,7 @@ def ask_model(
     parse: Callable[[str], Any] = lambda text: text,
     schema: Mapping[str, Any] | None = None,
     fallback: Fallback | None = None,
+    draft: str = "",
 ) -> Any:
     """Render `prompt`, call the provider with retries, judge the answer, return `parse(text)`.
 
@@ -161,10 +164,11 @@ def ask_model(
     if the second answer fails too, `fallback` (if given) supplies the result and a
     `model_answer_replaced` warning names the part and the reason. Retries and token usage
     are recorded on `ctx`. `schema` (the answer's JSON Schema) lets HTTP providers ask for
-    structured output. Other failures are raised as they are.
+    structured output. Other failures are raised as they are. `draft` is the agent's own
+    draft of the part, attached to the request (the offline writer answers with it).
     """
-    request = _request(ctx, services, prompt, variables, task, schema)
-    judged = services.provider_name != "offline"  # the offline writer is the reference
+    request = _request(ctx, services, prompt, variables, task, schema, draft)
+    judged = not services.drafts_only  # the draft writer is the reference
     evidence = _evidence(ctx, services, request, variables, schema) if judged else None
     try:
         parsed, verdict, text = _answer(ctx, services, request, parse, evidence)
@@ -265,32 +269,18 @@ def _sources(services: RunServices, inputs: Mapping[str, Any]) -> Any:
     return services.memo(key, build)
 
 
-def offline_fallback(
-    services: RunServices,
-    prompt: str,
-    variables: dict[str, Any],
+def draft_fallback(
+    draft: str,
     *,
-    task: str,
     parse: Callable[[str], Any] = lambda text: text,
     note: str = "the offline writer's draft was used for this part",
 ) -> Fallback:
-    """A `Fallback` that asks the offline writer the same request: a grounded draft, no model."""
+    """A `Fallback` to the agent's own draft of the part: grounded in the sources, no model."""
 
     def build() -> Any:
-        return parse(offline_text(services, prompt, variables, task))
+        return parse(draft)
 
     return Fallback(note, build)
-
-
-def offline_text(services: RunServices, prompt: str, variables: dict[str, Any], task: str) -> str:
-    """The offline writer's answer to the request `prompt` would make with `variables`."""
-    from ucop.providers.offline import OfflineProvider
-
-    system, user = services.prompts.render(prompt, variables)
-    request = CompletionRequest(
-        messages=(Message("system", system), Message("user", user)), task=task, context=variables
-    )
-    return OfflineProvider().complete(request).text
 
 
 def _request(
@@ -300,6 +290,7 @@ def _request(
     variables: dict[str, Any],
     task: str,
     schema: Mapping[str, Any] | None,
+    draft: str = "",
 ) -> CompletionRequest:
     system, shared, per_call = services.prompts.render_parts(prompt, variables)
     timeout = services.call_timeout_s
@@ -311,7 +302,7 @@ def _request(
         temperature=services.temperature,
         timeout_s=min(timeout, left) if left is not None else timeout,
         task=task,
-        context=variables,
+        draft=draft,
         schema=schema,
         shared_prefix=len(shared) + len(SHARED_SEPARATOR) if shared else 0,
     )

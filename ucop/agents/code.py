@@ -13,6 +13,7 @@ from typing import Any
 
 from ucop.agents.base import Agent, Fallback, RunServices, ask_model, register
 from ucop.agents.json_answer import explanations_schema, find_json
+from ucop.content.drafts import write_part
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import AgentError, UnusableOutput
@@ -76,12 +77,14 @@ class CodeGeneration(Agent):
         ids = [op["id"] for op in ops]
         # The examples come from the spec and need no model: an unusable explanation must not
         # lose them, so the spec's own summaries explain them instead.
+        variables = {"audience": services.brief.audience, "operations": ops}
         explanations = ask_model(
             ctx,
             services,
             "code_explanation",
-            {"audience": services.brief.audience, "operations": ops},
+            variables,
             task="code_explanation",
+            draft=write_part("code_explanation", variables),
             parse=parse_explanations(ids),
             schema=explanations_schema(ids),
             fallback=Fallback("the spec's own summaries explain the code examples", dict),

@@ -8,23 +8,19 @@ passages it should draw on, and the API operations it alone owns.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
-from ucop.agents.json_answer import find_json, outline_schema, sections_list
-from ucop.agents.planning import (
-    by_tag,
-    claim_passages,
-    coverage_of,
-    coverage_warning,
-    find_operations,
-    find_passages,
-    merge_to_fit,
-    plan_topics,
-)
+from ucop.agents.base import Agent, RunServices, ask_model, draft_fallback, register
+from ucop.agents.json_answer import outline_schema
+from ucop.agents.outline_answer import parse_outline
 from ucop.agents.retrieval import knowledge, search
-from ucop.agents.topics import read_exclusions, read_topics, wants_code
+from ucop.content.coverage import coverage_of, coverage_warning
+from ucop.content.drafts import write_part
+from ucop.content.plan import plan_sections
+from ucop.content.planning import find_passages
+from ucop.content.reading import read_brief, read_exclusions, wants_code
+from ucop.content.shapes import SectionPlan
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -39,7 +35,7 @@ class OutlinePlanner(Agent):
     reads = ("kb_ingestion", "api_ingestion", "blog_ingestion")
     prompt = "outline"
     description = "section titles and a contract per section"
-    brief_fields = ("title", "audience", "body", "tags", "sections", "required")
+    brief_fields = ("title", "audience", "body", "tags", "sections", "required", "topics")
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         brief = services.brief
@@ -56,7 +52,10 @@ class OutlinePlanner(Agent):
             "body": brief.body,
             "count": brief.sections,
             "required": required,
-            "topics": [{"title": d["title"], "scope": d.get("scope", "")} for d in drafts],
+            "topics": [
+                {"title": d["title"], "scope": d.get("scope", ""), "required": d["required"]}
+                for d in drafts
+            ],
             "excluded": exclusions,
             "candidates": []
             if drafts
@@ -72,8 +71,15 @@ class OutlinePlanner(Agent):
         }
 
         def parse(text: str) -> list[dict]:
-            return parse_outline(text, brief.sections, [] if drafts else required)
+            try:
+                return parse_outline(text, brief.sections, [] if drafts else required)
+            except UnusableOutput:
+                if not (drafts and required):
+                    raise
+                # No sections in the answer: the required ones, and the plan fills the rest.
+                return parse_outline(text, brief.sections, required)
 
+        own = write_part("outline", variables)
         plan = ask_model(
             ctx,
             services,
@@ -82,18 +88,17 @@ class OutlinePlanner(Agent):
             task="outline",
             parse=parse,
             schema=outline_schema(),
-            fallback=offline_fallback(services, "outline", variables, task="outline", parse=parse),
+            fallback=draft_fallback(own, parse=parse),
+            draft=own,
         )
         if drafts:
             if len(plan) < len(drafts):
                 ctx.warn(
                     "outline_topped_up",
-                    f"outline: the model listed {len(plan)} of {len(drafts)} planned sections; "
-                    "the sources' plan supplied the rest",
+                    f"outline: the model listed {len(plan)} of {len(drafts)} sections; "
+                    f"{len(drafts) - len(plan)} added from the sources' plan",
                 )
             plan = _follow_plan(plan, drafts)
-        else:
-            plan = top_up(ctx, services, plan, variables, parse)
         sections = contracts(plan, required, services, kb, api, drafts, exclusions)
         for section in sections:
             if section["coverage"] != "covered":
@@ -111,55 +116,42 @@ def topic_plan(
     exclusions: Sequence[str],
     warnings: list[dict[str, str]],
 ) -> list[dict[str, Any]]:
-    """Sections for what the brief asks for, with their sources; [] when it names no topics."""
+    """The sections the brief asks for, with their sources (`ucop.content.plan`)."""
     brief = services.brief
-    topics = read_topics(brief.body)
+    asks = read_brief(brief.body, brief.topics)
     spec = api.get("spec") if api else None
-    if not topics and spec and not kb.get("chunks"):
-        return by_tag(spec, brief.sections, MAX_OPS_PER_SECTION)
-    if not topics:
-        return []
     retriever = knowledge(services, kb, api)
-    taken: set[str] = set()
-    drafts = []
-    planned = plan_topics(topics, required, brief.sections)
-    queries = [" ".join([d["title"], d["notes"], *d["phrases"]]) for d in planned]
-    claims = claim_passages(retriever, [(d["title"], q) for d, q in zip(planned, queries)])
-    for index, (draft, query) in enumerate(zip(planned, queries, strict=True)):
-        code = wants_code(brief.body, draft["notes"])
-        others = {chunk_id for chunk_id, owner in claims.items() if owner != index}
-        draft["passages"] = find_passages(
-            retriever,
-            draft["title"],
-            query,
-            taken=taken | others,
-            exclusions=exclusions,
-            code=code,
-        )
-        draft["operations"] = find_operations(retriever, draft["phrases"] or [draft["title"]], spec)
-        if not (draft["required"] or draft["passages"] or draft["operations"]):
-            warnings.append(
-                {
-                    "kind": "uncovered_topic",
-                    "topic": draft["title"],
-                    "message": f'the brief asks for "{draft["title"]}", but no source covers'
-                    " it; no section was planned for it",
-                }
-            )
-            continue
-        taken |= {c["id"] for c, _ in draft["passages"]}
-        drafts.append(draft)
-    return merge_to_fit(drafts, brief.sections)
+    drafts = plan_sections(
+        asks,
+        required,
+        brief.sections,
+        retriever,
+        spec,
+        brief_query(services),
+        warnings,
+        asked=brief.sections_asked,
+    )
+    return [dict(d) for d in drafts]
 
 
 def _follow_plan(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
-    """The model's titles when it kept the planned sections (one each, in order), else the plan.
+    """The model's wording and order of the planned sections; the plan where it strayed.
 
-    The plan is backed by the sources; an answer with other sections would be filler.
+    The plan is backed by the sources: a title like none of the planned ones (a section the
+    model made up) gives way to the planned section in its place, and an answer with another
+    number of sections is replaced by the plan, since extra sections would be filler.
     """
+    for entry in plan:
+        entry["title"] = re.sub(r"\s*\(required\)$", "", entry["title"])
     if len(plan) != len(drafts):
         scopes = {p["title"].lower(): p.get("scope", "") for p in plan}
         plan = [{"title": d["title"], "scope": scopes.get(d["title"].lower(), "")} for d in drafts]
+        return _keep_required(plan, drafts)
+    alike = match_drafts([p["title"] for p in plan], drafts, by_place=False)
+    spare = iter(d for d in drafts if all(d is not a for a in alike))
+    for index, draft in enumerate(alike):
+        if draft is None:
+            plan[index] = {"title": next(spare)["title"], "scope": ""}
     return _keep_required(plan, drafts)
 
 
@@ -174,52 +166,6 @@ def _keep_required(plan: list[dict], drafts: Sequence[Mapping]) -> list[dict]:
             d["required"] and d["title"].lower() == entry["title"].lower() for d in drafts
         )
     return plan
-
-
-def top_up(
-    ctx: TaskContext,
-    services: RunServices,
-    plan: list[dict],
-    variables: dict[str, Any],
-    parse: Callable[[str], list[dict]],
-) -> list[dict]:
-    """Add sections from the sources' own plan (the offline outline) until the brief's count.
-
-    A model that lists fewer sections than asked leaves the article short; the offline
-    planner picks the best-matching knowledge-base headings, so its extra titles fill the gap.
-    """
-    from ucop.agents.base import offline_text
-
-    count = int(variables["count"])
-    if len(plan) >= count or services.provider_name == "offline":
-        return plan
-    had = len(plan)
-    try:
-        extra = parse(offline_text(services, "outline", variables, "outline"))
-    except UnusableOutput:
-        return plan  # the sources offer no more topics: keep the model's shorter plan
-    taken = [entry["title"] for entry in plan]
-    for entry in extra:
-        if len(plan) >= count:
-            break
-        if not any(_same_topic(entry["title"], title) for title in taken):
-            plan.append({**entry, "required": False})
-            taken.append(entry["title"])
-    if len(plan) > had:
-        ctx.warn(
-            "outline_topped_up",
-            f"outline: the model listed {had} of {count} sections; "
-            f"{len(plan) - had} added from the sources' plan",
-        )
-    return plan
-
-
-def _same_topic(a: str, b: str) -> bool:
-    """Equal titles, or titles sharing at least half their words."""
-    wa, wb = (set(re.findall(r"[a-z0-9]{3,}", t.lower())) for t in (a, b))
-    return a.strip().lower() == b.strip().lower() or (
-        bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5
-    )
 
 
 def brief_query(services: RunServices) -> str:
@@ -280,67 +226,6 @@ def required_sources(
     return owned
 
 
-def parse_outline(text: str, count: int, required: Sequence[Mapping[str, str]]) -> list[dict]:
-    """Section titles (and scopes) from a JSON list or a Markdown list; required ones first."""
-    items = _json_items(text)
-    if items is None:
-        items = _markdown_items(text)
-    titles_seen = {r["title"].lower() for r in required}
-    plan = [{"title": r["title"], "scope": "", "required": True} for r in required]
-    for item in items:
-        if len(plan) >= count:
-            break
-        if item["title"].lower() in titles_seen:
-            _merge_scope(plan, item)
-            continue
-        titles_seen.add(item["title"].lower())
-        plan.append({**item, "required": False})
-    if not plan:
-        raise UnusableOutput("the outline had no section titles (expected a JSON or Markdown list)")
-    return plan
-
-
-def _merge_scope(plan: list[dict], item: dict) -> None:
-    for entry in plan:
-        if entry["title"].lower() == item["title"].lower() and not entry["scope"]:
-            entry["scope"] = item["scope"]
-
-
-def _json_items(text: str) -> list[dict] | None:
-    """Items of the first JSON list (or `{"sections": [...]}`) that holds section entries."""
-    data = sections_list(find_json(text, lambda value: bool(_entries(sections_list(value)))))
-    return None if data is None else _entries(data)
-
-
-def _entries(data: list | None) -> list[dict]:
-    items: list[dict] = []
-    if not data:
-        return items
-    for entry in data:
-        if isinstance(entry, str) and entry.strip():
-            items.append({"title": _clean_title(entry), "scope": ""})
-        elif isinstance(entry, dict) and str(entry.get("title", "")).strip():
-            scope = str(entry.get("scope") or entry.get("description") or "").strip()
-            items.append({"title": _clean_title(str(entry["title"])), "scope": scope})
-    return items
-
-
-def _markdown_items(text: str) -> list[dict]:
-    items = []
-    for line in text.splitlines():
-        match = re.match(r"^\s*(?:[-*+]|\d+[.)]|#{1,3})\s+(.+)$", line)
-        if match:
-            title, _, scope = match.group(1).partition(" - ")
-            title = _clean_title(title.split(": ", 1)[0] if ": " in title and not scope else title)
-            if title:
-                items.append({"title": title, "scope": scope.strip()})
-    return items
-
-
-def _clean_title(title: str) -> str:
-    return re.sub(r"^[\"'`*_ ]+|[\"'`*_: ]+$", "", title.strip())[:120]
-
-
 def contracts(
     plan: Sequence[Mapping],
     required: Sequence[Mapping],
@@ -349,22 +234,20 @@ def contracts(
     api: Mapping,
     drafts: Sequence[Mapping] = (),
     exclusions: Sequence[str] = (),
-) -> list[dict]:
+) -> list[SectionPlan]:
     """Turn titles into contracts: scope, key terms, source passages and owned operations.
 
     A title from the topic plan keeps the sources found for it; any other title (a model's,
     or a heading picked when the brief names no topics) gets the passages that cover it.
     """
     notes = {r["title"].lower(): r["notes"] for r in required}
-    planned = {d["title"].lower(): d for d in drafts}
+    matched = match_drafts([entry["title"] for entry in plan], drafts)
     retriever = knowledge(services, kb, api)
-    sections = []
+    sections: list[SectionPlan] = []
     taken: set[str] = set()
     for index, entry in enumerate(plan, start=1):
         title = entry["title"]
-        draft = planned.get(title.lower()) or (
-            drafts[index - 1] if len(drafts) == len(plan) else None
-        )
+        draft = matched[index - 1]
         note = notes.get(title.lower(), "") or (draft or {}).get("notes", "")
         query = " ".join([title, entry.get("scope", ""), note, *(draft or {}).get("phrases", ())])
         code = wants_code(services.brief.body, note)
@@ -380,29 +263,50 @@ def contracts(
         scope = entry.get("scope") or _first_sentence(note) or _default_scope(title, found)
         api_ids = [f"api:{op_id}" for op_id in ops] if not found else []
         sections.append(
-            {
-                "index": index,
-                "title": title,
-                "scope": scope,
-                "notes": note,
-                "required": bool(entry.get("required")),
-                "key_terms": _key_terms(query),
-                "sources": [chunk["id"] for chunk, _ in found] + api_ids,
-                "operations": ops,
-                "planned_operations": draft is not None,
-                "coverage": status,
-                "missing": missing,
-                "wants_code": code,
-                "phrases": list((draft or {}).get("phrases", ())),
-            }
+            SectionPlan(
+                index=index,
+                title=title,
+                scope=scope,
+                notes=note,
+                required=bool(entry.get("required")),
+                key_terms=_key_terms(query),
+                sources=[chunk["id"] for chunk, _ in found] + api_ids,
+                operations=ops,
+                planned_operations=draft is not None,
+                coverage=status,
+                missing=missing,
+                wants_code=code,
+                phrases=list((draft or {}).get("phrases", ())),
+            )
         )
     if not drafts:
         _assign_operations(sections, services, kb, api)
     return sections
 
 
+def match_drafts(
+    titles: Sequence[str], drafts: Sequence[Mapping], by_place: bool = True
+) -> list[Mapping | None]:
+    """The planned section behind each title: same title, else the most alike unused one,
+    else the one in the same place when the plan kept its length (a model that reworded)."""
+    from ucop.content.plan import similar
+
+    unused = list(range(len(drafts)))
+    found: list[Mapping | None] = []
+    for title in titles:
+        same = [i for i in unused if drafts[i]["title"].lower() == title.lower()]
+        alike = same or [i for i in unused if similar(title, drafts[i]["title"])]
+        found.append(drafts[alike[0]] if alike else None)
+        if alike:
+            unused.remove(alike[0])
+    if by_place and len(titles) == len(drafts):
+        spare = iter(i for i in range(len(drafts)) if i in unused)
+        found = [d if d is not None else drafts[next(spare)] for d in found]
+    return found
+
+
 def _assign_operations(
-    sections: list[dict], services: RunServices, kb: Mapping, api: Mapping
+    sections: list[SectionPlan], services: RunServices, kb: Mapping, api: Mapping
 ) -> None:
     """Give each API operation to the one section it fits best, at most two per section.
 

@@ -12,11 +12,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.agents.base import Agent, RunServices, ask_model, offline_fallback, register
-from ucop.agents.planning import find_passages, named_share, topic_terms
+from ucop.agents.base import Agent, RunServices, ask_model, draft_fallback, register
 from ucop.agents.retrieval import knowledge, owned_chunks, passages, related_posts
-from ucop.agents.topics import read_exclusions
 from ucop.article.citations import MARKER, outside_code
+from ucop.content.carry import page_imports
+from ucop.content.drafts import write_part
+from ucop.content.planning import find_passages, named_share, topic_terms
+from ucop.content.reading import read_exclusions
+from ucop.content.shapes import Part
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -63,11 +66,20 @@ def _write(
     prompt: str,
     variables: dict[str, Any],
     found: list[dict[str, Any]],
-) -> dict[str, Any]:
-    # A model whose answer stays unusable gets the offline writer's draft for this part.
-    fallback = offline_fallback(services, prompt, variables, task=prompt, parse=parse_prose)
+) -> Part:
+    # The part's own draft: what the offline writer answers, and what a model whose answer
+    # stays unusable falls back to.
+    own = write_part(prompt, variables)
+    fallback = draft_fallback(own, parse=parse_prose)
     text = ask_model(
-        ctx, services, prompt, variables, task=prompt, parse=parse_prose, fallback=fallback
+        ctx,
+        services,
+        prompt,
+        variables,
+        task=prompt,
+        parse=parse_prose,
+        fallback=fallback,
+        draft=own,
     )
     return {
         "markdown": keep_valid_citations(text, len(found)),
@@ -115,7 +127,7 @@ class IntroductionWriter(Agent):
             "related": related_posts(services, blog, _subject(brief), k=1, brief_text=brief.body),
             "plan": _plan(outline),
         }
-        return _write(ctx, services, "introduction", variables, found)
+        return dict(_write(ctx, services, "introduction", variables, found))
 
 
 @register
@@ -139,6 +151,8 @@ class SectionWriter(Agent):
         section = ctx.item
         query = " ".join([section["title"], services.brief.title])
         found = passages(owned_chunks(services, kb, section["sources"], api))
+        for passage in found:  # a snippet carried alone needs its page's imports
+            passage["imports"] = page_imports(kb.get("chunks", ()), passage["source"])
         ops = _operations(api, section["operations"])
         variables = {
             "title": services.brief.title,
@@ -207,7 +221,7 @@ class ConclusionWriter(Agent):
             ),
             "plan": _plan(outline),
         }
-        return _write(ctx, services, "conclusion", variables, [])
+        return dict(_write(ctx, services, "conclusion", variables, []))
 
 
 def _subject(brief: Any) -> str:

@@ -64,7 +64,7 @@ def _without_code(text: str) -> str:
 
 
 def _on_topic(sections: list[tuple[str, str]], brief: Any) -> Result:
-    from ucop.agents.planning import topic_terms
+    from ucop.content.planning import topic_terms
     from ucop.sources import tokenize
 
     asked = _brief_terms(brief)
@@ -91,7 +91,7 @@ def _brief_terms(brief: Any) -> set[str]:
     """Every word of the brief: title, tags, body, required sections and their notes."""
     if brief is None:
         return set()
-    from ucop.agents.planning import topic_terms
+    from ucop.content.planning import topic_terms
     from ucop.sources import tokenize
 
     notes = [f"{r.title} {r.notes}" for r in brief.required]
@@ -138,7 +138,7 @@ def _without_code_lines(body: str) -> list[str | None]:
 def _code(sections: list[tuple[str, str]], brief: Any) -> Result:
     if brief is None:
         return ("code where asked", True, "brief not found; skipped")
-    from ucop.agents.topics import wants_code
+    from ucop.content.reading import wants_code
 
     notes = {r.title.lower(): r.notes for r in brief.required}
     everywhere = wants_code(brief.body)

@@ -33,8 +33,8 @@ def run_bench(
     console = console or Console(stderr=True)
     job = prepare(brief, None, config=config, flags=flags)
     resolve_model(job)  # a custom base URL and no --model: the server's only model
-    _warn_twice(job, console, hosted=latency is None and job.provider_name != "offline")
-    if latency is None and job.provider_name != "offline":
+    _warn_twice(job, console, hosted=latency is None and not job.drafts_only)
+    if latency is None and not job.drafts_only:
         rows = compare(job, server=None)
     else:
         rows = _with_loopback(job, latency if latency is not None else DEFAULT_LATENCY_S, console)

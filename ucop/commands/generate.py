@@ -130,7 +130,7 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> N
     show_warnings(console, outcome.report)
     for label, path in written.items():
         console.print(f"  {label:<9} {path}")
-    if job.provider_name == "offline":
+    if job.drafts_only:
         console.print(
             "[yellow]Written by the offline writer:[/] no model was called; the text is an "
             "extractive draft from your sources. Use --provider openai or anthropic for "

@@ -24,9 +24,8 @@ class CompletionRequest:
     """What an agent asks of a model.
 
     `messages` is what HTTP providers send (with `schema`, when set, as structured output).
-    `task` and `context` carry the same request in structured form (the agent kind, its
-    contract, the retrieved passages) for providers that do not read prose, such as the
-    offline writer.
+    `task` names the agent kind; `draft` is the agent's own draft of the part, written from
+    the sources, which a provider that calls no model (the offline writer) answers with.
     """
 
     messages: tuple[Message, ...]
@@ -35,7 +34,7 @@ class CompletionRequest:
     temperature: float = 0.2
     timeout_s: float = 60.0
     task: str = ""
-    context: Mapping[str, Any] = field(default_factory=dict)
+    draft: str = ""
     # JSON Schema (top level an object) of the answer when the agent wants JSON; HTTP
     # providers ask for structured output with it where the server offers that.
     schema: Mapping[str, Any] | None = None
@@ -100,3 +99,6 @@ class ProviderSpec:
     lists_models: bool = False
     description: str = ""
     network: bool = True  # False: answers without any network (no key, no server)
+    # True: answers each request with the draft its agent attached (the offline writer), so
+    # there is nothing to fall back to when that answer is unusable.
+    writes_drafts: bool = False

@@ -11,7 +11,7 @@ from typing import Any
 
 _HOMES = {
     "Retriever": "retrieval",
-    "tokenize": "retrieval",
+    "tokenize": "words",
     "api_chunks": "openapi",
     "example_from_schema": "openapi",
     "load_openapi": "openapi",

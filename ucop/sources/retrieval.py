@@ -12,68 +12,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-STOP_WORDS = frozenset(
-    """a an and are as at be been but by can could do does for from has have how i if in into
-    is it its it's me my no not of on or our so than that the their them then there these they
-    this to was we were what when where which while who why will with would you your""".split()  # noqa: SIM905
-)
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*")
-# Suffix rewrites tried in order; the first that matches wins ("ss", "us", "is" guard plurals).
-_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("ies", "y"),
-    ("ied", "y"),
-    ("sses", "ss"),
-    ("shes", "sh"),
-    ("ches", "ch"),
-    ("xes", "x"),
-    ("ss", "ss"),
-    ("us", "us"),
-    ("is", "is"),
-    ("s", ""),
-)
+from ucop.sources.words import tokenize
+
 # BM25's `b`. Chunks are already cut to one section each; the usual 0.75 over-rewards short
 # sections that merely mention a topic (a cross-reference) over the section that explains it.
 LENGTH_NORMALISATION = 0.5
 _LINK_TARGET = re.compile(r"\]\([^()\s]*\)")
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case terms, stop words dropped, suffixes folded (`verifying` → `verify`).
-
-    Identifiers stay whole and also yield their parts: `page_size` gives `page_size`, `page`,
-    `size`; `pageSize` gives `pagesize`, `page`, `size`; `/tasks/{id}` gives `task`, `id`.
-    """
-    terms: list[str] = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        parts = [p for piece in re.split(r"[_-]", word) for p in _CAMEL.findall(piece)]
-        candidates = (
-            [word.lower()] if len(parts) <= 1 else [word.lower(), *(p.lower() for p in parts)]
-        )
-        terms.extend(_fold(t) for t in candidates if len(t) > 1 and t not in STOP_WORDS)
-    return terms
-
-
-def _fold(term: str) -> str:
-    """Light suffix folding so `verifying`/`verify` and `signatures`/`signature` meet.
-
-    Applied to plain words only (identifiers such as `page_size` are kept whole) and never
-    shortens a stem below four letters.
-    """
-    if not term.isalpha() or len(term) <= 3:
-        return term
-    for suffix, replacement in _SUFFIXES:
-        if term.endswith(suffix) and len(term) - len(suffix) + len(replacement) >= 4:
-            term = term[: -len(suffix)] + replacement
-            break
-    for suffix in ("ing", "ed"):
-        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
-            term = term[: -len(suffix)]
-            break
-    if term.endswith("e") and len(term) > 4:
-        term = term[:-1]
-    return term
 
 
 def chunk_terms(chunk: dict[str, Any]) -> list[str]:

@@ -50,7 +50,7 @@ def _outline(user: str) -> list[dict[str, str]]:
     wanted = re.search(r"exactly (\d+) sections", user)
     count = int(wanted.group(1)) if wanted else 3
     required = re.findall(
-        r"^- (.+?)(?::.*)?$", _between(user, "are required", "Topics available"), re.M
+        r"^- (.+?)(?::.*)?$", _between(user, "are required", "\n\n"), re.M
     )
     topics = re.findall(r"^- (.+)$", _between(user, "Topics available", "API operations"), re.M)
     titles = [*required, *[t for t in topics if t not in required]][:count]

@@ -14,13 +14,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.agents.topics import Topic, headline
+from ucop.content.reading import Topic, headline
 
 LOW = 0.5  # a passage must contain this share of the title's (weighted) words to be used
 HIGH = 0.75  # at or above: the topic is covered; between LOW and HIGH: partly
 API_LOW = 0.25  # operations: the spec names resources tersely ("available" is an enum value)
 PASSAGES = 4  # passages a section may draw on (the writer stops at its word budget)
 RARE = 3.0  # idf above which a name the passages lack is worth reporting (not "Starlette")
+DISTINCT = 2.0  # mean idf of a topic's words rare enough that a passage using all explains it
 THIN = 20  # words: passages this short, without code, only mention a topic
 MERGE = 0.5  # a topic whose words are this much inside a required section joins it
 _METHOD_VERBS = {
@@ -42,13 +43,22 @@ def plan_topics(
 ) -> list[dict[str, Any]]:
     """Section drafts from required sections and topics, in the order the brief names them."""
     drafts: list[dict[str, Any]] = [
-        {"title": r["title"], "notes": r["notes"], "required": True, "phrases": [], "position": -1}
+        {
+            "title": r["title"],
+            "notes": r["notes"],
+            "required": True,
+            "phrases": [],
+            "detail": [],
+            "position": -1,
+            "origin": "required",
+        }
         for r in required
     ]
     for topic in topics:
         home = _required_home(topic, drafts)
         if home is not None:
             home["phrases"].append(topic.resolved)
+            home["detail"] += topic.detail
             if home["position"] < 0:
                 home["position"] = topic.position
             continue
@@ -59,7 +69,9 @@ def plan_topics(
                 "required": False,
                 "phrases": [topic.resolved],
                 "raw": [topic.phrase],
+                "detail": list(topic.detail),
                 "position": topic.position,
+                "origin": "topic",
             }
         )
     last = -1
@@ -119,12 +131,30 @@ def merge_to_fit(drafts: list[dict[str, Any]], count: int) -> list[dict[str, Any
         i, _ = max(pairs, key=lambda pair: (pair[1], -pair[0]))
         first, second = drafts[i], drafts.pop(i + 1)
         if not first["required"]:
-            first["title"] = headline(f"{first['raw'][0]} and {second['raw'][0]}")
-            first["raw"] = [first["title"]]
+            first["raw"] = [
+                *first.get("raw", [first["title"]]),
+                *second.get("raw", [second["title"]]),
+            ]
+            first["title"] = headline(_join(first["raw"]))
         first["phrases"] += second["phrases"]
+        first["detail"] = first.get("detail", []) + second.get("detail", [])
+        first["places"] = sorted([*first.get("places", []), *second.get("places", [])])
         first["operations"] = first.get("operations", []) + second.get("operations", [])
-        first["passages"] = first.get("passages", []) + second.get("passages", [])
+        seen = {c["id"] for c, _ in first.get("passages", [])}
+        first["passages"] = first.get("passages", []) + [
+            (c, sh) for c, sh in second.get("passages", []) if c["id"] not in seen
+        ]
     return drafts
+
+
+def _join(items: Sequence[str]) -> str:
+    """ "a", "b", "c" -> "a, b and c"."""
+    if len(items) == 1:
+        return items[0]
+    if " and " in items[-1]:  # "cookies, redirects and history"
+        return ", ".join(items)
+    last = ", and " if any(" and " in i for i in items[:-1]) else " and "
+    return ", ".join(items[:-1]) + last + items[-1]
 
 
 def _kinship(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
@@ -136,7 +166,20 @@ def _kinship(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
     if ids_a & {c["id"] for c, _ in b.get("passages", ())}:
         return 0.9
     words_a, words_b = set(tokens(a["title"])), set(tokens(b["title"]))
-    return 0.5 * len(words_a & words_b) / max(len(words_a | words_b), 1)
+    pages_a = {c["source"] for c, _ in a.get("passages", ())}
+    pages_b = {c["source"] for c, _ in b.get("passages", ())}
+    pages = len(pages_a & pages_b) / max(len(pages_a | pages_b), 1)
+    # Topics the docs explain side by side (form data, then multipart files) read well as one.
+    places_a, places_b = a.get("places", ()), b.get("places", ())
+    gap = min((abs(x - y) for x in places_a for y in places_b), default=99)
+    near = 1.0 if gap <= 1 else 0.5 if gap <= 3 else 0.0
+    # Two topics already merged weigh more: a section of four topics would read as a list.
+    size = 0.15 * (len(a.get("raw", ())) + len(b.get("raw", ())) - 2)
+    share = len(words_a & words_b) / max(len(words_a | words_b), 1)
+    long = 0.03 * max(len(f"{a['title']} {b['title']}".split()) - 7, 0)
+    if " and " in a["title"] and " and " in b["title"]:
+        long += 0.2  # "JSON and multipart files and status codes and ..." reads as a list
+    return 0.5 * share + 0.2 * pages + 0.3 * near - size - long
 
 
 def excluded(chunk: Mapping[str, Any], exclusions: Sequence[str]) -> bool:
@@ -158,51 +201,89 @@ def find_passages(
     terms = topic_terms(title)
     ranked = []
     for chunk, score in retriever.search(query, k=20, kinds={"kb"}):
-        if chunk["id"] in taken or excluded(chunk, exclusions):
+        if excluded(chunk, exclusions):
             continue
         share = retriever.coverage(terms, chunk)
-        if share >= LOW:
-            # A passage whose own heading names the topic explains it; others mention it.
-            ranked.append((score * (0.5 + _naming(title, terms, chunk)), chunk, share))
+        # A passage whose own heading names the topic explains it; others mention it.
+        ranked.append((score * (0.5 + _naming(title, terms, chunk)), chunk, share))
     ranked.sort(key=lambda item: (-item[0], item[1]["id"]))
-    found = [(chunk, share) for _, chunk, share in ranked]
+    # Any passage of the page may lend this section its example, another section's too.
+    anyone = [(chunk, share) for _, chunk, share in ranked]
+    found = [(c, share) for c, share in anyone if c["id"] not in taken and share >= LOW]
     # Past the best passage, only those whose own heading names part of the topic.
     # When the best passage's document is about the topic (requests.md for "Requests"), the
     # rest come from that document too, not from pages that merely mention the word.
-    every = list(found)
     home = found[0][0]["source"] if found and _about(title, terms, found[0][0]) else None
     found = found[:1] + [
         (c, sh)
         for c, sh in found[1:]
-        if (sh >= 1.0 or set(terms) & set(tokens(c["heading"]))) and home in (None, c["source"])
+        if _explains(retriever, terms, c) and home in (None, c["source"])
     ]
     chosen = found[:PASSAGES]
     if code and found and not any(c.get("code_blocks") for c, _ in chosen):
         # The example may sit under another heading of the same page ("Configuration").
-        same_page = [(c, sh) for c, sh in every if c["source"] == found[0][0]["source"]]
+        same_page = [(c, sh) for c, sh in anyone if c["source"] == found[0][0]["source"]]
+        same_page.sort(key=lambda pair: pair[0]["id"] in taken)  # a free one before a shared
         with_code = next(((c, sh) for c, sh in same_page if c.get("code_blocks")), None)
         if with_code is not None:
             chosen = [*chosen[: PASSAGES - 1], with_code]
     return in_reading_order(retriever, chosen)
 
 
+def _explains(retriever: Any, terms: Sequence[str], chunk: Mapping[str, Any]) -> bool:
+    """Whether a passage is about the topic, not only using it: its heading names the topic's
+    rarer words, or its prose (not only its code) says the topic's words together, or all
+    of them when they are rare ones ("accept", "receive", "send"; not "make a request")."""
+    heading = set(tokens(str(chunk.get("heading", ""))))
+    total = sum(retriever.idf(t) for t in terms) or 1.0
+    if sum(retriever.idf(t) for t in terms if t in heading) / total >= LOW:
+        return True
+    words = re.findall(r"[\w-]+", str(chunk.get("text", "")))
+    prose = [t for word in words for t in tokens(word)[:1]]
+    width = len(terms)
+    # Three words of a topic in one passage are no coincidence (a call in its code counts:
+    # `websocket.accept()` is the passage using it); two must be rare and in its prose.
+    code = " ".join(str(b.get("code", "")) for b in chunk.get("code_blocks") or ())
+    called = {
+        t for t in set(terms) - set(prose) if re.search(rf"(?<![a-z]){re.escape(t)}\w*\s*\(", code)
+    }
+    if width > 2 and set(terms) <= set(prose) | called:
+        return True
+    if width > 1 and set(terms) <= set(prose) and total / width >= DISTINCT:
+        return True
+    # One word ("Cookies") is named in passing by many pages: only a heading counts then.
+    return width > 1 and any(
+        prose[i : i + width] == list(terms) for i in range(len(prose) - width + 1)
+    )
+
+
 def claim_passages(
-    retriever: Any, wanted: Sequence[tuple[str, str]], exclusions: Sequence[str] = ()
+    retriever: Any,
+    wanted: Sequence[tuple[str, str]],
+    exclusions: Sequence[str] = (),
+    candidates: Sequence[set[str]] | None = None,
 ) -> dict[str, int]:
     """chunk id -> the index of the (title, query) that names it best.
 
     A passage several sections could use ("WebSocket Routing" for "Close the WebSocket
     connection" and "Route the WebSocket connection") goes to the one it is about, not to
-    whichever section was planned first.
+    whichever section was planned first. With `candidates` (the chunk ids each section would
+    use), a passage goes only to a section that would use it, so none is left unused.
     """
     best: dict[str, tuple[float, float, int]] = {}
     for index, (title, query) in enumerate(wanted):
         terms = topic_terms(title)
         for chunk, _ in retriever.search(query, k=20, kinds={"kb"}):
-            share = retriever.coverage(terms, chunk)
-            if share < LOW or excluded(chunk, exclusions):
+            if candidates is not None and chunk["id"] not in candidates[index]:
                 continue
-            key = (_naming(title, terms, chunk) + share, share, -index)
+            share = retriever.coverage(terms, chunk)
+            if (share < LOW and candidates is None) or excluded(chunk, exclusions):
+                continue
+            # The heading decides before the page: "Sessions > Keep-alive connections" is
+            # about keep-alive connections, though its page is about sessions.
+            named = set(topic_terms(str(chunk.get("heading", ""))))
+            heading = len(set(terms) & named) / max(len(set(terms) | named), 1)
+            key = (heading + _naming(title, terms, chunk) + share, share, -index)
             if chunk["id"] not in best or key > best[chunk["id"]]:
                 best[chunk["id"]] = key
     return {chunk_id: -key[2] for chunk_id, key in best.items()}
@@ -273,51 +354,6 @@ def find_operations(
     return chosen
 
 
-def coverage_of(
-    retriever: Any, title: str, passages: Sequence[tuple[Mapping, float]], has_ops: bool
-) -> tuple[str, list[str]]:
-    """`covered`, `partial` or `none`, and the title words no chosen source mentions."""
-    if has_ops:
-        return "covered", []
-    terms = topic_terms(title)
-    total = sum(retriever.idf(t) for t in terms) or 1.0
-    # Together: "Accept, receive and send" may take one passage per verb.
-    best = (
-        sum(
-            retriever.idf(t)
-            for t in terms
-            if any(retriever.coverage([t], chunk) > 0 for chunk, _ in passages)
-        )
-        / total
-    )
-    # Only names are worth reporting ("Redis", "429", "Retry-After"); a plain word the
-    # sources lack ("fits", "cleanly") says nothing about what is missing.
-    missing = [
-        word
-        for word in _names(title)
-        if any(t not in retriever.vocabulary or retriever.idf(t) >= RARE for t in tokens(word))
-        and not any(retriever.coverage(tokens(word), chunk) > 0 for chunk, _ in passages)
-    ]
-    if best < LOW:
-        return "none", missing
-    words = sum(len(chunk.get("text", "").split()) for chunk, _ in passages)
-    if words < THIN and not any(chunk.get("code_blocks") for chunk, _ in passages):
-        return "partial", missing  # a one-line mention (a list of third-party packages)
-    # Partly covered only when a name is missing ("Redis"): plain words the passages lack
-    # ("connection", "fits") do not make a gap a reader would notice.
-    return ("partial", missing) if best < HIGH and missing else ("covered", [])
-
-
-def _names(title: str) -> list[str]:
-    """Words of a title that look like names: capitals past the first word, digits, hyphens."""
-    words = re.findall(r"[\w-]+", title)
-    return [
-        w
-        for i, w in enumerate(words)
-        if tokens(w) and (re.search(r"[0-9-]|.[A-Z]", w) or (i > 0 and w[:1].isupper()))
-    ]
-
-
 def by_tag(spec: Mapping, count: int, per_section: int) -> list[dict[str, Any]]:
     """An API-only brief that names no flow: one section per tag, operations in spec order."""
     groups: dict[str, list[Mapping]] = {}
@@ -335,16 +371,3 @@ def by_tag(spec: Mapping, count: int, per_section: int) -> list[dict[str, Any]]:
         }
         for tag, ops in list(groups.items())[:count]
     ]
-
-
-def coverage_warning(section: Mapping[str, Any]) -> dict[str, str]:
-    missing = ", ".join(section["missing"])
-    if section["coverage"] == "none":
-        what = "no source covers it"
-    else:
-        what = "the sources cover it only in part"
-    message = f'section {section["index"]} "{section["title"]}": {what}'
-    if missing:
-        message += f" (nothing on {missing})"
-    kind = "uncovered_section" if section["coverage"] == "none" else "partly_covered_section"
-    return {"kind": kind, "section": section["title"], "message": message}

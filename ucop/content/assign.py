@@ -1,0 +1,68 @@
+"""Passages for the sections, assigned as a whole rather than first come, first served.
+
+Each passage goes to the section whose title it names best (`claim_passages`), wherever that
+section stands in the plan, so an early section cannot take a later one's passages. A section
+that would get nothing that way (its only passages fit another section better) may share
+that section's best passages when they explain its whole topic: a passage may serve two
+sections, and a section is never starved by one planned before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from ucop.content.planning import HIGH, claim_passages, find_passages
+from ucop.content.reading import wants_code
+from ucop.content.shapes import Chunk, SectionDraft
+
+SHARED = 2  # passages a starved section may share with the section that owns them
+
+
+def query_of(draft: SectionDraft) -> str:
+    """What a section is searched by: its title, notes, the brief's phrases and detail."""
+    parts = [draft["title"], draft.get("notes", ""), *draft.get("phrases", ())]
+    return " ".join([*parts, *draft.get("detail", ())])
+
+
+def assign_passages(
+    retriever: Any, drafts: list[SectionDraft], exclusions: Sequence[str], code: bool
+) -> None:
+    """Set each draft's `passages`: the ones it fits best, deciding for all drafts at once."""
+    wanted = [(d["title"], query_of(d)) for d in drafts]
+    # What each section would use with every passage free, then who gets the contested ones.
+    alone = [{c["id"] for c, _ in _find(retriever, d, exclusions, code, set())} for d in drafts]
+    claims = claim_passages(retriever, wanted, exclusions, alone)
+    for index, draft in enumerate(drafts):
+        others = {chunk_id for chunk_id, owner in claims.items() if owner != index}
+        draft["passages"] = _find(retriever, draft, exclusions, code, others)
+        if not draft["passages"]:
+            # Shared only when it explains this topic in full: the same text twice otherwise
+            shared = _find(retriever, draft, exclusions, code, set())
+            draft["passages"] = [(c, share) for c, share in shared[:SHARED] if share >= HIGH]
+
+
+def find_for(
+    retriever: Any,
+    draft: SectionDraft,
+    exclusions: Sequence[str],
+    code: bool,
+    *,
+    first: Chunk | None = None,
+    taken: set[str] | frozenset[str] = frozenset(),
+) -> list[tuple[Chunk, float]]:
+    """The passages for one section; `first` (the heading it was named after) leads."""
+    found = _find(retriever, draft, exclusions, code, set(taken))
+    if first is not None and all(c["id"] != first["id"] for c, _ in found):
+        found = [(first, 1.0), *found[:-1]] if len(found) > 1 else [(first, 1.0), *found]
+    return found
+
+
+def _find(
+    retriever: Any, draft: SectionDraft, exclusions: Sequence[str], code: bool, taken: set[str]
+) -> list[tuple[Chunk, float]]:
+    wants = code or wants_code(draft.get("notes", ""))
+    found = find_passages(
+        retriever, draft["title"], query_of(draft), taken=taken, exclusions=exclusions, code=wants
+    )
+    return [(cast(Chunk, chunk), share) for chunk, share in found]

@@ -1,0 +1,160 @@
+"""Carrying a passage whole: its prose blocks in order, every code block with its lead-in.
+
+The offline writer's way of staying faithful: paragraphs, lists, tables and quotes are copied
+whole and in order, and each code example comes with the sentence that introduces it and
+the imports it needs from the same page (or a comment saying what it takes from an earlier
+step). Nothing is spliced across passages, and no block is cut in half.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ucop.article.excerpts import is_code, split_blocks
+from ucop.content.snippets import fragment, is_session, language, needs, relabel
+
+SCRAP_WORDS = 3  # a prose block shorter than this is a scrap (a link label, a stray word)
+
+
+def carry_over(
+    passage: Mapping[str, Any],
+    *,
+    words: int,
+    code: int,
+    prose_blocks: int = 6,
+    need_code: bool = False,
+    step: str = "",
+) -> str:
+    """Whole blocks of one passage: prose up to `words`, and up to `code` code blocks.
+
+    Past the prose budget, a code block still comes with the paragraph that introduces it,
+    so an example is never cut from its explanation nor an explanation from its example.
+    Code that does not compile ends the excerpt (what follows may refer to it). With
+    `need_code`, a passage whose examples all fall outside the excerpt still shows its
+    first one (a fragment as `text`).
+    """
+    if passage.get("kind") == "api":
+        from ucop.article.excerpts import operation_text
+
+        return operation_text(passage, step)
+    blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
+    imports = list(passage.get("imports") or ())
+    said: set[str] = set()  # what the notes after earlier snippets already named
+    out: list[str] = []
+    count = prose = shown = 0
+    for at, block in enumerate(blocks):
+        if is_code(block):
+            if shown >= code or not _usable(block):
+                break
+            out += _with_needs(block, imports, said)
+            shown += 1
+            continue
+        if block.startswith("#"):
+            break
+        if len(block.split()) < SCRAP_WORDS and not block.lstrip().startswith(("-", "*", "|", ">")):
+            continue
+        if count >= words or prose >= prose_blocks:
+            if shown < code and _leads_to_code(blocks, at):
+                out.append(_unwrap(block))
+            continue
+        out.append(_unwrap(block))
+        count += len(block.split())
+        prose += 1
+    out = _drop_dangling(out)
+    if need_code and code > 0 and not any(is_code(b) for b in out):
+        out += _first_example(blocks, imports)
+    if not any(not is_code(b) for b in out):
+        return ""
+    return "\n\n".join(cite(out, passage["n"]))
+
+
+def _usable(block: str) -> bool:
+    return is_session(block) or _compiles(block)
+
+
+def _leads_to_code(blocks: Sequence[str], at: int) -> bool:
+    return at + 1 < len(blocks) and is_code(blocks[at + 1])
+
+
+def _drop_dangling(out: list[str]) -> list[str]:
+    """Drop lead-ins ("... you can do:") whose code or list was not carried over."""
+    kept: list[str] = []
+    for i, block in enumerate(out):
+        follows = out[i + 1] if i + 1 < len(out) else ""
+        lead_in = not is_code(block) and block.rstrip().endswith(":")
+        if lead_in and not is_code(follows) and not re.match(r"^\s*(?:[-*+] |\d+[.)] )", follows):
+            continue
+        kept.append(block)
+    return kept
+
+
+def _first_example(blocks: Sequence[str], imports: Sequence[str]) -> list[str]:
+    """The first example of `blocks`, with the paragraph just before it.
+
+    A compiling block is preferred; failing that, a fragment (`routes = [..., Mount(...)]`)
+    is shown as plain text, so it reads as the excerpt it is and no check mistakes it for
+    runnable code.
+    """
+    code = [at for at, block in enumerate(blocks) if is_code(block)]
+    good = [at for at in code if _usable(blocks[at])]
+    if not code:
+        return []
+    at = (good or code)[0]
+    shown = _with_needs(blocks[at], imports, set()) if good else [fragment(blocks[at])]
+    before = blocks[at - 1] if at and not is_code(blocks[at - 1]) else ""
+    return [_unwrap(before), *shown] if before and not before.startswith("#") else shown
+
+
+def _with_needs(block: str, imports: Sequence[str], said: set[str]) -> list[str]:
+    """The block as the docs have it, then a note of what it takes from its page."""
+    note = needs(block, imports, said)
+    return [relabel(block), note] if note else [relabel(block)]
+
+
+def _unwrap(block: str) -> str:
+    """A plain paragraph on one line; lists, tables and quotes keep their lines."""
+    if re.match(r"^\s*(?:[-*+] |\d+[.)] |\||>)", block):
+        return block
+    return " ".join(line.strip() for line in block.splitlines())
+
+
+def cite(blocks: list[str], n: int) -> list[str]:
+    """Put [n] after the first plain paragraph (before a closing colon), else after the last."""
+    marker = f"[{n}]"
+    for i, block in enumerate(blocks):
+        if not re.match(r"^\s*(?:[-*+] |\d+[.)] |\||>|```|~~~)", block):
+            if block.endswith(":"):
+                blocks[i] = f"{block[:-1]} {marker}:"
+            else:
+                blocks[i] = f"{block} {marker}"
+            return blocks
+    prose = [i for i, b in enumerate(blocks) if not b.startswith(("```", "~~~", "|"))]
+    if prose:
+        blocks[prose[-1]] += f" {marker}"
+    else:
+        blocks.append(f"(Source: {marker}.)")
+    return blocks
+
+
+def _compiles(block: str) -> bool:
+    from ucop.codegen.validate import validate_block
+
+    code = "\n".join(block.splitlines()[1:-1])
+    found = validate_block({"lang": language(block), "code": code, "line": 1}, None)
+    return all(f["ok"] for f in found)
+
+
+def page_imports(chunks: Iterable[Mapping[str, Any]], source: str) -> list[str]:
+    """Every import line in the code of one page's chunks, first seen first."""
+    lines: dict[str, None] = {}
+    for chunk in chunks:
+        if chunk.get("source") != source:
+            continue
+        for block in chunk.get("code_blocks") or ():
+            for line in str(block.get("code", "")).splitlines():
+                line = re.sub(r"^(?:>>>|\.\.\.) ", "", line)
+                if re.match(r"^(?:from\s+[\w.]+\s+)?import\s+[\w., ]+$", line.strip()):
+                    lines.setdefault(line.strip())
+    return list(lines)
