@@ -8,6 +8,7 @@ killing the batch with SIGKILL must not leave its workers (or the resource track
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -112,3 +113,41 @@ def test_no_worker_outlives_a_batch_killed_with_sigkill(tmp_path, executor):
     for pid in survivors:  # do not leave them to the next test
         os.kill(pid, signal.SIGKILL)
     assert left and not survivors, f"{len(survivors)} of {len(left)} outlived the batch"
+
+
+def test_a_batch_on_a_dask_scheduler_opens_no_port_on_the_batch_machine(tmp_path):
+    """Remote workers reach the pacer through the scheduler, not a port of the batch."""
+    distributed = pytest.importorskip("distributed")
+    psutil = pytest.importorskip("psutil")
+    briefs = make_briefs(tmp_path / "briefs", 4)
+    out = tmp_path / "out"
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    )
+    ports: set[int] = set()
+    try:
+        with ModelServer(latency_s=0.1, responder=article_responder) as server:
+            scheduler = ["--executor", "dask", "--scheduler", cluster.scheduler_address]
+            argv = batch_argv(tmp_path / "briefs", out, server, *scheduler, "--max-requests", "2")
+            process = subprocess.Popen(argv, env=_env(tmp_path), stderr=subprocess.PIPE, text=True)
+            try:
+                while process.poll() is None:  # look while it runs
+                    if server.count and psutil.pid_exists(process.pid):
+                        with contextlib.suppress(psutil.Error):
+                            ports.update(listening_ports(process.pid))
+                    time.sleep(0.05)
+                _, stderr = process.communicate(timeout=600)
+            finally:
+                process.kill()
+            peak = server.peak_concurrency
+    finally:
+        cluster.close()
+    assert process.returncode == 0, stderr
+    assert ports == set()
+    assert peak <= 2  # the cap still held across both worker processes
+    articles = json.loads((out / "batch.json").read_text())["articles"]
+    assert [a["status"] for a in articles] == ["ok"] * len(briefs)

@@ -256,18 +256,3 @@ def served(limits: PacingLimits, host: str = "127.0.0.1") -> Iterator[RemotePace
         yield server.client()
     finally:
         server.close()
-
-
-def host_towards(address: str) -> str:
-    """This machine's address as seen on the route to `address` (a Dask scheduler URL)."""
-    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
-    if host in ("127.0.0.1", "localhost", "::1"):
-        return "127.0.0.1"
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect((host, 9))  # UDP: no packet is sent, it only picks the route
-        return str(probe.getsockname()[0])
-    except OSError:
-        return "127.0.0.1"
-    finally:
-        probe.close()
