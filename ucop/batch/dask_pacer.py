@@ -152,6 +152,7 @@ class DaskPacer:
 
         if self._client is not None:
             return self._client.scheduler, self._client.loop, None
+        worker: Worker | None
         try:
             worker = get_worker()
         except ValueError:
