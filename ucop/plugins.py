@@ -179,6 +179,49 @@ def load_group(group: str, check: Callable[[Any], str | None]) -> Iterator[tuple
             yield name, value
 
 
+class LazyRegistry(dict):
+    """A registry (name -> object) whose plugin entries are imported on first lookup.
+
+    Names of deferred plugins are listed (`in`, iteration, `set(registry)`) without being
+    imported; `registry[name]` imports one, and a broken one is a warning plus a
+    `UsageError` naming it. So a run imports only the plugins its workflow names.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._deferred: dict[str, tuple[Plugin, Callable[[Any], str | None]]] = {}
+
+    def defer(self, plugin: Plugin, check: Callable[[Any], str | None]) -> None:
+        self._deferred[plugin.name] = (plugin, check)
+        self.pop(plugin.name, None)  # the plugin replaces what had the name
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._deferred.pop(name, None)
+        super().__setitem__(name, value)
+
+    def __missing__(self, name: str) -> Any:
+        if name not in self._deferred:
+            raise KeyError(name)
+        plugin, check = self._deferred.pop(name)
+        value = load_or_warn(plugin, check)
+        if value is None:
+            from ucop.errors import UsageError
+
+            raise UsageError(f"{plugin.group} '{name}' could not be loaded - see the warning above")
+        super().__setitem__(name, value)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._deferred or super().__contains__(name)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from super().__iter__()
+        yield from (name for name in self._deferred if not dict.__contains__(self, name))
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._deferred)
+
+
 def warn(plugin: Plugin, message: str) -> None:
     key = (plugin.group, plugin.name, plugin.dist)
     if key not in _warned:

@@ -52,22 +52,32 @@ def _warnings(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("warning: plugin ")]
 
 
-def test_agent_plugins_that_exit_print_hang_or_interrupt_are_named_and_the_run_goes_on(
-    tmp_path,
-):
+def test_a_run_imports_no_agent_plugin_its_workflow_does_not_name(tmp_path):
     site = tmp_path / "site"
     _install(site, "ucop.agents", list(BODIES))
     out = tmp_path / "out"
     done = _ucop(tmp_path, site, "generate", "-i", str(BRIEF), "-o", str(out), "--json", "-q")
     assert done.returncode == 0, done.stderr
-    summary = json.loads(done.stdout)  # nothing the plugins printed got into it
-    assert summary["status"] == "ok"
+    assert json.loads(done.stdout)["status"] == "ok"
+    assert "HELLO" not in done.stdout + done.stderr and _warnings(done.stderr) == []
+
+
+def test_plugins_that_exit_print_hang_or_interrupt_are_each_named_in_one_line(tmp_path):
+    """`ucop plugins` imports every plugin: the worst case for containment."""
+    site = tmp_path / "site"
+    _install(site, "ucop.agents", list(BODIES))
+    done = _ucop(tmp_path, site, "plugins", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["name"]: row for row in json.loads(done.stdout)["plugins"]}  # stdout stays JSON
+    assert all(rows[name]["status"] == "broken" for name in BODIES)
+    assert rows["assembly"]["status"] == "ok"
     assert "HELLO FROM A PLUGIN" in done.stderr
     warned = {line.split("'")[1]: line for line in _warnings(done.stderr)}
-    assert set(warned) == {"quitter", "shouter", "sleeper", "interrupter"}
+    assert set(warned) == set(BODIES)
     assert "SystemExit: 3" in warned["quitter"]
     assert "KeyboardInterrupt" in warned["interrupter"]
     assert "did not finish within 2s" in warned["sleeper"]
+    assert "AttributeError" in warned["shouter"]  # it printed, then had no THING
     assert "(ucop.agents, from ucop-evil)" in warned["quitter"]
 
 
@@ -96,3 +106,27 @@ def test_a_provider_plugin_that_exits_is_not_imported_by_runs_that_do_not_use_it
         "warning: plugin 'quitter' (ucop.providers, from ucop-evil) is broken: SystemExit: 3 "
         "- skipped"
     ]
+
+
+def test_a_deferred_plugin_is_imported_on_first_lookup_and_a_broken_one_is_a_usage_error(
+    tmp_path, monkeypatch
+):
+    from ucop import plugins
+    from ucop.errors import UsageError
+
+    marker = tmp_path / "imported"
+    (tmp_path / "evil_lazy.py").write_text(f"open({str(marker)!r}, 'w').close()\nTHING = 42\n")
+    (tmp_path / "evil_quit.py").write_text(BODIES["quitter"])
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = plugins.LazyRegistry()
+    registry["builtin"] = 1
+    for name in ("lazy", "quit"):
+        plugin = plugins.Plugin("ucop.agents", name, f"evil_{name}:THING", "ucop-evil", "1")
+        registry.defer(plugin, lambda value: None)
+    assert "lazy" in registry and sorted(registry) == ["builtin", "lazy", "quit"]
+    assert len(registry) == 3 and not marker.exists()  # listed, not imported
+    assert registry["lazy"] == 42 and marker.exists()
+    with pytest.raises(UsageError, match="ucop.agents 'quit' could not be loaded"):
+        registry["quit"]
+    with pytest.raises(KeyError):
+        registry["nothing"]
