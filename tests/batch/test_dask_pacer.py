@@ -23,9 +23,12 @@ class FakeScheduler:
         self.handlers: dict = {}
         self.plugins: dict = {}
 
+    def remove_plugin(self, name: str) -> None:
+        del self.plugins[name]
+
 
 def _started(limits: PacingLimits) -> tuple[FakeScheduler, PacerPlugin]:
-    scheduler, plugin = FakeScheduler(), PacerPlugin(limits, "ucop-pacer-test")
+    scheduler, plugin = FakeScheduler(), PacerPlugin(limits, "ucop-pacer-test", owner="batch")
     asyncio.run(plugin.start(scheduler))
     scheduler.plugins[plugin.name] = plugin
     return scheduler, plugin
@@ -68,3 +71,12 @@ def test_an_outcome_crosses_as_plain_data_headers_included():
     assert pickle.loads(pickle.dumps(DaskPacer("ucop-pacer-x", client=object()))).batch == (
         "ucop-pacer-x"
     )
+
+
+def test_the_plugin_goes_when_the_batch_client_goes_and_not_before():
+    scheduler, plugin = _started(PacingLimits(1))
+    plugin.remove_client(scheduler, "someone-else")
+    assert scheduler.plugins == {"ucop-pacer-test": plugin}
+    plugin.remove_client(scheduler, "batch")  # the batch ended, or was killed
+    assert scheduler.plugins == {}
+    assert "no ucop batch pacer" in _ask(scheduler, "snapshot")["error"]

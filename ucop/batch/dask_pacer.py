@@ -12,8 +12,10 @@ security settings (TLS, authentication) and cross the network its users set up.
                        `worker.scheduler.ucop_pacer(...)` round trips
 
 A worker that leaves the cluster (killed, lost) gives back the slots it held: the scheduler
-tells the plugin (`remove_worker`). Grants and outcomes cross as plain data (msgpack), so the
-scheduler unpickles nothing but the plugin itself, at registration; it needs ucop installed.
+tells the plugin (`remove_worker`). When the batch's client leaves (the batch ended, or was
+killed), the plugin removes itself (`remove_client`). Grants and outcomes cross as plain
+data (msgpack), so the scheduler unpickles nothing but the plugin itself, at registration;
+it needs ucop installed.
 
 On a local cluster whose workers are threads of this process, none of this is needed:
 `shared()` hands the tasks the `Pacer` itself (by a name they look up), at no cost per call.
@@ -43,9 +45,10 @@ WAITERS = 64  # calls that may wait for a slot at once; more queue behind them
 class PacerPlugin(SchedulerPlugin):
     """The batch's `Pacer`, held by the scheduler; tasks reach it through `DaskPacer`."""
 
-    def __init__(self, limits: PacingLimits, name: str) -> None:
+    def __init__(self, limits: PacingLimits, name: str, owner: str = "") -> None:
         self.limits = limits
         self.name = name
+        self.owner = owner  # the batch's client id: when it goes, so does this plugin
 
     async def start(self, scheduler: Any) -> None:
         self.pacer = Pacer(self.limits)
@@ -58,6 +61,12 @@ class PacerPlugin(SchedulerPlugin):
                 return await _dispatch(scheduler, **message)
 
             scheduler.handlers[HANDLER] = ucop_pacer
+
+    def remove_client(self, scheduler: Any, client: str) -> None:
+        """The batch's client left (the batch ended, or was killed): nothing will call again."""
+        if client == self.owner and scheduler.plugins.get(self.name) is self:
+            scheduler.remove_plugin(self.name)
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def remove_worker(self, scheduler: Any, worker: str, **kwargs: Any) -> None:
         """A worker left: the slots its calls held will never be released by them."""
@@ -178,7 +187,7 @@ def on_scheduler(client: Any, limits: PacingLimits) -> Iterator[DaskPacer]:
     """A pacer held by the scheduler of `client` until the block ends."""
     name = f"ucop-pacer-{secrets.token_hex(8)}"
     try:
-        client.register_plugin(PacerPlugin(limits, name), name=name)
+        client.register_plugin(PacerPlugin(limits, name, owner=client.id), name=name)
     except Exception as exc:  # noqa: BLE001 - a scheduler that refuses plugins, or lacks ucop
         raise UsageError(
             f"the Dask scheduler did not take the batch pacer ({type(exc).__name__}: "
