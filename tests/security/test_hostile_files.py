@@ -90,3 +90,30 @@ def test_a_file_size_limit_is_the_same_clean_failure(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: could not write into {out} (File too large)")
     assert not out.exists()
+
+
+def test_a_batch_on_a_full_disk_stops_cleanly_with_every_article_whole(tmp_path):
+    """Whether an article or batch.json is the first file that does not fit: one line, exit
+    1, and every article folder left holds all three files."""
+    from tests.batch.conftest import make_briefs
+
+    make_briefs(tmp_path / "briefs", 3)
+    env = {**os.environ, "UCOP_CACHE_DIR": str(tmp_path / "cache")}
+    with _tiny_disk("40k") as disk:  # batch.json and about one article fit, not three
+        out = disk / "out"
+        argv = [sys.executable, "-m", "ucop", "batch", str(tmp_path / "briefs"), "-o", str(out)]
+        result = subprocess.run(
+            [*argv, "--provider", "offline", "-q", "--workers", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        files = {p.name: sorted(f.name for f in p.iterdir()) for p in out.iterdir() if p.is_dir()}
+        temporary = [p.name for p in disk.rglob("*.tmp")]
+    assert result.returncode == 1, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "No space left on device" in result.stderr
+    assert 1 <= len(files) < 3 and temporary == []
+    for names in files.values():  # no empty folder, no article without its report
+        assert len(names) == 3 and "run.json" in names and "timeline.svg" in names
