@@ -61,7 +61,6 @@ class PacerServer:
         # thread opens one): they then hang until TCP retransmits, seconds later.
         self._socket = socket.create_server((host, 0), backlog=128)
         self.address: tuple[str, int] = self._socket.getsockname()[:2]
-        self._max = max_connections
         self._auth_timeout_s = auth_timeout_s
         self._open = threading.BoundedSemaphore(max_connections)
         self._closed = threading.Event()
@@ -117,7 +116,9 @@ class PacerServer:
                     answer = getattr(self.pacer, method)(*args)
                     _track(held, method, args, answer)
                     connection.send(answer)
-            except (EOFError, OSError):  # the worker finished, or died mid-call
+            except Exception:  # noqa: BLE001 - it finished (EOF), died mid-call, sent garbage
+                pass
+            finally:
                 for ticket in held:
                     self.pacer.release(Outcome(ticket))
 
