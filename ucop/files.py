@@ -161,7 +161,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     Configured secrets are redacted first: this is the backstop for every file ucop writes.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(_stage(path, text), path)
+    _rename_all([(_stage(path, text), path)])
 
 
 def write_all(folder: Path, files: Mapping[str, str]) -> dict[str, Path]:
@@ -185,9 +185,19 @@ def write_all(folder: Path, files: Mapping[str, str]) -> dict[str, Path]:
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise WriteFailed(_write_failed(folder, exc)) from None
-    for tmp, target in staged:
-        os.replace(tmp, target)
+    _rename_all(staged)
     return {target.name: target for _, target in staged}
+
+
+def _rename_all(staged: list[tuple[Path, Path]]) -> None:
+    """Rename each temporary file onto its target; on a failure, remove the ones left."""
+    for done, (tmp, target) in enumerate(staged):
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            for left, _ in staged[done:]:
+                left.unlink(missing_ok=True)
+            raise
 
 
 def _write_failed(where: Path, exc: OSError) -> str:
