@@ -15,6 +15,7 @@
     │       └── BudgetExceeded     the next call would pass --max-cost: not started
     ├── AgentError                 an agent body raised (carries the agent name)
     ├── RunFailed                  the run ended failed or partial (exit 1)
+    ├── WriteFailed                outputs could not be written (disk full, quota); none were
     └── Interrupted                Ctrl-C (exit 130)
 
 Messages say what happened and how to fix it, on one line, and never contain an API key.
@@ -113,6 +114,11 @@ class AgentError(UcopError):
 
 class RunFailed(UcopError):
     """The run finished with failed agents."""
+
+
+class WriteFailed(UcopError):
+    """The outputs could not be written (no space, quota, a file size limit): exit 1, and
+    none of them were, so no half-written set of files is left."""
 
 
 class Interrupted(UcopError):

@@ -8,11 +8,11 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
-from ucop.errors import OutputError, SourceError
+from ucop.errors import OutputError, SourceError, WriteFailed
 from ucop.redaction import configured_secrets, redact_secrets
 
 # Briefs, config files, knowledge-base documents, blog posts and API specs: each at most this big.
@@ -197,6 +197,45 @@ def read_input_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     return data
 
 
+def check_writable_file(path: Path, what: str) -> None:
+    """Fail (exit 2) if `path` exists and is not a regular file: a FIFO would block the run
+    and a device would swallow (`/dev/zero`) or refuse (`/dev/full`) what is written."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"{what} {path}: cannot use it ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(
+            f"{what} {path}: is not a regular file (a pipe, device or socket) - give a file"
+        )
+
+
+def open_for_writing(path: Path, what: str) -> IO[str]:
+    """`path` truncated and open for text, only if it is (or becomes) a regular file.
+
+    Opened without blocking, so a FIFO fails at once instead of waiting for a reader; checked
+    on the open file, so a swap after `check_writable_file` is caught too.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o666)
+    except OSError as exc:
+        raise OutputError(f"{what} {path}: cannot write it ({exc.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OutputError(
+                f"{what} {path}: is not a regular file (a pipe, device or socket) - give a file"
+            )
+        os.ftruncate(fd, 0)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "w", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _too_big(path: Path, limit: int) -> str:
     return f"{path}: larger than the {limit // (1024 * 1024)} MB limit for an input file - split it"
 
@@ -207,8 +246,57 @@ def atomic_write_text(path: Path, text: str) -> None:
     A reader (or a crash) sees either the old file or the whole new one, never half of it.
     Configured secrets are redacted first: this is the backstop for every file ucop writes.
     """
-    text = redact_secrets(text, configured_secrets())
     path.parent.mkdir(parents=True, exist_ok=True)
+    _rename_all([(_stage(path, text), path)])
+
+
+def write_all(folder: Path, files: Mapping[str, str]) -> dict[str, Path]:
+    """Write every file into `folder`, or none of them (`WriteFailed`, exit 1).
+
+    Each file is staged in a temporary file beside its target and flushed to disk; only when
+    all are staged are they renamed into place. A full disk therefore leaves the folder as it
+    was: no article without its report, and no empty folder this call created.
+    """
+    created = not folder.exists()
+    staged: list[tuple[Path, Path]] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            target = inside(folder, name)
+            staged.append((_stage(target, text), target))
+    except OSError as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise WriteFailed(_write_failed(folder, exc)) from None
+    _rename_all(staged)
+    return {target.name: target for _, target in staged}
+
+
+def _rename_all(staged: list[tuple[Path, Path]]) -> None:
+    """Rename each temporary file onto its target; on a failure, remove the ones left."""
+    for done, (tmp, target) in enumerate(staged):
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            for left, _ in staged[done:]:
+                left.unlink(missing_ok=True)
+            raise
+
+
+def _write_failed(where: Path, exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    return (
+        f"could not write into {where} ({reason}) - nothing was written there; free some "
+        "space and run again (--resume reuses the work already done)"
+    )
+
+
+def _stage(path: Path, text: str) -> Path:
+    """`text` (secrets redacted) in a new temporary file beside `path`, on disk; its path."""
+    text = redact_secrets(text, configured_secrets())
     fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(path.name), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -216,10 +304,10 @@ def atomic_write_text(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def inside(folder: Path, name: str) -> Path:

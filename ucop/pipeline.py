@@ -20,7 +20,7 @@ from ucop.brief import Brief, load_brief
 from ucop.config import Settings, load_settings
 from ucop.engine import EventBus, RunResult, Scheduler, Status
 from ucop.errors import Interrupted, UsageError
-from ucop.files import RUN_REPORT, TIMELINE, atomic_write_text, check_output_dir, inside
+from ucop.files import RUN_REPORT, TIMELINE, check_output_dir, write_all
 from ucop.workflow.spec import Workflow, load_workflow
 
 if TYPE_CHECKING:
@@ -417,14 +417,10 @@ def render_outputs(job: Job, outcome: Outcome) -> dict[str, str]:
 
 
 def write_files(folder: Path, files: Mapping[str, str]) -> dict[str, Path]:
-    """Write each file atomically inside `folder`; returns article/report/timeline paths."""
-    written: dict[str, Path] = {}
-    for name, text in files.items():
-        path = inside(folder, name)
-        atomic_write_text(path, text)
-        label = {RUN_REPORT: "report", TIMELINE: "timeline"}.get(name, "article")
-        written[label] = path
-    return written
+    """Write the files inside `folder`, all or none; returns article/report/timeline paths."""
+    written = write_all(folder, files)  # all or none: a full disk leaves no half a set
+    labels = {RUN_REPORT: "report", TIMELINE: "timeline"}
+    return {labels.get(name, "article"): path for name, path in written.items()}
 
 
 def write_outputs(job: Job, outcome: Outcome) -> dict[str, Path]:

@@ -10,12 +10,17 @@ The built-ins are declared the same way, in ucop's own pyproject.toml. Reading t
 costs one scan of the installed packages' metadata, done on first use and never by
 `import ucop` or `ucop --help`; an object is imported only when its name is asked for. A plugin
 that fails to import, or names the wrong kind of object, is skipped with a one-line warning on
-stderr naming it and its package; everything else keeps working.
+stderr naming it and its package; everything else keeps working. That holds for an import
+that raises anything (`SystemExit` included), prints (sent to stderr: `--json` owns stdout)
+or hangs (given up after `UCOP_PLUGIN_IMPORT_TIMEOUT` seconds, 10 by default).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +30,7 @@ GROUPS = ("ucop.providers", "ucop.sources", "ucop.sites", "ucop.agents")
 BUILTIN = "ucop"  # the distribution whose entry points are the built-ins
 
 _warned: set[tuple[str, str, str]] = set()
+IMPORT_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -62,18 +68,97 @@ def installed() -> list[Plugin]:
 
 def load(plugin: Plugin, check: Callable[[Any], str | None]) -> Any:
     """Import `plugin`'s object; raise `BrokenPlugin` when that fails or `check` objects."""
-    module_name, _, attribute = plugin.target.partition(":")
-    try:
-        from importlib import import_module
-
-        value: Any = import_module(module_name)
-        for part in attribute.split(".") if attribute else ():
-            value = getattr(value, part)
-    except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way; it is reported
-        raise BrokenPlugin(_describe(plugin, f"{type(exc).__name__}: {_first_line(exc)}")) from None
+    value = _import_contained(plugin, import_timeout())
     problem = check(value)
     if problem:
         raise BrokenPlugin(_describe(plugin, problem))
+    return value
+
+
+def import_timeout() -> float:
+    """Seconds a plugin's import may take (`UCOP_PLUGIN_IMPORT_TIMEOUT`, default 10)."""
+    try:
+        return max(0.1, float(os.environ.get("UCOP_PLUGIN_IMPORT_TIMEOUT", IMPORT_TIMEOUT_S)))
+    except ValueError:
+        return IMPORT_TIMEOUT_S
+
+
+def _import_contained(plugin: Plugin, timeout_s: float) -> Any:
+    """The plugin's object, imported on a thread of its own with what it prints sent to stderr.
+
+    Whatever the import raises, `SystemExit` and `KeyboardInterrupt` included, makes the
+    plugin broken: a real Ctrl-C is delivered to the main thread (waiting in `join`), never to
+    this one, so one raised here came from the plugin's code. An import still running after
+    `timeout_s` is left behind on its daemon thread (Python cannot stop it) and the plugin
+    is broken; only what it prints from Python is contained, not writes to the file
+    descriptor itself.
+    """
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        with _prints_to_stderr():
+            try:
+                box["value"] = _resolve(plugin.target)
+            except BaseException as exc:  # noqa: BLE001 - see the docstring
+                box["error"] = exc
+
+    thread = threading.Thread(target=run, name=f"ucop-plugin-{plugin.name}", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        raise BrokenPlugin(_describe(plugin, f"its import did not finish within {timeout_s:g}s"))
+    if "error" in box:
+        exc = box["error"]
+        raise BrokenPlugin(_describe(plugin, f"{type(exc).__name__}: {_first_line(exc)}"))
+    return box["value"]
+
+
+class _ThreadStdout:
+    """`sys.stdout` while plugins import: their threads' writes go to stderr, others' pass.
+
+    Per thread, not a swap of `sys.stdout` for everyone: two imports on two threads of a batch
+    could otherwise restore each other's stream in the wrong order.
+    """
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.threads: set[int] = set()
+
+    def write(self, text: str) -> int:
+        stream = sys.stderr if threading.get_ident() in self.threads else self.real
+        return int(stream.write(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+_stdout_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _prints_to_stderr() -> Iterator[None]:
+    """In a plugin's import thread: what it prints goes to stderr (`--json` owns stdout)."""
+    me = threading.get_ident()
+    with _stdout_lock:
+        proxy = sys.stdout if isinstance(sys.stdout, _ThreadStdout) else _ThreadStdout(sys.stdout)
+        proxy.threads.add(me)
+        sys.stdout = proxy
+    try:
+        yield
+    finally:
+        with _stdout_lock:
+            proxy.threads.discard(me)
+            if not proxy.threads and sys.stdout is proxy:
+                sys.stdout = proxy.real
+
+
+def _resolve(target: str) -> Any:
+    from importlib import import_module
+
+    module_name, _, attribute = target.partition(":")
+    value: Any = import_module(module_name)
+    for part in attribute.split(".") if attribute else ():
+        value = getattr(value, part)
     return value
 
 
@@ -92,6 +177,49 @@ def load_group(group: str, check: Callable[[Any], str | None]) -> Iterator[tuple
         value = load_or_warn(plugin, check)
         if value is not None:
             yield name, value
+
+
+class LazyRegistry(dict):
+    """A registry (name -> object) whose plugin entries are imported on first lookup.
+
+    Names of deferred plugins are listed (`in`, iteration, `set(registry)`) without being
+    imported; `registry[name]` imports one, and a broken one is a warning plus a
+    `UsageError` naming it. So a run imports only the plugins its workflow names.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._deferred: dict[str, tuple[Plugin, Callable[[Any], str | None]]] = {}
+
+    def defer(self, plugin: Plugin, check: Callable[[Any], str | None]) -> None:
+        self._deferred[plugin.name] = (plugin, check)
+        self.pop(plugin.name, None)  # the plugin replaces what had the name
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._deferred.pop(name, None)
+        super().__setitem__(name, value)
+
+    def __missing__(self, name: str) -> Any:
+        if name not in self._deferred:
+            raise KeyError(name)
+        plugin, check = self._deferred.pop(name)
+        value = load_or_warn(plugin, check)
+        if value is None:
+            from ucop.errors import UsageError
+
+            raise UsageError(f"{plugin.group} '{name}' could not be loaded - see the warning above")
+        super().__setitem__(name, value)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._deferred or super().__contains__(name)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from super().__iter__()
+        yield from (name for name in self._deferred if not dict.__contains__(self, name))
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._deferred)
 
 
 def warn(plugin: Plugin, message: str) -> None:

@@ -143,6 +143,10 @@ def test_a_worker_killed_mid_batch_loses_no_article(tmp_path, process_cluster):
         requests_seen = server.count
         client.wait_for_workers(3, timeout=30)  # the nanny restarts the killed one
         profiling = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+        pacers = client.run_on_scheduler(
+            lambda dask_scheduler: [n for n in dask_scheduler.plugins if n.startswith("ucop-")]
+        )
+    assert pacers == []  # the batch's pacer left the scheduler with the batch
     assert killed.get("pid"), killed
     assert result.exit_code == 0, result.stderr
     for brief in briefs:

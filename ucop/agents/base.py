@@ -21,6 +21,7 @@ from ucop.brief import Brief
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import UnusableOutput
+from ucop.plugins import LazyRegistry
 from ucop.prompts import SHARED_SEPARATOR, join_shared
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
 
@@ -348,7 +349,8 @@ def _record(ctx: TaskContext, completion: Completion, attempts: int) -> None:
     ctx.record_call(attempts, completion.input_tokens, completion.output_tokens)
 
 
-AGENTS: dict[str, type[Agent]] = {}
+# Plugin agents are imported when a workflow names them (`ucop.plugins.LazyRegistry`).
+AGENTS: dict[str, type[Agent]] = LazyRegistry()
 
 
 def register(agent: type[Agent]) -> type[Agent]:

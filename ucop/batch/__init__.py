@@ -5,8 +5,10 @@
     session.py       a `Session` (executor, shared pacer, width); the threads and processes kinds
     ledger.py        what each brief came to: the ledger behind OUTPUT/batch.json
     article_task.py  the picklable per-brief task: runs the normal pipeline, returns the files
-    limits.py        one pacer for the whole batch: shared, or served to processes/Dask
+    limits.py        one pacer for the whole batch: shared, or served to worker processes
+    lifeline.py      worker processes that die with their batch, and a bounded wait for them
     dask_cluster.py  the Dask client: `--scheduler ADDRESS` or a local cluster (optional extra)
+    dask_pacer.py    the batch pacer held by the Dask scheduler, or shared in-process
 
 `ucop.commands.batch.run_batch` puts them together for the CLI; `ucop.ui.batch` shows them.
 """

@@ -15,7 +15,6 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ucop.batch.limits import host_towards, served
 from ucop.batch.session import Session
 from ucop.errors import UsageError
 from ucop.providers.pacer import PacingLimits
@@ -54,15 +53,17 @@ def dask_session(
     an article waits on the model, and worker processes only add start-up, imports in every
     process and CPU contention (docs/BATCH.md has the figures).
 
-    The batch's pacer is served from this process (see `ucop.batch.limits`): on 127.0.0.1
-    for a local cluster, on the address that routes to the scheduler for a remote one.
+    The batch's pacer is the object itself for in-process workers, and is held by the
+    scheduler otherwise (`ucop.batch.dask_pacer`): no worker connects back to this machine.
     """
     require_distributed()
+    from ucop.batch.dask_pacer import on_scheduler, shared
+
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(_client(scheduler, workers, processes))
         client.register_plugin(NoProfilerOnAffectedPython())
-        host = host_towards(scheduler) if scheduler else "127.0.0.1"
-        pacer = stack.enter_context(served(limits, host))
+        in_process = not scheduler and not processes
+        pacer = stack.enter_context(shared(limits) if in_process else on_scheduler(client, limits))
         executor = client.get_executor(retries=TASK_RETRIES, pure=False)
         stack.callback(executor.shutdown, wait=False)  # cancels what is left on error
         slots = sum(client.nthreads().values())

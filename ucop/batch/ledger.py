@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ucop import __version__
-from ucop.errors import UcopError
+from ucop.errors import UcopError, WriteFailed
 from ucop.files import RUN_REPORT, atomic_write_text
 
 BATCH_REPORT = "batch.json"
@@ -87,6 +87,8 @@ class Ledger:
         try:
             if result.get("files"):
                 write_files(folder, result["files"])
+        except WriteFailed as exc:  # a full disk: says where, and that nothing was left
+            entry.update(status="failed", error=str(exc))
         except (OSError, UcopError) as exc:
             entry.update(status="failed", error=f"could not write {folder}: {exc}")
         article = result.get("article")
@@ -149,7 +151,13 @@ class Ledger:
         if final and self._final_elapsed is None:
             self._final_elapsed = self._clock() - self._start
         path = self.output / BATCH_REPORT
-        atomic_write_text(path, json.dumps(self.to_json(), indent=2) + "\n")
+        try:
+            atomic_write_text(path, json.dumps(self.to_json(), indent=2) + "\n")
+        except OSError as exc:  # a full disk: the articles on disk are whole, say so once
+            raise WriteFailed(
+                f"could not write {path} ({exc.strerror or type(exc).__name__}) - the articles "
+                "written so far are whole; free some space and run the batch again with --resume"
+            ) from None
         return path
 
 

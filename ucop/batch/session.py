@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from ucop.batch.lifeline import die_with_parent, stop_workers
 from ucop.providers.pacer import Pacer, PacingLimits
 
 
@@ -48,23 +49,34 @@ def processes_session(
     *, workers: int, limits: PacingLimits, scheduler: str | None = None
 ) -> Iterator[Session]:
     """`workers` articles at once in worker processes (spawned: no forking of live threads)."""
-    from concurrent.futures import ProcessPoolExecutor
-
     from ucop.batch.limits import served
 
     context = multiprocessing.get_context("spawn")
     with contextlib.ExitStack() as stack:
         pacer = stack.enter_context(served(limits))
-        executor = stack.enter_context(_shut_down(ProcessPoolExecutor(workers, mp_context=context)))
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent)
+        executor = stack.enter_context(_shut_down_processes(pool))
         yield Session(executor, pacer, workers, f"{workers} processes")
 
 
 @contextlib.contextmanager
-def _shut_down(executor: Executor) -> Iterator[Executor]:
+def _shut_down_processes(pool: ProcessPoolExecutor) -> Iterator[Executor]:
+    """`_shut_down`, then the workers get `GRACE_S` to exit before they are killed: a thread
+    stuck in one (an abandoned agent's call) must not keep the batch from ending."""
+    processes = getattr(pool, "_processes", None) or {}  # private, but stable since 3.2
+    try:
+        with _shut_down(pool, wait=False) as executor:
+            yield executor
+    finally:
+        stop_workers(dict(processes).values())
+
+
+@contextlib.contextmanager
+def _shut_down(executor: Executor, *, wait: bool = True) -> Iterator[Executor]:
     """Wait for the executor's work on the way out, but drop what has not started on an error."""
     try:
         yield executor
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
-    executor.shutdown(wait=True)
+    executor.shutdown(wait=wait)

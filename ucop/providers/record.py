@@ -29,14 +29,17 @@ from ucop.errors import (
     PermanentError,
     ProviderError,
     RateLimited,
+    SourceError,
     TransientError,
     UnusableOutput,
     UsageError,
 )
+from ucop.files import check_writable_file, open_for_writing, read_input_bytes
 from ucop.providers.base import Completion, CompletionRequest, Provider
 from ucop.redaction import configured_secrets, scrub
 
 FORMAT = "ucop-recording/1"
+MAX_RECORDING_BYTES = 256 * 1024 * 1024  # a long run's exchanges; read whole, so bounded
 KEY_SHAPE = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-]{12,}")  # an API key nobody configured here
 ERRORS: dict[str, type[ProviderError]] = {
     "unusable": UnusableOutput,
@@ -74,6 +77,7 @@ class RecordingProvider:
         secrets: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        check_writable_file(path, "--record")
         self.inner = inner
         self.name = inner.name
         self.path = path
@@ -114,7 +118,7 @@ class RecordingProvider:
         line = json.dumps(_key_shapes_out(scrub(entry, self._secrets)), ensure_ascii=False)
         with self._lock:
             if self._file is None:
-                self._file = self.path.open("w", encoding="utf-8")
+                self._file = open_for_writing(self.path, "--record")
             self._file.write(line + "\n")
             self._file.flush()
 
@@ -170,7 +174,9 @@ class ReplayProvider:
 def load_recording(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Recorded exchanges by request key, in file order; a ReplayError when unreadable."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_input_bytes(path, MAX_RECORDING_BYTES).decode("utf-8").splitlines()
+    except SourceError as exc:  # a FIFO or a device (it would hang or fill memory), too big
+        raise ReplayError(f"replay: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ReplayError(f"replay: cannot read {path} ({type(exc).__name__})") from None
     entries: dict[str, list[dict[str, Any]]] = {}

@@ -87,13 +87,22 @@ def has_open_fence(markdown: str) -> bool:
     return close_fences(markdown) != markdown
 
 
+# Names Windows gives to devices, whatever the case and extension: `con.md` cannot be created
+# there, and a folder holding one cannot be checked out.
+WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)]
+)
+
+
 def slugify(text: str, fallback: str = "article") -> str:
     """A URL- and file-safe slug: lower-case ASCII words joined by '-', never a path.
 
     Non-ASCII letters are transliterated (`Café für Entwickler` -> `cafe-fur-entwickler`);
-    text with no letters or digits gives `fallback`.
+    text with no letters or digits gives `fallback`, and a Windows device name gets it as a
+    suffix (`CON` -> `con-article`).
     """
     from anyascii import anyascii
 
     slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
-    return slug[:80].strip("-") or fallback
+    slug = slug[:80].strip("-") or fallback
+    return f"{slug}-{fallback}" if slug in WINDOWS_DEVICES else slug
