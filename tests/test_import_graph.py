@@ -101,3 +101,48 @@ def test_no_import_cycles():
     graph = import_graph()
     assert "ucop.batch.session" in graph["ucop.batch.dask_cluster"]
     assert find_cycles(graph) == []
+
+
+def _deferred_imports(tree: ast.AST, here: str, is_package: bool, modules: set[str]) -> set[str]:
+    """The modules a file imports inside functions (what a worker thread may import first)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in node.body:
+                found |= _targets(inner, here, is_package, modules)
+    return found
+
+
+def _eager_children(tree: ast.Module, package: str, modules: set[str]) -> set[str]:
+    """The package's own submodules its `__init__` imports at module level."""
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    found = set()
+    for node in top:
+        found |= _targets(ast.Module(body=[node], type_ignores=[]), package, True, modules)
+    return {name for name in found if name.startswith(package + ".")}
+
+
+def test_no_package_can_deadlock_a_threaded_import():
+    """A package `__init__` that imports its submodules eagerly deadlocks (importlib's
+    `_DeadlockError`) when one thread imports the package while another imports one of those
+    submodules first: each holds one module lock and waits for the other. Agents import
+    lazily from worker threads, so a package whose submodules are imported lazily anywhere
+    must load its names on first use (PEP 562 `__getattr__`), as `ucop.sources` does."""
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    modules = set(files)
+    deferred: set[str] = set()
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        deferred |= _deferred_imports(tree, name, path.name == "__init__.py", modules)
+    risky = {}
+    for name, path in files.items():
+        if path.name != "__init__.py":
+            continue
+        eager = _eager_children(ast.parse(path.read_text(encoding="utf-8")), name, modules)
+        lazily_reached = sorted(m for m in deferred if m.startswith(name + ".") and m in eager)
+        if lazily_reached:
+            risky[name] = lazily_reached
+    # Imported once by the main thread before any worker starts (the CLI and the pipeline),
+    # so a worker never finds them half-imported.
+    main_thread_only = {"ucop.engine", "ucop.ui", "ucop.providers", "ucop.batch", "ucop.agents"}
+    assert {k: v for k, v in risky.items() if k not in main_thread_only} == {}

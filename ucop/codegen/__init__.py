@@ -1,17 +1,32 @@
-"""Code in articles: generate request examples, find code blocks, check them, run them."""
+"""Code in articles: generate request examples, find code blocks, check them, run them.
+
+Names are imported on first use. An eager package `__init__` that imports its submodules can
+deadlock when two threads import the package and one of its submodules at the same moment
+(each holds one module lock and waits for the other: importlib's `_DeadlockError`); agents
+import these lazily from worker threads, so the package must not hold that second lock.
+"""
 
 from __future__ import annotations
 
-from ucop.codegen.blocks import extract_code_blocks
-from ucop.codegen.examples import curl_example, python_example
-from ucop.codegen.sandbox import run_python
-from ucop.codegen.validate import validate_block, validate_markdown
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "curl_example",
-    "extract_code_blocks",
-    "python_example",
-    "run_python",
-    "validate_block",
-    "validate_markdown",
-]
+_HOMES = {
+    "curl_example": "examples",
+    "extract_code_blocks": "blocks",
+    "python_example": "examples",
+    "run_python": "sandbox",
+    "validate_block": "validate",
+    "validate_markdown": "validate",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ucop.codegen' has no attribute {name!r}")
+    value = getattr(import_module(f"ucop.codegen.{home}"), name)
+    globals()[name] = value
+    return value
