@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from tests.batch.conftest import make_briefs
+from tests.batch.conftest import failures, make_briefs
 from ucop.commands.batch import run_batch
 from ucop.ui.batch import line
 
@@ -46,7 +46,7 @@ def test_a_terminal_gets_a_live_bar_with_counts_and_the_summary(tmp_path, server
 def test_quiet_shows_only_the_summary(tmp_path, server):
     make_briefs(tmp_path / "briefs", 2)
     code, text = run(tmp_path, server, terminal=True, quiet=True)
-    assert code == 0
+    assert code == 0, failures(tmp_path / "out")
     assert "model calls 0:" not in text and "[1/2]" not in text
     assert text.lstrip().startswith("Batch")
     assert "2 ok, 0 partial, 0 failed" in text

@@ -24,6 +24,7 @@ import shlex
 from collections.abc import Callable
 
 from ucop.codegen.calls import HTTP_METHODS, split_commands
+from ucop.codegen.pyparse import parse
 
 GENERATED_CALLS = frozenset(
     {*(f"httpx.{m}" for m in HTTP_METHODS), "httpx.request"}
@@ -66,7 +67,7 @@ _EXPORT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
 def generated_python_problems(code: str) -> list[str]:
     """Problems with a generated example: anything beyond the calls the generator writes."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError) as exc:
         return [f"does not parse: {exc}"]
     problems = []
@@ -107,7 +108,7 @@ def _generated_attributes(tree: ast.AST) -> list[str]:
 def article_python_problems(code: str) -> list[str]:
     """Problems with any Python block of an article (the lenient policy; see the module)."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError) as exc:
         return [f"does not parse: {exc}"]
     os_names = {"os"}
