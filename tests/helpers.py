@@ -68,25 +68,3 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         time.sleep(0.01)
     raise AssertionError("timed out waiting")
 
-
-def overlap(intervals: list[tuple[float, float]]) -> float:
-    """How many intervals were open on average while any was: their total length ÷ their union.
-
-    1.0 when none overlap (a sequential run), up to N when N always run together. Measured on
-    the run's own timestamps (the server's request times, the timeline's bars), it shows the
-    parallelism without comparing two wall clocks: a loaded machine stretches the gaps between
-    intervals, which the union leaves out, not the overlap.
-    """
-    total = union = 0.0
-    open_start = open_end = None
-    for start, end in sorted(intervals):
-        total += end - start
-        if open_end is None or start > open_end:
-            if open_end is not None and open_start is not None:
-                union += open_end - open_start
-            open_start, open_end = start, end
-        else:
-            open_end = max(open_end, end)
-    if open_end is not None and open_start is not None:
-        union += open_end - open_start
-    return total / union if union > 0 else 1.0

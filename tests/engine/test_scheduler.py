@@ -11,8 +11,8 @@ import time
 import pytest
 
 from tests.engine.helpers import Probe, article_graph, blocking_body
-from tests.helpers import overlap
 from ucop.engine import EventBus, EventKind, RunStatus, Scheduler, Status, Task, TaskGraph
+from ucop.engine.metrics import overlap
 
 
 def random_dag(probe: Probe, n: int, seed: int) -> TaskGraph:

@@ -13,9 +13,8 @@ import json
 import pytest
 
 from benchmarks.e2e import brief_with_sections, loopback_job, loopback_server
-from tests.helpers import overlap
 from ucop.engine import Status
-from ucop.engine.metrics import expanded_deps, ideal_schedule
+from ucop.engine.metrics import expanded_deps, ideal_schedule, overlap
 from ucop.pipeline import execute
 from ucop.testing.model_server import Fault
 
