@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 
 from tests.helpers import ROOT, copy_example, generate_over, generate_process, run_cli
@@ -97,7 +98,13 @@ def test_two_runs_into_one_output_folder_the_second_is_refused(tmp_path):
     brief = copy_example(tmp_path)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    with ModelServer(latency_s=0.3, responder=article_responder) as server:
+    second_done = threading.Event()
+
+    def held(body):  # the first run holds the folder until the second has tried it
+        second_done.wait(60)
+        return article_responder(body)
+
+    with ModelServer(responder=held) as server:
         first = subprocess.Popen(
             _generate_cmd(brief, out, server),
             env=env,
@@ -115,6 +122,7 @@ def test_two_runs_into_one_output_folder_the_second_is_refused(tmp_path):
             text=True,
             timeout=60,
         )
+        second_done.set()
         stdout, stderr = first.communicate(timeout=60)
         assert second.returncode == 2, second.stderr
         assert "another ucop run" in second.stderr and "--output" in second.stderr

@@ -52,7 +52,7 @@ def check_settings(
     from ucop.agents import AGENTS
     from ucop.config import default_config_dir, load_settings
     from ucop.errors import ConfigError
-    from ucop.pipeline import Job, make_services, resolve_model
+    from ucop.pipeline import Job, check_model_flags, make_services, resolve_model
     from ucop.providers import available
     from ucop.workflow.spec import load_workflow
 
@@ -64,6 +64,7 @@ def check_settings(
             f"provider.name (from {settings.origin('provider.name')}): unknown provider "
             f"'{name}' - choose one of: {', '.join(available())}"
         )
+    check_model_flags(settings)
     workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
     job = Job(settings, None, workflow, None, env)  # type: ignore[arg-type]
     configured = settings.config.provider.model

@@ -32,7 +32,7 @@ def run_generate(
     """
     from rich.console import Console
 
-    from ucop.pipeline import default_cache, prepare, resolve_model, write_outputs
+    from ucop.pipeline import check_provider, default_cache, prepare, resolve_model, write_outputs
     from ucop.ui.progress import check_mode
 
     check_mode(progress)
@@ -47,9 +47,12 @@ def run_generate(
         record=record,
         replay=replay,
     )
+    check_provider(job)
     resolve_model(job)
     from ucop.files import output_lock
 
+    if not quiet:
+        offline_notice(console, job)
     if progress != "quiet":
         show_settings(console, job.used)
     cache = default_cache(job.env)
@@ -90,6 +93,7 @@ def _run_with_progress(job: Any, cache: Any, console: Any, mode: str) -> Any:
 
 def show_settings(console: Any, used: list[tuple[str, str, str]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(
         title="Settings (flag > environment > config > default)",
@@ -98,8 +102,11 @@ def show_settings(console: Any, used: list[tuple[str, str, str]]) -> None:
         box=None,
         padding=(0, 2),
     )
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")  # a long path wraps instead of being cut
+    table.add_column(overflow="fold", style="dim")
     for name, value, origin in used:
-        table.add_row(name, f"[bold]{value}[/]", f"[dim]{origin}[/]")
+        table.add_row(name, Text(value, style="bold"), origin)
     console.print(table)
 
 
@@ -127,14 +134,22 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> N
     show_warnings(console, outcome.report)
     for label, path in written.items():
         console.print(f"  {label:<9} {path}")
-    if job.provider_name == "offline":
-        console.print(
-            "[yellow]Written by the offline writer:[/] no model was called; the text is an "
-            "extractive draft from your sources. Use --provider openai or anthropic for "
-            "model-written prose."
-        )
+    offline_notice(console, job, done=True)
     if outcome.status == "partial":
         _partial(console, outcome)
+
+
+def offline_notice(console: Any, job: Any, done: bool = False) -> None:
+    """Say, before the run and again after it, that no model writes this article."""
+    if job.provider is None or job.provider.network:
+        return
+    what = "Written by" if done else "Writing with"
+    called = "no model was called" if done else "no model will be called"
+    console.print(
+        f"[yellow]{what} the {job.provider_name} writer:[/] {called}; the text is an "
+        "extractive draft from your sources. Use --provider openai or anthropic for "
+        "model-written prose."
+    )
 
 
 def _partial(console: Any, outcome: Any) -> None:
