@@ -67,4 +67,3 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
             return
         time.sleep(0.01)
     raise AssertionError("timed out waiting")
-

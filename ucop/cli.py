@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import typer.core
 
 from ucop import __version__
+from ucop.commands.run_flags import RunFlags, with_run_flags
 
 app = typer.Typer(
     name="ucop",
@@ -31,6 +33,14 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+class _Command(typer.core.TyperCommand):
+    """Usage lines in Click's form, `ucop batch [OPTIONS] BRIEFS`, not Typer's `{BRIEFS}`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
 
 def _report(exc: BaseException, bug: bool = False) -> None:
@@ -77,6 +87,8 @@ InputOpt = typer.Option(
 ConfigOpt = typer.Option(
     None,
     "--config",
+    envvar="UCOP_CONFIG",
+    dir_okay=False,
     help="Config file (default: ./config/main.yaml, else the shipped one).",
 )
 ProviderOpt = typer.Option(
@@ -87,21 +99,10 @@ BaseUrlOpt = typer.Option(
     None, "--base-url", help="API base URL (e.g. a local Ollama/vLLM server)."
 )
 MaxParallelOpt = typer.Option(None, "--max-parallel", help="At most N agents at once (1-256).")
-MaxCostOpt = typer.Option(
-    None, "--max-cost", help="Budget in US dollars: start no call that would pass it."
-)
-RpmOpt = typer.Option(None, "--requests-per-minute", help="Pace calls to this many per minute.")
-TpmOpt = typer.Option(None, "--tokens-per-minute", help="Pace to this many tokens per minute.")
-PacingOpt = typer.Option(
-    None, "--pacing/--no-pacing", help="Pace to rate limits and headers, or only cap requests."
-)
 
 
-def pacing_flags(
-    max_cost: float | None, rpm: float | None, tpm: float | None, pacing: bool | None
-) -> dict[str, Any]:
-    """The rate-limit and budget flags, as settings names (issue 14)."""
-    return dict(max_cost=max_cost, requests_per_minute=rpm, tokens_per_minute=tpm, pacing=pacing)
+def _path(value: Path | None) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _version(value: bool) -> None:
@@ -126,56 +127,13 @@ def _root(
         os.environ["UCOP_DEBUG"] = "1"
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
+@with_run_flags
 def generate(
     input: Path = InputOpt,
     output: Path = typer.Option(..., "--output", "-o", help="Folder for the article and reports."),
-    parallel: bool | None = typer.Option(
-        None, "--parallel/--sequential", help="Run independent agents at once, or one at a time."
-    ),
-    max_parallel: int | None = MaxParallelOpt,
-    provider: str | None = ProviderOpt,
-    model: str | None = ModelOpt,
-    base_url: str | None = BaseUrlOpt,
-    config: str | None = ConfigOpt,
-    fail_fast: bool | None = typer.Option(
-        None, "--fail-fast/--keep-going", help="Stop at the first failure, or finish what can."
-    ),
-    timeout: float | None = typer.Option(None, "--timeout", help="Per-agent deadline, seconds."),
-    retries: int | None = typer.Option(None, "--retries", help="Retries per model call."),
-    deadline: float | None = typer.Option(None, "--deadline", help="Whole-run deadline, seconds."),
-    max_requests: int | None = typer.Option(
-        None, "--max-requests", help="Cap on requests in flight to the provider."
-    ),
-    site: str | None = typer.Option(
-        None, "--site", help="hugo, jekyll, astro, mkdocs or a plugin's (ucop plugins)."
-    ),
-    run_code: bool | None = typer.Option(
-        None, "--run-code/--no-run-code", help="Execute generated Python in a sandbox."
-    ),
-    allow_outside_refs: bool | None = typer.Option(
-        None,
-        "--allow-outside-refs/--confine-refs",
-        help="Let the spec's $refs read files outside its folder and the brief's sources.",
-    ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an article already in --output."),
-    resume: bool = typer.Option(False, "--resume", help="Reuse results of an earlier run."),
-    quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="Print only errors and the article's path."
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
-    progress: str = typer.Option("auto", "--progress", help="auto, live, plain or quiet."),
-    record: Path | None = typer.Option(
-        None, "--record", help="Write every model exchange to FILE (JSON Lines, keys redacted)."
-    ),
-    replay: Path | None = typer.Option(
-        None, "--replay", help="Answer every model call from a --record FILE; no network."
-    ),
-    max_cost: float | None = MaxCostOpt,
-    requests_per_minute: float | None = RpmOpt,
-    tokens_per_minute: float | None = TpmOpt,
-    pacing: bool | None = PacingOpt,
+    run: RunFlags = None,  # type: ignore[assignment]  # the shared run flags
 ) -> None:
     """Write the article, run.json and timeline.svg for a brief.
 
@@ -184,44 +142,36 @@ def generate(
     """
     from ucop.commands.generate import run_generate
 
-    flags = dict(
-        parallel=parallel,
-        max_parallel=max_parallel,
-        provider=provider,
-        model=model,
-        base_url=base_url,
-        fail_fast=fail_fast,
-        timeout=timeout,
-        retries=retries,
-        deadline=deadline,
-        max_requests=max_requests,
-        site=site,
-        run_code=run_code,
-        allow_outside_refs=allow_outside_refs,
-    )
-    flags |= pacing_flags(max_cost, requests_per_minute, tokens_per_minute, pacing)
-    mode = "quiet" if (quiet or json_out) else progress
+    check_output_flag(output)
     code = run_generate(
         input,
         output,
-        config=config,
-        flags=flags,
-        force=force,
-        resume=resume,
-        progress=mode,
-        json_out=json_out,
-        record=record,
-        replay=replay,
-        quiet=quiet,
+        config=run.config,
+        flags=run.settings,
+        force=run.force,
+        resume=run.resume,
+        progress=run.mode,
+        json_out=run.json_out,
+        record=run.record,
+        replay=run.replay,
+        quiet=run.quiet,
     )
     raise typer.Exit(code)
 
 
-@app.command()
+def check_output_flag(output: Path) -> None:
+    """`-o -` would make a folder named '-': refuse it (stdout already gets the path)."""
+    from ucop.errors import UsageError
+
+    if str(output) == "-":
+        raise UsageError("--output -: give a folder; the article's path is printed on stdout")
+
+
+@app.command(cls=_Command)
 @guarded
 def plan(
     input: Path = InputOpt,
-    config: str | None = ConfigOpt,
+    config: Path | None = ConfigOpt,
     max_parallel: int | None = MaxParallelOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
     provider: str | None = ProviderOpt,
@@ -231,14 +181,14 @@ def plan(
     from ucop.commands.plan import run_plan
 
     flags = {"max_parallel": max_parallel, "provider": provider, "model": model}
-    raise typer.Exit(run_plan(input, config=config, flags=flags, json_out=json_out))
+    raise typer.Exit(run_plan(input, config=_path(config), flags=flags, json_out=json_out))
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
 def bench(
     input: Path = InputOpt,
-    config: str | None = ConfigOpt,
+    config: Path | None = ConfigOpt,
     max_parallel: int | None = MaxParallelOpt,
     provider: str | None = ProviderOpt,
     model: str | None = ModelOpt,
@@ -253,15 +203,15 @@ def bench(
 
     flags = dict(max_parallel=max_parallel, provider=provider, model=model, base_url=base_url)
     raise typer.Exit(
-        run_bench(input, config=config, flags=flags, latency=latency, json_out=json_out)
+        run_bench(input, config=_path(config), flags=flags, latency=latency, json_out=json_out)
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
 def verify(
     article_dir: Path | None = typer.Argument(None, help="Also check the article in this folder."),
-    config: str | None = ConfigOpt,
+    config: Path | None = ConfigOpt,
     provider: str | None = ProviderOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
 ) -> None:
@@ -269,10 +219,10 @@ def verify(
     from ucop.commands.verify import run_verify
 
     flags = {"provider": provider}
-    raise typer.Exit(run_verify(article_dir, config=config, flags=flags, json_out=json_out))
+    raise typer.Exit(run_verify(article_dir, config=_path(config), flags=flags, json_out=json_out))
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
 def init(
     folder: Path = typer.Argument(Path("."), help="Where to write (default: this folder)."),
@@ -285,7 +235,7 @@ def init(
     raise typer.Exit(run_init(folder, force=force, json_out=json_out))
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
 def plugins(
     json_out: bool = typer.Option(False, "--json", help="Print the plugins as JSON."),
@@ -306,7 +256,7 @@ cache_app = typer.Typer(
 app.add_typer(cache_app)
 
 
-@cache_app.command("info")
+@cache_app.command("info", cls=_Command)
 @guarded
 def cache_info(
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
@@ -317,7 +267,7 @@ def cache_info(
     raise typer.Exit(run_cache("info", json_out=json_out))
 
 
-@cache_app.command("clear")
+@cache_app.command("clear", cls=_Command)
 @guarded
 def cache_clear(
     json_out: bool = typer.Option(False, "--json", help="Print what was removed as JSON."),
@@ -328,10 +278,13 @@ def cache_clear(
     raise typer.Exit(run_cache("clear", json_out=json_out))
 
 
-@app.command()
+@app.command(cls=_Command)
 @guarded
+@with_run_flags
 def batch(
-    briefs: Path = typer.Argument(..., help="A folder of briefs (*.md); one article each."),
+    briefs: Path = typer.Argument(
+        ..., metavar="BRIEFS", help="A folder of briefs (*.md); one article each."
+    ),
     output: Path = typer.Option(..., "--output", "-o", help="Folder for one subfolder per brief."),
     executor: str = typer.Option(
         "threads", "--executor", help="threads, processes, dask or dask-processes."
@@ -344,28 +297,14 @@ def batch(
     workers: int | None = typer.Option(
         None, "--workers", help="Articles at once / local Dask workers."
     ),
-    max_requests: int | None = typer.Option(
-        None, "--max-requests", help="Cap on model requests in flight across the whole batch."
-    ),
-    provider: str | None = ProviderOpt,
-    model: str | None = ModelOpt,
-    base_url: str | None = BaseUrlOpt,
-    max_parallel: int | None = MaxParallelOpt,
-    config: str | None = ConfigOpt,
-    resume: bool = typer.Option(False, "--resume", help="Skip briefs whose article is done."),
-    force: bool = typer.Option(False, "--force", help="Overwrite existing articles."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
-    json_out: bool = typer.Option(False, "--json", help="Print the batch summary as JSON."),
-    max_cost: float | None = MaxCostOpt,
-    requests_per_minute: float | None = RpmOpt,
-    tokens_per_minute: float | None = TpmOpt,
-    pacing: bool | None = PacingOpt,
+    run: RunFlags = None,  # type: ignore[assignment]  # the shared run flags
 ) -> None:
-    """One article per brief, on threads, processes or Dask."""
+    """One article per brief, on threads, processes or Dask: `generate` times N."""
     from ucop.commands.batch import run_batch
 
-    flags = dict(provider=provider, model=model, base_url=base_url, max_parallel=max_parallel)
-    flags |= pacing_flags(max_cost, requests_per_minute, tokens_per_minute, pacing)
+    check_output_flag(output)
+    flags = dict(run.settings)
+    max_requests = flags.pop("max_requests")
     code = run_batch(
         briefs,
         output,
@@ -373,12 +312,15 @@ def batch(
         scheduler=scheduler,
         workers=workers,
         max_requests=max_requests,
-        config=config,
+        config=run.config,
         flags=flags,
-        resume=resume,
-        force=force,
-        quiet=quiet,
-        json_out=json_out,
+        resume=run.resume,
+        force=run.force,
+        quiet=run.quiet,
+        json_out=run.json_out,
+        progress=run.mode,
+        record=run.record,
+        replay=run.replay,
     )
     raise typer.Exit(code)
 

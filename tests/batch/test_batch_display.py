@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from rich.console import Console
 
@@ -43,13 +44,22 @@ def test_a_terminal_gets_a_live_bar_with_counts_and_the_summary(tmp_path, server
     assert "article-1/lumen-webhooks-part-1.md" in text
 
 
-def test_quiet_shows_only_the_summary(tmp_path, server):
+def test_quiet_shows_only_errors_and_the_paths(tmp_path, server, capsys):
+    make_briefs(tmp_path / "briefs", 3, broken=(2,))
+    code, text = run(tmp_path, server, terminal=True, quiet=True)
+    assert code == 1
+    assert "model calls" not in text and "[1/3]" not in text and "Batch" not in text
+    assert text.startswith("failed: article-2: ") and text.count("\n") == 1
+    paths = capsys.readouterr().out.splitlines()
+    assert [Path(p).parent.name for p in paths] == ["article-1", "article-3"]
+
+
+def test_quiet_is_silent_when_every_article_is_written(tmp_path, server, capsys):
     make_briefs(tmp_path / "briefs", 2)
     code, text = run(tmp_path, server, terminal=True, quiet=True)
     assert code == 0, failures(tmp_path / "out")
-    assert "model calls 0:" not in text and "[1/2]" not in text
-    assert text.lstrip().startswith("Batch")
-    assert "2 ok, 0 partial, 0 failed" in text
+    assert text == ""
+    assert len(capsys.readouterr().out.splitlines()) == 2
 
 
 def test_one_line_per_article():

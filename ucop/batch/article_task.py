@@ -27,6 +27,8 @@ def article_spec(
     flags: Mapping[str, Any],
     resume: bool = False,
     pacer: Any = None,
+    record: str | None = None,
+    replay: str | None = None,
 ) -> dict[str, Any]:
     """The picklable argument of `run_article`; paths are made absolute for remote workers."""
     return {
@@ -35,6 +37,8 @@ def article_spec(
         "flags": dict(flags),
         "resume": resume,
         "pacer": pacer,
+        "record": record,
+        "replay": replay,
     }
 
 
@@ -102,6 +106,8 @@ def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
         config=spec["config"],
         flags=spec["flags"],
         resume=spec["resume"],
+        record=Path(spec["record"]) if spec.get("record") else None,
+        replay=Path(spec["replay"]) if spec.get("replay") else None,
     )
     services = make_services(job, pacer=pacer)
     usage = services.provider.usage

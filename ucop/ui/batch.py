@@ -1,6 +1,6 @@
 """What `ucop batch` shows on stderr: live progress, a plain log line per article, the summary.
 
-    with make_display(console, quiet, ledger, slots) as display:
+    with make_display(console, mode, ledger, slots) as display:
         display.tick(unfinished)      # about 4 times a second
         display.article(entry)        # as each article comes back
 
@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 
-def make_display(console: Any, quiet: bool, ledger: Any, slots: int) -> QuietDisplay:
-    """Live progress on a terminal, plain lines otherwise, nothing with --quiet."""
-    if quiet:
+def make_display(console: Any, mode: str, ledger: Any, slots: int) -> QuietDisplay:
+    """--progress for a batch: a live bar, plain lines, or nothing (quiet); `auto` is live on a
+    terminal and plain otherwise, as for `generate`."""
+    from ucop.ui.progress import resolve_mode
+
+    shown = resolve_mode(console, mode)
+    if shown == "quiet":
         return QuietDisplay()
-    if console.is_terminal:
+    if shown == "live":
         return LiveDisplay(console, ledger, slots)
     return PlainDisplay(console, ledger, slots)
 
