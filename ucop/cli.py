@@ -246,6 +246,34 @@ def plugins(
     raise typer.Exit(run_plugins(json_out=json_out))
 
 
+@app.command(cls=_Command)
+@guarded
+def logs(
+    count: int = typer.Option(10, "-n", "--count", help="How many runs, newest first."),
+    model: str | None = typer.Option(None, "-m", "--model", help="Only runs of this model."),
+    json_out: bool = typer.Option(False, "--json", help="Print the runs and calls as JSON."),
+) -> None:
+    """The last runs from the history (UCOP_DATA_DIR, else the user data folder)."""
+    from ucop.commands.logs import run_logs
+
+    raise typer.Exit(run_logs(count, model=model, json_out=json_out))
+
+
+@app.command(cls=_Command)
+@guarded
+def models(
+    config: Path | None = ConfigOpt,
+    provider: str | None = ProviderOpt,
+    base_url: str | None = BaseUrlOpt,
+    json_out: bool = typer.Option(False, "--json", help="Print the models as JSON."),
+) -> None:
+    """The models the configured provider's server offers (its GET /models)."""
+    from ucop.commands.models import run_models
+
+    flags = {"provider": provider, "base_url": base_url}
+    raise typer.Exit(run_models(config=_path(config), flags=flags, json_out=json_out))
+
+
 cache_app = typer.Typer(
     name="cache",
     help="The resume cache: where it is, how big, and clearing it.",

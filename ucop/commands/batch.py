@@ -132,9 +132,13 @@ def _run(executor: Any, specs: list[Any], todo: list[Path], ledger: Any, display
     """Run one task per brief; write and record each result as it comes back."""
     from ucop.batch.article_task import run_article
     from ucop.batch.runner import run_tasks
+    from ucop.commands.generate import keep_history
 
     def on_result(index: int, result: dict[str, Any]) -> None:
-        display.article(ledger.record(todo[index], result))
+        entry = ledger.record(todo[index], result)
+        display.article(entry)
+        if result.get("report"):
+            keep_history(result["report"], "batch", todo[index], Path(entry.get("article") or ""))
 
     try:
         run_tasks(executor, run_article, specs, on_result=on_result, on_tick=display.tick)

@@ -67,6 +67,7 @@ def run_generate(
     with output_lock(output):
         outcome = _run_with_progress(job, cache, console, progress)
         written = write_outputs(job, outcome)
+    keep_history(outcome.report, "generate", brief, written.get("article") or output)
     if not quiet:
         _finish(console, job, outcome, written)
     elif outcome.status == "partial":
@@ -78,6 +79,22 @@ def run_generate(
     elif "article" in written:
         sys.stdout.write(f"{written['article']}\n")
     return 0 if outcome.status == "ok" else 1
+
+
+def keep_history(report: Mapping[str, Any], command: str, brief: Path, output: Path) -> None:
+    """Add the run to `ucop logs` (never fails the run)."""
+    from ucop import history
+    from ucop.providers import find
+
+    spec = find(str(report.get("provider")))
+    run = history.run_from_report(
+        report,
+        command=command,
+        brief=str(Path(brief).resolve()),
+        output=str(Path(output).resolve()),
+        model_called=spec is None or spec.network,
+    )
+    history.record(run)
 
 
 def _run_with_progress(job: Any, cache: Any, console: Any, mode: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,8 +25,12 @@ def build_report(
     deps = expanded_deps(result)
     on_path = set(metrics.critical_path)
     agents = [_agent(r, deps[r.name], r.name in on_path) for r in result.tasks()]
+    ended = dt.datetime.now(dt.timezone.utc)
+    started = ended - dt.timedelta(seconds=metrics.wall_s)
     return {
         "schema": SCHEMA_VERSION,
+        "started_at": started.isoformat(timespec="seconds"),
+        "ended_at": ended.isoformat(timespec="seconds"),
         **info,
         "max_parallel": result.max_parallel,
         "status": status,
