@@ -19,6 +19,7 @@ import typer
 import typer.core
 
 from ucop import __version__
+from ucop.commands.choices import completer
 from ucop.commands.run_flags import RunFlags, with_run_flags
 
 app = typer.Typer(
@@ -26,7 +27,7 @@ app = typer.Typer(
     help="Turn a brief and your own sources into a publish-ready technical article, "
     "with agents run in parallel.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
     # Plain Click help: Rich-formatted help would import rich.markdown and markdown-it on
     # every `--help`, doubling start-up time. The live table still uses Rich.
@@ -37,6 +38,12 @@ app = typer.Typer(
 
 class _Command(typer.core.TyperCommand):
     """Usage lines in Click's form, `ucop batch [OPTIONS] BRIEFS`, not Typer's `{BRIEFS}`."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from ucop.commands.choices import fill_help
+
+        fill_help(self.params)  # the registries' names, plugins' included, only for -h
+        super().format_help(ctx, formatter)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = super().collect_usage_pieces(ctx)
@@ -92,7 +99,10 @@ ConfigOpt = typer.Option(
     help="Config file (default: ./config/main.yaml, else the shipped one).",
 )
 ProviderOpt = typer.Option(
-    None, "--provider", help="offline, openai, anthropic, azure or a plugin's (ucop plugins)."
+    None,
+    "--provider",
+    help="Who writes: {choices}. [env var: UCOP_PROVIDER]",
+    autocompletion=completer("provider"),
 )
 ModelOpt = typer.Option(None, "--model", help="Model name for the provider.")
 BaseUrlOpt = typer.Option(
@@ -121,7 +131,9 @@ def _root(
         is_eager=True,
         help="Show the version and exit.",
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show tracebacks for errors. [env var: UCOP_DEBUG=1]"
+    ),
 ) -> None:
     if debug:
         os.environ["UCOP_DEBUG"] = "1"
@@ -194,7 +206,10 @@ def bench(
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
     latency: float | None = typer.Option(
-        None, "--latency", help="Serve a loopback model with this latency (seconds) instead."
+        None,
+        "--latency",
+        min=0.0,
+        help="Serve a loopback model with this latency (seconds, 0 or more) instead.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the A/B figures as JSON."),
 ) -> None:
@@ -315,7 +330,10 @@ def batch(
     ),
     output: Path = typer.Option(..., "--output", "-o", help="Folder for one subfolder per brief."),
     executor: str = typer.Option(
-        "threads", "--executor", help="threads, processes, dask or dask-processes."
+        "threads",
+        "--executor",
+        help="Where articles run: {choices}.",
+        autocompletion=completer("executor"),
     ),
     scheduler: str | None = typer.Option(
         None,

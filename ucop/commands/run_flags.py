@@ -16,6 +16,8 @@ from typing import Any
 
 import typer
 
+from ucop.commands.choices import completer
+
 # name -> (type, typer.Option). Settings names (see ucop.config.SETTINGS) except the last five.
 _OPTIONS: dict[str, tuple[Any, Any]] = {
     "config": (
@@ -34,8 +36,9 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         typer.Option(
             None,
             "--provider",
-            help="Who writes: offline (no model), openai, anthropic, azure or a plugin's "
-            "(ucop plugins). [env var: UCOP_PROVIDER]",
+            help="Who writes: {choices} (offline calls no model; `ucop plugins` says where "
+            "each comes from). [env var: UCOP_PROVIDER]",
+            autocompletion=completer("provider"),
         ),
     ),
     "model": (
@@ -96,7 +99,10 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
     "site": (
         str | None,
         typer.Option(
-            None, "--site", help="Front matter for hugo, jekyll, astro, mkdocs or a plugin's site."
+            None,
+            "--site",
+            help="Front matter for a static site: {choices}.",
+            autocompletion=completer("site"),
         ),
     ),
     "run_code": (
@@ -158,7 +164,12 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
     "json_out": (bool, typer.Option(False, "--json", help="Print a JSON summary on stdout.")),
     "progress": (
         str,
-        typer.Option("auto", "--progress", help="auto, live, plain or quiet."),
+        typer.Option(
+            "auto",
+            "--progress",
+            help="How progress is shown: {choices}.",
+            autocompletion=completer("progress"),
+        ),
     ),
     "record": (
         Path | None,
