@@ -83,3 +83,22 @@ def test_verify_flags_a_site_absolute_link(tmp_path):
     assert (
         "✗ links publishable" in result.stdout and "site-absolute link /old-post/" in result.stdout
     )
+
+
+def test_a_resumed_runs_cached_agents_are_drawn_as_cached_not_critical(tmp_path):
+    import json
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "out"
+    brief = example_with_blog_url(tmp_path, None)
+    assert run_cli("generate", "-i", brief, "-o", out, "-q").exit_code == 0
+    assert run_cli("generate", "-i", brief, "-o", out, "-q", "--resume").exit_code == 0
+    report = json.loads((out / "run.json").read_text())
+    cached = {a["name"] for a in report["agents"] if a["status"] == "cached"}
+    assert cached
+    assert not any(a["on_critical_path"] for a in report["agents"] if a["name"] in cached)
+    bars = [e for e in ET.parse(out / "timeline.svg").getroot().iter() if e.get("data-agent")]
+    drawn = {b.get("data-agent"): b.get("class", "").split() for b in bars}
+    for name in cached:
+        assert drawn[name] == ["bar"], name
+    assert report["started_at"] <= report["ended_at"]
