@@ -149,11 +149,22 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> N
 
     console.print(render_summary(outcome.report))
     show_warnings(console, outcome.report)
-    for label, path in written.items():
-        console.print(f"  {label:<9} {path}")
+    console.print(file_list(written))
     offline_notice(console, job, done=True)
     if outcome.status == "partial":
         _partial(console, outcome)
+
+
+def file_list(written: Mapping[str, Path]) -> Any:
+    """`  article   /path/...`: a long path wraps under itself, not under the label."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, path in written.items():
+        grid.add_row(f"  {label:<9}", str(path))
+    return grid
 
 
 def offline_notice(console: Any, job: Any, done: bool = False) -> None:
