@@ -281,6 +281,7 @@ def provider_settings(settings: Settings, env: Mapping[str, str]) -> Any:
     cfg = settings.config
     spec = provider_spec(cfg.provider.name)
     extra = {name: getattr(cfg.provider, name, None) for name in spec.params}
+    extra |= cfg.provider.options  # validated against the provider's own options model
     return ProviderSettings(
         name=cfg.provider.name,
         model=cfg.provider.model or spec.default_model,
