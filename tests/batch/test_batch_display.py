@@ -67,3 +67,18 @@ def test_one_line_per_article():
     assert line(entry) == "ok       a  1.2s  8 calls  out/a/x.md"
     failed = {"status": "failed", "name": "b", "wall_s": None, "requests": 0, "error": "bad"}
     assert line(failed) == "failed   b  -  0 calls  bad"
+
+
+def test_the_live_bar_counts_calls_as_they_start_not_when_articles_finish(tmp_path):
+    from ucop.batch.ledger import Ledger
+    from ucop.ui.batch import make_display
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120, color_system=None)
+    briefs = [tmp_path / "a.md", tmp_path / "b.md"]
+    ledger = Ledger(tmp_path / "out", briefs, executor="threads", max_requests=None)
+    started = [0]
+    with make_display(console, "live", ledger, 2, calls=lambda: started[0]) as display:
+        started[0] = 5  # five calls under way, no article finished yet
+        display.tick(2)
+    assert "5 model calls" in buffer.getvalue()

@@ -85,7 +85,8 @@ def run_batch(
             ]
             ledger.started(s.where)
             mode = "quiet" if (quiet or json_out) else progress
-            with make_display(console, mode, ledger, s.slots) as display:
+            calls = _pacer_calls(s.pacer)
+            with make_display(console, mode, ledger, s.slots, calls) as display:
                 try:
                     _run(s.executor, specs, todo, ledger, display)
                 finally:
@@ -114,6 +115,11 @@ def per_brief(path: Path | None, brief: Path, *, existing: bool = False) -> str 
     if existing and not own.is_file():
         return str(path.resolve())
     return str(own.resolve())
+
+
+def _pacer_calls(pacer: Any) -> Callable[[], int]:
+    """Model calls started so far across the batch, as the batch's one pacer counts them."""
+    return lambda: int(pacer.snapshot().get("requests") or 0)
 
 
 def batch_limits(
