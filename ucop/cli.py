@@ -225,7 +225,11 @@ def bench(
 @app.command(cls=_Command)
 @guarded
 def verify(
-    article_dir: Path | None = typer.Argument(None, help="Also check the article in this folder."),
+    article_dir: Path | None = typer.Argument(
+        None,
+        metavar="DIR",
+        help="Also check the article in this folder (a batch folder: each of its articles).",
+    ),
     config: Path | None = ConfigOpt,
     provider: str | None = ProviderOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
@@ -240,7 +244,9 @@ def verify(
 @app.command(cls=_Command)
 @guarded
 def init(
-    folder: Path = typer.Argument(Path("."), help="Where to write (default: this folder)."),
+    folder: Path = typer.Argument(
+        Path("."), metavar="DIR", help="Where to write (default: this folder)."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
     json_out: bool = typer.Option(False, "--json", help="Print the files written as JSON."),
 ) -> None:
