@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import typer.core
 
 from ucop import __version__
-from ucop.commands.choices import completer
+from ucop.commands.choices import UcopCommand, completer
 from ucop.commands.run_flags import RunFlags, with_run_flags
 
 app = typer.Typer(
@@ -34,20 +33,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class _Command(typer.core.TyperCommand):
-    """Usage lines in Click's form, `ucop batch [OPTIONS] BRIEFS`, not Typer's `{BRIEFS}`."""
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        from ucop.commands.choices import fill_help
-
-        fill_help(self.params)  # the registries' names, plugins' included, only for -h
-        super().format_help(ctx, formatter)
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        pieces = super().collect_usage_pieces(ctx)
-        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
 
 def _report(exc: BaseException, bug: bool = False) -> None:
@@ -139,7 +124,7 @@ def _root(
         os.environ["UCOP_DEBUG"] = "1"
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 @with_run_flags
 def generate(
@@ -179,7 +164,7 @@ def check_output_flag(output: Path) -> None:
         raise UsageError("--output -: give a folder; the article's path is printed on stdout")
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 def plan(
     input: Path = InputOpt,
@@ -196,7 +181,7 @@ def plan(
     raise typer.Exit(run_plan(input, config=_path(config), flags=flags, json_out=json_out))
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 def bench(
     input: Path = InputOpt,
@@ -222,7 +207,7 @@ def bench(
     )
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 def verify(
     article_dir: Path | None = typer.Argument(
@@ -241,7 +226,7 @@ def verify(
     raise typer.Exit(run_verify(article_dir, config=_path(config), flags=flags, json_out=json_out))
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 def init(
     folder: Path = typer.Argument(
@@ -256,7 +241,7 @@ def init(
     raise typer.Exit(run_init(folder, force=force, json_out=json_out))
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 def plugins(
     json_out: bool = typer.Option(False, "--json", help="Print the plugins as JSON."),
@@ -267,7 +252,7 @@ def plugins(
     raise typer.Exit(run_plugins(json_out=json_out))
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 def logs(
     count: int = typer.Option(10, "-n", "--count", help="How many runs, newest first."),
@@ -280,7 +265,7 @@ def logs(
     raise typer.Exit(run_logs(count, model=model, json_out=json_out))
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 def models(
     config: Path | None = ConfigOpt,
@@ -305,7 +290,7 @@ cache_app = typer.Typer(
 app.add_typer(cache_app)
 
 
-@cache_app.command("info", cls=_Command)
+@cache_app.command("info", cls=UcopCommand)
 @guarded
 def cache_info(
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
@@ -316,7 +301,7 @@ def cache_info(
     raise typer.Exit(run_cache("info", json_out=json_out))
 
 
-@cache_app.command("clear", cls=_Command)
+@cache_app.command("clear", cls=UcopCommand)
 @guarded
 def cache_clear(
     json_out: bool = typer.Option(False, "--json", help="Print what was removed as JSON."),
@@ -327,7 +312,7 @@ def cache_clear(
     raise typer.Exit(run_cache("clear", json_out=json_out))
 
 
-@app.command(cls=_Command)
+@app.command(cls=UcopCommand)
 @guarded
 @with_run_flags
 def batch(

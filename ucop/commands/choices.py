@@ -1,4 +1,5 @@
-"""Flag values that come from a registry (providers, sites, executors, progress modes).
+"""Flag values that come from a registry (providers, sites, executors, progress modes),
+and the command class that fills them into `-h`.
 
 The names are looked up when they are needed, not when the CLI is imported: `-h` fills each
 `{choices}` in a flag's help with the registry's names, plugins' included, and shell
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from typer.core import TyperCommand
 
 
 def _providers() -> list[str]:
@@ -65,3 +68,15 @@ def fill_help(params: list[Any]) -> None:
         if template and "{choices}" in template and param.name in REGISTRIES:
             param.ucop_help = template  # the command object may be reused (tests, completion)
             param.help = template.replace("{choices}", ", ".join(names(param.name)))
+
+
+class UcopCommand(TyperCommand):
+    """Usage lines in Click's form, `ucop batch [OPTIONS] BRIEFS`, not Typer's `{BRIEFS}`."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        fill_help(self.params)  # the registries' names, plugins' included, only for -h
+        super().format_help(ctx, formatter)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
