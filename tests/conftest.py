@@ -35,7 +35,7 @@ def _isolate_environment(tmp_path_factory, monkeypatch):
     for name in PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
     # verify's synthetic run at 0.03 s per simulated call instead of 0.08 s: the same checks
-    # (exactly once, >= 1.8x speedup), about a second less per `ucop verify` in the suite
+    # (exactly once, agents overlapping), about a second less per `ucop verify` in the suite
     monkeypatch.setenv("UCOP_VERIFY_LATENCY_S", "0.03")
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from ucop.errors import UcopError
 
-MIN_SPEEDUP = 1.8
+# agents at once on average in the synthetic parallel run (1.0 when sequential); about 2.3
+# idle and 2.15 at load 19 on 2 cores, so a busy machine does not fail the installation check
+MIN_SPEEDUP = 1.5
 SIM_LATENCY_S = 0.08  # per simulated model call; UCOP_VERIFY_LATENCY_S sets another
 SIM_SECTIONS = 5
 
