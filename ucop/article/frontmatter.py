@@ -111,7 +111,5 @@ class _NoAliases(yaml.SafeDumper):
 
 
 def render_front_matter(data: Mapping[str, Any]) -> str:
-    body = yaml.dump(
-        dict(data), Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100
-    )
+    body = yaml.dump(dict(data), Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{body}---\n"
