@@ -63,3 +63,18 @@ def test_models_lists_what_the_server_offers():
 def test_models_with_the_offline_writer_is_a_usage_error():
     result = run_cli("models")
     assert result.exit_code == 2 and "--provider" in result.stderr
+
+
+def test_each_article_of_a_batch_is_logged(tmp_path):
+    import shutil
+
+    from tests.helpers import EXAMPLE
+
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLE, briefs)
+    shutil.copy(briefs / "brief.md", briefs / "second.md")
+    result = run_cli("batch", briefs, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
+    runs = logs()
+    assert [r["command"] for r in runs] == ["batch", "batch"]
+    assert sorted(r["output"] for r in runs) == sorted(result.stdout.split())
