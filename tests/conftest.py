@@ -20,6 +20,8 @@ PROVIDER_ENV = (
     "UCOP_DEBUG",
     "UCOP_MAX_PARALLEL",
     "UCOP_VERIFY_LATENCY_S",
+    "UCOP_DATA_DIR",
+    "UCOP_CACHE_DIR",
 )
 
 
@@ -29,10 +31,11 @@ def _isolate_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))  # the run history
     for name in PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
     # verify's synthetic run at 0.03 s per simulated call instead of 0.08 s: the same checks
-    # (exactly once, >= 1.8x speedup), about a second less per `ucop verify` in the suite
+    # (exactly once, agents overlapping), about a second less per `ucop verify` in the suite
     monkeypatch.setenv("UCOP_VERIFY_LATENCY_S", "0.03")
 
 

@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ def default_cache_dir(env: dict[str, str] | None = None) -> Path:
     env = dict(os.environ) if env is None else env
     if env.get("UCOP_CACHE_DIR"):
         return Path(env["UCOP_CACHE_DIR"]).expanduser()
+    if sys.platform in ("darwin", "win32") and not env.get("XDG_CACHE_HOME"):
+        from platformdirs import user_cache_dir  # ~/Library/Caches/ucop, %LOCALAPPDATA%
+
+        return Path(user_cache_dir("ucop", appauthor=False))
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
     return Path(base) / "ucop"
 

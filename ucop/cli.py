@@ -19,13 +19,15 @@ from typing import Any
 import typer
 
 from ucop import __version__
+from ucop.commands.choices import UcopCommand, completer
+from ucop.commands.run_flags import RunFlags, with_run_flags
 
 app = typer.Typer(
     name="ucop",
     help="Turn a brief and your own sources into a publish-ready technical article, "
     "with agents run in parallel.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
     # Plain Click help: Rich-formatted help would import rich.markdown and markdown-it on
     # every `--help`, doubling start-up time. The live table still uses Rich.
@@ -78,31 +80,25 @@ InputOpt = typer.Option(
 ConfigOpt = typer.Option(
     None,
     "--config",
+    envvar="UCOP_CONFIG",
+    dir_okay=False,
     help="Config file (default: ./config/main.yaml, else the shipped one).",
 )
 ProviderOpt = typer.Option(
-    None, "--provider", help="offline, openai, anthropic, azure or a plugin's (ucop plugins)."
+    None,
+    "--provider",
+    help="Who writes: {choices}. [env var: UCOP_PROVIDER]",
+    autocompletion=completer("provider"),
 )
 ModelOpt = typer.Option(None, "--model", help="Model name for the provider.")
 BaseUrlOpt = typer.Option(
     None, "--base-url", help="API base URL (e.g. a local Ollama/vLLM server)."
 )
 MaxParallelOpt = typer.Option(None, "--max-parallel", help="At most N agents at once (1-256).")
-MaxCostOpt = typer.Option(
-    None, "--max-cost", help="Budget in US dollars: start no call that would pass it."
-)
-RpmOpt = typer.Option(None, "--requests-per-minute", help="Pace calls to this many per minute.")
-TpmOpt = typer.Option(None, "--tokens-per-minute", help="Pace to this many tokens per minute.")
-PacingOpt = typer.Option(
-    None, "--pacing/--no-pacing", help="Pace to rate limits and headers, or only cap requests."
-)
 
 
-def pacing_flags(
-    max_cost: float | None, rpm: float | None, tpm: float | None, pacing: bool | None
-) -> dict[str, Any]:
-    """The rate-limit and budget flags, as settings names (issue 14)."""
-    return dict(max_cost=max_cost, requests_per_minute=rpm, tokens_per_minute=tpm, pacing=pacing)
+def _path(value: Path | None) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _version(value: bool) -> None:
@@ -121,62 +117,21 @@ def _root(
         is_eager=True,
         help="Show the version and exit.",
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show tracebacks for errors. [env var: UCOP_DEBUG=1]"
+    ),
 ) -> None:
     if debug:
         os.environ["UCOP_DEBUG"] = "1"
 
 
-@app.command()
+@app.command(cls=UcopCommand)
 @guarded
+@with_run_flags
 def generate(
     input: Path = InputOpt,
     output: Path = typer.Option(..., "--output", "-o", help="Folder for the article and reports."),
-    parallel: bool | None = typer.Option(
-        None, "--parallel/--sequential", help="Run independent agents at once, or one at a time."
-    ),
-    max_parallel: int | None = MaxParallelOpt,
-    provider: str | None = ProviderOpt,
-    model: str | None = ModelOpt,
-    base_url: str | None = BaseUrlOpt,
-    config: str | None = ConfigOpt,
-    fail_fast: bool | None = typer.Option(
-        None, "--fail-fast/--keep-going", help="Stop at the first failure, or finish what can."
-    ),
-    timeout: float | None = typer.Option(None, "--timeout", help="Per-agent deadline, seconds."),
-    retries: int | None = typer.Option(None, "--retries", help="Retries per model call."),
-    deadline: float | None = typer.Option(None, "--deadline", help="Whole-run deadline, seconds."),
-    max_requests: int | None = typer.Option(
-        None, "--max-requests", help="Cap on requests in flight to the provider."
-    ),
-    site: str | None = typer.Option(
-        None, "--site", help="hugo, jekyll, astro, mkdocs or a plugin's (ucop plugins)."
-    ),
-    run_code: bool | None = typer.Option(
-        None, "--run-code/--no-run-code", help="Execute generated Python in a sandbox."
-    ),
-    allow_outside_refs: bool | None = typer.Option(
-        None,
-        "--allow-outside-refs/--confine-refs",
-        help="Let the spec's $refs read files outside its folder and the brief's sources.",
-    ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an article already in --output."),
-    resume: bool = typer.Option(False, "--resume", help="Reuse results of an earlier run."),
-    quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="Print only errors and the article's path."
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
-    progress: str = typer.Option("auto", "--progress", help="auto, live, plain or quiet."),
-    record: Path | None = typer.Option(
-        None, "--record", help="Write every model exchange to FILE (JSON Lines, keys redacted)."
-    ),
-    replay: Path | None = typer.Option(
-        None, "--replay", help="Answer every model call from a --record FILE; no network."
-    ),
-    max_cost: float | None = MaxCostOpt,
-    requests_per_minute: float | None = RpmOpt,
-    tokens_per_minute: float | None = TpmOpt,
-    pacing: bool | None = PacingOpt,
+    run: RunFlags = None,  # type: ignore[assignment]  # the shared run flags
 ) -> None:
     """Write the article, run.json and timeline.svg for a brief.
 
@@ -185,44 +140,36 @@ def generate(
     """
     from ucop.commands.generate import run_generate
 
-    flags = dict(
-        parallel=parallel,
-        max_parallel=max_parallel,
-        provider=provider,
-        model=model,
-        base_url=base_url,
-        fail_fast=fail_fast,
-        timeout=timeout,
-        retries=retries,
-        deadline=deadline,
-        max_requests=max_requests,
-        site=site,
-        run_code=run_code,
-        allow_outside_refs=allow_outside_refs,
-    )
-    flags |= pacing_flags(max_cost, requests_per_minute, tokens_per_minute, pacing)
-    mode = "quiet" if (quiet or json_out) else progress
+    check_output_flag(output)
     code = run_generate(
         input,
         output,
-        config=config,
-        flags=flags,
-        force=force,
-        resume=resume,
-        progress=mode,
-        json_out=json_out,
-        record=record,
-        replay=replay,
-        quiet=quiet,
+        config=run.config,
+        flags=run.settings,
+        force=run.force,
+        resume=run.resume,
+        progress=run.mode,
+        json_out=run.json_out,
+        record=run.record,
+        replay=run.replay,
+        quiet=run.quiet,
     )
     raise typer.Exit(code)
 
 
-@app.command()
+def check_output_flag(output: Path) -> None:
+    """`-o -` would make a folder named '-': refuse it (stdout already gets the path)."""
+    from ucop.errors import UsageError
+
+    if str(output) == "-":
+        raise UsageError("--output -: give a folder; the article's path is printed on stdout")
+
+
+@app.command(cls=UcopCommand)
 @guarded
 def plan(
     input: Path = InputOpt,
-    config: str | None = ConfigOpt,
+    config: Path | None = ConfigOpt,
     max_parallel: int | None = MaxParallelOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
     provider: str | None = ProviderOpt,
@@ -232,20 +179,23 @@ def plan(
     from ucop.commands.plan import run_plan
 
     flags = {"max_parallel": max_parallel, "provider": provider, "model": model}
-    raise typer.Exit(run_plan(input, config=config, flags=flags, json_out=json_out))
+    raise typer.Exit(run_plan(input, config=_path(config), flags=flags, json_out=json_out))
 
 
-@app.command()
+@app.command(cls=UcopCommand)
 @guarded
 def bench(
     input: Path = InputOpt,
-    config: str | None = ConfigOpt,
+    config: Path | None = ConfigOpt,
     max_parallel: int | None = MaxParallelOpt,
     provider: str | None = ProviderOpt,
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
     latency: float | None = typer.Option(
-        None, "--latency", help="Serve a loopback model with this latency (seconds) instead."
+        None,
+        "--latency",
+        min=0.0,
+        help="Serve a loopback model with this latency (seconds, 0 or more) instead.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the A/B figures as JSON."),
 ) -> None:
@@ -254,15 +204,19 @@ def bench(
 
     flags = dict(max_parallel=max_parallel, provider=provider, model=model, base_url=base_url)
     raise typer.Exit(
-        run_bench(input, config=config, flags=flags, latency=latency, json_out=json_out)
+        run_bench(input, config=_path(config), flags=flags, latency=latency, json_out=json_out)
     )
 
 
-@app.command()
+@app.command(cls=UcopCommand)
 @guarded
 def verify(
-    article_dir: Path | None = typer.Argument(None, help="Also check the article in this folder."),
-    config: str | None = ConfigOpt,
+    article_dir: Path | None = typer.Argument(
+        None,
+        metavar="DIR",
+        help="Also check the article in this folder (a batch folder: each of its articles).",
+    ),
+    config: Path | None = ConfigOpt,
     provider: str | None = ProviderOpt,
     json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
 ) -> None:
@@ -270,13 +224,15 @@ def verify(
     from ucop.commands.verify import run_verify
 
     flags = {"provider": provider}
-    raise typer.Exit(run_verify(article_dir, config=config, flags=flags, json_out=json_out))
+    raise typer.Exit(run_verify(article_dir, config=_path(config), flags=flags, json_out=json_out))
 
 
-@app.command()
+@app.command(cls=UcopCommand)
 @guarded
 def init(
-    folder: Path = typer.Argument(Path("."), help="Where to write (default: this folder)."),
+    folder: Path = typer.Argument(
+        Path("."), metavar="DIR", help="Where to write (default: this folder)."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
     json_out: bool = typer.Option(False, "--json", help="Print the files written as JSON."),
 ) -> None:
@@ -286,7 +242,7 @@ def init(
     raise typer.Exit(run_init(folder, force=force, json_out=json_out))
 
 
-@app.command()
+@app.command(cls=UcopCommand)
 @guarded
 def plugins(
     json_out: bool = typer.Option(False, "--json", help="Print the plugins as JSON."),
@@ -295,6 +251,34 @@ def plugins(
     from ucop.commands.plugins import run_plugins
 
     raise typer.Exit(run_plugins(json_out=json_out))
+
+
+@app.command(cls=UcopCommand)
+@guarded
+def logs(
+    count: int = typer.Option(10, "-n", "--count", help="How many runs, newest first."),
+    model: str | None = typer.Option(None, "-m", "--model", help="Only runs of this model."),
+    json_out: bool = typer.Option(False, "--json", help="Print the runs and calls as JSON."),
+) -> None:
+    """The last runs from the history (UCOP_DATA_DIR, else the user data folder)."""
+    from ucop.commands.logs import run_logs
+
+    raise typer.Exit(run_logs(count, model=model, json_out=json_out))
+
+
+@app.command(cls=UcopCommand)
+@guarded
+def models(
+    config: Path | None = ConfigOpt,
+    provider: str | None = ProviderOpt,
+    base_url: str | None = BaseUrlOpt,
+    json_out: bool = typer.Option(False, "--json", help="Print the models as JSON."),
+) -> None:
+    """The models the configured provider's server offers (its GET /models)."""
+    from ucop.commands.models import run_models
+
+    flags = {"provider": provider, "base_url": base_url}
+    raise typer.Exit(run_models(config=_path(config), flags=flags, json_out=json_out))
 
 
 cache_app = typer.Typer(
@@ -307,7 +291,7 @@ cache_app = typer.Typer(
 app.add_typer(cache_app)
 
 
-@cache_app.command("info")
+@cache_app.command("info", cls=UcopCommand)
 @guarded
 def cache_info(
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
@@ -318,7 +302,7 @@ def cache_info(
     raise typer.Exit(run_cache("info", json_out=json_out))
 
 
-@cache_app.command("clear")
+@cache_app.command("clear", cls=UcopCommand)
 @guarded
 def cache_clear(
     json_out: bool = typer.Option(False, "--json", help="Print what was removed as JSON."),
@@ -329,13 +313,19 @@ def cache_clear(
     raise typer.Exit(run_cache("clear", json_out=json_out))
 
 
-@app.command()
+@app.command(cls=UcopCommand)
 @guarded
+@with_run_flags
 def batch(
-    briefs: Path = typer.Argument(..., help="A folder of briefs (*.md); one article each."),
+    briefs: Path = typer.Argument(
+        ..., metavar="BRIEFS", help="A folder of briefs (*.md); one article each."
+    ),
     output: Path = typer.Option(..., "--output", "-o", help="Folder for one subfolder per brief."),
     executor: str = typer.Option(
-        "threads", "--executor", help="threads, processes, dask or dask-processes."
+        "threads",
+        "--executor",
+        help="Where articles run: {choices}.",
+        autocompletion=completer("executor"),
     ),
     scheduler: str | None = typer.Option(
         None,
@@ -345,28 +335,14 @@ def batch(
     workers: int | None = typer.Option(
         None, "--workers", help="Articles at once / local Dask workers."
     ),
-    max_requests: int | None = typer.Option(
-        None, "--max-requests", help="Cap on model requests in flight across the whole batch."
-    ),
-    provider: str | None = ProviderOpt,
-    model: str | None = ModelOpt,
-    base_url: str | None = BaseUrlOpt,
-    max_parallel: int | None = MaxParallelOpt,
-    config: str | None = ConfigOpt,
-    resume: bool = typer.Option(False, "--resume", help="Skip briefs whose article is done."),
-    force: bool = typer.Option(False, "--force", help="Overwrite existing articles."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Show only the summary."),
-    json_out: bool = typer.Option(False, "--json", help="Print the batch summary as JSON."),
-    max_cost: float | None = MaxCostOpt,
-    requests_per_minute: float | None = RpmOpt,
-    tokens_per_minute: float | None = TpmOpt,
-    pacing: bool | None = PacingOpt,
+    run: RunFlags = None,  # type: ignore[assignment]  # the shared run flags
 ) -> None:
-    """One article per brief, on threads, processes or Dask."""
+    """One article per brief, on threads, processes or Dask: `generate` times N."""
     from ucop.commands.batch import run_batch
 
-    flags = dict(provider=provider, model=model, base_url=base_url, max_parallel=max_parallel)
-    flags |= pacing_flags(max_cost, requests_per_minute, tokens_per_minute, pacing)
+    check_output_flag(output)
+    flags = dict(run.settings)
+    max_requests = flags.pop("max_requests")
     code = run_batch(
         briefs,
         output,
@@ -374,12 +350,15 @@ def batch(
         scheduler=scheduler,
         workers=workers,
         max_requests=max_requests,
-        config=config,
+        config=run.config,
         flags=flags,
-        resume=resume,
-        force=force,
-        quiet=quiet,
-        json_out=json_out,
+        resume=run.resume,
+        force=run.force,
+        quiet=run.quiet,
+        json_out=run.json_out,
+        progress=run.mode,
+        record=run.record,
+        replay=run.replay,
     )
     raise typer.Exit(code)
 

@@ -53,6 +53,8 @@ class ProviderConfig(_Strict):
     pacing: bool = True
     max_cost: float | None = Field(None, gt=0)
     prices: dict[str, PriceEntry] = Field(default_factory=dict)
+    # The provider's own settings, validated by its spec's `options` model (provider_options.py)
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 class AgentOverride(_Strict):
@@ -207,6 +209,9 @@ def load_settings(
         raise ConfigError(_format_errors(exc, origins), source=str(file)) from None
     _provider_environment(config, provider, env, origins)
     _check_base_url_shape(config, origins, file)
+    from ucop.provider_options import check_options
+
+    check_options(config.provider, origins, str(file))
     return Settings(config, file, origins)
 
 
@@ -262,14 +267,15 @@ def _provider_environment(
         return  # an unknown provider is reported by the caller, with the known names
     wanted = {"base_url": spec.base_url_env, **spec.params}
     for field_name, name in wanted.items():
-        location = f"provider.{field_name}"
-        if (
-            name
-            and getattr(config.provider, field_name, None) is None
-            and env.get(name, "").strip()
-        ):
+        if not name or not env.get(name, "").strip():
+            continue
+        if field_name not in ProviderConfig.model_fields:  # the provider's own option
+            if field_name not in config.provider.options:
+                config.provider.options[field_name] = env[name].strip()
+                origins[f"provider.options.{field_name}"] = f"environment {name}"
+        elif getattr(config.provider, field_name, None) is None:
             setattr(config.provider, field_name, env[name].strip())
-            origins[location] = f"environment {name}"
+            origins[f"provider.{field_name}"] = f"environment {name}"
 
 
 def _parse_env(name: str, text: str, parse: Any, problems: list[str]) -> Any:

@@ -104,6 +104,7 @@ def prepare(
         check_output_dir(output, force=force, resume=resume)
     job = Job(settings, brief, workflow, output, env, resume)
     _recording(job, record, replay)
+    check_model_flags(settings)
     job.used = settings_used(job)
     return job
 
@@ -165,6 +166,25 @@ def _check_provider_name(settings: Settings) -> None:
         raise ConfigError(f"provider.name (from {origin}): {what} - choose one of: {usable}")
 
 
+def check_model_flags(settings: Settings) -> None:
+    """--model or --base-url for a provider that calls no model is a usage error.
+
+    Otherwise `--model gpt-4o` alone runs the offline writer and labels the run with a model
+    that never wrote a word.
+    """
+    from ucop.providers import find
+
+    spec = find(settings.config.provider.name)
+    if spec is None or spec.network:
+        return
+    for location, flag in (("provider.model", "--model"), ("provider.base_url", "--base-url")):
+        if settings.origin(location).startswith("flag"):
+            raise UsageError(
+                f"{flag} needs a provider that calls a model: the {spec.name} writer calls "
+                "none - add --provider openai (or anthropic, azure; `ucop plugins` lists more)"
+            )
+
+
 def settings_used(job: Job) -> list[tuple[str, str, str]]:
     """The values that shape this run and where each came from, for the start-of-run block."""
     cfg, origin = job.settings.config, job.settings.origin
@@ -176,8 +196,12 @@ def settings_used(job: Job) -> list[tuple[str, str, str]]:
         ("mode", mode, origin("workflows.enable_parallel_execution")),
         ("max parallel agents", str(job.max_parallel), origin("workflows.max_parallel_agents")),
         ("provider", job.provider_name, origin("provider.name")),
-        ("model", job.model, origin("provider.model")),
-        ("base url", cfg.provider.base_url or "provider default", origin("provider.base_url")),
+        ("model", job.model, _or_default(cfg.provider.model, origin("provider.model"))),
+        (
+            "base url",
+            cfg.provider.base_url or (spec.default_base_url if spec else None) or "none",
+            _or_default(cfg.provider.base_url, origin("provider.base_url")),
+        ),
         (
             "max requests in flight",
             str(cfg.provider.max_concurrent_requests),
@@ -196,6 +220,24 @@ def settings_used(job: Job) -> list[tuple[str, str, str]]:
     if key:
         rows.append(("api key", "set" if job.env.get(key) else "not set", f"environment {key}"))
     return rows
+
+
+def _or_default(value: Any, origin: str) -> str:
+    """A value left null (in the file or not at all) is the provider's default."""
+    return origin if value is not None else "provider default"
+
+
+def check_provider(job: Job) -> None:
+    """Build the provider once and close it: a missing key or endpoint fails here, before the
+    run prints anything (a replay needs neither)."""
+    from ucop.providers import create_provider
+
+    if job.replayer is not None:
+        return
+    provider = create_provider(provider_settings(job.settings, job.env))
+    close = getattr(provider, "close", None)
+    if callable(close):
+        close()
 
 
 def make_services(job: Job, *, today: dt.date | None = None, pacer: Any = None) -> Any:
@@ -246,6 +288,7 @@ def provider_settings(settings: Settings, env: Mapping[str, str]) -> Any:
     cfg = settings.config
     spec = provider_spec(cfg.provider.name)
     extra = {name: getattr(cfg.provider, name, None) for name in spec.params}
+    extra |= cfg.provider.options  # validated against the provider's own options model
     return ProviderSettings(
         name=cfg.provider.name,
         model=cfg.provider.model or spec.default_model,
@@ -312,8 +355,8 @@ def usage_report(provider: Any, job: Job) -> dict[str, Any] | None:
     from ucop.providers.cost import prices_taken
 
     usage = getattr(provider, "usage", None)
-    if usage is None:
-        return None
+    if usage is None or (job.provider is not None and not job.provider.network):
+        return None  # no model was called: no cost, no rate limits
     limits = job.settings.config.provider
     return {
         **usage.as_dict(),

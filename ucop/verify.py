@@ -17,7 +17,9 @@ from typing import Any
 
 from ucop.errors import UcopError
 
-MIN_SPEEDUP = 1.8
+# agents at once on average in the synthetic parallel run (1.0 when sequential); about 2.3
+# idle and 2.15 at load 19 on 2 cores, so a busy machine does not fail the installation check
+MIN_SPEEDUP = 1.5
 SIM_LATENCY_S = 0.08  # per simulated model call; UCOP_VERIFY_LATENCY_S sets another
 SIM_SECTIONS = 5
 
@@ -119,9 +121,11 @@ def _provider(settings: Any, env: Mapping[str, str]) -> str:
 
 def _synthetic(workflow: Any, settings: Any, latency_s: float = SIM_LATENCY_S) -> str:
     from ucop.engine import RunStatus, Scheduler, Task, TaskGraph
+    from ucop.engine.metrics import overlap
 
     cap = max(settings.config.workflows.max_parallel_agents, 2)
-    runs = {}
+    runs: dict[str, float] = {}
+    bars: dict[str, list[tuple[float, float]]] = {}
     for label, workers in (("sequential", 1), ("parallel", cap)):
         calls: Counter[str] = Counter()
         lock = threading.Lock()
@@ -151,10 +155,18 @@ def _synthetic(workflow: Any, settings: Any, latency_s: float = SIM_LATENCY_S) -
                 f"{label} run: agents not run exactly once: {twice or 'some never ran'}"
             )
         runs[label] = result.wall_s
-    speedup = runs["sequential"] / runs["parallel"]
+        bars[label] = [
+            (r.start_s, r.end_s)
+            for r in result.tasks()
+            if r.start_s is not None and r.end_s is not None
+        ]
+    # agents at once on average, from the run's own bars: a busy machine stretches the two
+    # wall clocks unevenly, but not how much the parallel run's agents overlapped
+    speedup = overlap(bars["parallel"])
     detail = (
         f"{len(calls)} agents once each; sequential {runs['sequential']:.2f}s, parallel "
-        f"({cap}) {runs['parallel']:.2f}s: {speedup:.2f}× (need ≥ {MIN_SPEEDUP}×)"
+        f"({cap}) {runs['parallel']:.2f}s with {speedup:.2f} agents at once on average "
+        f"(need ≥ {MIN_SPEEDUP})"
     )
     if speedup < MIN_SPEEDUP:
         raise UcopError(detail)

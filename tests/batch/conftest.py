@@ -57,6 +57,15 @@ def ledger(out: Path) -> dict:
     return json.loads((out / "batch.json").read_text())
 
 
+def failures(out: Path) -> list[str]:
+    """Each article of the batch at `out` that did not end ok, with its error and failed agents."""
+    found = []
+    for entry in ledger(out)["articles"]:
+        if entry["status"] != "ok":
+            found.append(f"{entry['name']} {entry['status']}: {entry['error']}")
+    return found
+
+
 def max_overlap(entries: list[dict]) -> int:
     """The most articles that were running at the same moment, from their start and wall time."""
     edges = []

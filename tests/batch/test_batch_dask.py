@@ -153,8 +153,10 @@ def test_a_worker_killed_mid_batch_loses_no_article(tmp_path, process_cluster):
         assert_complete(out, brief)
     data = ledger(out)
     assert data["totals"]["done"] == 6 and data["totals"]["failed"] == 0
-    # the article that was running on the dead worker ran again from the start elsewhere
-    assert requests_seen > data["totals"]["requests"]
+    # the article that was on the dead worker ran again from the start elsewhere: no article
+    # finished there after the kill. (Its earlier requests are lost with it, but under load the
+    # worker may be killed before its task made any, so the counts are only >=.)
+    assert requests_seen >= data["totals"]["requests"]
     for entry in data["articles"]:
         finished = entry["started"] + entry["wall_s"]
         assert entry["worker"] != killed["address"] or finished <= killed["at"]

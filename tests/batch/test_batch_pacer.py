@@ -60,11 +60,13 @@ def test_a_remote_pacer_travels_as_address_and_key_and_shares_one_cap():
 
 
 def test_a_remote_pacer_keeps_the_rate_and_the_budget_of_the_server():
-    server = PacerServer(Pacer(PacingLimits(4, requests_per_minute=600, max_cost=0.5)))
+    # a stopped clock: the delays are the pacer's schedule, not how long the calls took
+    limits = PacingLimits(4, requests_per_minute=600, max_cost=0.5)
+    server = PacerServer(Pacer(limits, clock=lambda: 100.0))
     try:
         remote = server.client()
         delays = [remote.acquire(1, 0.1, 5).delay_s for _ in range(3)]
-        assert delays == pytest.approx([0.0, 0.1, 0.2], abs=0.02)
+        assert delays == pytest.approx([0.0, 0.1, 0.2], abs=1e-6)
         assert remote.acquire(1, 0.3, 5).refused == "budget"
         remote.release(Outcome(1, reserved_cost=0.1, cost=0.05))
         assert server.pacer.snapshot()["spent"] == pytest.approx(0.05)

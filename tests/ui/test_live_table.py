@@ -70,7 +70,7 @@ def test_instances_sit_under_their_parent_which_summarises_them():
         "editor",
     ]
     group = lines[at]
-    assert "1/3 done, 1 failed" in group
+    assert "1/3 done, 1 ✗" in group
     assert line_of("\n".join(lines), "section_writer[1]").startswith("  section_writer[1]")
 
 
@@ -216,7 +216,7 @@ def test_at_80_columns_name_state_and_retry_reason_win_over_the_other_columns():
     assert "↻ retry in 4.1s" in row and "2/4" in row  # state and attempt whole
     assert "HTTP 429 from openai: rate" in row and row.rstrip().endswith("…")
     head = text.splitlines()[1]
-    assert "Tokens" not in head and "Try" in head  # tokens go first, headings shorten
+    assert "Tokens" not in head and "Note" in head  # tokens go first, the note stays
     assert "HTTP 500 from provider" in line_of(text, "section_writer[2]")
 
 
@@ -225,3 +225,17 @@ def test_a_wide_terminal_shows_every_column():
     head = text.splitlines()[1].split()
     assert head[:5] == ["Agent", "State", "Attempt", "Elapsed", "Tokens"]
     assert "(attempt 2 of 4)" in line_of(text, "editor[12]")
+
+
+def test_the_columns_keep_their_set_and_widths_for_the_whole_run():
+    clock = FakeClock(0.05)
+    events = scripted_run()
+    table = fed_table(clock, events[:2], width=80)  # started: one agent queued
+    early = render_text(table.render(), width=80).splitlines()[1]
+    for event in events[2:]:  # a retry, tokens, a failure and a skip arrive
+        table(event)
+    clock.now = 1.2
+    late = render_text(table.render(), width=80)
+    assert late.splitlines()[1] == early  # the same headings at the same places
+    assert "retry in" in late and "1,200 / 340" not in late  # tokens left out from the start
+    assert all(len(line) <= 80 for line in late.splitlines())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -80,10 +81,17 @@ def related_posts(
         ):
             scored.append((share, chunk["id"], post))
     scored.sort(key=lambda item: (-item[0], item[1]))
+    # A link only where the blog's public URL is known (`blog: {path:, url:}` in the brief);
+    # a bare `/slug/` resolves on some site nobody named: such posts are named by title.
     return [
-        {"title": post["title"], "url": post["url"], "source": post["source"]}
+        {"title": post["title"], "url": public_url(post["url"]), "source": post["source"]}
         for _, _, post in scored[:k]
     ]
+
+
+def public_url(url: str) -> str:
+    """`url` when it is an http(s) URL, else "" (name the post, do not link it)."""
+    return url if re.match(r"https?://", url or "") else ""
 
 
 def owned_chunks(

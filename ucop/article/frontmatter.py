@@ -102,6 +102,14 @@ def article_filename(slug: str, day: dt.date, site: str | None) -> str:
     return profile(site).filename(slug, day)
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes a value used twice (Hugo's `date` and `lastmod`) twice, never as `&id001` and
+    `*id001`: site generators and front matter editors do not all read YAML anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def render_front_matter(data: Mapping[str, Any]) -> str:
-    body = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(dict(data), Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{body}---\n"

@@ -104,7 +104,10 @@ def _links(body: str, front: Mapping[str, Any]) -> Result:
     bad = []
     for target in _LINK.findall(prose):
         machine = _MACHINE.search(target) or (target.startswith("/") and Path(target).exists())
-        if re.match(r"^(?:https?:|mailto:|#)", target) or (target.startswith("/") and not machine):
+        if re.match(r"^(?:https?:|mailto:|#)", target):
+            continue
+        if target.startswith("/") and not machine:  # resolves only on some site: which?
+            bad.append(f"site-absolute link {target} (give the source a url: in the brief)")
             continue
         kind = "machine-local" if machine else "dead relative"
         bad.append(f"{kind} link {target}")

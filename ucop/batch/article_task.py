@@ -27,6 +27,8 @@ def article_spec(
     flags: Mapping[str, Any],
     resume: bool = False,
     pacer: Any = None,
+    record: str | None = None,
+    replay: str | None = None,
 ) -> dict[str, Any]:
     """The picklable argument of `run_article`; paths are made absolute for remote workers."""
     return {
@@ -35,6 +37,8 @@ def article_spec(
         "flags": dict(flags),
         "resume": resume,
         "pacer": pacer,
+        "record": record,
+        "replay": replay,
     }
 
 
@@ -52,7 +56,7 @@ def check_settings(
     from ucop.agents import AGENTS
     from ucop.config import default_config_dir, load_settings
     from ucop.errors import ConfigError
-    from ucop.pipeline import Job, make_services, resolve_model
+    from ucop.pipeline import Job, check_model_flags, make_services, resolve_model
     from ucop.providers import available
     from ucop.workflow.spec import load_workflow
 
@@ -64,6 +68,7 @@ def check_settings(
             f"provider.name (from {settings.origin('provider.name')}): unknown provider "
             f"'{name}' - choose one of: {', '.join(available())}"
         )
+    check_model_flags(settings)
     workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
     job = Job(settings, None, workflow, None, env)  # type: ignore[arg-type]
     configured = settings.config.provider.model
@@ -101,6 +106,8 @@ def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
         config=spec["config"],
         flags=spec["flags"],
         resume=spec["resume"],
+        record=Path(spec["record"]) if spec.get("record") else None,
+        replay=Path(spec["replay"]) if spec.get("replay") else None,
     )
     services = make_services(job, pacer=pacer)
     usage = services.provider.usage

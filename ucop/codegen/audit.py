@@ -32,6 +32,7 @@ from ucop.codegen.hazards import (
     python_reach_problems,
     shell_reach_problems,
 )
+from ucop.codegen.pyparse import parse
 
 GENERATED_CALLS = frozenset(
     {*(f"httpx.{m}" for m in HTTP_METHODS), "httpx.request"}
@@ -74,7 +75,7 @@ _EXPORT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
 def generated_python_problems(code: str) -> list[str]:
     """Problems with a generated example: anything beyond the calls the generator writes."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError) as exc:
         return [f"does not parse: {exc}"]
     problems = []
@@ -115,7 +116,7 @@ def _generated_attributes(tree: ast.AST) -> list[str]:
 def article_python_problems(code: str) -> list[str]:
     """Problems with any Python block of an article (the lenient policy; see the module)."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError) as exc:
         return [f"does not parse: {exc}"]
     os_names = {"os"}

@@ -14,6 +14,8 @@ import shlex
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from ucop.codegen.pyparse import parse
+
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 BODY_KEYWORDS = ("json", "data", "content", "files")
 # curl options that send a request body, and other options that take a value.
@@ -39,7 +41,7 @@ class HttpCall:
 
 def python_calls(code: str) -> list[HttpCall]:
     """HTTP calls in Python source (which must parse); decorators such as `@app.get` are skipped."""
-    tree = ast.parse(code)
+    tree = parse(code)
     strings, dicts = _constants(tree)
     decorators = {
         id(d)

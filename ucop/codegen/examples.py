@@ -14,7 +14,6 @@ generator does not write itself.
 
 from __future__ import annotations
 
-import ast
 import json
 import keyword
 import math
@@ -22,6 +21,8 @@ import re
 import shlex
 from typing import Any
 from urllib.parse import quote, urlencode
+
+from ucop.codegen.pyparse import literal_eval
 
 FALLBACK_BASE_URL = "https://api.example.com"
 # Names the generated script binds or calls itself; a parameter may not shadow them.
@@ -131,7 +132,7 @@ def py_str(text: object) -> str:
     """
     value = str(text)
     literal = '"' + _escape_chars(value) + '"'
-    if ast.literal_eval(literal) != value:  # cannot happen; refuse rather than emit
+    if literal_eval(literal) != value:  # cannot happen; refuse rather than emit
         raise UnsafeExample(f"cannot write {value[:40]!r} as a Python literal")
     return literal
 

@@ -35,17 +35,27 @@ def run_batch(
     force: bool,
     quiet: bool,
     json_out: bool,
+    progress: str = "auto",
+    record: Path | None = None,
+    replay: Path | None = None,
     console: Any = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Returns the exit code: 0 all ok, 1 any failed or partial (2 comes as `UsageError`)."""
+    """Returns the exit code: 0 all ok, 1 any failed or partial (2 comes as `UsageError`).
+
+    Like `generate`: progress and the summary on stderr, each article's path on stdout (the
+    JSON summary instead with --json); -q leaves only errors and the paths.
+    """
     from rich.console import Console
 
     from ucop.batch.article_task import article_spec, check_settings
     from ucop.batch.ledger import Ledger
     from ucop.batch.runner import check_executor, open_session
     from ucop.ui.batch import make_display
+    from ucop.ui.progress import check_mode
 
+    check_mode(progress)
+    check_recordings(record, replay)
     console = console or Console(stderr=True)
     width = _count("--workers", workers) or DEFAULT_WORKERS
     cap = _count("--max-requests", max_requests)
@@ -62,18 +72,54 @@ def run_batch(
     if todo:
         with open_session(executor, workers=width, limits=limits, scheduler=scheduler) as s:
             specs = [
-                article_spec(p, config=config_used, flags=flags, resume=resume, pacer=s.pacer)
+                article_spec(
+                    p,
+                    config=config_used,
+                    flags=flags,
+                    resume=resume,
+                    pacer=s.pacer,
+                    record=per_brief(record, p),
+                    replay=per_brief(replay, p, existing=True),
+                )
                 for p in todo
             ]
             ledger.started(s.where)
-            with make_display(console, quiet, ledger, s.slots) as display:
+            mode = "quiet" if (quiet or json_out) else progress
+            calls = _pacer_calls(s.pacer)
+            with make_display(console, mode, ledger, s.slots, calls) as display:
                 try:
                     _run(s.executor, specs, todo, ledger, display)
                 finally:
                     ledger.pacing = {**limits.__dict__, **s.pacer.snapshot()}
     ledger.save(final=True)
-    _finish(console, ledger, json_out)
+    _finish(console, ledger, json_out, quiet)
     return 0 if ledger.all_ok() else 1
+
+
+def check_recordings(record: Path | None, replay: Path | None) -> None:
+    """--record's folder must exist and --replay's file (or per-brief files) be there."""
+    if record is not None and (not record.parent.is_dir() or record.is_dir()):
+        raise UsageError(f"--record: {record} must be a file in an existing folder")
+    if replay is not None and not replay.is_file():
+        stem = f"{replay.stem}-*{replay.suffix}"
+        if not any(replay.parent.glob(stem)):
+            raise UsageError(f"--replay: neither {replay} nor {replay.parent / stem} exists")
+
+
+def per_brief(path: Path | None, brief: Path, *, existing: bool = False) -> str | None:
+    """FILE-<brief>.jsonl beside FILE: one recording per article. For a replay, FILE itself
+    when no such file exists (one recording may answer every brief)."""
+    if path is None:
+        return None
+    own = path.with_name(f"{path.stem}-{brief.stem}{path.suffix or '.jsonl'}")
+    if existing and not own.is_file():
+        return str(path.resolve())
+    return str(own.resolve())
+
+
+def _pacer_calls(pacer: Any) -> Callable[[], int]:
+    """Model calls started so far across the batch, as the batch's one pacer counts them."""
+    return lambda: int(pacer.snapshot().get("requests") or 0)
 
 
 def batch_limits(
@@ -92,9 +138,13 @@ def _run(executor: Any, specs: list[Any], todo: list[Path], ledger: Any, display
     """Run one task per brief; write and record each result as it comes back."""
     from ucop.batch.article_task import run_article
     from ucop.batch.runner import run_tasks
+    from ucop.commands.generate import keep_history
 
     def on_result(index: int, result: dict[str, Any]) -> None:
-        display.article(ledger.record(todo[index], result))
+        entry = ledger.record(todo[index], result)
+        display.article(entry)
+        if result.get("report"):
+            keep_history(result["report"], "batch", todo[index], Path(entry.get("article") or ""))
 
     try:
         run_tasks(executor, run_article, specs, on_result=on_result, on_tick=display.tick)
@@ -155,9 +205,24 @@ def split_finished(
     return list(briefs), []
 
 
-def _finish(console: Any, ledger: Any, json_out: bool) -> None:
+def _finish(console: Any, ledger: Any, json_out: bool, quiet: bool) -> None:
     from ucop.ui.batch import render_summary
 
-    console.print(render_summary(ledger))
+    if not quiet:
+        console.print(render_summary(ledger))
+    data = ledger.to_json()
+    if quiet:  # errors still: one line per article that did not end ok
+        for entry in data["articles"]:
+            if entry.get("status") not in ("ok", "skipped"):
+                console.print(
+                    f"{entry['status']}: {entry['name']}: {entry.get('error')}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
     if json_out:
-        sys.stdout.write(json.dumps(ledger.to_json(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    for entry in data["articles"]:
+        if entry.get("article"):
+            sys.stdout.write(f"{entry['article']}\n")

@@ -33,7 +33,7 @@ def run_generate(
     """
     from rich.console import Console
 
-    from ucop.pipeline import default_cache, prepare, resolve_model, write_outputs
+    from ucop.pipeline import check_provider, default_cache, prepare, resolve_model, write_outputs
     from ucop.ui.progress import check_mode
 
     check_mode(progress)
@@ -48,9 +48,12 @@ def run_generate(
         record=record,
         replay=replay,
     )
+    check_provider(job)
     resolve_model(job)
     from ucop.files import output_lock
 
+    if not quiet:
+        offline_notice(console, job)
     if progress != "quiet":
         show_settings(console, job.used)
     cache = default_cache(job.env)
@@ -65,6 +68,7 @@ def run_generate(
     with output_lock(output):
         outcome = _run_with_progress(job, cache, console, progress)
         written = write_outputs(job, outcome)
+    keep_history(outcome.report, "generate", brief, written.get("article") or output)
     if not quiet:
         _finish(console, job, outcome, written)
     elif outcome.status in ("partial", "replaced", "degraded"):
@@ -80,6 +84,22 @@ def run_generate(
     return exit_code(outcome.status)
 
 
+def keep_history(report: Mapping[str, Any], command: str, brief: Path, output: Path) -> None:
+    """Add the run to `ucop logs` (never fails the run)."""
+    from ucop import history
+    from ucop.providers import find
+
+    spec = find(str(report.get("provider")))
+    run = history.run_from_report(
+        report,
+        command=command,
+        brief=str(Path(brief).resolve()),
+        output=str(Path(output).resolve()),
+        model_called=spec is None or spec.network,
+    )
+    history.record(run)
+
+
 def _run_with_progress(job: Any, cache: Any, console: Any, mode: str) -> Any:
     from ucop.pipeline import elapsed_clock, execute
     from ucop.ui.progress import make_progress
@@ -93,6 +113,7 @@ def _run_with_progress(job: Any, cache: Any, console: Any, mode: str) -> Any:
 
 def show_settings(console: Any, used: list[tuple[str, str, str]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(
         title="Settings (flag > environment > config > default)",
@@ -101,8 +122,11 @@ def show_settings(console: Any, used: list[tuple[str, str, str]]) -> None:
         box=None,
         padding=(0, 2),
     )
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")  # a long path wraps instead of being cut
+    table.add_column(overflow="fold", style="dim")
     for name, value, origin in used:
-        table.add_row(name, f"[bold]{value}[/]", f"[dim]{origin}[/]")
+        table.add_row(name, Text(value, style="bold"), origin)
     console.print(table)
 
 
@@ -128,16 +152,35 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> N
 
     console.print(render_summary(outcome.report))
     show_warnings(console, outcome.report)
-    for label, path in written.items():
-        console.print(f"  {label:<9} {path}")
-    if job.drafts_only:
-        console.print(
-            "[yellow]Written by the offline writer:[/] no model was called; the text is an "
-            "extractive draft from your sources. Use --provider openai or anthropic for "
-            "model-written prose."
-        )
+    console.print(file_list(written))
+    offline_notice(console, job, done=True)
     if outcome.status in ("partial", "replaced", "degraded"):
         _partial(console, outcome)
+
+
+def file_list(written: Mapping[str, Path]) -> Any:
+    """`  article   /path/...`: a long path wraps under itself, not under the label."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, path in written.items():
+        grid.add_row(f"  {label:<9}", str(path))
+    return grid
+
+
+def offline_notice(console: Any, job: Any, done: bool = False) -> None:
+    """Say, before the run and again after it, that no model writes this article."""
+    if job.provider is None or job.provider.network:
+        return
+    what = "Written by" if done else "Writing with"
+    called = "no model was called" if done else "no model will be called"
+    console.print(
+        f"[yellow]{what} the {job.provider_name} writer:[/] {called}; the text is an "
+        "extractive draft from your sources. Use --provider openai or anthropic for "
+        "model-written prose."
+    )
 
 
 def _partial(console: Any, outcome: Any) -> None:

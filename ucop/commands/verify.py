@@ -6,8 +6,11 @@ import json
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from ucop.errors import UsageError
 
 
 def run_verify(
@@ -22,10 +25,14 @@ def run_verify(
 
     from ucop.verify import article_checks, installation_checks
 
+    if article_dir is not None and not article_dir.is_dir():
+        what = "is not a folder" if article_dir.exists() else "does not exist"
+        raise UsageError(f"{article_dir} {what} - give the --output folder of a run or a batch")
     _check_provider_name(flags.get("provider") or os.environ.get("UCOP_PROVIDER", "").strip())
     checks = installation_checks(config, flags, dict(os.environ))
     if article_dir is not None:
-        checks += article_checks(article_dir)
+        for prefix, folder in article_folders(article_dir):
+            checks += [replace(c, name=f"{prefix}{c.name}") for c in article_checks(folder)]
     failed = [c for c in checks if not c.ok]
     if json_out:
         data = {"ok": not failed, "checks": [c.__dict__ for c in checks]}
@@ -42,6 +49,15 @@ def run_verify(
         return 1
     console.print("[bold green]ALL CHECKS PASSED[/]")
     return 0
+
+
+def article_folders(folder: Path) -> list[tuple[str, Path]]:
+    """The article folders to check: `folder` itself, or each article of a batch folder
+    (a `batch.json` beside one subfolder per brief), its checks named after the brief."""
+    if not (folder / "batch.json").is_file():
+        return [("", folder)]
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "run.json").is_file())
+    return [(f"{p.name}: ", p) for p in subfolders] or [("", folder)]
 
 
 def _check_provider_name(name: str) -> None:

@@ -88,7 +88,7 @@ def write_introduction(ctx: Mapping[str, Any]) -> str:
         paragraphs.append(f"The brief also asks about {asked}, which no source covers.")
     related = ctx.get("related", ())
     if related:
-        paragraphs.append(f"For background, see [{related[0]['title']}]({related[0]['url']}).")
+        paragraphs.append(f"For background, see {post_link(related[0])}.")
     return "\n\n".join(paragraphs)
 
 
@@ -257,7 +257,7 @@ def write_conclusion(ctx: Mapping[str, Any]) -> str:
     related = ctx.get("related", ())
     if related:
         lines += ["", "Next steps:", ""]
-        lines += [f"- Read [{p['title']}]({p['url']})." for p in related]
+        lines += [f"- Read {post_link(p)}." for p in related]
     return "\n".join(lines)
 
 
@@ -309,3 +309,8 @@ WRITERS = {
     "conclusion": write_conclusion,
     "code_explanation": write_code_explanations,
 }
+
+
+def post_link(post: Mapping[str, Any]) -> str:
+    """`[title](url)`, or the title in italics when the blog's URL is not known."""
+    return f"[{post['title']}]({post['url']})" if post.get("url") else f"*{post['title']}*"

@@ -124,3 +124,24 @@ def barrier_schedule(
             slots[slot] += duration
         total += max(slots, default=0.0)
     return total
+
+
+def overlap(intervals: Sequence[tuple[float, float]]) -> float:
+    """How many intervals were open on average while any was: their total length ÷ their union.
+
+    1.0 when none overlap (a sequential run), up to N when N always run together. Read from a
+    run's own bars (or a server's request times), it shows the parallelism without dividing one
+    run's wall clock by another's: a loaded machine stretches the gaps between bars, which the
+    union leaves out, more than the overlap.
+    """
+    total = union = 0.0
+    start = end = None
+    for begin, finish in sorted(intervals):
+        total += finish - begin
+        if end is None or start is None or begin > end:
+            union += (end - start) if end is not None and start is not None else 0.0
+            start, end = begin, finish
+        else:
+            end = max(end, finish)
+    union += (end - start) if end is not None and start is not None else 0.0
+    return total / union if union > 0 else 1.0

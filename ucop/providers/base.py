@@ -95,6 +95,10 @@ class ProviderSpec:
     # Request parameters: provider config fields passed on in ProviderSettings.extra, each
     # with the environment variable that may set it.
     params: Mapping[str, str | None] = field(default_factory=dict)
+    # The provider's own settings: a pydantic model (extra="forbid") that validates the
+    # config's `provider.options` (and the variables in `params` for its fields); the
+    # validated values reach the factory in ProviderSettings.extra. None: it takes none.
+    options: type[Any] | None = None
     # With a custom base URL and no model, ask the server's GET /models (OpenAI-compatible).
     lists_models: bool = False
     description: str = ""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from ucop.engine.metrics import expanded_deps, run_metrics
-from ucop.engine.records import RunResult, TaskRecord
+from ucop.engine.records import RunResult, Status, TaskRecord
 
 SCHEMA_VERSION = 1
 
@@ -23,9 +24,17 @@ def build_report(
     metrics = run_metrics(result)
     deps = expanded_deps(result)
     on_path = set(metrics.critical_path)
-    agents = [_agent(r, deps[r.name], r.name in on_path) for r in result.tasks()]
+    # a cached agent took no time: it is on no critical path, whatever its place in the DAG
+    agents = [
+        _agent(r, deps[r.name], r.name in on_path and r.status is not Status.CACHED)
+        for r in result.tasks()
+    ]
+    ended = dt.datetime.now(dt.timezone.utc)
+    started = ended - dt.timedelta(seconds=metrics.wall_s)
     return {
         "schema": SCHEMA_VERSION,
+        "started_at": started.isoformat(timespec="seconds"),
+        "ended_at": ended.isoformat(timespec="seconds"),
         **info,
         "max_parallel": result.max_parallel,
         "status": status,

@@ -243,17 +243,22 @@ def row_label(agent: Mapping[str, Any], row: int, layout: Layout) -> str:
     name = str(agent.get("name", "?"))
     y = layout.top(row) + layout.row_h / 2 + layout.font * 0.35
     shown = fit(name, layout.label_w - 12, layout.font)
-    weight = "600" if agent.get("on_critical_path") else None
+    weight = "600" if on_critical_path(agent) else None
     return text(
         layout.x0 - 8, y, shown, text_anchor="end", font_size=layout.font, font_weight=weight
     )
+
+
+def on_critical_path(agent: Mapping[str, Any]) -> bool:
+    """A cached agent took no time: it is drawn as cached, never as critical."""
+    return bool(agent.get("on_critical_path")) and agent.get("status") != "cached"
 
 
 def bar(agent: Mapping[str, Any], row: int, layout: Layout) -> str:
     start = float(agent["start_s"])
     end = bar_end(agent, layout)
     status = str(agent.get("status", "?"))
-    critical = bool(agent.get("on_critical_path"))
+    critical = on_critical_path(agent)
     pad = layout.row_h * 0.18
     return el(
         "rect",
@@ -383,8 +388,10 @@ def describe(agent: Mapping[str, Any]) -> str:
     ]
     if agent.get("queued_s") is not None:
         lines.append(f"queued at {seconds(agent.get('queued_s'))}")
-    if agent.get("on_critical_path"):
+    if on_critical_path(agent):
         lines.append("on the critical path")
+    elif agent.get("status") == "cached":
+        lines.append("cached: taken from an earlier run, not run")
     if agent.get("error"):
         lines.append(f"error: {agent['error']}")
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """What `ucop batch` shows on stderr: live progress, a plain log line per article, the summary.
 
-    with make_display(console, quiet, ledger, slots) as display:
+    with make_display(console, mode, ledger, slots) as display:
         display.tick(unfinished)      # about 4 times a second
         display.article(entry)        # as each article comes back
 
@@ -9,17 +9,23 @@ Everything shown is read from the batch's `Ledger` (`ucop.batch.ledger`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 
-def make_display(console: Any, quiet: bool, ledger: Any, slots: int) -> QuietDisplay:
-    """Live progress on a terminal, plain lines otherwise, nothing with --quiet."""
-    if quiet:
+def make_display(
+    console: Any, mode: str, ledger: Any, slots: int, calls: Callable[[], int] | None = None
+) -> QuietDisplay:
+    """--progress for a batch: a live bar, plain lines, or nothing (quiet); `auto` is live on a
+    terminal and plain otherwise, as for `generate`."""
+    from ucop.ui.progress import resolve_mode
+
+    shown = resolve_mode(console, mode)
+    if shown == "quiet":
         return QuietDisplay()
-    if console.is_terminal:
-        return LiveDisplay(console, ledger, slots)
+    if shown == "live":
+        return LiveDisplay(console, ledger, slots, calls)
     return PlainDisplay(console, ledger, slots)
 
 
@@ -64,7 +70,17 @@ class PlainDisplay(QuietDisplay):
 
 
 class LiveDisplay(PlainDisplay):
-    """A Rich progress bar: articles done, failed, running and model calls, and elapsed time."""
+    """A Rich progress bar: articles done, failed, running and model calls, and elapsed time.
+
+    The call count comes from `calls` (the batch pacer's count, as calls start) when given,
+    so it moves while articles run instead of jumping when each one finishes.
+    """
+
+    def __init__(
+        self, console: Any, ledger: Any, slots: int, calls: Callable[[], int] | None = None
+    ) -> None:
+        super().__init__(console, ledger, slots)
+        self.calls = calls
 
     def __enter__(self) -> LiveDisplay:
         from rich.progress import (
@@ -101,9 +117,18 @@ class LiveDisplay(PlainDisplay):
         stats = (
             f"[green]{ledger.count('ok')} ok[/] [red]{ledger.count('failed', 'partial')} failed[/]"
             f" {running} running {unfinished - running} queued"
-            f" | {ledger.totals()['requests']} model calls"
+            f" | {self._calls()} model calls"
         )
         self.progress.update(self.task, stats=stats)
+
+    def _calls(self) -> int:
+        finished = int(self.ledger.totals()["requests"])
+        if self.calls is None:
+            return finished
+        try:
+            return max(finished, self.calls())
+        except Exception:  # noqa: BLE001 - a display must not stop the batch
+            return finished
 
 
 def line(entry: Mapping[str, Any]) -> str:

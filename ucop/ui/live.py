@@ -160,6 +160,10 @@ class Board:
         match = _INSTANCE.match(name)
         return match["parent"] if match and match["parent"] in self.rows else None
 
+    def base_names(self) -> list[str]:
+        """The agents the run announced when it started (fan-out instances come later)."""
+        return [str(n) for n in self.info.get("agents") or []]
+
     def leaves(self) -> list[AgentRow]:
         """Rows that do work themselves (groups left out, so nothing is counted twice)."""
         return [self.rows[n] for n in self.order if not self.rows[n].instances]
@@ -198,12 +202,22 @@ class LiveTable:
         self._refresh = refresh_per_second
         self._max_lines = max_lines
         self._board = Board()
+        self._fixed: tuple[int, Layout] | None = None
         self._lock = threading.Lock()
         self._live: Live | None = None
 
     def __call__(self, event: Event) -> None:
         with self._lock:
             self._board.apply(event)
+
+    def _layout(self, board: Board) -> Layout:
+        """One layout per terminal width for the run: columns never change under the eye."""
+        width = self._console.width
+        if not board.base_names():  # not started yet: nothing to fix the widths on
+            return layout_for(board.order, width)
+        if self._fixed is None or self._fixed[0] != width:
+            self._fixed = (width, layout_for(board.base_names(), width))
+        return self._fixed[1]
 
     def __enter__(self) -> LiveTable:
         self._live = Live(
@@ -233,7 +247,7 @@ class LiveTable:
             now = board.finished_t if board.finished_t is not None else self._clock()
             lines = self._max_lines or self._console.size.height
             shown, hidden = choose_rows(board, now, max(1, lines - CHROME_LINES))
-            table = agent_table(board, shown, now, self._console.width)
+            table = agent_table(board, shown, now, layout=self._layout(board))
             parts: list[RenderableType] = [header(board), table]
             if hidden:
                 parts.append(fold_line(hidden, now))
@@ -266,65 +280,69 @@ def choose_rows(board: Board, now: float, room: int) -> tuple[list[str], list[Ag
 
 
 def header(board: Board) -> Text:
-    line = Text("ucop · ", style="bold")
-    line.append(describe_run(board.info) if board.info else "starting…")
+    """One line: `ucop · finished: ok · parallel · provider ...`, cut with "…" if too long."""
+    line = Text("ucop · ", style="bold", no_wrap=True, overflow="ellipsis")
     if board.status:
-        line.append(f" · finished: {clean_text(board.status)}", style="bold")
+        line.append(f"finished: {clean_text(board.status)} · ", style="bold")
+    line.append(describe_run(board.info) if board.info else "starting…")
     return line
 
 
 NOTE_MIN = 26  # the note (retry or failure reason) keeps at least this many columns
 GAP = 3  # columns between two cells: padding, the box divider, padding
+STATE_W = 16  # "↻ retry in 12.3s", the widest state: the column never widens mid-run
+AGENT_MAX = 40
+# (index, long heading, short heading, width), dropped last to first when the terminal is
+# narrow; widths hold any value the run can show ("12/4", "123.4s", "123,456 / 12,345")
+OPTIONAL = ((2, "Attempt", "Try", 5), (3, "Elapsed", "Time", 6), (4, "Tokens in/out", "Tokens", 16))
 
 
-def agent_table(board: Board, names: Iterable[str], now: float, width: int = 120) -> Table:
-    """The agents' rows, fitted to `width`: agent, state and note always stay readable.
+@dataclass(frozen=True)
+class Layout:
+    """The table's columns and widths, fixed for the whole run: from the terminal's width
+    and the agents' names, never from what the cells hold at the moment."""
 
-    When the terminal is narrow, the token column goes first, then the headings shorten,
-    then the elapsed and attempt columns go; only the note is ever cut (with "…").
-    """
+    agent_w: int
+    columns: tuple[tuple[int, str, int], ...]  # (cell index, heading, width)
+    note_w: int
+
+
+def layout_for(names: Iterable[str], width: int) -> Layout:
+    # room for a fan-out instance under its parent: "  section_writer[9]"
+    agent_w = min(max([5, *(len(n) + 5 for n in names)]), AGENT_MAX)
+    columns = _fit(width - agent_w - STATE_W - GAP, OPTIONAL)
+    used = agent_w + GAP + STATE_W + GAP + sum(w + GAP for _, _, w in columns)
+    return Layout(agent_w, tuple(columns), max(NOTE_MIN, width - used))
+
+
+def agent_table(
+    board: Board, names: Iterable[str], now: float, width: int = 120, layout: Layout | None = None
+) -> Table:
+    """The agents' rows in a fixed layout (`layout_for`): agent, state and note always stay
+    readable; on a narrow terminal the token column goes first, then the headings shorten,
+    then the elapsed and attempt columns go; only the note is ever cut (with "…")."""
+    names = list(names)
+    layout = layout or layout_for(board.base_names() or names, width)
     rows = [
         group_cells(board, board.rows[n], now)
         if board.rows[n].instances
         else leaf_cells(board.rows[n], now)
         for n in names
     ]
-    agent_w = min(_widest(rows, 0, 5), 40)
-    state_w = _widest(rows, 1, 5)
-    optional = [  # (index, long heading, short heading, width), dropped last to first
-        (2, "Attempt", "Try", _widest(rows, 2, 3)),
-        (3, "Elapsed", "Time", _widest(rows, 3, 4)),
-        (4, "Tokens in/out", "Tokens", _widest(rows, 4, 6)),
-    ]
-    columns = _fit(width - agent_w - state_w - GAP, optional)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("Agent", no_wrap=True, min_width=agent_w, max_width=agent_w)
-    table.add_column("State", no_wrap=True, min_width=state_w)
-    for _, heading, cell_w in columns:
-        table.add_column(heading, justify="right", no_wrap=True, min_width=cell_w)
-    used = agent_w + GAP + state_w + GAP + sum(w + GAP for _, _, w in columns)
-    table.add_column(
-        "Note",
-        style="dim",
-        no_wrap=True,
-        overflow="ellipsis",
-        max_width=max(NOTE_MIN, width - used),
-    )
+    table.add_column("Agent", no_wrap=True, width=layout.agent_w, overflow="ellipsis")
+    table.add_column("State", no_wrap=True, width=STATE_W, overflow="ellipsis")
+    for _, heading, cell_w in layout.columns:
+        table.add_column(heading, justify="right", no_wrap=True, width=cell_w)
+    table.add_column("Note", style="dim", no_wrap=True, overflow="ellipsis", width=layout.note_w)
     for cells in rows:
-        table.add_row(cells[0], cells[1], *(cells[i] for i, _, _ in columns), cells[5])
+        table.add_row(cells[0], cells[1], *(cells[i] for i, _, _ in layout.columns), cells[5])
     return table
 
 
-def _widest(rows: list[list[RenderableType]], index: int, least: int) -> int:
-    return max([least, *(_cell_len(r[index]) for r in rows)])
-
-
-def _cell_len(cell: RenderableType) -> int:
-    return cell.cell_len if isinstance(cell, Text) else len(str(cell))
-
-
-def _fit(room: int, optional: list[tuple[int, str, str, int]]) -> list[tuple[int, str, int]]:
+def _fit(room: int, optional: Iterable[tuple[int, str, str, int]]) -> list[tuple[int, str, int]]:
     """The optional columns that fit in `room` while leaving NOTE_MIN for the note."""
+    optional = list(optional)
     for keep in range(len(optional), -1, -1):
         for short in (False, True):
             chosen = [
@@ -358,7 +376,7 @@ def group_cells(board: Board, row: AgentRow, now: float) -> list[RenderableType]
     states = [child.state_at(now) for child in children]
     style = STATE_STYLES[group_state(states)]
     ok, bad = sum(s in SUCCEEDED for s in states), sum(s in BROKEN for s in states)
-    label = f"{ok}/{len(states)} done" + (f", {bad} failed" if bad else "")
+    label = f"{ok}/{len(states)} done" + (f", {bad} ✗" if bad else "")  # fits STATE_W
     starts = [c.start_t for c in children if c.start_t is not None]
     ends = [c.start_t + (c.elapsed(now) or 0.0) for c in children if c.start_t is not None]
     return [
@@ -401,9 +419,14 @@ def footer(board: Board, now: float) -> Text:
         f"wall {format_seconds(now, 1)}",
         f"agent time {format_seconds(agent_time, 1)}",
         f"speedup {speedup}",
-        f"{sum(states[s] for s in ACTIVE)} running",
-        f"{sum(states[s] for s in SUCCEEDED)} done",
-        f"{sum(states[s] for s in BROKEN)} failed",
     ]
-    parts += [f"{states[s]} {s}" for s in ("skipped", "cancelled") if states[s]]
-    return Text(" · ".join(parts), style="bold")
+    counts = {
+        "running": sum(states[s] for s in ACTIVE),
+        "done": sum(states[s] for s in SUCCEEDED),
+        "failed": sum(states[s] for s in BROKEN),
+        "skipped": states["skipped"],
+        "cancelled": states["cancelled"],
+    }
+    # zero counts left out (bar done): the finished line fits 80 columns
+    parts += [f"{n} {word}" for word, n in counts.items() if n or word == "done"]
+    return Text(" · ".join(parts), style="bold", no_wrap=True, overflow="ellipsis")

@@ -79,19 +79,19 @@ def answer_rows(report: Mapping[str, Any]) -> list[tuple[str, RenderableType]]:
 
 def usage_rows(usage: Mapping[str, Any] | None) -> list[tuple[str, RenderableType]]:
     """Cost, rate limiting and the budget, from the report's `usage` block (if any)."""
-    if not usage:
-        return []
+    if not usage or not usage.get("requests"):
+        return []  # no model was called: nothing cost anything or met a rate limit
     cost = usage.get("cost")
-    shown = f"${cost:.4f}" if cost is not None else "unknown (no price for this model)"
+    if cost is None:
+        shown = Text("unknown (no price for this model)")
+    else:
+        shown = explained(
+            f"${cost:.4f}",
+            f"{usage.get('prices', '')}; {usage.get('cached_tokens', 0)}"
+            " input tokens from the prompt cache",
+        )
     rows: list[tuple[str, RenderableType]] = [
-        (
-            "Cost",
-            explained(
-                shown,
-                f"{usage.get('prices', '')}; {usage.get('cached_tokens', 0)}"
-                " input tokens from the prompt cache",
-            ),
-        ),
+        ("Cost", shown),
         (
             "Rate limits",
             f"{usage.get('rate_limited', 0)} of {usage.get('requests', 0)} calls answered 429;"
