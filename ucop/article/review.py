@@ -164,7 +164,7 @@ def _notes_true(sections: list[tuple[str, str]], brief: Any) -> Result:
     noted = [title for title, text in sections if UNCOVERED.search(text)]
     if not noted or brief is None:
         return (name, True, f"{len(noted)} not-covered note(s)")
-    from ucop.agents.planning import topic_terms
+    from ucop.content.planning import topic_terms
 
     passages = _passage_terms(brief)
     wrong = []
