@@ -203,7 +203,11 @@ def _refresh_file(
     url: str | None,
 ) -> int:
     """Re-hash one file and re-parse it if its bytes changed; returns 1 if it was parsed."""
-    sha = hashlib.sha256(read_input_bytes(file)).hexdigest()
+    try:
+        sha = hashlib.sha256(read_input_bytes(file)).hexdigest()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SourceError(f"{file}: cannot be read ({reason}) — check its permissions") from exc
     if old is not None and old[2] == sha:
         conn.execute(
             "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (*_stat(info), path)
