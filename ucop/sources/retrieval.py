@@ -8,6 +8,7 @@ plugin passages) as one corpus: BM25 (Okapi) statistics are summed over both.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, OrderedDict
@@ -88,7 +89,22 @@ def chunk_terms(chunk: dict[str, Any]) -> list[str]:
     code = " ".join(block.get("code", "") for block in chunk.get("code_blocks") or [])
     text = _LINK_TARGET.sub("]", chunk.get("text", ""))  # a link's URL is not its meaning
     fields = [chunk.get("title", ""), chunk.get("heading", ""), text, code]
-    return tokenize(" ".join(fields))
+    return tokenize_words(" ".join(fields))
+
+
+def tokenize_words(text: str) -> list[str]:
+    """`tokenize(text)`, computed a whitespace-separated piece at a time, each piece once.
+
+    Equal to `tokenize` because no term spans whitespace (tests/sources/test_index_terms.py
+    checks it on the corpus); words repeat so much in documentation that indexing a
+    knowledge base spends a tenth of the time tokenizing this way.
+    """
+    return [term for piece in text.split() for term in _piece_terms(piece)]
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _piece_terms(piece: str) -> tuple[str, ...]:
+    return tuple(tokenize(piece))
 
 
 class ChunkStore(Protocol):

@@ -11,18 +11,16 @@ ids and paths a brief in another folder would see.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from ucop.errors import SourceError
-from ucop.files import read_input_bytes
-from ucop.sources.frontmatter import source_path
 from ucop.sources.index import store
+from ucop.sources.index.parse import Job, Parsed, parse_all
 
 COMMIT_EVERY = 500  # files per transaction: bounds the WAL during a first build
 DEFAULT_LIMIT_MB = 1024
@@ -141,12 +139,12 @@ def _update(
     store.write_meta(conn, state="building")
     conn.commit()
     parsed = 0
+    jobs = [Job(p, listing[p][0], stored[p][2] if p in stored else None) for p in stale]
     try:
         for path in gone:
             _drop(conn, path)
-        for n, path in enumerate(stale, start=1):
-            file, info = listing[path]
-            parsed += _refresh_file(conn, path, file, info, stored.get(path), root, base, url)
+        for n, result in enumerate(parse_all(jobs, root, base, url), start=1):
+            parsed += _store(conn, result, listing[result.path][1], result.path in stored)
             if n % COMMIT_EVERY == 0:
                 conn.commit()
     except BaseException:
@@ -192,64 +190,26 @@ def _stat(info: os.stat_result) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
-def _refresh_file(
-    conn: sqlite3.Connection,
-    path: str,
-    file: Path,
-    info: os.stat_result,
-    old: tuple[int, int, str] | None,
-    root: Path,
-    base: Path,
-    url: str | None,
-) -> int:
-    """Re-hash one file and re-parse it if its bytes changed; returns 1 if it was parsed."""
-    try:
-        sha = hashlib.sha256(read_input_bytes(file)).hexdigest()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise SourceError(f"{file}: cannot be read ({reason}) — check its permissions") from exc
-    if old is not None and old[2] == sha:
+def _store(conn: sqlite3.Connection, result: Parsed, info: os.stat_result, known: bool) -> int:
+    """Write one file's new rows (or only its new stat); returns 1 if it was parsed."""
+    if result.rows is None:
         conn.execute(
-            "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (*_stat(info), path)
+            "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (*_stat(info), result.path)
         )
         return 0
-    chunks = _parse(file, root, base, url)
-    if old is not None:
-        _drop(conn, path)
-    _insert(conn, path, chunks)
-    conn.execute(
-        "INSERT INTO files(path, size, mtime_ns, sha, chunks) VALUES (?, ?, ?, ?, ?)",
-        (path, *_stat(info), sha, len(chunks)),
-    )
-    return 1
-
-
-def _parse(file: Path, root: Path, base: Path, url: str | None) -> list[dict[str, Any]]:
-    """The file's chunks with `source` and `id` relative to the folder that holds it."""
-    from ucop.sources.kb import document_chunks
-
-    folder = root if root.is_dir() else root.parent
-    chunks = document_chunks(file, base, set(), root=root, url=url)
-    stored = source_path(file, folder)
-    for chunk in chunks:
-        seen = str(chunk.get("source", ""))
-        chunk["id"] = str(chunk["id"]).replace(seen, stored, 1) if seen else str(chunk["id"])
-        chunk["source"] = stored
-    return chunks
-
-
-def _insert(conn: sqlite3.Connection, path: str, chunks: list[dict[str, Any]]) -> None:
-    from ucop.sources.retrieval import chunk_terms
-
-    for ord_, chunk in enumerate(chunks):
-        terms = chunk_terms(chunk)
+    if known:
+        _drop(conn, result.path)
+    for ord_, (cid, n, data, terms) in enumerate(result.rows):
         cursor = conn.execute(
             "INSERT INTO chunks(file, ord, cid, n, data, terms) VALUES (?, ?, ?, ?, ?, ?)",
-            (path, ord_, chunk["id"], len(terms), json.dumps(chunk), " ".join(terms)),
+            (result.path, ord_, cid, n, data, terms),
         )
-        conn.execute(
-            "INSERT INTO fts(rowid, terms) VALUES (?, ?)", (cursor.lastrowid, " ".join(terms))
-        )
+        conn.execute("INSERT INTO fts(rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
+    conn.execute(
+        "INSERT INTO files(path, size, mtime_ns, sha, chunks) VALUES (?, ?, ?, ?, ?)",
+        (result.path, *_stat(info), result.sha, len(result.rows)),
+    )
+    return 1
 
 
 def _drop(conn: sqlite3.Connection, path: str) -> None:

@@ -104,4 +104,3 @@ class IndexView:
             chunk["id"] = str(chunk["id"]).replace(stored, seen, 1)
             chunk["source"] = seen
         return chunk
-
