@@ -82,9 +82,7 @@ def test_ids_and_paths_follow_the_brief_that_reads_the_index(tmp_path, kb):
     for base in (kb.parent, elsewhere, kb):
         view = IndexView(Path(ref["db"]), kb, base)
         expected = load_kb(kb, base)
-        assert [(c["id"], c["source"]) for c in view] == [
-            (c["id"], c["source"]) for c in expected
-        ]
+        assert [(c["id"], c["source"]) for c in view] == [(c["id"], c["source"]) for c in expected]
         assert view.get(expected[3]["id"]) == expected[3]
 
 
