@@ -178,3 +178,29 @@ def test_the_total_size_cap_names_the_numbers(tmp_path, kb):
     with pytest.raises(SourceError, match=r"holds 8 files, 0\.0 MB in all, over the 0 MB limit"):
         refresh(tmp_path / "cache", kb, kb.parent, limit=1000)
     assert not list_indexes(tmp_path / "cache")
+
+
+def test_new_files_in_old_and_new_folders_are_found(tmp_path, kb):
+    _, first = _build(tmp_path / "cache", kb)
+    (kb / "guides").mkdir()
+    (kb / "guides" / "deep.md").write_text("# Deep\n\nNested page.\n")
+    _, stats = _build(tmp_path / "cache", kb)
+    assert (stats.parsed, stats.documents) == (1, first.documents + 1)
+    (kb / "guides" / "second.md").write_text("# Second\n\nAnother nested page.\n")
+    (kb / "webhooks.md").unlink()
+    _, stats = _build(tmp_path / "cache", kb)
+    assert (stats.parsed, stats.removed, stats.documents) == (1, 1, first.documents + 1)
+
+
+def test_the_file_list_is_reused_while_no_folder_changes(tmp_path, kb):
+    """The listing shortcut is taken: a file slipped in with its folder's mtime put back is not
+    seen until the folder changes (the documented limit of directory mtimes)."""
+    _build(tmp_path / "cache", kb)
+    before = os.stat(kb)
+    (kb / "sneaky.md").write_text("# Sneaky\n\nUnseen.\n")
+    os.utime(kb, ns=(before.st_atime_ns, before.st_mtime_ns))
+    _, stats = _build(tmp_path / "cache", kb)
+    assert stats.parsed == 0 and stats.documents == 8
+    os.utime(kb)
+    _, stats = _build(tmp_path / "cache", kb)
+    assert stats.parsed == 1 and stats.documents == 9

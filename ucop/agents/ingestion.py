@@ -73,7 +73,7 @@ class KbIngestion(_Ingestion):
     def digest(self, path: Path, services: RunServices) -> str:
         from ucop.sources.digest import kb_digest
 
-        return kb_digest(path)
+        return kb_digest(path, self.url(services))
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
         from ucop.sources.digest import listing_digest

@@ -19,20 +19,24 @@ from ucop.files import read_input_bytes
 from ucop.sources.index.build import check_total, source_limit
 
 
-def kb_digest(root: Path, limit: int | None = None) -> str:
+def kb_digest(
+    root: Path, url: str | None = None, *, limit: int | None = None, cache_dir: Path | None = None
+) -> str:
     """The documents `load_kb` reads, by name, size and mtime_ns (the index's own file key).
 
     Reads no file: the index re-hashes a document whose size or mtime changed, and this key
-    changes with them. SourceError when they pass `limit` bytes in all.
+    changes with them. When no directory changed since the index was built, the file list is
+    the index's (`ucop.sources.index.listing`). SourceError when they pass `limit` bytes.
     """
-    from ucop.sources.kb import kb_files
+    from ucop.cache import default_cache_dir
+    from ucop.sources.index.listing import documents
+    from ucop.sources.index.store import index_dir
 
-    files = kb_files(root)
-    stats = [(f, os.stat(f)) for f in files]
-    check_total("kb", root, [info.st_size for _, info in stats], limit or source_limit())
+    folder = index_dir(cache_dir or default_cache_dir(), root, url)
+    listing, _ = documents(root, folder)
+    check_total("kb", root, [info.st_size for _, info in listing.values()], limit or source_limit())
     digest = hashlib.sha256()
-    for file, info in stats:
-        name = file.name if root.is_file() else file.relative_to(root).as_posix()
+    for name, (_, info) in sorted(listing.items()):
         digest.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:24]
 

@@ -11,6 +11,7 @@ ids and paths a brief in another folder would see.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -20,6 +21,7 @@ from typing import TypedDict
 
 from ucop.errors import SourceError
 from ucop.sources.index import store
+from ucop.sources.index.listing import documents, rule
 from ucop.sources.index.parse import Job, Parsed, parse_all
 
 COMMIT_EVERY = 500  # files per transaction: bounds the WAL during a first build
@@ -79,17 +81,17 @@ def refresh(
     cache_dir: Path, root: Path, base: Path, url: str | None = None, *, limit: int | None = None
 ) -> tuple[IndexRef, RefreshStats]:
     """Bring the index of the folder (or file) `root` up to date; parse errors name `base`."""
-    from ucop.sources.kb import kb_files
-
     started = time.monotonic()
-    files = kb_files(root)
-    listing = {_key(file, root): (file, os.stat(file)) for file in files}
-    check_total("kb", root, [info.st_size for _, info in listing.values()], limit or source_limit())
     folder = store.index_dir(cache_dir, root, url)
+    listing, dirs = documents(root, folder)
+    check_total("kb", root, [info.st_size for _, info in listing.values()], limit or source_limit())
     with store.build_lock(folder):
         conn, rebuilt = store.open_for_build(folder, root, url)
         try:
             counts = _update(conn, listing, root, base, url)
+            if dirs is not None or rebuilt:
+                store.write_meta(conn, dirs=json.dumps(dirs), listing=rule())
+                conn.commit()
             meta = store.read_meta(conn)
         finally:
             conn.close()
@@ -114,10 +116,6 @@ def refresh(
         seconds=round(time.monotonic() - started, 4),
     )
     return ref, stats
-
-
-def _key(file: Path, root: Path) -> str:
-    return file.name if root.is_file() else file.relative_to(root).as_posix()
 
 
 def _update(
