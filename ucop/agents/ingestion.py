@@ -68,12 +68,22 @@ class KbIngestion(_Ingestion):
         """Bring the folder's index up to date (a batch's articles share one; see BATCH.md)."""
         from ucop.sources.index.shared import refresh_for_run
 
-        return refresh_for_run(path, services.brief.base, self.url(services))
+        url = self.url(services)
+        return refresh_for_run(path, services.brief.base, url, self.listing(path, services))
+
+    def listing(self, path: Path, services: RunServices) -> Any:
+        """The folder's documents and their stat, taken once per run (key, then index)."""
+        from ucop.sources.index.shared import listing_for_run
+
+        url = self.url(services)
+        key = f"kb-listing:{path}:{url}"
+        return services.memo(key, lambda: listing_for_run(path, services.brief.base, url))
 
     def digest(self, path: Path, services: RunServices) -> str:
         from ucop.sources.digest import kb_digest
 
-        return kb_digest(path, self.url(services))
+        found = self.listing(path, services)
+        return kb_digest(path, self.url(services), found=found)
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
         from ucop.sources.digest import listing_digest

@@ -17,10 +17,16 @@ from pathlib import Path
 
 from ucop.files import read_input_bytes
 from ucop.sources.index.build import check_total, source_limit
+from ucop.sources.index.listing import Found
 
 
 def kb_digest(
-    root: Path, url: str | None = None, *, limit: int | None = None, cache_dir: Path | None = None
+    root: Path,
+    url: str | None = None,
+    *,
+    limit: int | None = None,
+    cache_dir: Path | None = None,
+    found: Found | None = None,
 ) -> str:
     """The documents `load_kb` reads, by name, size and mtime_ns (the index's own file key).
 
@@ -32,8 +38,9 @@ def kb_digest(
     from ucop.sources.index.listing import documents
     from ucop.sources.index.store import index_dir
 
-    folder = index_dir(cache_dir or default_cache_dir(), root, url)
-    listing, _ = documents(root, folder)
+    if found is None:
+        found = documents(root, index_dir(cache_dir or default_cache_dir(), root, url))
+    listing = found[0]
     check_total("kb", root, [info.st_size for _, info in listing.values()], limit or source_limit())
     digest = hashlib.sha256()
     for name, (_, info) in sorted(listing.items()):

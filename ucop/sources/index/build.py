@@ -21,7 +21,7 @@ from typing import TypedDict
 
 from ucop.errors import SourceError
 from ucop.sources.index import store
-from ucop.sources.index.listing import documents, rule
+from ucop.sources.index.listing import Found, documents, rule
 from ucop.sources.index.parse import Job, Parsed, parse_all
 
 COMMIT_EVERY = 500  # files per transaction: bounds the WAL during a first build
@@ -78,12 +78,21 @@ def check_total(kind: str, root: Path, sizes: list[int], limit: int) -> None:
 
 
 def refresh(
-    cache_dir: Path, root: Path, base: Path, url: str | None = None, *, limit: int | None = None
+    cache_dir: Path,
+    root: Path,
+    base: Path,
+    url: str | None = None,
+    *,
+    limit: int | None = None,
+    found: Found | None = None,
 ) -> tuple[IndexRef, RefreshStats]:
-    """Bring the index of the folder (or file) `root` up to date; parse errors name `base`."""
+    """Bring the index of the folder (or file) `root` up to date; parse errors name `base`.
+
+    `found` is `listing.documents(root, ...)` when the caller has just taken it.
+    """
     started = time.monotonic()
     folder = store.index_dir(cache_dir, root, url)
-    listing, dirs = documents(root, folder)
+    listing, dirs = found if found is not None else documents(root, folder)
     check_total("kb", root, [info.st_size for _, info in listing.values()], limit or source_limit())
     with store.build_lock(folder):
         conn, rebuilt = store.open_for_build(folder, root, url)

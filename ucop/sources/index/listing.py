@@ -18,6 +18,7 @@ from pathlib import Path
 from ucop.sources.index import store
 
 Listing = dict[str, tuple[Path, os.stat_result]]
+Found = tuple[Listing, "dict[str, int] | None"]  # documents(): files, directories to record
 
 
 def rule() -> str:
@@ -27,7 +28,7 @@ def rule() -> str:
     return json.dumps([store.FORMAT, sorted(KB_SUFFIXES), sorted(LEGAL_FILES)])
 
 
-def documents(root: Path, folder: Path) -> tuple[Listing, dict[str, int] | None]:
+def documents(root: Path, folder: Path) -> Found:
     """Each document `kb_files(root)` returns, by its key in the index, with its stat; and
     the directories to record for next time (None: keep the recorded ones / track none)."""
     if root.is_dir():

@@ -16,17 +16,35 @@ from pathlib import Path
 from ucop.errors import SourceError
 from ucop.sources.frontmatter import locate
 from ucop.sources.index.build import IndexRef, refresh
+from ucop.sources.index.listing import Found, documents
+from ucop.sources.index.store import index_dir
 
 
-def refresh_for_run(path: Path, base: Path, url: str | None = None) -> IndexRef:
-    """The up-to-date index of the brief's `sources.kb`; SourceError as `load_kb` gives."""
-    from ucop.cache import default_cache_dir
-
+def kb_root(path: Path, base: Path) -> Path:
+    """The brief's `sources.kb` as an absolute path; SourceError if it is not there."""
     root = locate(path, base).absolute()
     if not root.exists():
         raise SourceError(f"{root}: not found — fix sources.kb in the brief", path=str(root))
+    return root
+
+
+def listing_for_run(path: Path, base: Path, url: str | None = None) -> Found:
+    """The documents of the brief's knowledge base (see `listing.documents`)."""
+    from ucop.cache import default_cache_dir
+
+    root = kb_root(path, base)
+    return documents(root, index_dir(default_cache_dir(), root, url))
+
+
+def refresh_for_run(
+    path: Path, base: Path, url: str | None = None, found: Found | None = None
+) -> IndexRef:
+    """The up-to-date index of the brief's `sources.kb`; SourceError as `load_kb` gives."""
+    from ucop.cache import default_cache_dir
+
+    root = kb_root(path, base)
     try:
-        ref, _ = refresh(default_cache_dir(), root, base, url)
+        ref, _ = refresh(default_cache_dir(), root, base, url, found=found)
     except (OSError, sqlite3.OperationalError):
         ref, _ = refresh(_private_dir(), root, base, url)  # the cache folder is unusable
     if not ref["documents"]:
