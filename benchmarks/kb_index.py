@@ -15,6 +15,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,6 +89,7 @@ def measured(argv: Sequence[str], env: dict[str, str] | None = None) -> dict[str
     done = subprocess.run(
         [sys.executable, "-c", _WRAP, *argv],
         env=env,
+        cwd=tempfile.gettempdir(),  # `python -m ucop` imports from the working folder first
         capture_output=True,
         text=True,
         check=True,

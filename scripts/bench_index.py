@@ -59,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(args: argparse.Namespace, work: Path, kb: Path) -> list[dict[str, Any]]:
     rows = [{"what": "FTS5 raw (porter unicode61)"} | bench.fts5_raw(kb, work / "raw.sqlite")]
     cache = work / "cache-index"
-    serial = bench.index_run(kb, work / "cache-serial", workers=1)
-    rows.append({"what": "ucop index, first run, 1 process"} | serial)
+    if args.serial:
+        serial = bench.index_run(kb, work / "cache-serial", workers=1)
+        rows.append({"what": "ucop index, first run, 1 process"} | serial)
     rows.append({"what": "ucop index, first run"} | bench.index_run(kb, cache))
     rows.append({"what": "ucop index, unchanged"} | bench.index_run(kb, cache))
     bench.change_one(kb)
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--brief", type=Path, default=CORPUS / "briefs" / "starlette-guide-12.md")
     parser.add_argument("--before", default=None, help="git revision to measure as 'before'")
     parser.add_argument("--no-generate", action="store_true", help="index runs only")
+    parser.add_argument("--serial", action="store_true", help="also index in one process")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
     return parser
 
