@@ -66,8 +66,10 @@ def run_all(args: argparse.Namespace, work: Path, kb: Path) -> list[dict[str, An
     rows.append({"what": "ucop index, unchanged"} | bench.index_run(kb, cache))
     bench.change_one(kb)
     rows.append({"what": "ucop index, one file changed"} | bench.index_run(kb, cache))
+    brief = bench.write_brief(args.brief, kb, work / "brief.md")
+    prebuilt = bench.generate_run(brief, work / "out-prebuilt", cache)
+    rows.append({"what": "generate over the index `ucop index` built"} | prebuilt)
     if not args.no_generate:
-        brief = bench.write_brief(args.brief, kb, work / "brief.md")
         rows += generate_rows("after", brief, work, ROOT)
         if args.before:
             rows += generate_rows(f"before ({args.before})", brief, work, _old_tree(args, work))
@@ -101,7 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--from", dest="sources", type=Path, nargs="*", default=None)
     parser.add_argument("--brief", type=Path, default=CORPUS / "briefs" / "starlette-guide-12.md")
     parser.add_argument("--before", default=None, help="git revision to measure as 'before'")
-    parser.add_argument("--no-generate", action="store_true", help="index runs only")
+    parser.add_argument(
+        "--no-generate", action="store_true", help="no generate runs that build their own index"
+    )
     parser.add_argument("--serial", action="store_true", help="also index in one process")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
     return parser
