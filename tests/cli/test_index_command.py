@@ -26,6 +26,9 @@ def test_index_of_a_missing_folder_is_exit_2(tmp_path):
     result = run_cli("index", tmp_path / "nowhere")
     assert result.exit_code == 2
     assert "nowhere: not found" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "empty").mkdir()
+    result = run_cli("index", tmp_path / "empty")
+    assert result.exit_code == 2 and "empty: no documents found" in result.stderr
 
 
 def test_a_source_folder_over_the_size_cap_is_exit_2_with_the_numbers(tmp_path, monkeypatch):

@@ -25,6 +25,8 @@ def run_index(sources: list[Path], *, url: str | None, json_out: bool) -> int:
         if not source.exists():
             raise SourceError(f"{source}: not found - give a knowledge-base folder or document")
         ref, stats = refresh(cache_dir, source.absolute(), Path.cwd(), url)
+        if not stats.documents:
+            raise SourceError(f"{source}: no documents found - give a knowledge-base folder")
         results.append({"source": str(source), "index": ref["db"], **asdict(stats)})
         if not json_out:
             print(_line(source, stats))
