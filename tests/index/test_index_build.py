@@ -204,3 +204,12 @@ def test_the_file_list_is_reused_while_no_folder_changes(tmp_path, kb):
     os.utime(kb)
     _, stats = _build(tmp_path / "cache", kb)
     assert stats.parsed == 1 and stats.documents == 9
+
+
+def test_walking_the_index_pages_through_it_in_document_order(tmp_path, kb, monkeypatch):
+    from ucop.sources.index import view
+
+    monkeypatch.setattr(view, "PAGE", 7)  # 44 chunks: seven pages, the last one short
+    ref, _ = _build(tmp_path / "cache", kb)
+    walked = [c["id"] for c in IndexView(Path(ref["db"]), kb, kb.parent)]
+    assert walked == [c["id"] for c in load_kb(kb, kb.parent)] and len(walked) == 44
