@@ -105,3 +105,11 @@ def test_chunk_terms_are_what_the_index_stores(tmp_path):
     chunk = next(iter(view))
     (found,) = [t for c, t in view.candidates(chunk_terms(chunk)[:1], 1000) if c == chunk]
     assert found.split() == chunk_terms(chunk)
+
+
+def test_positions_follow_document_order(pair):
+    memory, disk, kb = pair
+    for retriever in (memory, disk):
+        order = [c["id"] for c in retriever.chunks]
+        assert [retriever.position(i) for i in order] == list(range(len(order)))
+        assert retriever.position("kb:nowhere.md#x") == -1

@@ -119,6 +119,7 @@ class ChunkStore(Protocol):
     def frequencies(self) -> Iterator[tuple[str, int]]: ...
     def candidates(self, terms: Iterable[str], limit: int) -> list[tuple[dict[str, Any], str]]: ...
     def get(self, chunk_id: str) -> dict[str, Any] | None: ...
+    def ids(self) -> list[str]: ...
     def __iter__(self) -> Iterator[dict[str, Any]]: ...
 
 
@@ -142,6 +143,7 @@ class Retriever:
         self._avgdl = tokens / self._n if self._n else 0.0
         self._df: dict[str, int] = {}
         self._average_idf: float | None = None
+        self._positions: dict[str, int] | None = None
         self._sets: OrderedDict[str, frozenset[str]] = OrderedDict()
         self.vocabulary = _Vocabulary(self)
         self.chunks = _Chunks(self)
@@ -160,6 +162,17 @@ class Retriever:
     def idf(self, term: str) -> float:
         """How rare a term is: a word no chunk has weighs most."""
         return math.log((self._n + 1) / (self.df(term) + 0.5))
+
+    def position(self, chunk_id: str) -> int:
+        """Where the chunk comes in document order (as in `chunks`); -1 if it is not here.
+
+        Reads only ids (once): cheaper than enumerating `chunks`, which reads every chunk.
+        """
+        if self._positions is None:
+            stored = self.store.ids() if self.store is not None else []
+            ids = [*stored, *(str(c.get("id")) for c in self.memory)]
+            self._positions = {chunk_id: n for n, chunk_id in reversed(list(enumerate(ids)))}
+        return self._positions.get(chunk_id, -1)
 
     def get(self, chunk_id: str) -> dict[str, Any] | None:
         """The chunk with this id, or None."""

@@ -96,6 +96,15 @@ class IndexView:
                 return
             after = (rows[-1][0], rows[-1][1])
 
+    def ids(self) -> list[str]:
+        """Every chunk id in document order, without reading the chunks themselves."""
+        rows = self._rows(
+            "SELECT cid, json_extract(data, '$.source') FROM chunks ORDER BY file, ord"
+        )
+        if not self.prefix:
+            return [cid for cid, _ in rows]
+        return [cid.replace(src, f"{self.prefix}/{src}", 1) for cid, src in rows]
+
     def _as_seen(self, data: str) -> dict[str, Any]:
         chunk: dict[str, Any] = json.loads(data)
         if self.prefix:
