@@ -39,7 +39,7 @@ def test_a_source_folder_over_the_size_cap_is_exit_2_with_the_numbers(tmp_path, 
     assert result.exit_code == 2, result.stderr
     line = result.stderr.strip().splitlines()[-1]
     assert "sources.kb:" in line and "holds 9 files" in line
-    assert "over the 0 MB limit" in line and "UCOP_SOURCE_LIMIT_MB" in line
+    assert "KB in all, over the 10.2 KB limit" in line and "UCOP_SOURCE_LIMIT_MB" in line
     assert not (tmp_path / "out").exists()
 
 

@@ -175,7 +175,9 @@ def test_threads_refreshing_one_new_folder_parse_it_once(tmp_path, kb):
 
 
 def test_the_total_size_cap_names_the_numbers(tmp_path, kb):
-    with pytest.raises(SourceError, match=r"holds 8 files, 0\.0 MB in all, over the 0 MB limit"):
+    with pytest.raises(
+        SourceError, match=r"holds 8 files, \d+\.\d KB in all, over the 1000 bytes limit"
+    ):
         refresh(tmp_path / "cache", kb, kb.parent, limit=1000)
     assert not list_indexes(tmp_path / "cache")
 

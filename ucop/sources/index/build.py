@@ -70,11 +70,17 @@ def check_total(kind: str, root: Path, sizes: list[int], limit: int) -> None:
     total = sum(sizes)
     if total > limit:
         raise SourceError(
-            f"sources.{kind}: {root} holds {len(sizes)} files, {total / 2**20:.1f} MB in all,"
-            f" over the {limit / 2**20:.0f} MB limit for one source folder - point it at a"
-            f" smaller folder or raise {LIMIT_ENV}",
+            f"sources.{kind}: {root} holds {len(sizes)} files, {_amount(total)} in all, over"
+            f" the {_amount(limit)} limit for one source folder - point it at a smaller"
+            f" folder or raise {LIMIT_ENV}",
             path=str(root),
         )
+
+
+def _amount(n: int) -> str:
+    if n >= 2**20:
+        return f"{n / 2**20:.1f} MB"
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
 
 
 def refresh(
