@@ -5,9 +5,11 @@ URL, model and settings, and its inputs. Entries are JSON files written atomical
 killed at any moment leaves only whole entries behind, and `--resume` re-runs just the agents
 without one. An entry that cannot be read or has the wrong shape is a miss, never an error.
 
-What it keeps: copies of the source text each ingestion agent read and every model answer,
-under `results/`, plus measured agent durations under `durations/`. `ucop cache info` shows
-where and how much; `ucop cache clear` (or deleting the folder) removes it.
+What it keeps: the API operations and blog posts each ingestion agent read and every model
+answer, under `results/`, measured agent durations under `durations/`, and one knowledge-base
+index per source folder under `index/` (`ucop.sources.index`). `ucop cache info` shows where
+and how much; `ucop cache clear` (or deleting the folder) removes it all. A result that cannot
+be written (a full disk) is reported by the scheduler as a `cache_write_failed` warning.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ucop.engine.state import thaw
 from ucop.files import atomic_write_text
 from ucop.redaction import configured_secrets, scrub
+from ucop.sources.index.catalog import IndexInfo, clear_indexes, list_indexes
 
 FOLDERS = ("results", "durations")
 
@@ -47,7 +50,8 @@ class CacheInfo:
     exists: bool
     entries: int
     durations: int
-    bytes: int
+    bytes: int  # results and durations; each index gives its own size
+    indexes: list[IndexInfo] = field(default_factory=list)
 
 
 class DiskCache:
@@ -117,11 +121,13 @@ class DiskCache:
                         entries += 1
                     else:
                         durations += 1
-        return CacheInfo(str(self.root), self.root.is_dir(), entries, durations, size)
+        indexes = list_indexes(self.root)
+        return CacheInfo(str(self.root), self.root.is_dir(), entries, durations, size, indexes)
 
     def clear(self) -> CacheInfo:
-        """Delete every entry and measured duration; returns what was there."""
+        """Delete every entry, measured duration and index; returns what was there."""
         before = self.info()
         for folder in FOLDERS:
             shutil.rmtree(self.root / folder, ignore_errors=True)
+        clear_indexes(self.root)
         return before

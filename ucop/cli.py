@@ -281,6 +281,19 @@ def models(
     raise typer.Exit(run_models(config=_path(config), flags=flags, json_out=json_out))
 
 
+@app.command(cls=UcopCommand)
+@guarded
+def index(
+    sources: list[Path] = typer.Argument(..., help="Knowledge-base folders (or documents)."),
+    url: str = typer.Option(None, "--url", help="Their public URL (the brief's sources.kb.url)."),
+    json_out: bool = typer.Option(False, "--json", help="Print what each refresh did as JSON."),
+) -> None:
+    """Build or refresh the search index of each knowledge-base folder, ahead of a run."""
+    from ucop.commands.index import run_index
+
+    raise typer.Exit(run_index(sources, url=url, json_out=json_out))
+
+
 cache_app = typer.Typer(
     name="cache",
     help="The resume cache: where it is, how big, and clearing it.",

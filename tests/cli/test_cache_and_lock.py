@@ -30,6 +30,7 @@ def test_cache_info_and_clear(tmp_path, monkeypatch):
         "entries": 0,
         "durations": 0,
         "bytes": 0,
+        "indexes": [],
     }
     assert (
         run_cli("generate", "-i", copy_example(tmp_path), "-o", tmp_path / "o", "-q").exit_code == 0
@@ -38,11 +39,17 @@ def test_cache_info_and_clear(tmp_path, monkeypatch):
     assert info["entries"] > 5 and info["durations"] == 1 and info["bytes"] > 1000
     text = run_cli("cache", "info").stdout
     assert f"results    {info['entries']}" in text and "ucop cache clear" in text
+    (index,) = info["indexes"]  # the example's knowledge base, searched in place
+    assert (index["documents"], index["chunks"], index["state"]) == (8, 44, "ready")
+    assert index["root"].endswith("kb") and index["bytes"] > 10_000
+    assert f"{index['root']}  8 documents, 44 chunks" in text
     cleared = run_cli("cache", "clear", "--json")
     assert cleared.exit_code == 0
     assert json.loads(cleared.stdout)["entries"] == info["entries"]
+    assert len(json.loads(cleared.stdout)["indexes"]) == 1
     after = json.loads(run_cli("cache", "info", "--json").stdout)
-    assert after["entries"] == 0 and after["bytes"] == 0
+    assert after["entries"] == 0 and after["bytes"] == 0 and after["indexes"] == []
+    assert not (tmp_path / "c" / "index").exists()
 
 
 def test_the_base_url_is_part_of_the_cache_key(tmp_path):

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ucop.agents.base import Agent, RunServices, register
+from ucop.agents.retrieval import chunks_by_id
 from ucop.article.citations import Citations
 from ucop.article.frontmatter import (
     article_filename,
@@ -46,8 +47,7 @@ class Assembly(Agent):
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         get = ctx.inputs.get
         kb, api = get("kb_ingestion") or {}, get("api_ingestion") or {}
-        chunks = {c["id"]: c for c in (*kb.get("chunks", ()), *api.get("chunks", ()))}
-        cites = Citations(chunks)
+        cites = Citations(chunks_by_id(services, kb, api))
         failed: list[str] = []
         examples = _examples(get("code_generation"), get("code_validation"), failed)
         parts = [_intro(get("introduction_writer"), cites, failed)]

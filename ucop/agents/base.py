@@ -259,8 +259,7 @@ def _sources(services: RunServices, inputs: Mapping[str, Any]) -> Any:
     def build() -> Any:
         brief = services.brief
         notes = [f"{r.title} {r.notes}" for r in brief.required]
-        chunks = (inputs["kb_ingestion"] or {}).get("chunks", ())
-        code = [str(c.get("markdown") or c.get("text") or "") for c in chunks]
+        code = [str(c.get("markdown") or c.get("text") or "") for c in _kb_chunks(services, inputs)]
         spec = (inputs["api_ingestion"] or {}).get("spec")
         texts = [brief.title, brief.body, brief.audience, *brief.tags, *notes]
         texts.append(generated_names(thaw(spec) if spec else None))
@@ -327,6 +326,22 @@ def _call(
         parse=parse,
         sleep=ctx.sleep,  # a timed-out or cancelled agent stops waiting at once
     )
+
+
+def _kb_chunks(services: RunServices, inputs: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every knowledge chunk, paged from the index (read once per run, model runs only)."""
+    kb = inputs["kb_ingestion"] or {}
+    chunks: list[Mapping[str, Any]] = list(kb.get("plugin_chunks", ()))
+    ref = kb.get("index")
+    if ref and Path(ref["db"]).exists():
+        from ucop.sources.index import IndexView
+
+        view = IndexView(Path(ref["db"]), Path(ref["root"]), services.brief.base)
+        try:
+            chunks.extend(view)
+        finally:
+            view.close()
+    return chunks
 
 
 def _fall_back(ctx: TaskContext, task: str, fallback: Fallback, reason: str) -> Any:

@@ -6,7 +6,6 @@ not name yields an empty result, not a failure.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,33 +14,29 @@ from ucop.agents.base import Agent, RunServices, register
 from ucop.engine.context import TaskContext
 
 
-def files_digest(path: Path | None) -> str:
-    """A hash of every file under `path` (names and bytes), for cache keys."""
-    if path is None:
-        return "none"
-    digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
-        digest.update(str(file.relative_to(path.parent if path.is_file() else path)).encode())
-        digest.update(b"\0")
-        digest.update(file.read_bytes())
-    return digest.hexdigest()[:24]
-
-
 class _Ingestion(Agent):
     source_kind = ""
 
     def source(self, services: RunServices) -> Path | None:
-        return services.brief.sources.get(self.source_kind)
+        path = services.brief.sources.get(self.source_kind)
+        if path is None:
+            return None
+        from ucop.sources.frontmatter import locate
+
+        return locate(path, services.brief.base)
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
         path = self.source(services)
         return {
             "path": str(path),
-            "files": files_digest(path),
+            "files": "none" if path is None else self.digest(path, services),
             "base": str(services.brief.base),
             "url": self.url(services),
         }
+
+    def digest(self, path: Path, services: RunServices) -> str:
+        """What the cache key knows of the source's content (see `ucop.sources.digest`)."""
+        raise NotImplementedError
 
     def url(self, services: RunServices) -> str | None:
         return getattr(services.brief, "source_urls", {}).get(self.source_kind)
@@ -49,22 +44,52 @@ class _Ingestion(Agent):
 
 @register
 class KbIngestion(_Ingestion):
+    """Brings the knowledge base's index up to date and hands on where it is.
+
+    The chunks stay in the index (`ucop.sources.index`); the output holds its `IndexRef`,
+    the counts, and any plugin sources' passages (`plugin_chunks`), which are held in memory.
+    """
+
     name = "kb_ingestion"
     source_kind = "kb"
     description = "docs (Markdown, text, rst, notebooks, HTML), chunked by heading"
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
-        from ucop.sources import load_kb
-
         path, base = self.source(services), services.brief.base
-        chunks = load_kb(path, base, self.url(services)) if path is not None else []
-        for kind, extra in _plugin_sources(services):  # ucop.sources plugins join the KB
-            chunks += [_as_kb(chunk, kind.name) for chunk in kind.load(extra, base)]
-        return {"chunks": chunks, "documents": len({c["source"] for c in chunks})}
+        ref = self.index(path, services) if path is not None else None
+        extra = []
+        for kind, source in _plugin_sources(services):  # ucop.sources plugins join the KB
+            extra += [_as_kb(chunk, kind.name) for chunk in kind.load(source, base)]
+        documents = (ref["documents"] if ref else 0) + len({c["source"] for c in extra})
+        chunks = (ref["chunks"] if ref else 0) + len(extra)
+        return {"index": ref, "documents": documents, "chunks": chunks, "plugin_chunks": extra}
+
+    def index(self, path: Path, services: RunServices) -> Any:
+        """Bring the folder's index up to date (a batch's articles share one; see BATCH.md)."""
+        from ucop.sources.index.shared import refresh_for_run
+
+        url = self.url(services)
+        return refresh_for_run(path, services.brief.base, url, self.listing(path, services))
+
+    def listing(self, path: Path, services: RunServices) -> Any:
+        """The folder's documents and their stat, taken once per run (key, then index)."""
+        from ucop.sources.index.shared import listing_for_run
+
+        url = self.url(services)
+        key = f"kb-listing:{path}:{url}"
+        return services.memo(key, lambda: listing_for_run(path, services.brief.base, url))
+
+    def digest(self, path: Path, services: RunServices) -> str:
+        from ucop.sources.digest import kb_digest
+
+        found = self.listing(path, services)
+        return kb_digest(path, self.url(services), found=found)
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
+        from ucop.sources.digest import listing_digest
+
         material = super().cache_material(inputs, item, services)
-        extra = {kind.name: files_digest(path) for kind, path in _plugin_sources(services)}
+        extra = {kind.name: listing_digest(path) for kind, path in _plugin_sources(services)}
         return {**material, "plugins": extra} if extra else material
 
 
@@ -116,6 +141,11 @@ class ApiIngestion(_Ingestion):
         material = super().cache_material(inputs, item, services)
         return {**material, "allow_outside_refs": services.allow_outside_refs}
 
+    def digest(self, path: Path, services: RunServices) -> str:
+        from ucop.sources.digest import spec_digest
+
+        return spec_digest(path)
+
 
 @register
 class BlogIngestion(_Ingestion):
@@ -131,3 +161,8 @@ class BlogIngestion(_Ingestion):
             return {"posts": [], "chunks": []}
         posts = load_blog(path, services.brief.base, self.url(services))
         return {"posts": posts, "chunks": blog_chunks(posts)}
+
+    def digest(self, path: Path, services: RunServices) -> str:
+        from ucop.sources.digest import blog_digest
+
+        return blog_digest(path)

@@ -1,9 +1,14 @@
-"""Search over the run's sources, with each BM25 index built once per run and shared."""
+"""Search over the run's sources, with each retriever opened once per run and shared.
+
+The knowledge base is searched in its on-disk index (`kb_ingestion` hands on its
+`IndexRef`); API operations, plugin passages and blog posts are held in memory.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ucop.agents.base import RunServices
@@ -13,17 +18,66 @@ RELATED_COVERAGE = 0.35  # ... and this rarity-weighted share of the query's wor
 
 
 def knowledge(services: RunServices, kb: Mapping | None, api: Mapping | None) -> Any:
-    """The retrieval index over knowledge-base and API chunks (built on first use)."""
-    kb_chunks = (kb or {}).get("chunks", ())
-    api_chunks = (api or {}).get("chunks", ())
-    key = f"knowledge:{services.digest(kb_chunks)}:{services.digest(api_chunks)}"
+    """The retriever over the knowledge base's index, its plugin passages and API operations."""
+    ref = (kb or {}).get("index")
+    extra = [*(kb or {}).get("plugin_chunks", ()), *(api or {}).get("chunks", ())]
+    key = f"knowledge:{ref and ref['digest']}:{ref and ref['db']}:{services.digest(extra)}"
 
     def build() -> Any:
         from ucop.sources import Retriever
 
-        return Retriever([*kb_chunks, *api_chunks])
+        return Retriever(extra, store=_view(services, ref) if ref else None)
 
     return services.memo(key, build)
+
+
+def _view(services: RunServices, ref: Mapping[str, Any]) -> Any:
+    """The index as this brief sees it; refreshed first if it went missing (a resumed run
+    whose index was removed, or one another run has changed since)."""
+    from ucop.sources.index import IndexView
+    from ucop.sources.index.shared import refresh_for_run
+
+    db = Path(ref["db"])
+    if not db.exists() or not _current(db, str(ref["digest"])):
+        db = Path(refresh_for_run(Path(ref["root"]), services.brief.base, ref.get("url"))["db"])
+    return IndexView(db, Path(ref["root"]), services.brief.base)
+
+
+def _current(db: Path, digest: str) -> bool:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    return meta.get("state") == "ready" and meta.get("digest") == digest
+
+
+class ChunksById(Mapping[str, Mapping[str, Any]]):
+    """The run's knowledge chunks by id, read from the index when asked (for citations)."""
+
+    def __init__(self, retriever: Any) -> None:
+        self._retriever = retriever
+
+    def __getitem__(self, chunk_id: str) -> Mapping[str, Any]:
+        found = self._retriever.get(chunk_id)
+        if found is None:
+            raise KeyError(chunk_id)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(chunk["id"]) for chunk in self._retriever.chunks)
+
+    def __len__(self) -> int:
+        return len(self._retriever)
+
+
+def chunks_by_id(services: RunServices, kb: Mapping | None, api: Mapping | None) -> ChunksById:
+    return ChunksById(knowledge(services, kb, api))
 
 
 def search(
@@ -98,9 +152,9 @@ def owned_chunks(
     services: RunServices, kb: Mapping | None, ids: Sequence[str], api: Mapping | None = None
 ) -> list[tuple[Mapping, float]]:
     """The chunks an outline contract assigned to a section, in its order (score 0)."""
-    chunks = [*(kb or {}).get("chunks", ()), *(api or {}).get("chunks", ())]
-    by_id = services.memo(f"chunks:{services.digest(chunks)}", lambda: {c["id"]: c for c in chunks})
-    return [(by_id[i], 0.0) for i in ids if i in by_id]
+    retriever = knowledge(services, kb, api)
+    found = [(i, retriever.get(i)) for i in ids]
+    return [(chunk, 0.0) for _, chunk in found if chunk is not None]
 
 
 def passages(chunks: Sequence[tuple[Mapping, float]]) -> list[dict[str, Any]]:

@@ -151,8 +151,9 @@ class SectionWriter(Agent):
         section = ctx.item
         query = " ".join([section["title"], services.brief.title])
         found = passages(owned_chunks(services, kb, section["sources"], api))
+        pages = knowledge(services, kb, api)
         for passage in found:  # a snippet carried alone needs its page's imports
-            passage["imports"] = page_imports(kb.get("chunks", ()), passage["source"])
+            passage["imports"] = page_imports(pages.page(passage["source"]), passage["source"])
         ops = _operations(api, section["operations"])
         variables = {
             "title": services.brief.title,

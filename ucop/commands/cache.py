@@ -20,11 +20,21 @@ def run_cache(action: str, *, json_out: bool) -> int:
     size = _size(info.bytes)
     if action == "clear":
         print(f"Removed {info.entries} cached results ({size}) from {info.path}")
+        if info.indexes:
+            index_size = _size(sum(index.bytes for index in info.indexes))
+            print(f"Removed {len(info.indexes)} knowledge-base indexes ({index_size})")
         return 0
     print(f"path       {info.path}{'' if info.exists else '  (not created yet)'}")
     print(f"results    {info.entries}  (source text and model answers, for --resume)")
     print(f"durations  {info.durations}  (measured agent times, for scheduling)")
     print(f"size       {size}")
+    print(f"indexes    {len(info.indexes)}  (knowledge bases, searched in place; `ucop index`)")
+    for index in info.indexes:
+        state = "" if index.state == "ready" else f"  [{index.state}: rebuilt on next use]"
+        print(
+            f"  {index.root}  {index.documents} documents, {index.chunks} chunks,"
+            f" {_size(index.bytes)}{state}"
+        )
     print("Remove it with `ucop cache clear`; set UCOP_CACHE_DIR to move it.")
     return 0
 

@@ -47,7 +47,7 @@ def plan_sections(
     `subject` is the brief as a search query (it finds the headings that fill a short plan).
     """
     topics = _open_details(list(asks.topics), count - len(required))
-    has_kb = any(c.get("kind", "kb") == "kb" for c in getattr(retriever, "chunks", ()))
+    has_kb = retriever.has_kind("kb")
     if not topics and spec and not has_kb:
         return by_tag(spec, count, MAX_OPS_PER_SECTION)  # type: ignore[return-value]
     drafts: list[SectionDraft] = plan_topics(topics, required, count)  # type: ignore[assignment]
@@ -66,9 +66,8 @@ def plan_sections(
             warnings.append(_uncovered(draft["title"]))
         else:
             home["phrases"] = [*home.get("phrases", []), *draft.get("phrases", [])]
-    order = {c.get("id"): i for i, c in enumerate(getattr(retriever, "chunks", ()))}
-    for draft in kept:
-        draft["places"] = sorted(order.get(c["id"], -99) for c, _ in draft["passages"])
+    for draft in kept:  # document order, read from ids only (a large index is not walked)
+        draft["places"] = sorted(retriever.position(c["id"]) for c, _ in draft["passages"])
     kept = merge_to_fit(kept, count)  # type: ignore[arg-type,assignment]
     if len(kept) < count and has_kb:
         kept = _top_up(kept, count, retriever, subject, asks)

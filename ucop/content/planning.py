@@ -291,11 +291,13 @@ def claim_passages(
 
 def in_reading_order(retriever: Any, chosen: list[tuple[Any, float]]) -> list[tuple[Any, float]]:
     """Passages of one document in the document's order, documents by their best passage."""
-    position = {c["id"]: i for i, c in enumerate(retriever.chunks)}
     first: dict[str, int] = {}
     for rank, (chunk, _) in enumerate(chosen):
         first.setdefault(chunk["source"], rank)
-    return sorted(chosen, key=lambda p: (first[p[0]["source"]], position.get(p[0]["id"], 0)))
+    # positions from the ids alone: enumerating `retriever.chunks` reads every chunk of the index
+    return sorted(
+        chosen, key=lambda p: (first[p[0]["source"]], max(retriever.position(p[0]["id"]), 0))
+    )
 
 
 def _about(title: str, terms: Sequence[str], chunk: Mapping[str, Any]) -> bool:

@@ -13,7 +13,6 @@ abandoned (its late result is ignored) and the run goes on without waiting for i
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import itertools
 import queue
@@ -317,8 +316,10 @@ class Scheduler:
     def _store_in_cache(self, name: str, value: Any) -> None:
         key = self._cache_keys.get(name)
         if self.cache is not None and key:
-            with contextlib.suppress(OSError):  # a full disk must not fail a run with its result
+            try:
                 self.cache.store(key, value)
+            except OSError as exc:  # a full disk must not fail a run with its result
+                self.records[name].warnings.append(cache_write_warning(name, exc))
 
     def _succeed(self, name: str, value: Any) -> None:
         self.state.write(name, value)
@@ -452,3 +453,14 @@ class Scheduler:
 def _describe(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def cache_write_warning(name: str, exc: OSError) -> dict[str, Any]:
+    """The run warning for a result the cache could not keep: --resume will run it again."""
+    reason = exc.strerror or type(exc).__name__
+    return {
+        "kind": "cache_write_failed",
+        "agent": name,
+        "message": f"the cache could not keep {name}'s result ({reason}):"
+        f" --resume will run {name} again - free space in or move the cache (UCOP_CACHE_DIR)",
+    }

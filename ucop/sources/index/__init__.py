@@ -1,0 +1,33 @@
+"""A persistent, incremental knowledge-base index (SQLite FTS5) in the cache directory.
+
+`refresh(cache_dir, root, base, url)` builds or updates the index of one folder and returns
+an `IndexRef`; `IndexView` reads it for a `Retriever`; `list_indexes` / `clear_indexes` serve
+`ucop cache info` / `ucop cache clear`. Names are imported on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "IndexRef": "build",
+    "RefreshStats": "build",
+    "refresh": "build",
+    "source_limit": "build",
+    "IndexInfo": "catalog",
+    "clear_indexes": "catalog",
+    "list_indexes": "catalog",
+    "IndexView": "view",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ucop.sources.index' has no attribute {name!r}")
+    value = getattr(import_module(f"ucop.sources.index.{home}"), name)
+    globals()[name] = value
+    return value
