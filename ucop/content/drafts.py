@@ -160,13 +160,14 @@ def _carried(
     steps = _steps(section, passages)
     names = [str(p.get("heading", "")).lower() for p in passages]
     twins = {n for n in names if names.count(n) > 1}
-    for passage in passages:
-        if budget <= 0:
+    leads = _phrase_leads(section, passages)
+    for passage in [*leads, *(p for p in passages if p not in leads)]:
+        if budget <= 0 and passage not in leads:
             break
         excerpt = carry_over(
             passage,
             step=steps.get(passage["id"], ""),
-            words=min(budget, PASSAGE_WORDS),
+            words=min(max(budget, PASSAGE_WORDS // 2), PASSAGE_WORDS),
             code=code,
             need_code=wants and code == CODE_BLOCKS,
         )
@@ -176,6 +177,28 @@ def _carried(
             code -= sum(1 for b in blocks if is_code(b))
             budget -= sum(len(b.split()) for b in blocks if not is_code(b))
     return parts
+
+
+def _phrase_leads(
+    section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """For a section that joins several of the brief's topics ("Timeouts, errors and
+    exceptions"), the passage headed by each topic, in the topics' order: each topic is shown
+    before the budget runs out on the first one."""
+    from ucop.sources.words import tokenize
+
+    phrases = [str(p) for p in section.get("phrases") or () if str(p).strip()]
+    if len(phrases) < 2:
+        return []
+    leads: list[Mapping[str, Any]] = []
+    for phrase in phrases:
+        wanted = set(tokenize(phrase))
+        for passage in passages:
+            heading = set(tokenize(str(passage.get("heading") or "")))
+            if wanted and passage not in leads and len(wanted & heading) * 2 >= len(wanted):
+                leads.append(passage)
+                break
+    return leads
 
 
 def _under_heading(
