@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 
 import pytest
@@ -25,13 +26,41 @@ PROVIDER_ENV = (
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolate_session(tmp_path_factory):
+    """The same isolation for module- and session-scoped fixtures, which are set up before the
+    per-test one below: a corpus fixture must not build its index in the user's real cache
+    (and then trust an index that an older checkout built there)."""
+    home = tmp_path_factory.mktemp("session-home")
+    saved = {k: os.environ.get(k) for k in (*HOME_ENV, *PROVIDER_ENV)}
+    os.environ.update(_home_env(home))
+    for name in PROVIDER_ENV:
+        os.environ.pop(name, None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+HOME_ENV = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
+
+
+def _home_env(home) -> dict[str, str]:
+    return {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),  # the run history
+    }
+
+
 @pytest.fixture(autouse=True)
 def _isolate_environment(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))  # the run history
+    for name, value in _home_env(home).items():
+        monkeypatch.setenv(name, value)
     for name in PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
     # verify's synthetic run at 0.03 s per simulated call instead of 0.08 s: the same checks

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.helpers import run_cli
 
 
@@ -13,11 +11,6 @@ def headings(article: str) -> list[str]:
     return re.findall(r"^## (.+)$", article, flags=re.MULTILINE)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="today the offline outline puts 'Listing notes' before 'Creating notes' and verify "
-    "reports a false 'no source covers it' for 'Authenticate'; the content issue fixes both",
-)
 def test_init_then_generate_then_verify_is_green(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run_cli("init", ".").exit_code == 0

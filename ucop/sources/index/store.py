@@ -20,7 +20,34 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-FORMAT = "1"  # bump when the schema or what a chunk holds changes: old indexes are rebuilt
+SCHEMA_VERSION = "1"  # bump when the schema changes
+# What a stored chunk holds depends on the loaders' code as much as on the schema: an index
+# built by another version of them (an upgrade, a checkout switched) is rebuilt, not trusted.
+PARSERS = (
+    "kb",
+    "formats",
+    "chunking",
+    "markup",
+    "mdwrite",
+    "rst",
+    "sphinx",
+    "notebook",
+    "html",
+    "frontmatter",
+    "text",
+    "words",
+)
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(SCHEMA_VERSION.encode())
+    folder = Path(__file__).resolve().parents[1]
+    for name in PARSERS:
+        digest.update((folder / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+FORMAT = f"{SCHEMA_VERSION}-{_fingerprint()}"
 DB_NAME = "index.sqlite"
 LOCK_NAME = "build.lock"
 FOLDER = "index"
