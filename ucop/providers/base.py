@@ -53,6 +53,7 @@ class Completion:
     model: str = ""
     finish_reason: str = ""  # "length" / "max_tokens" when the answer was cut short
     cached_tokens: int = 0  # of input_tokens, read from the provider's prompt cache
+    usage_note: str = ""  # usage figures the server sent that are not counts (ignored)
 
 
 class Provider(Protocol):

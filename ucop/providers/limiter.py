@@ -11,6 +11,7 @@ wrapper and the same pacer only cap the requests in flight (`PacingLimits.cap_on
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,8 +20,9 @@ from typing import Any
 from ucop.errors import BudgetExceeded, RateLimited, TransientError
 from ucop.providers.base import Completion, CompletionRequest, Provider
 from ucop.providers.cost import Price, estimate_input_tokens, estimate_output_tokens
-from ucop.providers.pacer import Grant, Outcome, Pacer, PacingLimits, Usage
+from ucop.providers.pacer import Grant, Outcome, Pacer, PacingLimits
 from ucop.providers.ratelimit_headers import observing
+from ucop.providers.usage import Usage, checked, estimate_tokens
 
 
 class PacedProvider:
@@ -40,6 +42,9 @@ class PacedProvider:
         self.pacer = pacer
         self.price = price
         self.usage = Usage(priced=price is not None)
+        self.usage.parallelism = lambda: getattr(pacer, "parallelism", math.inf)
+        self.usage.structured = lambda: _structured(inner)
+        self.usage.concurrency = lambda: _concurrency(pacer)
         self._clock = clock
         self._sleep = sleep
 
@@ -53,13 +58,19 @@ class PacedProvider:
             raise self._refusal(grant, request)
         if grant.delay_s > 0:
             self._sleep(grant.delay_s)
-        waited = self._clock() - started
+        sent = self._clock()
+        waited = sent - started
         with observing() as seen:
             try:
                 completion = self.inner.complete(shortened(request, waited))
             except BaseException as exc:
+                self.usage.note_call(sent, self._clock())
                 self._failed(grant, tokens, cost, exc, seen)
                 raise
+        self.usage.note_call(sent, self._clock())
+        completion, problem = checked(completion, request)
+        if problem:
+            self.usage.note_ignored(f"{self.name}: usage ignored, estimates used ({problem})")
         self._succeeded(grant, tokens, cost, completion, seen, waited)
         return completion
 
@@ -123,6 +134,7 @@ class PacedProvider:
                 reserved_cost=cost,
                 cost=actual,
                 info=seen[-1] if seen else None,
+                output_tokens=completion.output_tokens or estimate_tokens(completion.text),
             )
         )
 
@@ -137,6 +149,21 @@ class PacedProvider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.inner!r})"
+
+
+def _structured(provider: Any) -> dict[str, Any] | None:
+    """The structured-output forms the innermost HTTP provider learnt, if it has any."""
+    while provider is not None:
+        structured = getattr(provider, "structured", None)
+        if structured is not None and hasattr(structured, "as_dict"):
+            return dict(structured.as_dict())
+        provider = getattr(provider, "inner", None)
+    return None
+
+
+def _concurrency(pacer: Any) -> Any:
+    snapshot = getattr(pacer, "snapshot", None)
+    return snapshot().get("concurrency") if callable(snapshot) else None
 
 
 def paced(provider: Provider, config: Any, model: str, pacer: Any = None) -> PacedProvider:

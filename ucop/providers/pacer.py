@@ -3,7 +3,9 @@
 A `Pacer` decides when a request may start. It combines, in one lock:
 
     concurrency   at most `window` requests in flight; `window` follows AIMD: halved on a
-                  429, then +1 per window of successes, never above `max_concurrent`
+                  429, then +1 per window of successes, never above `max_concurrent`; and
+                  at most what the server really runs at once (`ThroughputLimiter`, learnt
+                  from tokens/s against requests in flight, capped by reported slots)
     requests/min  a GCRA token bucket (`Bucket`): requests are spaced 60/rpm seconds apart
     tokens/min    the same, charged with each request's estimated tokens and corrected to
                   the tokens the answer reports
@@ -26,11 +28,15 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ucop.errors import ConfigError
+from ucop.providers.concurrency import ThroughputLimiter
 from ucop.providers.ratelimit_headers import Limit, RateInfo
+from ucop.providers.usage import Usage
+
+__all__ = ["Grant", "Outcome", "Pacer", "PacingLimits", "Usage", "limits_from_config"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class Outcome:
     rate_limited: bool = False
     retry_after: float | None = None
     info: RateInfo | None = None
+    output_tokens: int | None = None  # the answer's, for the concurrency limiter
 
 
 class Bucket:
@@ -192,6 +199,21 @@ class Pacer:
         # Without configured rates, one request goes first: its answer's headers say what the
         # limits are before the whole window goes out at once (like TCP's slow start).
         self._probing = limits.adaptive and limits.probe_first and not (rpm or tpm)
+        self.limiter = ThroughputLimiter(limits.max_concurrent)
+        self._area = 0.0  # integral of requests in flight over time, for averages per call
+        self._area_at = clock()
+        self._started: dict[int, tuple[float, float]] = {}  # ticket -> (time, area) at grant
+
+    def set_slots(self, slots: int | None) -> None:
+        """The parallel slots the server reports (llama-server's /props): a hard cap."""
+        with self._cond:
+            self.limiter = ThroughputLimiter(self.limits.max_concurrent, slots)
+
+    @property
+    def parallelism(self) -> float:
+        """Requests the server serves at once, as measured (infinite: no sign of a queue)."""
+        with self._cond:
+            return self.limiter.parallelism
 
     def acquire(self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0) -> Grant:
         """Wait for a slot, reserve the rate limits; the grant says how long still to wait.
@@ -221,6 +243,7 @@ class Pacer:
     def release(self, outcome: Outcome) -> None:
         """Free the slot; learn from the answer (usage, 429, headers)."""
         with self._cond:
+            self._observe(outcome)
             self.in_flight -= 1
             self._reserved_cost -= outcome.reserved_cost
             self.stats.spent += outcome.cost
@@ -233,7 +256,7 @@ class Pacer:
                 self._learn(outcome, self.clock())
             self._cond.notify_all()
 
-    def snapshot(self) -> dict[str, float | int | bool]:
+    def snapshot(self) -> dict[str, Any]:
         """Figures for reports: requests, 429s, window now, cuts, time spent delayed, spent."""
         with self._cond:
             return {
@@ -244,12 +267,31 @@ class Pacer:
                 "delayed_s": round(self.stats.delayed_s, 3),
                 "spent": self.stats.spent,
                 "budget_stopped": self._budget_hit,
+                "concurrency": self.limiter.snapshot(),
             }
 
     def _slots(self) -> int:
         if not self.limits.adaptive:
             return self.limits.max_concurrent
-        return 1 if self._probing else max(1, int(self.window))
+        return 1 if self._probing else max(1, min(int(self.window), self.limiter.limit))
+
+    def _tally(self, now: float) -> float:
+        """Bring the in-flight integral up to `now`; return it."""
+        self._area += self.in_flight * max(0.0, now - self._area_at)
+        self._area_at = max(self._area_at, now)
+        return self._area
+
+    def _observe(self, outcome: Outcome) -> None:
+        """Feed an answered call's tokens/s and average requests in flight to the limiter."""
+        now = self.clock()
+        area = self._tally(now)
+        started = self._started.pop(outcome.ticket, None)
+        if started is None or outcome.rate_limited or not outcome.output_tokens:
+            return
+        elapsed = now - started[0]
+        if elapsed > 0:
+            in_flight = (area - started[1]) / elapsed
+            self.limiter.observe(elapsed, outcome.output_tokens, in_flight)
 
     def _over_budget(self, cost: float) -> str:
         limit = self.limits.max_cost
@@ -282,6 +324,7 @@ class Pacer:
         self._request_headers.take(1, start)
         self._token_headers.take(tokens, start)
         self._issued += 1
+        self._started[self._issued] = (now, self._tally(now))
         self._reserved_tokens[self._issued] = tokens
         self._issued_tokens += tokens
         self._tokens_at[self._issued] = self._issued_tokens
@@ -331,34 +374,6 @@ class Pacer:
             tat = self.requests.tat if self.requests is not None else -math.inf
             self.requests = Bucket(rate)
             self.requests.tat = tat
-
-
-@dataclass
-class Usage:
-    """What one run's calls used, counted where the answers arrive."""
-
-    requests: int = 0
-    rate_limited: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cached_tokens: int = 0
-    cost: float = 0.0
-    priced: bool = True  # False once a call's model had no price
-    waited_s: float = 0.0
-    budget_refused: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def as_dict(self) -> dict[str, float | int | bool | None]:
-        with self._lock:
-            return {
-                "requests": self.requests,
-                "rate_limited": self.rate_limited,
-                "tokens_in": self.tokens_in,
-                "tokens_out": self.tokens_out,
-                "cached_tokens": self.cached_tokens,
-                "cost": round(self.cost, 6) if self.priced else None,
-                "paced_s": round(self.waited_s, 3),
-            }
 
 
 def limits_from_config(provider: Any, max_concurrent: int | None = None) -> PacingLimits:
