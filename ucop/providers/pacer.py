@@ -48,6 +48,9 @@ class PacingLimits:
     tokens_per_minute: float | None = None
     max_cost: float | None = None
     adaptive: bool = True  # AIMD and headers; False is a plain cap (the behaviour before 0.x)
+    # The longest wait a server's Retry-After or limit reset may impose (like the retry
+    # policy's retry_after_cap_s): a reset "in 8760h" must not stop a run for a year.
+    max_wait_s: float = 60.0
     probe_first: bool = True  # without rates: one request first, to read the limit headers
 
     @classmethod
@@ -125,12 +128,14 @@ class HeaderBudget:
     span: float = 0.0
     guess: bool = True  # False when a configured rate paces this limit already
 
-    def update(self, limit: Limit, sent_since: float, now: float) -> None:
+    def update(self, limit: Limit, sent_since: float, now: float, cap: float = math.inf) -> None:
+        """Learn from one answer's figures; a reset further off than `cap` counts as `cap`."""
         if limit.remaining is None or limit.reset_s is None:
             return
-        until = now + limit.reset_s
+        reset = min(limit.reset_s, cap)
+        until = now + reset
         self.limit = limit.limit if limit.limit is not None else self.limit
-        self.span = max(self.span, limit.reset_s)
+        self.span = max(self.span, reset)
         left = limit.remaining - sent_since
         if self.left is None or until > self.reported + SAME_RESET_S:  # a new window
             self.left, self.until, self.reported = left, until, until
@@ -202,7 +207,8 @@ class Pacer:
         self.limiter = ThroughputLimiter(limits.max_concurrent)
         self._area = 0.0  # integral of requests in flight over time, for averages per call
         self._area_at = clock()
-        self._started: dict[int, tuple[float, float]] = {}  # ticket -> (time, area) at grant
+        # ticket -> (time, in-flight integral, limit) at grant
+        self._started: dict[int, tuple[float, float, int]] = {}
 
     def set_slots(self, slots: int | None) -> None:
         """The parallel slots the server reports (llama-server's /props): a hard cap."""
@@ -288,10 +294,10 @@ class Pacer:
         started = self._started.pop(outcome.ticket, None)
         if started is None or outcome.rate_limited or not outcome.output_tokens:
             return
-        elapsed = now - started[0]
-        if elapsed > 0:
-            in_flight = (area - started[1]) / elapsed
-            self.limiter.observe(elapsed, outcome.output_tokens, in_flight)
+        begun, area_then, level = started
+        if now > begun:
+            in_flight = (area - area_then) / (now - begun)
+            self.limiter.observe(begun, now, outcome.output_tokens, in_flight, level)
 
     def _over_budget(self, cost: float) -> str:
         limit = self.limits.max_cost
@@ -324,7 +330,7 @@ class Pacer:
         self._request_headers.take(1, start)
         self._token_headers.take(tokens, start)
         self._issued += 1
-        self._started[self._issued] = (now, self._tally(now))
+        self._started[self._issued] = (now, self._tally(now), self._slots())
         self._reserved_tokens[self._issued] = tokens
         self._issued_tokens += tokens
         self._tokens_at[self._issued] = self._issued_tokens
@@ -348,7 +354,8 @@ class Pacer:
         if outcome.rate_limited:
             self.stats.rate_limited += 1
             if outcome.retry_after:
-                self._hold_until = max(self._hold_until, now + outcome.retry_after)
+                wait = min(outcome.retry_after, self.limits.max_wait_s)
+                self._hold_until = max(self._hold_until, now + wait)
             if outcome.ticket > self._cut_at:  # one cut per round of requests
                 self.window = max(1.0, self.window / 2)
                 self._cut_at = self._issued
@@ -357,8 +364,10 @@ class Pacer:
             self.window = min(self.limits.max_concurrent, self.window + 1 / self.window)
         if outcome.info is not None:
             sent_since = self._issued - outcome.ticket
-            self._request_headers.update(outcome.info.requests, sent_since, now)
-            self._token_headers.update(outcome.info.tokens, self._issued_tokens - tokens_then, now)
+            cap = self.limits.max_wait_s
+            self._request_headers.update(outcome.info.requests, sent_since, now, cap)
+            tokens_since = self._issued_tokens - tokens_then
+            self._token_headers.update(outcome.info.tokens, tokens_since, now, cap)
             self._derive_rate()
 
     def _derive_rate(self) -> None:
