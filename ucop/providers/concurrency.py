@@ -7,16 +7,16 @@ tokens per second do not. Sending them anyway gains nothing and hides the queue 
 agent's time, which then inflates "agent time / wall time".
 
 `ThroughputLimiter` is a gradient limiter in the spirit of Netflix's concurrency-limits
-(Vegas, Gradient2). Its "no-load RTT" is a service-time model, `latency = a + b x output
-tokens`, fitted to the answers that had the server to themselves (the first `SOLO_PROBES`
-calls go one at a time to get them), because answers differ in length. The calls that shared
-the server under a given limit needed, by the model, so many seconds alone; divided by the
-time the server was busy with them, that is its *throughput factor* at that limit: 1.0 at
-one request, N for N requests served truly in parallel, still 1.0 at any limit for a
-one-slot queue (it finishes one call's worth of work per call's time). The limit climbs one
-request at a time while each step raised throughput by at least `GAIN` and stays at the last
-level that did. The pacer's AIMD on 429s still cuts its own window; the
-smaller of the two applies. A server that reports its slots (llama-server's `/props`) caps it.
+(Vegas, Gradient2). Its "no-load RTT" is a service-time model, `latency = a + p x input
+tokens + d x output tokens`, fitted to the answers that had the server to themselves (the
+first `SOLO_PROBES` calls go one at a time to get them), because answers differ in length.
+The calls that shared the server under a given limit needed, by the model, so many seconds
+alone; divided by the time the server was busy with them, that is its *throughput factor* at
+that limit: 1.0 at one request, N for N requests served truly in parallel, still 1.0 at any
+limit for a one-slot queue (it finishes one call's worth of work per call's time). The limit
+climbs one request at a time while each step raised throughput by at least `GAIN` and stays
+at the last level that did. The pacer's AIMD on 429s still cuts its own window; the smaller
+of the two applies. A server that reports its slots (llama-server's `/props`) caps it.
 
 `served_time` turns the calls' intervals into the time a sequential run would have spent in
 them: at most `parallelism` calls count at any moment, so time queued behind another call of
@@ -27,14 +27,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 GAIN = 0.15  # a level must raise throughput by this fraction to be worth its extra request
 SOLO = 1.1  # a call whose average requests in flight stay below this had the server alone
-SOLO_PROBES = 2  # answers sent one at a time at the start, to fit the service-time model
+SOLO_PROBES = 3  # answers sent one at a time at the start, to fit the service-time model
 MAX_SAMPLES = 512
+TERMS = ((0,), (0, 2), (0, 1), (1, 2), (0, 1, 2), (2,), (1,))  # 1, input, output tokens
 
-# start, end (the pacer's clock), output tokens, average requests in flight, limit at grant
-Sample = tuple[float, float, int, float, int]
+
+@dataclass(frozen=True)
+class Sample:
+    """One answered call, as the pacer saw it (times on its clock)."""
+
+    start: float
+    end: float
+    tokens_in: int
+    tokens_out: int
+    in_flight: float  # average requests in flight while it ran, itself included
+    level: int  # the limit it was granted under
+
+    @property
+    def latency(self) -> float:
+        return self.end - self.start
 
 
 class ThroughputLimiter:
@@ -52,14 +67,12 @@ class ThroughputLimiter:
         self.offered: dict[int, float] = {1: 1.0}  # level -> average requests in flight
         self.samples = 0
 
-    def observe(self, start: float, end: float, tokens: int, in_flight: float, level: int) -> None:
-        """One answered call: when it ran, its output tokens, the average requests in flight
-        while it ran and the limit it was granted under."""
-        if not (end > start and in_flight > 0 and math.isfinite(end - start)):
+    def observe(self, sample: Sample) -> None:
+        """One answered call."""
+        if not (sample.latency > 0 and sample.in_flight > 0 and math.isfinite(sample.latency)):
             return
         self.samples += 1
-        sample = (start, end, max(tokens, 0), in_flight, level)
-        (self.solo if in_flight < SOLO else self.shared).append(sample)
+        (self.solo if sample.in_flight < SOLO else self.shared).append(sample)
         del self.solo[:-MAX_SAMPLES], self.shared[:-MAX_SAMPLES]
         self.factors, self.offered = level_factors(self.solo, self.shared, self.max_limit)
 
@@ -75,8 +88,7 @@ class ThroughputLimiter:
         """The last level whose step paid, and whether the next one is still unmeasured."""
         level = 1
         while level < self.max_limit:
-            upper = self.factors.get(level + 1)
-            if upper is None:
+            if level + 1 not in self.factors:
                 return level, True
             if not self._paid(level + 1):
                 return level, False
@@ -87,8 +99,7 @@ class ThroughputLimiter:
     def parallelism(self) -> float:
         """The throughput factor at the last level that paid: requests the server serves at
         once (>= 1). Infinite (or the reported slots) while every step measured paid, as on a
-        hosted API, so no call's time is discounted without evidence of a queue.
-        """
+        hosted API, so no call's time is discounted without evidence of a queue."""
         cap = float(self.slots) if self.slots else math.inf
         level, probing = self._settled()
         if probing or level == self.max_limit:
@@ -115,28 +126,49 @@ class ThroughputLimiter:
         }
 
 
-def service_model(solo: Sequence[Sample]) -> tuple[float, float] | None:
-    """`(a, b)` for `latency = a + b x tokens`, fitted to answers served alone (a, b >= 0).
-
-    Least squares where the sizes differ enough to tell a fixed cost from a per-token one;
-    otherwise all fixed cost (a server whose latency does not depend on the answer).
-    """
+def service_model(solo: Sequence[Sample]) -> tuple[float, float, float] | None:
+    """`(a, p, d)` for `latency = a + p x input tokens + d x output tokens`, fitted to the
+    answers served alone: the least-squares fit with no negative term, over the subsets of
+    terms the samples can tell apart (a fixed cost, prompt processing, generation)."""
     if not solo:
         return None
-    points = [(end - start, tokens) for start, end, tokens, _, _ in solo]
-    n = len(points)
-    mean_t = sum(t for _, t in points) / n
-    mean_l = sum(latency for latency, _ in points) / n
-    spread = sum((t - mean_t) ** 2 for _, t in points)
-    if spread <= (0.15 * mean_t) ** 2 * n:
-        return mean_l, 0.0
-    b = sum((t - mean_t) * (latency - mean_l) for latency, t in points) / spread
-    a = mean_l - b * mean_t
-    if b < 0:
-        return mean_l, 0.0
-    if a < 0:
-        return 0.0, mean_l / max(mean_t, 1e-9)
-    return a, b
+    rows = [((1.0, float(s.tokens_in), float(s.tokens_out)), s.latency) for s in solo]
+    best: tuple[float, tuple[float, float, float]] | None = None
+    for terms in TERMS:
+        if len(terms) > len(rows):
+            continue
+        fit = _least_squares([[x[t] for t in terms] for x, _ in rows], [y for _, y in rows])
+        if fit is None or min(fit) < 0:
+            continue
+        coef = [0.0, 0.0, 0.0]
+        for term, value in zip(terms, fit, strict=True):
+            coef[term] = value
+        error = sum((y - sum(c * v for c, v in zip(coef, x, strict=True))) ** 2 for x, y in rows)
+        if best is None or error < best[0] * 0.999:
+            best = (error, (coef[0], coef[1], coef[2]))
+    return best[1] if best else None
+
+
+def _least_squares(xs: list[list[float]], ys: list[float]) -> list[float] | None:
+    """Coefficients minimising the squared error (normal equations); None if singular."""
+    k = len(xs[0])
+    matrix = [[sum(r[i] * r[j] for r in xs) for j in range(k)] for i in range(k)]
+    vector = [sum(r[i] * y for r, y in zip(xs, ys, strict=True)) for i in range(k)]
+    for col in range(k):  # Gaussian elimination with partial pivoting
+        pivot = max(range(col, k), key=lambda r: abs(matrix[r][col]))
+        if abs(matrix[pivot][col]) < 1e-9 * max(1.0, abs(matrix[col][col])):
+            return None
+        matrix[col], matrix[pivot] = matrix[pivot], matrix[col]
+        vector[col], vector[pivot] = vector[pivot], vector[col]
+        for row in range(col + 1, k):
+            ratio = matrix[row][col] / matrix[col][col]
+            matrix[row] = [a - ratio * b for a, b in zip(matrix[row], matrix[col], strict=True)]
+            vector[row] -= ratio * vector[col]
+    solution = [0.0] * k
+    for row in reversed(range(k)):
+        rest = sum(matrix[row][j] * solution[j] for j in range(row + 1, k))
+        solution[row] = (vector[row] - rest) / matrix[row][row]
+    return solution
 
 
 def level_factors(
@@ -150,15 +182,15 @@ def level_factors(
     offered: dict[int, float] = {1: 1.0}
     if model is None:
         return factors, offered
-    a, b = model
+    a, p, d = model
     groups: dict[int, list[Sample]] = {}
     for sample in shared:
-        if sample[4] > 1:
-            groups.setdefault(min(sample[4], max_limit), []).append(sample)
+        if sample.level > 1:
+            groups.setdefault(min(sample.level, max_limit), []).append(sample)
     for level, calls in groups.items():
-        busy = served_time(((start, end) for start, end, *_ in calls), 1.0)
-        alone = sum(a + b * tokens for _, _, tokens, _, _ in calls)
-        took = sum(end - start for start, end, *_ in calls)
+        busy = served_time(((c.start, c.end) for c in calls), 1.0)
+        alone = sum(a + p * c.tokens_in + d * c.tokens_out for c in calls)
+        took = sum(c.latency for c in calls)
         factors[level] = alone / busy if busy > 0 else float(level)
         offered[level] = took / busy if busy > 0 else float(level)
     return factors, offered

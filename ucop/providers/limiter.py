@@ -71,7 +71,7 @@ class PacedProvider:
         completion, problem = checked(completion, request)
         if problem:
             self.usage.note_ignored(f"{self.name}: usage ignored, estimates used ({problem})")
-        self._succeeded(grant, tokens, cost, completion, seen, waited)
+        self._succeeded(grant, tokens, cost, completion, seen, waited, tokens_in)
         return completion
 
     def _refusal(self, grant: Grant, request: CompletionRequest) -> Exception:
@@ -115,6 +115,7 @@ class PacedProvider:
         completion: Completion,
         seen: list,
         waited: float,
+        tokens_in: int = 0,
     ) -> None:
         cached = getattr(completion, "cached_tokens", 0)
         used = completion.input_tokens + completion.output_tokens
@@ -135,6 +136,7 @@ class PacedProvider:
                 cost=actual,
                 info=seen[-1] if seen else None,
                 output_tokens=completion.output_tokens or estimate_tokens(completion.text),
+                input_tokens=completion.input_tokens or tokens_in,
             )
         )
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ucop.errors import ConfigError
-from ucop.providers.concurrency import ThroughputLimiter
+from ucop.providers.concurrency import Sample, ThroughputLimiter
 from ucop.providers.ratelimit_headers import Limit, RateInfo
 from ucop.providers.usage import Usage
 
@@ -88,6 +88,7 @@ class Outcome:
     retry_after: float | None = None
     info: RateInfo | None = None
     output_tokens: int | None = None  # the answer's, for the concurrency limiter
+    input_tokens: int = 0
 
 
 class Bucket:
@@ -297,7 +298,10 @@ class Pacer:
         begun, area_then, level = started
         if now > begun:
             in_flight = (area - area_then) / (now - begun)
-            self.limiter.observe(begun, now, outcome.output_tokens, in_flight, level)
+            sample = Sample(
+                begun, now, outcome.input_tokens, outcome.output_tokens, in_flight, level
+            )
+            self.limiter.observe(sample)
 
     def _over_budget(self, cost: float) -> str:
         limit = self.limits.max_cost
