@@ -43,6 +43,9 @@ class CompletionRequest:
     # run shares (after the system prompt): providers with explicit cache breakpoints
     # (Anthropic's `cache_control`) put one there. 0: no shared part.
     shared_prefix: int = 0
+    # A sampling seed for servers that take one (OpenAI-compatible `seed`); `ucop bench` sets
+    # it with temperature 0 so both runs get the same answers where the server allows.
+    seed: int | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 GAIN = 0.15  # a level must raise throughput by this fraction to be worth its extra request
 SOLO = 1.1  # a call whose average requests in flight stay below this had the server alone
-SOLO_PROBES = 3  # answers sent one at a time at the start, to fit the service-time model
+SOLO_PROBES = 2  # answers sent one at a time at the start, to fit the service-time model
 MAX_SAMPLES = 512
 TERMS = ((0,), (0, 2), (0, 1), (1, 2), (0, 1, 2), (2,), (1,))  # 1, input, output tokens
 

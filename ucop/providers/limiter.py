@@ -175,7 +175,23 @@ def paced(provider: Provider, config: Any, model: str, pacer: Any = None) -> Pac
 
     prices = {name: entry.model_dump() for name, entry in config.prices.items()}
     price = find_price(provider.name, model, prices)
-    return PacedProvider(provider, pacer or Pacer(limits_from_config(config)), price)
+    if pacer is None:
+        pacer = Pacer(limits_from_config(config))
+        if pacer.limits.adaptive and (base_url := _base_url(provider)):
+            from ucop.providers.slots import read_slots
+
+            pacer.set_slots(read_slots(base_url))
+    return PacedProvider(provider, pacer, price)
+
+
+def _base_url(provider: Any) -> str | None:
+    """The HTTP server the innermost provider talks to, if any."""
+    while provider is not None:
+        url = getattr(provider, "base_url", None)
+        if isinstance(url, str) and url:
+            return url
+        provider = getattr(provider, "inner", None)
+    return None
 
 
 def capped(

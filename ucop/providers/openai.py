@@ -83,6 +83,8 @@ def chat_body(request: CompletionRequest, *, completion_tokens: bool, reasoning:
     }
     if not reasoning:
         body["temperature"] = request.temperature
+    if request.seed is not None:
+        body["seed"] = request.seed
     return body
 
 

@@ -417,6 +417,7 @@ class ModelServer:
         self.slots = SlotQueue(slots, latency_s, token_rate) if slots else None
         self.extra_headers = tuple(headers)  # sent with every answer (junk limit headers...)
         self.usage_override = dict(usage or {})  # replaces usage figures (absurd ones...)
+        self.probes = 0  # GET /props and /slots: slot reports asked for, not model requests
         self.misbehave = check_modes(misbehave)
         self.reject = frozenset(reject)  # request arguments answered with a 400
         self.models = tuple(models)
@@ -638,18 +639,27 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
-        slot_route = _slot_route(self.path, self.owner)
-        kind = "models" if _is_models(self.path) else "slots" if slot_route else "other"
-        self._arrive(None, faultable=False, kind=kind)
-        if slot_route and self.owner.slots is not None:
-            queue = self.owner.slots
-            self._send(200, _json(queue.props() if slot_route == "props" else queue.slot_list()))
-        elif _is_models(self.path) and not self._key_ok():
+        if _is_slot_report(self.path):  # not a model request: counted apart, in `probes`
+            return self._slot_report()
+        self._arrive(None, faultable=False, kind="models" if _is_models(self.path) else "other")
+        if _is_models(self.path) and not self._key_ok():
             self._send(401, _json(_error("models", 401, self._bad_key())))
         elif _is_models(self.path):
             self._send(200, _json(_model_list(self.owner.models)))
         else:
             self._send(404, _json(_error("other", 404, "Not found")))
+
+    def _slot_report(self) -> None:
+        """llama-server's `/props` and `/slots` when the server has slots; else a 404."""
+        with self.owner._lock:
+            self.owner.probes += 1
+        queue = self.owner.slots
+        if queue is None:
+            self._send(404, _json(_error("other", 404, "Not found")))
+        elif urlsplit(self.path).path.rstrip("/").endswith("/props"):
+            self._send(200, _json(queue.props()))
+        else:
+            self._send(200, _json(queue.slot_list()))
 
     def do_POST(self) -> None:  # noqa: N802
         body = _parse(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
@@ -859,10 +869,9 @@ def _route(path: str) -> str:
     return "other"
 
 
-def _slot_route(path: str, owner: ModelServer) -> str | None:
-    """"props" or "slots" for llama-server's slot reports, when the server plays one."""
-    name = urlsplit(path).path.rstrip("/").rsplit("/", 1)[-1]
-    return name if owner.slots is not None and name in ("props", "slots") else None
+def _is_slot_report(path: str) -> bool:
+    """llama-server's slot reports: `GET /props`, `GET /slots` (at the root)."""
+    return urlsplit(path).path.rstrip("/") in ("/props", "/slots")
 
 
 def _is_models(path: str) -> bool:
