@@ -19,6 +19,13 @@ is Azure OpenAI's route (key in the `api-key` header). Chat routes match on thei
 so any base-URL path shape (`/api/v1`, `/openai/v1`, `/v1beta/openai`) works.
 `counts` tallies requests by kind: openai, anthropic, azure, models, rejected, other.
 
+Local servers: `persona="llama-cpp-python"` (or `openai`, `vllm`, `mistral`...) refuses
+structured-output forms with that server's status and message (`ucop.testing.personas`);
+`slots=1, token_rate=400` generates one answer at a time at 400 words/s and queues the rest,
+and answers llama-server's `GET /props` and `/slots` (`ucop.testing.slots`; these probes
+are counted in `probes`, not `requests`). `headers=` adds headers to every answer and
+`usage=` replaces usage figures, to play servers that send junk.
+
 With `limits=RateLimits(...)` it enforces request and token limits per fixed window and
 sends OpenAI- or Anthropic-style rate-limit headers and 429s with Retry-After, like the real
 APIs (`--limit-requests 3 --window 1` by hand).

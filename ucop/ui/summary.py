@@ -87,6 +87,9 @@ def usage_rows(usage: Mapping[str, Any] | None) -> list[tuple[str, RenderableTyp
             f" {usage.get('paced_s', 0):.1f}s spent paced",
         ),
     ]
+    if usage.get("usage_ignored"):
+        ignored = f"{usage['usage_ignored']} answers reported impossible token counts"
+        rows.append(("Usage figures", Text(f"{ignored}: estimates used", style="yellow")))
     if usage.get("budget_stopped"):
         rows.append(
             (
