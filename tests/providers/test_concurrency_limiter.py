@@ -34,8 +34,9 @@ def _burst(limiter: ThroughputLimiter, start: float, sizes: list[int], slots: in
 
 def _warmed(max_limit: int = 5, slots: int | None = None) -> tuple[ThroughputLimiter, float]:
     limiter = ThroughputLimiter(max_limit, slots)
-    assert limiter.limit == 1  # the first calls go alone, to fit the service time
+    assert limiter.limit == (slots or max_limit)  # nothing timed yet
     now = _solo(limiter, 0.0, 100)
+    assert limiter.limit == 1  # the next call goes alone too, to fit the service time
     now = _solo(limiter, now, 40)
     return limiter, now
 

@@ -79,6 +79,8 @@ class ThroughputLimiter:
     @property
     def limit(self) -> int:
         """Requests to allow in flight: the last level whose step paid, plus one to probe."""
+        if not self.samples:
+            return self.max_limit  # no answer timed yet (the pacer sends its first alone)
         if len(self.solo) < SOLO_PROBES and self.samples < 2 * SOLO_PROBES:
             return 1  # fitting the service-time model first
         level, paid = self._settled()

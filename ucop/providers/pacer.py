@@ -206,6 +206,8 @@ class Pacer:
         # limits are before the whole window goes out at once (like TCP's slow start).
         self._probing = limits.adaptive and limits.probe_first and not (rpm or tpm)
         self.limiter = ThroughputLimiter(limits.max_concurrent)
+        # With configured rates (a hosted API) the limiter only measures, for the speedup.
+        self._measure_only = not (limits.probe_first and not (rpm or tpm))
         self._area = 0.0  # integral of requests in flight over time, for averages per call
         self._area_at = clock()
         # ticket -> (time, in-flight integral, limit) at grant
@@ -280,7 +282,10 @@ class Pacer:
     def _slots(self) -> int:
         if not self.limits.adaptive:
             return self.limits.max_concurrent
-        return 1 if self._probing else max(1, min(int(self.window), self.limiter.limit))
+        window = int(self.window)
+        if self._measure_only:  # configured rates: a hosted API, paced by those
+            return 1 if self._probing else max(1, window)
+        return 1 if self._probing else max(1, min(window, self.limiter.limit))
 
     def _tally(self, now: float) -> float:
         """Bring the in-flight integral up to `now`; return it."""
