@@ -416,6 +416,7 @@ class ModelServer:
         token_rate: float | None = None,
         headers: Sequence[tuple[str, str]] = (),
         usage: Mapping[str, Any] | None = None,
+        report_slots: bool = True,
     ) -> None:
         self.latency_s = latency_s
         # How a real server refuses structured-output forms (see ucop.testing.personas).
@@ -425,6 +426,7 @@ class ModelServer:
         self.extra_headers = tuple(headers)  # sent with every answer (junk limit headers...)
         self.usage_override = dict(usage or {})  # replaces usage figures (absurd ones...)
         self.probes = 0  # GET /props and /slots: slot reports asked for, not model requests
+        self.report_slots = report_slots  # False: a queue that does not say (llama-cpp-python)
         self.misbehave = check_modes(misbehave)
         self.reject = frozenset(reject)  # request arguments answered with a 400
         self.models = tuple(models)
@@ -661,7 +663,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.owner._lock:
             self.owner.probes += 1
         queue = self.owner.slots
-        if queue is None:
+        if queue is None or not self.owner.report_slots:
             self._send(404, _json(_error("other", 404, "Not found")))
         elif urlsplit(self.path).path.rstrip("/").endswith("/props"):
             self._send(200, _json(queue.props()))
