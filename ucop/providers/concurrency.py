@@ -14,8 +14,7 @@ The calls that shared the server under a given limit needed, by the model, so ma
 alone; divided by the time the server was busy with them, that is its *throughput factor* at
 that limit: 1.0 at one request, N for N requests served truly in parallel, still 1.0 at any
 limit for a one-slot queue (it finishes one call's worth of work per call's time). The limit
-climbs while each step raised throughput by at least `GAIN` (doubling while the server kept
-up with all it was offered, like TCP's slow start; one request at a time otherwise) and stays
+climbs one request at a time while each step raised throughput by at least `GAIN` and stays
 at the last level that did. The pacer's AIMD on 429s still cuts its own window; the smaller
 of the two applies. A server that reports its slots (llama-server's `/props`) caps it.
 
@@ -84,25 +83,18 @@ class ThroughputLimiter:
             return self.max_limit  # no answer timed yet (the pacer sends its first alone)
         if len(self.solo) < SOLO_PROBES and self.samples < 2 * SOLO_PROBES:
             return 1  # fitting the service-time model first
-        level, probing = self._settled()
-        if not probing:
-            return level
-        if any(measured > level for measured in self.factors):
-            return level + 1  # a doubled step did not pay: try the levels in between
-        # like TCP's slow start: double while the server keeps up with all it is offered
-        step = 2 * level if level == 1 or self._kept_up(level) else level + 1
-        return min(step, self.max_limit)
+        level, paid = self._settled()
+        return level + 1 if paid and level < self.max_limit else level
 
     def _settled(self) -> tuple[int, bool]:
-        """The last level whose step paid, and whether a higher one is still worth trying."""
+        """The last level whose step paid, and whether the next one is still unmeasured."""
         level = 1
         while level < self.max_limit:
-            higher = [measured for measured in self.factors if measured > level]
-            if not higher:
+            if level + 1 not in self.factors:
                 return level, True
-            if not self._paid(min(higher), level):
-                return level, min(higher) > level + 1  # untried levels in between
-            level = min(higher)
+            if not self._paid(level + 1):
+                return level, False
+            level += 1
         return level, False
 
     @property
@@ -116,13 +108,12 @@ class ThroughputLimiter:
             return cap  # every step measured so far paid: no sign of a queue
         return max(1.0, min(self.factors[level], cap))
 
-    def _paid(self, level: int, below: int) -> bool:
+    def _paid(self, level: int) -> bool:
         """True when the server kept up with what `level` offered (no queue formed), or
-        its throughput rose by `GAIN` over the level `below`."""
-        return self._kept_up(level) or self.factors[level] >= self.factors[below] * (1 + GAIN)
-
-    def _kept_up(self, level: int) -> bool:
-        return self.factors[level] >= (1 - GAIN) * self.offered[level]
+        its throughput rose by `GAIN` over the level below."""
+        factor = self.factors[level]
+        kept_up = factor >= (1 - GAIN) * self.offered[level]
+        return kept_up or factor >= self.factors[level - 1] * (1 + GAIN)
 
     def snapshot(self) -> dict[str, object]:
         """For run.json: the limit, the server's parallelism and each level's factor."""
