@@ -18,6 +18,7 @@ from ucop.providers.azure import AzureOpenAIProvider
 from ucop.providers.base import CompletionRequest, Message, ProviderSettings
 from ucop.providers.models import list_models
 from ucop.providers.openai import OpenAIProvider
+from ucop.providers.retry import call_with_retries
 from ucop.testing.model_server import ModelServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -30,11 +31,26 @@ OPENAI_COMPATIBLE = {
     "Ollama": "/v1",
     "vLLM": "/v1",
     "llama.cpp server": "/v1",
+    "llama-cpp-python": "/v1",
     "LM Studio": "/v1",
     "OpenRouter": "/api/v1",
     "Groq": "/openai/v1",
     "Gemini (OpenAI-compatible)": "/v1beta/openai/",
     "Mistral": "/v1",
+}
+# recipe -> the loopback persona that refuses forms as it does, the status of its refusals,
+# and the structured-output forms it refuses before the one it takes
+PERSONA = {
+    "OpenAI": ("openai", None, [], "json_schema"),
+    "Ollama": ("ollama", None, [], "json_schema"),
+    "vLLM": ("vllm", None, [], "json_schema"),
+    "llama.cpp server": ("llama-server", None, [], "json_schema"),
+    "llama-cpp-python": ("llama-cpp-python", 500, ["json_schema"], "json_object_schema"),
+    "LM Studio": ("lm-studio", None, [], "json_schema"),
+    "OpenRouter": ("openai", None, [], "json_schema"),
+    "Groq": ("groq", 400, ["json_schema", "json_object_schema"], "json_object"),
+    "Gemini (OpenAI-compatible)": ("gemini", None, [], "json_schema"),
+    "Mistral": ("mistral", 422, ["json_schema", "json_object_schema"], "json_object"),
 }
 
 
@@ -59,6 +75,47 @@ def test_openai_compatible_recipe(recipe: str, path: str) -> None:
     assert chat.body["max_tokens"] == 99  # compatible servers get max_tokens
     assert chat.body["response_format"]["type"] == "json_schema"
     assert json.loads(completion.text) == {"a": "b"} and models == ["the-model"]
+
+
+@pytest.mark.parametrize("recipe", PERSONA)
+def test_each_recipe_server_says_no_its_own_way_and_the_form_steps_down_once(recipe: str) -> None:
+    persona, status, refused, accepted = PERSONA[recipe]
+    path = OPENAI_COMPATIBLE[recipe]
+    with ModelServer(responder=lambda body: '{"a": "b"}', persona=persona) as server:
+        settings = ProviderSettings("openai", "the-model", server.root_url + path, api_key=KEY)
+        with OpenAIProvider(settings) as provider:
+            answers = [json.loads(provider.complete(_ask()).text) for _ in range(3)]
+            structured = provider.structured.as_dict()
+        records = server.requests
+    assert answers == [{"a": "b"}] * 3
+    assert structured == {"accepted": accepted, "refused": refused}
+    # each refused form costs one request, once per run; no retry of the same form
+    assert len(records) == 3 + len(refused)
+    assert sum(r.rejected for r in records) == len(refused)
+    asked = [r.body["response_format"] for r in records]
+    kinds = [
+        f["type"] + ("_schema" if "schema" in f and f["type"] == "json_object" else "")
+        for f in asked
+    ]
+    assert kinds == [*refused, accepted, accepted, accepted]
+    if status is not None:
+        assert all(r.rejected for r in records[: len(refused)])
+
+
+def test_llama_cpp_python_500_is_stepped_down_without_the_retry_backoff() -> None:
+    """The 500 names the form: the provider asks again at once with JSON mode and the schema."""
+    with ModelServer(responder=lambda body: '{"a": "b"}', persona="llama-cpp-python") as server:
+        settings = ProviderSettings("openai", "m", server.base_url)
+        with OpenAIProvider(settings) as provider:
+            completion, attempts = call_with_retries(provider, _ask(), sleep=_no_sleep)
+        first, second = server.requests
+    assert attempts == 1 and json.loads(completion.text) == {"a": "b"}
+    assert first.body["response_format"]["type"] == "json_schema"
+    assert second.body["response_format"] == {"type": "json_object", "schema": SCHEMA}
+
+
+def _no_sleep(seconds: float) -> None:
+    raise AssertionError(f"the step down must not wait (asked to sleep {seconds}s)")
 
 
 def test_anthropic_recipe() -> None:

@@ -97,7 +97,7 @@ def test_no_free_slot_within_the_timeout_is_transient() -> None:
 
 
 def test_time_spent_queueing_comes_off_the_timeout() -> None:
-    ticks = iter([100.0, 104.0])
+    ticks = iter([100.0, 104.0, 105.0, 105.0])  # asked, sent; then the call's end, noted
     inner = GatedProvider()
     inner.gate.set()
     limited = capped(inner, 2, clock=lambda: next(ticks))

@@ -1,5 +1,11 @@
 """Run metrics: speedup, critical path, the lower bound for the worker count, efficiency.
 
+The speedup is an estimate of the sequential run's time over the wall time. The sequential
+time is the agents' time less the time their model calls spent queued, at ucop's pacer or
+inside a model server that serves fewer requests at once than were sent: a sequential run
+would not have waited there (`ucop.providers.usage` measures it). Without that figure it is
+plain agent time.
+
 Also the reference schedules the benchmark measures the real one against: an ideal
 (zero-overhead) longest-remaining-path-first list schedule, and a level-by-level barrier
 schedule like the "parallel groups" of the design ucop replaces.
@@ -24,6 +30,8 @@ class RunMetrics:
     critical_path: tuple[str, ...]
     lower_bound_s: float
     efficiency: float
+    queued_s: float = 0.0  # model calls' time queued (pacer, server), left out of the speedup
+    speedup_basis: str = "agent time ÷ wall time"
 
 
 def expanded_deps(result: RunResult) -> dict[str, tuple[str, ...]]:
@@ -60,22 +68,39 @@ def longest_path(
     return finish[end], path[::-1]
 
 
-def run_metrics(result: RunResult) -> RunMetrics:
+def run_metrics(
+    result: RunResult, queued_s: float = 0.0, parallelism: float | None = None
+) -> RunMetrics:
+    """The run's figures; `queued_s` of its agents' time was spent queued for the model
+    (`parallelism`: requests the server served at once, None when no queue was seen)."""
     deps = expanded_deps(result)
     durations = {r.name: r.duration_s or 0.0 for r in result.tasks()}
     agent_time = sum(durations.values())
+    sequential = max(agent_time - max(queued_s, 0.0), 0.0)
     cp_s, cp = longest_path(deps, durations)
-    lower = max(cp_s, agent_time / max(result.max_parallel, 1))
+    lower = max(cp_s, sequential / max(result.max_parallel, 1))
     wall = result.wall_s
     return RunMetrics(
         wall_s=wall,
         agent_time_s=agent_time,
-        speedup=agent_time / wall if wall > 0 else 0.0,
+        speedup=sequential / wall if wall > 0 else 0.0,
         critical_path_s=cp_s,
         critical_path=tuple(cp),
         lower_bound_s=lower,
         efficiency=lower / wall if wall > 0 else 0.0,
+        queued_s=min(max(queued_s, 0.0), agent_time),
+        speedup_basis=speedup_basis(queued_s, parallelism),
     )
+
+
+def speedup_basis(queued_s: float, parallelism: float | None) -> str:
+    """How the speedup was estimated, in words for the summary and run.json."""
+    if queued_s < 0.0005:
+        return "agent time ÷ wall time"
+    where = "queued for the model"
+    if parallelism is not None:
+        where += f" (the server ran {parallelism:.1f} requests at a time)"
+    return f"agent time less {queued_s:.1f}s {where}, ÷ wall time"
 
 
 def ideal_schedule(

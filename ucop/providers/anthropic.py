@@ -19,6 +19,7 @@ from ucop.providers.http import (
     cache_shared_block,
     cache_shared_prefix,
     cached_tokens,
+    junk_figures,
     token_count,
 )
 
@@ -122,6 +123,7 @@ def _completion(data: dict[str, Any], model: str) -> Completion:
         model=str(data.get("model") or model),
         finish_reason=str(data.get("stop_reason") or ""),
         cached_tokens=cached_tokens(usage),
+        usage_note=junk_figures(usage, ("input_tokens", "output_tokens")),
     )
 
 

@@ -42,6 +42,9 @@ class CompletionRequest:
     # run shares (after the system prompt): providers with explicit cache breakpoints
     # (Anthropic's `cache_control`) put one there. 0: no shared part.
     shared_prefix: int = 0
+    # A sampling seed for servers that take one (OpenAI-compatible `seed`); `ucop bench` sets
+    # it with temperature 0 so both runs get the same answers where the server allows.
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Completion:
     model: str = ""
     finish_reason: str = ""  # "length" / "max_tokens" when the answer was cut short
     cached_tokens: int = 0  # of input_tokens, read from the provider's prompt cache
+    usage_note: str = ""  # usage figures the server sent that are not counts (ignored)
 
 
 class Provider(Protocol):

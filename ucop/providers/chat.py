@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar
 
-from ucop.errors import PermanentError
+from ucop.errors import ProviderError
 from ucop.providers.base import Completion, CompletionRequest, ProviderSettings
 from ucop.providers.http import make_client, pick_model, post_json, require_key
 from ucop.providers.structured import StructuredOutput
@@ -59,11 +59,14 @@ class HttpChatProvider:
             form = self.structured.form if request.schema else None
             try:
                 data = self._post(request, model, form)
-            except PermanentError as error:
+            except ProviderError as error:  # a 5xx may be about the form too (llama-cpp-python)
                 if form is None or not self.structured.step_down(form, error):
                     raise
-                continue  # the server does not take this form: ask again without it
-            return self._redacted(self.read(data, model))
+                continue  # the server does not take this form: ask again with the next one
+            completion = self._redacted(self.read(data, model))
+            if request.schema:
+                self.structured.answered(form)
+            return completion
 
     def _redacted(self, completion: Completion) -> Completion:
         """The answer without any configured key: it is about to be cached and used."""

@@ -153,6 +153,17 @@ def token_count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+def junk_figures(usage: Mapping[str, Any], names: Iterable[str]) -> str:
+    """The usage figures among `names` that are there but not counts (negative, fractional,
+    text): `"completion_tokens=-5"`; "" when every one present is a count."""
+    bad = [
+        f"{name}={_shorten(repr(usage[name]), 40)}"
+        for name in names
+        if name in usage and usage[name] is not None and token_count(usage[name]) != usage[name]
+    ]
+    return ", ".join(bad)
+
+
 def cached_tokens(usage: Mapping[str, Any]) -> int:
     """Input tokens served from the prompt cache: OpenAI's and Anthropic's usage shapes."""
     details = as_dict(usage.get("prompt_tokens_details"))

@@ -11,6 +11,7 @@ wrapper and the same pacer only cap the requests in flight (`PacingLimits.cap_on
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,8 +20,9 @@ from typing import Any
 from ucop.errors import BudgetExceeded, RateLimited, TransientError
 from ucop.providers.base import Completion, CompletionRequest, Provider
 from ucop.providers.cost import Price, estimate_input_tokens, estimate_output_tokens
-from ucop.providers.pacer import Grant, Outcome, Pacer, PacingLimits, Usage
+from ucop.providers.pacer import Grant, Outcome, Pacer, PacingLimits
 from ucop.providers.ratelimit_headers import observing
+from ucop.providers.usage import Usage, checked, estimate_tokens
 
 
 class PacedProvider:
@@ -40,6 +42,9 @@ class PacedProvider:
         self.pacer = pacer
         self.price = price
         self.usage = Usage(priced=price is not None)
+        self.usage.parallelism = lambda: getattr(pacer, "parallelism", math.inf)
+        self.usage.structured = lambda: _structured(inner)
+        self.usage.concurrency = lambda: _concurrency(pacer)
         self._clock = clock
         self._sleep = sleep
 
@@ -53,14 +58,20 @@ class PacedProvider:
             raise self._refusal(grant, request)
         if grant.delay_s > 0:
             self._sleep(grant.delay_s)
-        waited = self._clock() - started
+        sent = self._clock()
+        waited = sent - started
         with observing() as seen:
             try:
                 completion = self.inner.complete(shortened(request, waited))
             except BaseException as exc:
+                self.usage.note_call(sent, self._clock())
                 self._failed(grant, tokens, cost, exc, seen)
                 raise
-        self._succeeded(grant, tokens, cost, completion, seen, waited)
+        self.usage.note_call(sent, self._clock())
+        completion, problem = checked(completion, request)
+        if problem:
+            self.usage.note_ignored(f"{self.name}: usage ignored, estimates used ({problem})")
+        self._succeeded(grant, tokens, cost, completion, seen, waited, tokens_in)
         return completion
 
     def _refusal(self, grant: Grant, request: CompletionRequest) -> Exception:
@@ -104,6 +115,7 @@ class PacedProvider:
         completion: Completion,
         seen: list,
         waited: float,
+        tokens_in: int = 0,
     ) -> None:
         cached = getattr(completion, "cached_tokens", 0)
         used = completion.input_tokens + completion.output_tokens
@@ -123,6 +135,8 @@ class PacedProvider:
                 reserved_cost=cost,
                 cost=actual,
                 info=seen[-1] if seen else None,
+                output_tokens=completion.output_tokens or estimate_tokens(completion.text),
+                input_tokens=completion.input_tokens or tokens_in,
             )
         )
 
@@ -139,6 +153,21 @@ class PacedProvider:
         return f"{type(self).__name__}({self.inner!r})"
 
 
+def _structured(provider: Any) -> dict[str, Any] | None:
+    """The structured-output forms the innermost HTTP provider learnt, if it has any."""
+    while provider is not None:
+        structured = getattr(provider, "structured", None)
+        if structured is not None and hasattr(structured, "as_dict"):
+            return dict(structured.as_dict())
+        provider = getattr(provider, "inner", None)
+    return None
+
+
+def _concurrency(pacer: Any) -> Any:
+    snapshot = getattr(pacer, "snapshot", None)
+    return snapshot().get("concurrency") if callable(snapshot) else None
+
+
 def paced(provider: Provider, config: Any, model: str, pacer: Any = None) -> PacedProvider:
     """`provider` paced by `pacer`, or by a new one built from `config` (a ProviderConfig)."""
     from ucop.providers.cost import find_price
@@ -146,7 +175,23 @@ def paced(provider: Provider, config: Any, model: str, pacer: Any = None) -> Pac
 
     prices = {name: entry.model_dump() for name, entry in config.prices.items()}
     price = find_price(provider.name, model, prices)
-    return PacedProvider(provider, pacer or Pacer(limits_from_config(config)), price)
+    if pacer is None:
+        pacer = Pacer(limits_from_config(config))
+        if pacer.limits.adaptive and (base_url := _base_url(provider)):
+            from ucop.providers.slots import read_slots
+
+            pacer.set_slots(read_slots(base_url))
+    return PacedProvider(provider, pacer, price)
+
+
+def _base_url(provider: Any) -> str | None:
+    """The HTTP server the innermost provider talks to, if any."""
+    while provider is not None:
+        url = getattr(provider, "base_url", None)
+        if isinstance(url, str) and url:
+            return url
+        provider = getattr(provider, "inner", None)
+    return None
 
 
 def capped(

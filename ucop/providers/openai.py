@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from ucop.errors import UnusableOutput
 from ucop.providers.base import Completion, CompletionRequest, ProviderSpec
 from ucop.providers.chat import HttpChatProvider
-from ucop.providers.http import as_dict, cached_tokens, token_count
+from ucop.providers.http import as_dict, cached_tokens, junk_figures, token_count
+from ucop.providers.structured import JSON_OBJECT, JSON_OBJECT_SCHEMA, JSON_SCHEMA
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OFFICIAL_HOST = "api.openai.com"
@@ -32,7 +33,7 @@ class OpenAIProvider(HttpChatProvider):
     default_base_url = DEFAULT_BASE_URL
     key_env = "OPENAI_API_KEY"
     vendor = "OpenAI"
-    structured_forms = ("json_schema", "json_object")
+    structured_forms = (JSON_SCHEMA, JSON_OBJECT_SCHEMA, JSON_OBJECT)
 
     @property
     def url(self) -> str:
@@ -82,15 +83,20 @@ def chat_body(request: CompletionRequest, *, completion_tokens: bool, reasoning:
     }
     if not reasoning:
         body["temperature"] = request.temperature
+    if request.seed is not None:
+        body["seed"] = request.seed
     return body
 
 
 def response_format(request: CompletionRequest, form: str | None) -> dict[str, Any]:
-    """`response_format` for a JSON answer: its schema, or JSON mode, or nothing."""
+    """`response_format` for a JSON answer: its schema, JSON mode with the schema alongside
+    (llama-cpp-python's form), plain JSON mode, or nothing."""
     if request.schema is None or form is None:
         return {}
-    if form == "json_object":
+    if form == JSON_OBJECT:
         return {"response_format": {"type": "json_object"}}
+    if form == JSON_OBJECT_SCHEMA:
+        return {"response_format": {"type": "json_object", "schema": dict(request.schema)}}
     name = re.sub(r"[^A-Za-z0-9_-]", "_", request.task or "answer")[:64]
     schema = {"name": name, "schema": dict(request.schema), "strict": True}
     return {"response_format": {"type": "json_schema", "json_schema": schema}}
@@ -113,6 +119,7 @@ def _completion(data: dict[str, Any], model: str) -> Completion:
         model=str(data.get("model") or model),
         finish_reason=str(choice.get("finish_reason") or ""),
         cached_tokens=cached_tokens(usage),
+        usage_note=junk_figures(usage, ("prompt_tokens", "completion_tokens")),
     )
 
 

@@ -3,7 +3,9 @@
 A `Pacer` decides when a request may start. It combines, in one lock:
 
     concurrency   at most `window` requests in flight; `window` follows AIMD: halved on a
-                  429, then +1 per window of successes, never above `max_concurrent`
+                  429, then +1 per window of successes, never above `max_concurrent`; and
+                  at most what the server really runs at once (`ThroughputLimiter`, learnt
+                  from tokens/s against requests in flight, capped by reported slots)
     requests/min  a GCRA token bucket (`Bucket`): requests are spaced 60/rpm seconds apart
     tokens/min    the same, charged with each request's estimated tokens and corrected to
                   the tokens the answer reports
@@ -26,11 +28,15 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ucop.errors import ConfigError
+from ucop.providers.concurrency import Sample, ThroughputLimiter
 from ucop.providers.ratelimit_headers import Limit, RateInfo
+from ucop.providers.usage import Usage
+
+__all__ = ["Grant", "Outcome", "Pacer", "PacingLimits", "Usage", "limits_from_config"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class PacingLimits:
     tokens_per_minute: float | None = None
     max_cost: float | None = None
     adaptive: bool = True  # AIMD and headers; False is a plain cap (the behaviour before 0.x)
+    # The longest wait a server's Retry-After or limit reset may impose (like the retry
+    # policy's retry_after_cap_s): a reset "in 8760h" must not stop a run for a year.
+    max_wait_s: float = 60.0
     probe_first: bool = True  # without rates: one request first, to read the limit headers
 
     @classmethod
@@ -78,6 +87,8 @@ class Outcome:
     rate_limited: bool = False
     retry_after: float | None = None
     info: RateInfo | None = None
+    output_tokens: int | None = None  # the answer's, for the concurrency limiter
+    input_tokens: int = 0
 
 
 class Bucket:
@@ -118,12 +129,14 @@ class HeaderBudget:
     span: float = 0.0
     guess: bool = True  # False when a configured rate paces this limit already
 
-    def update(self, limit: Limit, sent_since: float, now: float) -> None:
+    def update(self, limit: Limit, sent_since: float, now: float, cap: float = math.inf) -> None:
+        """Learn from one answer's figures; a reset further off than `cap` counts as `cap`."""
         if limit.remaining is None or limit.reset_s is None:
             return
-        until = now + limit.reset_s
+        reset = min(limit.reset_s, cap)
+        until = now + reset
         self.limit = limit.limit if limit.limit is not None else self.limit
-        self.span = max(self.span, limit.reset_s)
+        self.span = max(self.span, reset)
         left = limit.remaining - sent_since
         if self.left is None or until > self.reported + SAME_RESET_S:  # a new window
             self.left, self.until, self.reported = left, until, until
@@ -192,6 +205,24 @@ class Pacer:
         # Without configured rates, one request goes first: its answer's headers say what the
         # limits are before the whole window goes out at once (like TCP's slow start).
         self._probing = limits.adaptive and limits.probe_first and not (rpm or tpm)
+        self.limiter = ThroughputLimiter(limits.max_concurrent)
+        # With configured rates (a hosted API) the limiter only measures, for the speedup.
+        self._measure_only = not (limits.probe_first and not (rpm or tpm))
+        self._area = 0.0  # integral of requests in flight over time, for averages per call
+        self._area_at = clock()
+        # ticket -> (time, in-flight integral, limit) at grant
+        self._started: dict[int, tuple[float, float, int]] = {}
+
+    def set_slots(self, slots: int | None) -> None:
+        """The parallel slots the server reports (llama-server's /props): a hard cap."""
+        with self._cond:
+            self.limiter = ThroughputLimiter(self.limits.max_concurrent, slots)
+
+    @property
+    def parallelism(self) -> float:
+        """Requests the server serves at once, as measured (infinite: no sign of a queue)."""
+        with self._cond:
+            return self.limiter.parallelism
 
     def acquire(self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0) -> Grant:
         """Wait for a slot, reserve the rate limits; the grant says how long still to wait.
@@ -221,6 +252,7 @@ class Pacer:
     def release(self, outcome: Outcome) -> None:
         """Free the slot; learn from the answer (usage, 429, headers)."""
         with self._cond:
+            self._observe(outcome)
             self.in_flight -= 1
             self._reserved_cost -= outcome.reserved_cost
             self.stats.spent += outcome.cost
@@ -233,7 +265,7 @@ class Pacer:
                 self._learn(outcome, self.clock())
             self._cond.notify_all()
 
-    def snapshot(self) -> dict[str, float | int | bool]:
+    def snapshot(self) -> dict[str, Any]:
         """Figures for reports: requests, 429s, window now, cuts, time spent delayed, spent."""
         with self._cond:
             return {
@@ -244,12 +276,37 @@ class Pacer:
                 "delayed_s": round(self.stats.delayed_s, 3),
                 "spent": self.stats.spent,
                 "budget_stopped": self._budget_hit,
+                "concurrency": self.limiter.snapshot(),
             }
 
     def _slots(self) -> int:
         if not self.limits.adaptive:
             return self.limits.max_concurrent
-        return 1 if self._probing else max(1, int(self.window))
+        window = int(self.window)
+        if self._measure_only:  # configured rates: a hosted API, paced by those
+            return 1 if self._probing else max(1, window)
+        return 1 if self._probing else max(1, min(window, self.limiter.limit))
+
+    def _tally(self, now: float) -> float:
+        """Bring the in-flight integral up to `now`; return it."""
+        self._area += self.in_flight * max(0.0, now - self._area_at)
+        self._area_at = max(self._area_at, now)
+        return self._area
+
+    def _observe(self, outcome: Outcome) -> None:
+        """Feed an answered call's tokens/s and average requests in flight to the limiter."""
+        now = self.clock()
+        area = self._tally(now)
+        started = self._started.pop(outcome.ticket, None)
+        if started is None or outcome.rate_limited or not outcome.output_tokens:
+            return
+        begun, area_then, level = started
+        if now > begun:
+            in_flight = (area - area_then) / (now - begun)
+            sample = Sample(
+                begun, now, outcome.input_tokens, outcome.output_tokens, in_flight, level
+            )
+            self.limiter.observe(sample)
 
     def _over_budget(self, cost: float) -> str:
         limit = self.limits.max_cost
@@ -282,6 +339,7 @@ class Pacer:
         self._request_headers.take(1, start)
         self._token_headers.take(tokens, start)
         self._issued += 1
+        self._started[self._issued] = (now, self._tally(now), self._slots())
         self._reserved_tokens[self._issued] = tokens
         self._issued_tokens += tokens
         self._tokens_at[self._issued] = self._issued_tokens
@@ -305,7 +363,8 @@ class Pacer:
         if outcome.rate_limited:
             self.stats.rate_limited += 1
             if outcome.retry_after:
-                self._hold_until = max(self._hold_until, now + outcome.retry_after)
+                wait = min(outcome.retry_after, self.limits.max_wait_s)
+                self._hold_until = max(self._hold_until, now + wait)
             if outcome.ticket > self._cut_at:  # one cut per round of requests
                 self.window = max(1.0, self.window / 2)
                 self._cut_at = self._issued
@@ -314,8 +373,10 @@ class Pacer:
             self.window = min(self.limits.max_concurrent, self.window + 1 / self.window)
         if outcome.info is not None:
             sent_since = self._issued - outcome.ticket
-            self._request_headers.update(outcome.info.requests, sent_since, now)
-            self._token_headers.update(outcome.info.tokens, self._issued_tokens - tokens_then, now)
+            cap = self.limits.max_wait_s
+            self._request_headers.update(outcome.info.requests, sent_since, now, cap)
+            tokens_since = self._issued_tokens - tokens_then
+            self._token_headers.update(outcome.info.tokens, tokens_since, now, cap)
             self._derive_rate()
 
     def _derive_rate(self) -> None:
@@ -331,34 +392,6 @@ class Pacer:
             tat = self.requests.tat if self.requests is not None else -math.inf
             self.requests = Bucket(rate)
             self.requests.tat = tat
-
-
-@dataclass
-class Usage:
-    """What one run's calls used, counted where the answers arrive."""
-
-    requests: int = 0
-    rate_limited: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cached_tokens: int = 0
-    cost: float = 0.0
-    priced: bool = True  # False once a call's model had no price
-    waited_s: float = 0.0
-    budget_refused: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def as_dict(self) -> dict[str, float | int | bool | None]:
-        with self._lock:
-            return {
-                "requests": self.requests,
-                "rate_limited": self.rate_limited,
-                "tokens_in": self.tokens_in,
-                "tokens_out": self.tokens_out,
-                "cached_tokens": self.cached_tokens,
-                "cost": round(self.cost, 6) if self.priced else None,
-                "paced_s": round(self.waited_s, 3),
-            }
 
 
 def limits_from_config(provider: Any, max_concurrent: int | None = None) -> PacingLimits:

@@ -21,7 +21,8 @@ def build_report(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The report dict: run-level figures first, then one entry per agent that did work."""
-    metrics = run_metrics(result)
+    usage = (extra or {}).get("usage") or {}
+    metrics = run_metrics(result, usage.get("queued_s") or 0.0, usage.get("server_parallelism"))
     deps = expanded_deps(result)
     on_path = set(metrics.critical_path)
     # a cached agent took no time: it is on no critical path, whatever its place in the DAG
@@ -41,6 +42,8 @@ def build_report(
         "wall_s": _r(metrics.wall_s),
         "agent_time_s": _r(metrics.agent_time_s),
         "speedup": _r(metrics.speedup),
+        "speedup_basis": metrics.speedup_basis,
+        "queued_s": _r(metrics.queued_s),
         "critical_path_s": _r(metrics.critical_path_s),
         "lower_bound_s": _r(metrics.lower_bound_s),
         "efficiency": _r(metrics.efficiency),

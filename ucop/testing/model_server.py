@@ -19,6 +19,13 @@ is Azure OpenAI's route (key in the `api-key` header). Chat routes match on thei
 so any base-URL path shape (`/api/v1`, `/openai/v1`, `/v1beta/openai`) works.
 `counts` tallies requests by kind: openai, anthropic, azure, models, rejected, other.
 
+Local servers: `persona="llama-cpp-python"` (or `openai`, `vllm`, `mistral`...) refuses
+structured-output forms with that server's status and message (`ucop.testing.personas`);
+`slots=1, token_rate=400` generates one answer at a time at 400 words/s and queues the rest,
+and answers llama-server's `GET /props` and `/slots` (`ucop.testing.slots`; these probes
+are counted in `probes`, not `requests`). `headers=` adds headers to every answer and
+`usage=` replaces usage figures, to play servers that send junk.
+
 With `limits=RateLimits(...)` it enforces request and token limits per fixed window and
 sends OpenAI- or Anthropic-style rate-limit headers and 429s with Retry-After, like the real
 APIs (`--limit-requests 3 --window 1` by hand).
@@ -49,6 +56,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ucop.testing.misbehaviour import MODES, check_modes, misbehave
+from ucop.testing.personas import PERSONAS, Persona, refusal
+from ucop.testing.slots import SlotQueue
 
 # A responder answers a request body with text, or with a `Fault` to apply to that request
 # (a model that fails on one particular prompt, say).
@@ -402,8 +411,22 @@ class ModelServer:
         deployments: Iterable[str] | None = None,
         limits: RateLimits | None = None,
         prompt_cache: PromptCache | None = None,
+        persona: str | None = None,
+        slots: int | None = None,
+        token_rate: float | None = None,
+        headers: Sequence[tuple[str, str]] = (),
+        usage: Mapping[str, Any] | None = None,
+        report_slots: bool = True,
     ) -> None:
         self.latency_s = latency_s
+        # How a real server refuses structured-output forms (see ucop.testing.personas).
+        self.persona: Persona | None = PERSONAS[persona] if persona else None
+        # slots: requests generated at once, the rest queue (see ucop.testing.slots).
+        self.slots = SlotQueue(slots, latency_s, token_rate) if slots else None
+        self.extra_headers = tuple(headers)  # sent with every answer (junk limit headers...)
+        self.usage_override = dict(usage or {})  # replaces usage figures (absurd ones...)
+        self.probes = 0  # GET /props and /slots: slot reports asked for, not model requests
+        self.report_slots = report_slots  # False: a queue that does not say (llama-cpp-python)
         self.misbehave = check_modes(misbehave)
         self.reject = frozenset(reject)  # request arguments answered with a 400
         self.models = tuple(models)
@@ -543,6 +566,8 @@ class ModelServer:
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
             delay = self.latency_s + (self._rng.uniform(0, self.jitter_s) if self.jitter_s else 0)
+            if self.slots is not None:
+                delay = 0.0  # the slot queue applies the latency
             return (self._generation, len(self._records) - 1), fault, delay
 
     def _pick_fault(self) -> Fault | None:
@@ -623,6 +648,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
+        if _is_slot_report(self.path):  # not a model request: counted apart, in `probes`
+            return self._slot_report()
         self._arrive(None, faultable=False, kind="models" if _is_models(self.path) else "other")
         if _is_models(self.path) and not self._key_ok():
             self._send(401, _json(_error("models", 401, self._bad_key())))
@@ -631,10 +658,25 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, _json(_error("other", 404, "Not found")))
 
+    def _slot_report(self) -> None:
+        """llama-server's `/props` and `/slots` when the server has slots; else a 404."""
+        with self.owner._lock:
+            self.owner.probes += 1
+        queue = self.owner.slots
+        if queue is None or not self.owner.report_slots:
+            self._send(404, _json(_error("other", 404, "Not found")))
+        elif urlsplit(self.path).path.rstrip("/").endswith("/props"):
+            self._send(200, _json(queue.props()))
+        else:
+            self._send(200, _json(queue.slot_list()))
+
     def do_POST(self) -> None:  # noqa: N802
         body = _parse(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
         route = _route(self.path)
         rejected = _rejected_argument(body, self.owner.reject) if route != "other" else None
+        refused = self._persona_refusal(route, body)
+        if refused and rejected is None:
+            rejected = "response_format"
         faultable = route != "other" and body is not None and rejected is None
         fault, delay = self._arrive(body, faultable, kind=route, rejected=rejected is not None)
         self._verdict = None
@@ -653,6 +695,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(401, _json(_error(route, 401, self._bad_key())))
             elif route == "azure" and (problem := self._azure_problem()):
                 self._send(404, _json(_error(route, 404, problem)))
+            elif refused:
+                self._send(*refused)
             elif rejected is not None:
                 message = f"Unrecognized request argument supplied: {rejected}"
                 self._send(400, _json(_error(route, 400, message)))
@@ -660,6 +704,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._respond(route, body, fault)
         except OSError:  # the client hung up
             self._drop()
+
+    def _persona_refusal(self, route: str, body: Any) -> tuple[int, bytes] | None:
+        persona = self.owner.persona
+        if persona is None or route not in ("openai", "azure") or not isinstance(body, dict):
+            return None
+        return refusal(persona, body)
 
     def _admit(self, body: Mapping[str, Any]) -> Verdict | None:
         """The rate-limit verdict for this request; None when the server has no limits."""
@@ -694,10 +744,14 @@ class _Handler(BaseHTTPRequestHandler):
             trickle = fault if kind == "trickle" else None
             cached = self.owner.prompt_cache.usage(_api_path(route), body)
             reply = _completion(route, body, text, cut, self._deployment(), *cached)
-            headers: list[tuple[str, str]] = []
+            reply["usage"].update(self.owner.usage_override)
+            queue = self.owner.slots
+            if queue is not None and not queue.serve(len(text.split()), self.owner._stopping):
+                return self._drop()
+            headers: list[tuple[str, str]] = list(self.owner.extra_headers)
             if verdict is not None and self.owner.rate_window is not None:
                 self.owner.rate_window.charge(len(text.split()), verdict)
-                headers = verdict.headers(_api_path(route), time.time())
+                headers += verdict.headers(_api_path(route), time.time())
             self._send(200, _json(reply), headers, trickle=trickle)
 
     def _arrive(
@@ -822,6 +876,11 @@ def _route(path: str) -> str:
     if plain.endswith(ANTHROPIC_PATH):
         return "anthropic"
     return "other"
+
+
+def _is_slot_report(path: str) -> bool:
+    """llama-server's slot reports: `GET /props`, `GET /slots` (at the root)."""
+    return urlsplit(path).path.rstrip("/") in ("/props", "/slots")
 
 
 def _is_models(path: str) -> bool:
@@ -969,6 +1028,21 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         help="answer requests carrying this argument (e.g. response_format, tools) with a 400",
     )
     parser.add_argument(
+        "--persona",
+        choices=sorted(PERSONAS),
+        help="refuse structured-output forms the way this real server does (status, message)",
+    )
+    parser.add_argument(
+        "--slots",
+        type=int,
+        help="requests generated at once (a local llama.cpp server: 1); the rest queue",
+    )
+    parser.add_argument(
+        "--token-rate",
+        type=float,
+        help="with --slots: words per second each slot generates (added to --latency)",
+    )
+    parser.add_argument(
         "--models",
         default="model-server",
         help="comma-separated model ids that GET /v1/models lists (empty: none)",
@@ -1034,6 +1108,9 @@ def main(argv: list[str] | None = None) -> int:
         models=_split(args.models),
         limits=limits,
         prompt_cache=PromptCache(args.cache_min_tokens, args.cache_block),
+        persona=args.persona,
+        slots=args.slots,
+        token_rate=args.token_rate,
     )
     for spec in args.fault_rate:
         kind, _, p = spec.partition("=")

@@ -1,7 +1,8 @@
 """End-of-run tables: the run summary, and the A/B table printed by `ucop bench`.
 
 `render_summary` reads these run report keys (a missing one shows as a dash):
-  status, mode, provider, model, max_parallel, wall_s, agent_time_s, speedup, critical_path_s,
+  status, mode, provider, model, max_parallel, wall_s, agent_time_s, speedup, speedup_basis,
+  critical_path_s,
   critical_path (names), lower_bound_s, efficiency (a fraction, shown as a percentage),
   article (path or None), agents[].{name, status, retries, tokens_in, tokens_out, error}.
 `render_ab_table` reads, per row: mode, status, max_parallel, wall_s, agent_time_s, speedup,
@@ -51,7 +52,7 @@ def summary_table(report: Mapping[str, Any], agents: Sequence[Mapping[str, Any]]
         ("Run", describe_run(report)),
         ("Wall time", seconds(report.get("wall_s"))),
         ("Agent time", seconds(report.get("agent_time_s"))),
-        ("Speedup", explained(ratio(report.get("speedup")), "agent time ÷ wall time")),
+        ("Speedup", speedup(report)),
         ("Critical path", critical_path(report)),
         ("Lower bound", seconds(report.get("lower_bound_s"))),
         ("Efficiency", explained(percent(report.get("efficiency")), "lower bound ÷ wall time")),
@@ -98,6 +99,9 @@ def usage_rows(usage: Mapping[str, Any] | None) -> list[tuple[str, RenderableTyp
             f" {usage.get('paced_s', 0):.1f}s spent paced",
         ),
     ]
+    if usage.get("usage_ignored"):
+        ignored = f"{usage['usage_ignored']} answers reported impossible token counts"
+        rows.append(("Usage figures", Text(f"{ignored}: estimates used", style="yellow")))
     if usage.get("budget_stopped"):
         rows.append(
             (
@@ -111,6 +115,12 @@ def usage_rows(usage: Mapping[str, Any] | None) -> list[tuple[str, RenderableTyp
             )
         )
     return rows
+
+
+def speedup(report: Mapping[str, Any]) -> Text:
+    """The estimated speedup and how it was estimated (time queued for the model left out)."""
+    how = report.get("speedup_basis") or "agent time ÷ wall time"
+    return explained(ratio(report.get("speedup")), clean_text(how, 120))
 
 
 def explained(value: str, how: str) -> Text:
