@@ -56,7 +56,7 @@ def _not_partial(front: dict[str, Any], folder: Path) -> Result:
     if status == "partial":
         parts = ", ".join(front.get("failed_parts") or []) or "see run.json"
         return ("article is complete (not partial)", False, f"partial: {parts}")
-    return ("article is complete (not partial)", True, "status ok")
+    return ("article is complete (not partial)", True, f"status {status or 'ok'}")
 
 
 def _structure(body: str) -> Result:

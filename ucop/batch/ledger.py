@@ -16,6 +16,7 @@ from typing import Any
 from ucop import __version__
 from ucop.errors import UcopError, WriteFailed
 from ucop.files import RUN_REPORT, atomic_write_text
+from ucop.report.status import EXIT_ZERO
 
 BATCH_REPORT = "batch.json"
 LEDGER_SCHEMA = 1
@@ -188,12 +189,13 @@ def _entry(brief: Path, status: str) -> dict[str, Any]:
 
 
 def finished_article(folder: Path) -> dict[str, Any] | None:
-    """The run report of the finished article in `folder` (run.json status ok), else None."""
+    """The run report of the finished article in `folder` (run.json status ok or degraded:
+    an article that exits 0, see `ucop.report.status`), else None."""
     try:
         report = json.loads((folder / RUN_REPORT).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(report, dict) or report.get("status") != "ok":
+    if not isinstance(report, dict) or report.get("status") not in EXIT_ZERO:
         return None
     article = report.get("article")
     return report if isinstance(article, str) and (folder / article).is_file() else None
