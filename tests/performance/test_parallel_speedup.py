@@ -65,7 +65,9 @@ def test_parallel_overlaps_the_requests_with_the_same_requests_and_article(brief
     par_overlap = served_at_once(server)
     assert sequential.status == parallel.status == "ok"
     assert seq_peak == 1 and seq_overlap == pytest.approx(1.0)
-    assert server.peak_concurrency == 5
+    # The throughput limiter adds a request in flight only while throughput still grows, so a
+    # loaded machine may stop it short of the cap; the cap itself is never passed.
+    assert 2 <= server.peak_concurrency <= 5
     # The run's own durations allow more than 2x on 5 slots, and the server saw the requests
     # overlap: about 2.3 at once on an idle machine (the ideal for 4 serial calls and 12
     # sections on 5 slots), 1.95 with load 22 on 2 cores; the sequential run's are 1.0.
