@@ -49,9 +49,7 @@ def _last_user(body: Mapping[str, Any]) -> str:
 def _outline(user: str) -> list[dict[str, str]]:
     wanted = re.search(r"exactly (\d+) sections", user)
     count = int(wanted.group(1)) if wanted else 3
-    required = re.findall(
-        r"^- (.+?)(?::.*)?$", _between(user, "are required", "\n\n"), re.M
-    )
+    required = re.findall(r"^- (.+?)(?::.*)?$", _between(user, "are required", "\n\n"), re.M)
     topics = re.findall(r"^- (.+)$", _between(user, "Topics available", "API operations"), re.M)
     titles = [*required, *[t for t in topics if t not in required]][:count]
     titles += [f"Topic {n}" for n in range(len(titles) + 1, count + 1)]  # a long outline
