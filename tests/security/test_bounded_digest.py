@@ -40,10 +40,13 @@ def _hostile_folder(tmp_path: Path, kind: str) -> Path:
 def test_digests_read_no_hidden_ignored_or_linked_file(tmp_path):
     kb, blog = _hostile_folder(tmp_path, "kb"), _hostile_folder(tmp_path, "blog")
     code = (
-        "import json, resource, sys; from pathlib import Path\n"
+        "import json, re, sys; from pathlib import Path\n"
         "from ucop.sources.digest import blog_digest, kb_digest\n"
         "keys = [kb_digest(Path(sys.argv[1])), blog_digest(Path(sys.argv[2]))]\n"
-        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        # VmHWM, not ru_maxrss: ru_maxrss keeps the forked parent's size (a pytest process
+        # hundreds of MiB big after a full suite), VmHWM is this program's own peak
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())\n"
+        "rss = int(hwm.group(1)) / 1024\n"
         "print(json.dumps({'keys': keys, 'rss_mib': rss}))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -98,7 +98,20 @@ class _TreeBuilder(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
+        if self._closing and data.lstrip().startswith("<"):
+            self._leftover = True  # an unterminated comment or tag at the end (`<!--<script>`)
+        if self._leftover:
+            return
         self.stack[-1].children.append(data)
+
+    _closing = False
+    _leftover = False
+
+    def close(self) -> None:
+        """Flush the page; what html.parser hands back as text at the end is only the raw
+        markup it could not finish, which a browser would not show either."""
+        self._closing = True
+        super().close()
 
 
 def html_to_markdown(text: str) -> str:
