@@ -77,7 +77,12 @@ def test_run_json_has_actual_tokens_and_cost(tmp_path, server):
 def test_max_cost_stops_the_run_cleanly_and_resume_finishes_it(tmp_path, server):
     out = tmp_path / "out"
     budget = "0.0012"  # the outline and about two more calls, at the estimates
-    first = generate_over(server.base_url, out, "--model", "gpt-4o-mini", "--max-cost", budget)
+    # --no-pacing: the section writers start together (the cap only), so their estimates are
+    # reserved together; with the throughput limiter they may go one at a time, each
+    # reservation freed at its (much lower) actual cost, and then the whole run fits the budget
+    first = generate_over(
+        server.base_url, out, "--model", "gpt-4o-mini", "--max-cost", budget, "--no-pacing"
+    )
     assert first.exit_code == 1, first.stderr
     report = json.loads((out / "run.json").read_text())
     assert report["status"] in ("partial", "failed")
