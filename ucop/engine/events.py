@@ -56,6 +56,10 @@ class EventBus:
         with self._lock:
             self._subscribers.append(subscriber)
 
+    def __bool__(self) -> bool:
+        """Whether anyone listens: with no subscriber, an event need not even be built."""
+        return bool(self._subscribers)
+
     def emit(self, event: Event) -> None:
         for subscriber in self._subscribers:
             try:  # noqa: SIM105 - try/except is cheaper than suppress() on this hot path

@@ -67,7 +67,7 @@ class Scheduler:
             raise ValueError("max_parallel must be at least 1")
         self.graph = graph
         self.max_parallel = max_parallel
-        self.bus = bus or EventBus()
+        self.bus = bus if bus is not None else EventBus()
         self.fail_fast = fail_fast
         self.deadline_s = deadline_s
         self.cache = cache
@@ -447,7 +447,8 @@ class Scheduler:
         return self.clock() - self._t0
 
     def _emit(self, kind: EventKind, name: str | None, **fields: Any) -> None:
-        self.bus.emit(Event(kind, name, self._now(), **fields))
+        if self.bus:  # three events per agent: not built when nobody listens (a bare engine)
+            self.bus.emit(Event(kind, name, self._now(), **fields))
 
 
 def _describe(error: BaseException) -> str:
