@@ -46,7 +46,6 @@ ALLOWED_KEYS = {
     "author",
     "topics",
 }
-SOURCE_KINDS = ("kb", "api", "blog")  # the built-ins; plugins add more (ucop.sources)
 MAX_SECTIONS = 200
 
 

@@ -14,7 +14,6 @@
     │   └── PermanentError         other 4xx: retrying cannot help
     │       └── BudgetExceeded     the next call would pass --max-cost: not started
     ├── AgentError                 an agent body raised (carries the agent name)
-    ├── RunFailed                  the run ended failed or partial (exit 1)
     ├── WriteFailed                outputs could not be written (disk full, quota); none were
     └── Interrupted                Ctrl-C (exit 130)
 
@@ -110,10 +109,6 @@ class AgentError(UcopError):
     def __init__(self, agent: str, message: str) -> None:
         self.agent = agent
         super().__init__(f"{agent}: {message}")
-
-
-class RunFailed(UcopError):
-    """The run finished with failed agents."""
 
 
 class WriteFailed(UcopError):
