@@ -8,8 +8,7 @@ import these lazily from worker threads, so the package must not hold that secon
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ucop.lazy import lazy_attributes
 
 _HOMES = {
     "curl_example": "examples",
@@ -22,11 +21,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'ucop.codegen' has no attribute {name!r}")
-    value = getattr(import_module(f"ucop.codegen.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES, globals())

@@ -6,8 +6,7 @@ matter) do not pay for the Markdown parser and the loaders.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ucop.lazy import lazy_attributes
 
 _HOMES = {
     "Retriever": "retrieval",
@@ -24,11 +23,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'ucop.sources' has no attribute {name!r}")
-    value = getattr(import_module(f"ucop.sources.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES, globals())

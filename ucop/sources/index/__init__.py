@@ -7,8 +7,7 @@ an `IndexRef`; `IndexView` reads it for a `Retriever`; `list_indexes` / `clear_i
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ucop.lazy import lazy_attributes
 
 _HOMES = {
     "IndexRef": "build",
@@ -23,11 +22,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'ucop.sources.index' has no attribute {name!r}")
-    value = getattr(import_module(f"ucop.sources.index.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES, globals())
