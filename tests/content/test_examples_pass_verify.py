@@ -13,7 +13,7 @@ import pytest
 from tests.helpers import BRIEF, run_cli
 from ucop.article.check import check_article
 
-INIT_BRIEF = Path(__file__).parents[2] / "ucop" / "defaults" / "example" / "brief.md"
+INIT_BRIEF = Path(__file__).parents[2] / "config" / "example" / "brief.md"
 
 
 @pytest.mark.parametrize("brief", [BRIEF, INIT_BRIEF], ids=["lumen", "init"])

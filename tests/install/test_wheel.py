@@ -34,6 +34,7 @@ def _build_wheel(tmp: Path) -> Path:
     src = tmp / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "ucop", src / "ucop", ignore=ignore)
+    shutil.copytree(ROOT / "config", src / "config", ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     dist = tmp / "dist"
@@ -70,6 +71,27 @@ def installed(tmp_path_factory) -> Path:
     # the dependencies, without network: the test venv's site-packages, after the new venv's own
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return env_dir / "bin"
+
+
+def test_the_wheel_ships_config_as_ucop_defaults_and_every_package(tmp_path):
+    """config/ at the top of the checkout is the one copy of the defaults: the wheel holds it
+    byte for byte as ucop/defaults/, and every package folder of ucop/ is in the wheel."""
+    import zipfile
+
+    wheel = zipfile.ZipFile(_build_wheel(tmp_path))
+    names = set(wheel.namelist())
+    shipped = {
+        f"ucop/defaults/{p.relative_to(ROOT / 'config').as_posix()}"
+        for p in (ROOT / "config").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert shipped and shipped <= names, sorted(shipped - names)
+    packages = {
+        f"{p.parent.relative_to(ROOT).as_posix()}/__init__.py"
+        for p in (ROOT / "ucop").rglob("__init__.py")
+    }
+    assert packages <= names, sorted(packages - names)
+    assert wheel.read("ucop/defaults/main.yaml") == (ROOT / "config" / "main.yaml").read_bytes()
 
 
 @pytest.fixture
