@@ -15,15 +15,21 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from ucop.brief import Brief
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import UnusableOutput
 from ucop.plugins import LazyRegistry
-from ucop.prompts import SHARED_SEPARATOR, join_shared
+from ucop.prompts import SHARED_SEPARATOR, PromptLibrary, join_shared
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
+
+if TYPE_CHECKING:
+    from ucop.providers.retry import RetryPolicy
+    from ucop.providers.usage import Usage
+
+T = TypeVar("T")
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
 CACHE_VERSION = "3"  # 3: plans from ucop.content; section passages carry their page imports
@@ -37,8 +43,8 @@ class RunServices:
     provider: Provider
     provider_name: str
     model: str
-    prompts: Any  # ucop.prompts.PromptLibrary
-    retry: Any  # ucop.providers.retry.RetryPolicy
+    prompts: PromptLibrary
+    retry: RetryPolicy
     temperature: float = 0.3
     max_tokens: int = 1200
     call_timeout_s: float = 120.0
@@ -50,11 +56,12 @@ class RunServices:
     base_url: str | None = None  # part of the cache key: another server, another answer
     # The provider answers with the agent's own draft (its spec's `writes_drafts`): no fallback.
     drafts_only: bool = False
-    _digests: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    usage: Usage | None = None  # what the provider's calls used (its pacing wrapper counts)
+    _digests: dict[int, tuple[object, str]] = field(default_factory=dict, repr=False)
+    _memo: dict[str, object] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def digest(self, value: Any) -> str:
+    def digest(self, value: object) -> str:
         """A stable hash of frozen JSON-like data, computed once per object per run."""
         with self._lock:
             hit = self._digests.get(id(value))
@@ -66,14 +73,14 @@ class RunServices:
             self._digests[id(value)] = (value, digest)
         return digest
 
-    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+    def memo(self, key: str, build: Callable[[], T]) -> T:
         """Build a shared helper (a retrieval index, say) once per run, from any thread."""
         with self._lock:
             if key in self._memo:
-                return self._memo[key]
+                return cast(T, self._memo[key])  # one key, one kind of helper
         value = build()
         with self._lock:
-            return self._memo.setdefault(key, value)
+            return cast(T, self._memo.setdefault(key, value))
 
 
 class Agent:
