@@ -31,8 +31,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# The roles of the ingested sources. The judge of a model's answer (`ask_model`) draws on
+# whichever of them the asking agent reads.
+SOURCE_ROLES = ("kb", "api", "blog")
+
 # Bump when an agent's output format changes, so old cache entries stop matching.
-CACHE_VERSION = "3"  # 3: plans from ucop.content; section passages carry their page imports
+CACHE_VERSION = "4"  # 4: inputs keyed by role; 3: plans from ucop.content
 
 
 @dataclass
@@ -93,9 +97,24 @@ class Agent:
     # exactly the agents that read it.
     brief_fields: ClassVar[tuple[str, ...]] = ()
     cacheable: ClassVar[bool] = True
-    # The steps whose outputs `run` reads from `ctx.inputs`: loading a workflow checks that each
-    # is among the step's depends_on, so a renamed step fails at load, not mid-run.
-    reads: ClassVar[tuple[str, ...]] = ()
+    # The inputs `run` reads, by role: role -> the step that fills it by default. `ctx.inputs`
+    # (and `fan_out`'s and `cache_material`'s `inputs`) are keyed by role; a workflow step may
+    # bind a role to another step (`reads: {outline: my_planner}`), and loading the workflow
+    # checks each bound step is among the step's depends_on. An agent without roles sees its
+    # dependencies by step name.
+    reads: ClassVar[Mapping[str, str]] = {}
+
+    _bound: Mapping[str, str] | None = None
+
+    def bind(self, steps: Mapping[str, str]) -> Agent:
+        """Fill the roles from these steps (role -> step; the workflow step's bindings)."""
+        self._bound = dict(steps)
+        return self
+
+    @property
+    def steps(self) -> Mapping[str, str]:
+        """Role -> the step that fills it in this run (to name a missing part, say)."""
+        return {**self.reads, **(self._bound or {})}
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         raise NotImplementedError
@@ -245,8 +264,8 @@ def _evidence(
     """What the answer to `request` may draw on (see `acceptance.Evidence`)."""
     from ucop.agents.acceptance import Evidence, strings_in
 
-    inputs = {n: ctx.inputs.get(n) for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")}
-    spec = (inputs["api_ingestion"] or {}).get("spec")
+    inputs = {role: ctx.inputs.get(role) for role in SOURCE_ROLES}
+    spec = (inputs["api"] or {}).get("spec")
     passages = variables.get("passages") or ()
     return Evidence(
         instructions=tuple(m.content for m in request.messages),
@@ -267,7 +286,7 @@ def _sources(services: RunServices, inputs: Mapping[str, Any]) -> Any:
         brief = services.brief
         notes = [f"{r.title} {r.notes}" for r in brief.required]
         code = [str(c.get("markdown") or c.get("text") or "") for c in _kb_chunks(services, inputs)]
-        spec = (inputs["api_ingestion"] or {}).get("spec")
+        spec = (inputs["api"] or {}).get("spec")
         texts = [brief.title, brief.body, brief.audience, *brief.tags, *notes]
         texts.append(generated_names(thaw(spec) if spec else None))
         # keys too: a spec's schema property names are names an answer may use
@@ -337,7 +356,7 @@ def _call(
 
 def _kb_chunks(services: RunServices, inputs: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Every knowledge chunk, paged from the index (read once per run, model runs only)."""
-    kb = inputs["kb_ingestion"] or {}
+    kb = inputs["kb"] or {}
     chunks: list[Mapping[str, Any]] = list(kb.get("plugin_chunks", ()))
     ref = kb.get("index")
     if ref and Path(ref["db"]).exists():
