@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.helpers import copy_example, run_cli
-from ucop.agents import AGENTS
+from ucop.agents import AGENTS, Agent
 from ucop.workflow.spec import bindings, parse_workflow
 
 # The shipped workflow with the outline step called `planner` and the conclusion `wrap_up`:
@@ -70,3 +70,29 @@ def test_a_run_reads_the_rebound_steps(tmp_path):
     assert len(headings) == 4 + 2  # the brief's 4 sections, "Wrapping up", "Sources"
     assert headings[-2:] == ["## Wrapping up", "## Sources"]
     assert report["status"] == "ok" and report.get("failed_parts") == []
+
+
+class _BrokenConclusion(Agent):
+    """A conclusion writer that always fails (the run goes on: assembly tolerates it)."""
+
+    name = "broken_conclusion"
+    reads = {"outline": "outline_planner"}
+
+    def run(self, ctx, services):
+        raise RuntimeError("no conclusion today")
+
+
+def test_a_missing_part_is_named_after_the_step_bound_to_its_role(tmp_path, monkeypatch):
+    monkeypatch.setitem(AGENTS, _BrokenConclusion.name, _BrokenConclusion)
+    workflow = RENAMED.replace("agent: conclusion_writer", "agent: broken_conclusion")
+    workflow += "    optional: [wrap_up]\n"  # assembly runs without it
+    (tmp_path / "wf.yaml").write_text(workflow)
+    config = tmp_path / "main.yaml"
+    config.write_text("workflows:\n  workflow: wf.yaml\n")
+    brief, out = copy_example(tmp_path), tmp_path / "out"
+    result = run_cli("generate", "-i", brief, "-o", out, "--config", config, "--progress", "quiet")
+    assert result.exit_code == 1, result.stderr
+    report = json.loads((out / "run.json").read_text())
+    assert report["status"] == "partial"
+    assert report["failed_parts"] == ["wrap_up"]  # not the default step, conclusion_writer
+    assert "## Wrapping up" not in (out / report["article"]).read_text()

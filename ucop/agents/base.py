@@ -31,8 +31,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# The roles of the ingested sources. The judge of a model's answer (`ask_model`) draws on
-# whichever of them the asking agent reads.
+# The roles of the sources; the judge of a model's answer draws on those the asker reads.
 SOURCE_ROLES = ("kb", "api", "blog")
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
@@ -97,11 +96,9 @@ class Agent:
     # exactly the agents that read it.
     brief_fields: ClassVar[tuple[str, ...]] = ()
     cacheable: ClassVar[bool] = True
-    # The inputs `run` reads, by role: role -> the step that fills it by default. `ctx.inputs`
-    # (and `fan_out`'s and `cache_material`'s `inputs`) are keyed by role; a workflow step may
-    # bind a role to another step (`reads: {outline: my_planner}`), and loading the workflow
-    # checks each bound step is among the step's depends_on. An agent without roles sees its
-    # dependencies by step name.
+    # Inputs by role: role -> the step that fills it by default; `ctx.inputs` is keyed by role.
+    # A workflow step may bind a role to another step (`reads: {outline: my_planner}`). An
+    # agent without roles sees its dependencies by step name.
     reads: ClassVar[Mapping[str, str]] = {}
 
     _bound: Mapping[str, str] | None = None
