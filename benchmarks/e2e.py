@@ -70,7 +70,7 @@ def brief_with_sections(sections: int, folder: Path, example: Path = EXAMPLE) ->
 
 def loopback_job(brief: Path, base_url: str, *, max_requests: int = 64, **flags: Any) -> Any:
     """A checked job whose model is the OpenAI-compatible server at `base_url`."""
-    from ucop.pipeline import prepare
+    from ucop.run.prepare import prepare
 
     flags = {"provider": "openai", "base_url": base_url, "max_requests": max_requests, **flags}
     return prepare(brief, None, flags=flags)
@@ -86,7 +86,7 @@ def measured_ideal(report: Mapping[str, Any], workers: int) -> float:
 
 def run_point(job: Any, server: Any, sections: int, cap: int) -> Point:
     """Run the workflow once at `cap` agents at a time, without the cache."""
-    from ucop.pipeline import execute
+    from ucop.run.execute import execute
 
     server.reset_stats()
     outcome = execute(job, max_parallel=cap, cache=None)

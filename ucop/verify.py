@@ -103,9 +103,9 @@ def _prompts(settings: Any) -> str:
 
 
 def _provider(settings: Any, env: Mapping[str, str]) -> str:
-    from ucop.pipeline import provider_settings
     from ucop.providers import create_provider
     from ucop.providers import spec as provider_spec
+    from ucop.run.services import provider_settings
 
     spec = provider_spec(settings.config.provider.name)
     provider = create_provider(provider_settings(settings, env))

@@ -49,7 +49,7 @@ def _notes(path: Path, base: Path) -> list[dict]:
 def test_builtin_kinds_sites_and_agents_come_from_entry_points():
     assert kinds.available()[:3] == ["kb", "api", "blog"]
     assert {"plain", "hugo", "jekyll", "astro", "mkdocs"} <= set(sites.available())
-    assert len(AGENTS) >= 10 and AGENTS["assembly"].reads[0] == "outline_planner"
+    assert len(AGENTS) >= 10 and AGENTS["assembly"].reads["outline"] == "outline_planner"
 
 
 def test_a_source_plugin_feeds_the_knowledge_base(tmp_path, restored):
@@ -150,4 +150,4 @@ def test_a_renamed_step_fails_at_load_naming_the_reader(tmp_path):
 def test_the_shipped_workflow_satisfies_every_agents_reads():
     workflow = load_workflow(default_config_dir() / "workflow.yaml", AGENTS)
     for step in workflow.agents:
-        assert set(AGENTS[step.kind].reads) <= set(step.depends_on), step.name
+        assert set(AGENTS[step.kind].reads.values()) <= set(step.depends_on), step.name

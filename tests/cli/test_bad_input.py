@@ -97,7 +97,24 @@ CASES = {
         lambda t: ["--config", _renamed_step(t)],
         "reads the output of 'outline_planner'",
     ),
+    "unknown input role": (
+        lambda t: ["--config", _bound(t, "{poem: kb_ingestion}")],
+        "reads.poem: agent 'introduction_writer' has no input 'poem' (outline, kb, blog)",
+    ),
+    "role bound to no step": (
+        lambda t: ["--config", _bound(t, "{outline: my_planner}")],
+        "reads.outline: no step named 'my_planner'",
+    ),
 }
+
+
+def _bound(tmp_path, reads):
+    """The shipped workflow with the introduction writer's inputs bound by `reads`."""
+    from ucop.config import default_config_dir
+
+    text = (default_config_dir() / "workflow.yaml").read_text()
+    step = "\n  - name: introduction_writer\n"
+    return _workflow_config(tmp_path, text.replace(step, f"{step}    reads: {reads}\n"))
 
 
 def _renamed_step(tmp_path):

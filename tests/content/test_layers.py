@@ -9,7 +9,7 @@ from __future__ import annotations
 from tests.test_import_graph import import_graph
 
 BELOW = ("ucop.content",)
-ABOVE = ("ucop.agents", "ucop.providers", "ucop.engine", "ucop.pipeline", "ucop.commands")
+ABOVE = ("ucop.agents", "ucop.providers", "ucop.engine", "ucop.run", "ucop.commands")
 
 
 def test_content_imports_no_agent_provider_or_engine_module():

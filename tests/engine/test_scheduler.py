@@ -13,6 +13,7 @@ import pytest
 from tests.engine.helpers import Probe, article_graph, blocking_body
 from ucop.engine import EventBus, EventKind, RunStatus, Scheduler, Status, Task, TaskGraph
 from ucop.engine.metrics import overlap
+from ucop.errors import WorkflowError
 
 
 def random_dag(probe: Probe, n: int, seed: int) -> TaskGraph:
@@ -336,6 +337,49 @@ def test_cached_results_are_reused_without_running_bodies():
     assert set(second.calls) == {"c"}
     assert result.records["a"].status is Status.CACHED
     assert result.outputs["b"]["name"] == "b"
+
+
+def test_a_task_that_names_its_inputs_sees_them_under_those_names_everywhere():
+    seen: dict[str, object] = {}
+
+    def body(ctx):
+        seen[ctx.name] = dict(ctx.inputs)
+        return {"sum": ctx.inputs["left"]["n"] + ctx.inputs["right"]["n"]}
+
+    def fan_out(inputs):
+        seen["fan_out"] = sorted(inputs)
+        return [inputs["left"]["n"], inputs["right"]["n"]]
+
+    def key(inputs, item):
+        seen.setdefault("keys", []).append(sorted(inputs))
+        return None
+
+    tasks = [
+        Task("a", lambda ctx: {"n": 2}),
+        Task("b", lambda ctx: {"n": 5}),
+        Task("c", body, ("a", "b"), reads={"left": "b", "right": "a"}, cache_key=key),
+        Task("d", body, ("a", "b"), fan_out=fan_out, reads={"left": "a", "right": "b"}),
+    ]
+    result = Scheduler(TaskGraph(tasks), cache=DictCache()).run()
+    assert seen["c"] == {"left": {"n": 5}, "right": {"n": 2}}
+    assert seen["d[1]"] == seen["d[2]"] == {"left": {"n": 2}, "right": {"n": 5}}
+    assert seen["fan_out"] == ["left", "right"]
+    assert seen["keys"] == [["left", "right"]]
+    assert result.outputs["c"] == {"sum": 7}
+    assert result.records["c"].deps == ("a", "b")  # the report keeps the step names
+
+
+def test_a_task_cannot_name_an_input_it_does_not_depend_on():
+    tasks = [
+        Task("a", lambda ctx: 1),
+        Task("b", lambda ctx: 2),
+        Task("c", len, ("a",), reads={"x": "b"}),
+    ]
+    with pytest.raises(WorkflowError) as caught:
+        TaskGraph(tasks)
+    assert str(caught.value) == (
+        "agent 'c' reads 'x' from 'b', which is not among its dependencies (a)"
+    )
 
 
 def test_max_parallel_below_one_is_rejected():

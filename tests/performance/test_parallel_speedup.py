@@ -15,7 +15,7 @@ import pytest
 from benchmarks.e2e import brief_with_sections, loopback_job, loopback_server
 from ucop.engine import Status
 from ucop.engine.metrics import expanded_deps, ideal_schedule, overlap
-from ucop.pipeline import execute
+from ucop.run.execute import execute
 from ucop.testing.model_server import Fault
 
 LATENCY_S = 0.15

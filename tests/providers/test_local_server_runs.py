@@ -12,11 +12,11 @@ import pytest
 
 from benchmarks.e2e import brief_with_sections, loopback_job
 from ucop.commands.bench import compare
-from ucop.pipeline import execute
 from ucop.providers.base import CompletionRequest, Message, ProviderSettings
 from ucop.providers.limiter import PacedProvider
 from ucop.providers.openai import OpenAIProvider
 from ucop.providers.pacer import Pacer, PacingLimits
+from ucop.run.execute import execute
 from ucop.testing.model_server import Fault, ModelServer
 from ucop.testing.responders import article_responder
 

@@ -100,8 +100,9 @@ def test_a_new_provider_is_one_spec_that_config_pipeline_and_verify_read(
     restored_registry, tmp_path, request_for
 ) -> None:
     from tests.helpers import BRIEF
-    from ucop.pipeline import make_services, prepare, provider_settings
     from ucop.providers.base import ProviderSpec
+    from ucop.run.prepare import prepare
+    from ucop.run.services import make_services, provider_settings
     from ucop.verify import installation_checks
 
     register(

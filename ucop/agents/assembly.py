@@ -30,37 +30,39 @@ MISSING = "> **Draft note:** this section could not be written in this run; see 
 @register
 class Assembly(Agent):
     name = "assembly"
-    reads = (
-        "outline_planner",
-        "introduction_writer",
-        "section_writer",
-        "conclusion_writer",
-        "code_generation",
-        "code_validation",
-        "kb_ingestion",
-        "api_ingestion",
-        "blog_ingestion",
-    )
+    # The parts by role; a workflow may bind any of them to a step of another name, and a
+    # part that failed is named in `failed_parts` by the step bound to it.
+    reads = {
+        "outline": "outline_planner",
+        "intro": "introduction_writer",
+        "sections": "section_writer",
+        "conclusion": "conclusion_writer",
+        "code": "code_generation",
+        "checks": "code_validation",
+        "kb": "kb_ingestion",
+        "api": "api_ingestion",
+        "blog": "blog_ingestion",
+    }
     description = "the article: front matter, sections, code, sources"
     cacheable = False  # cheap, and it reads the output folder, site and date: always re-run
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
-        get = ctx.inputs.get
-        kb, api = get("kb_ingestion") or {}, get("api_ingestion") or {}
+        get, step = ctx.inputs.get, self.steps
+        kb, api, outline = get("kb") or {}, get("api") or {}, ctx.inputs["outline"]
         cites = Citations(chunks_by_id(services, kb, api))
-        failed: list[str] = []
-        examples = _examples(get("code_generation"), get("code_validation"), failed)
-        parts = [_intro(get("introduction_writer"), cites, failed)]
-        written = get("section_writer") or ()
-        for position, section in enumerate(ctx.inputs["outline_planner"]["sections"]):
+        failed: list[str] = []  # the missing parts, each named by the step bound to its role
+        examples = _examples(get("code"), get("checks"), failed, step["code"], step["checks"])
+        parts = [_intro(get("intro"), cites, failed, step["intro"])]
+        written = get("sections") or ()
+        for position, section in enumerate(outline["sections"]):
             text = written[position] if position < len(written) else None
-            parts.append(_section(section, text, examples.get(section["index"], []), cites, failed))
-        parts.append(_conclusion(get("conclusion_writer"), cites, failed))
+            found = examples.get(section["index"], [])
+            parts.append(_section(section, text, found, cites, failed, step["sections"]))
+        parts.append(_conclusion(get("conclusion"), cites, failed, step["conclusion"]))
         if cites.order:
             parts.append("## Sources\n\n" + cites.render())
         body = "\n\n".join(close_fences(p) for p in parts if p).strip() + "\n"
         failed += _bad_code(body, api.get("spec"))
-        outline = ctx.inputs["outline_planner"]
         return self._article(services, body, cites, failed, outline, api)
 
     def _article(
@@ -98,13 +100,19 @@ class Assembly(Agent):
         }
 
 
-def _examples(generated: Mapping | None, validated: Mapping | None, failed: list[str]) -> dict:
+def _examples(
+    generated: Mapping | None,
+    validated: Mapping | None,
+    failed: list[str],
+    generator: str,
+    validator: str,
+) -> dict:
     if generated is None:
-        failed.append("code_generation")
+        failed.append(generator)
         return {}
     examples = generated.get("examples", ())
     if validated is None and examples:
-        failed.append("code_validation (code examples left out)")
+        failed.append(f"{validator} (code examples left out)")
         return {}
     by_section: dict[int, list[Mapping]] = {}
     for example in examples:
@@ -112,9 +120,9 @@ def _examples(generated: Mapping | None, validated: Mapping | None, failed: list
     return by_section
 
 
-def _intro(intro: Mapping | None, cites: Citations, failed: list[str]) -> str:
+def _intro(intro: Mapping | None, cites: Citations, failed: list[str], step: str) -> str:
     if intro is None:
-        failed.append("introduction_writer")
+        failed.append(step)
         return ""
     return cites.renumber(intro["markdown"], intro["citations"])
 
@@ -125,9 +133,10 @@ def _section(
     examples: Sequence[Mapping],
     cites: Citations,
     failed: list[str],
+    step: str,
 ) -> str:
     if written is None:
-        failed.append(f"section_writer[{section['index']}] ({section['title']})")
+        failed.append(f"{step}[{section['index']}] ({section['title']})")
         body = MISSING
     else:
         body = close_fences(cites.renumber(written["markdown"], written["citations"]))
@@ -143,9 +152,9 @@ def _example(example: Mapping) -> str:
     )
 
 
-def _conclusion(conclusion: Mapping | None, cites: Citations, failed: list[str]) -> str:
+def _conclusion(conclusion: Mapping | None, cites: Citations, failed: list[str], step: str) -> str:
     if conclusion is None:
-        failed.append("conclusion_writer")
+        failed.append(step)
         return ""
     return "## Wrapping up\n\n" + cites.renumber(conclusion["markdown"], conclusion["citations"])
 

@@ -15,18 +15,27 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from ucop.brief import Brief
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import UnusableOutput
 from ucop.plugins import LazyRegistry
-from ucop.prompts import SHARED_SEPARATOR, join_shared
+from ucop.prompts import SHARED_SEPARATOR, PromptLibrary, join_shared
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
 
+if TYPE_CHECKING:
+    from ucop.providers.retry import RetryPolicy
+    from ucop.providers.usage import Usage
+
+T = TypeVar("T")
+
+# The roles of the sources; the judge of a model's answer draws on those the asker reads.
+SOURCE_ROLES = ("kb", "api", "blog")
+
 # Bump when an agent's output format changes, so old cache entries stop matching.
-CACHE_VERSION = "3"  # 3: plans from ucop.content; section passages carry their page imports
+CACHE_VERSION = "4"  # 4: inputs keyed by role; 3: plans from ucop.content
 
 
 @dataclass
@@ -37,8 +46,8 @@ class RunServices:
     provider: Provider
     provider_name: str
     model: str
-    prompts: Any  # ucop.prompts.PromptLibrary
-    retry: Any  # ucop.providers.retry.RetryPolicy
+    prompts: PromptLibrary
+    retry: RetryPolicy
     temperature: float = 0.3
     max_tokens: int = 1200
     call_timeout_s: float = 120.0
@@ -50,11 +59,12 @@ class RunServices:
     base_url: str | None = None  # part of the cache key: another server, another answer
     # The provider answers with the agent's own draft (its spec's `writes_drafts`): no fallback.
     drafts_only: bool = False
-    _digests: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    usage: Usage | None = None  # what the provider's calls used (its pacing wrapper counts)
+    _digests: dict[int, tuple[object, str]] = field(default_factory=dict, repr=False)
+    _memo: dict[str, object] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def digest(self, value: Any) -> str:
+    def digest(self, value: object) -> str:
         """A stable hash of frozen JSON-like data, computed once per object per run."""
         with self._lock:
             hit = self._digests.get(id(value))
@@ -66,14 +76,14 @@ class RunServices:
             self._digests[id(value)] = (value, digest)
         return digest
 
-    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+    def memo(self, key: str, build: Callable[[], T]) -> T:
         """Build a shared helper (a retrieval index, say) once per run, from any thread."""
         with self._lock:
             if key in self._memo:
-                return self._memo[key]
+                return cast(T, self._memo[key])  # one key, one kind of helper
         value = build()
         with self._lock:
-            return self._memo.setdefault(key, value)
+            return cast(T, self._memo.setdefault(key, value))
 
 
 class Agent:
@@ -86,9 +96,22 @@ class Agent:
     # exactly the agents that read it.
     brief_fields: ClassVar[tuple[str, ...]] = ()
     cacheable: ClassVar[bool] = True
-    # The steps whose outputs `run` reads from `ctx.inputs`: loading a workflow checks that each
-    # is among the step's depends_on, so a renamed step fails at load, not mid-run.
-    reads: ClassVar[tuple[str, ...]] = ()
+    # Inputs by role: role -> the step that fills it by default; `ctx.inputs` is keyed by role.
+    # A workflow step may bind a role to another step (`reads: {outline: my_planner}`). An
+    # agent without roles sees its dependencies by step name.
+    reads: ClassVar[Mapping[str, str]] = {}
+
+    _bound: Mapping[str, str] | None = None
+
+    def bind(self, steps: Mapping[str, str]) -> Agent:
+        """Fill the roles from these steps (role -> step; the workflow step's bindings)."""
+        self._bound = dict(steps)
+        return self
+
+    @property
+    def steps(self) -> Mapping[str, str]:
+        """Role -> the step that fills it in this run (to name a missing part, say)."""
+        return {**self.reads, **(self._bound or {})}
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         raise NotImplementedError
@@ -238,8 +261,8 @@ def _evidence(
     """What the answer to `request` may draw on (see `acceptance.Evidence`)."""
     from ucop.agents.acceptance import Evidence, strings_in
 
-    inputs = {n: ctx.inputs.get(n) for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")}
-    spec = (inputs["api_ingestion"] or {}).get("spec")
+    inputs = {role: ctx.inputs.get(role) for role in SOURCE_ROLES}
+    spec = (inputs["api"] or {}).get("spec")
     passages = variables.get("passages") or ()
     return Evidence(
         instructions=tuple(m.content for m in request.messages),
@@ -260,7 +283,7 @@ def _sources(services: RunServices, inputs: Mapping[str, Any]) -> Any:
         brief = services.brief
         notes = [f"{r.title} {r.notes}" for r in brief.required]
         code = [str(c.get("markdown") or c.get("text") or "") for c in _kb_chunks(services, inputs)]
-        spec = (inputs["api_ingestion"] or {}).get("spec")
+        spec = (inputs["api"] or {}).get("spec")
         texts = [brief.title, brief.body, brief.audience, *brief.tags, *notes]
         texts.append(generated_names(thaw(spec) if spec else None))
         # keys too: a spec's schema property names are names an answer may use
@@ -330,7 +353,7 @@ def _call(
 
 def _kb_chunks(services: RunServices, inputs: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Every knowledge chunk, paged from the index (read once per run, model runs only)."""
-    kb = inputs["kb_ingestion"] or {}
+    kb = inputs["kb"] or {}
     chunks: list[Mapping[str, Any]] = list(kb.get("plugin_chunks", ()))
     ref = kb.get("index")
     if ref and Path(ref["db"]).exists():

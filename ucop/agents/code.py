@@ -52,23 +52,23 @@ def parse_explanations(ids: list[str]):
 @register
 class CodeGeneration(Agent):
     name = "code_generation"
-    reads = ("outline_planner", "api_ingestion")
+    reads = {"outline": "outline_planner", "api": "api_ingestion"}
     prompt = "code_explanation"
     description = "Python (httpx) and curl examples from the spec"
     brief_fields = ("audience",)
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
         """Only the operations the outline assigned matter, not the rest of the outline."""
-        outline = inputs.get("outline_planner") or {}
-        api = inputs.get("api_ingestion") or {}
+        outline = inputs.get("outline") or {}
+        api = inputs.get("api") or {}
         owned = [(op["id"], section) for op, section in assigned_operations(outline, api)]
         return {"operations": owned, "api": services.digest(api)}
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         from ucop.codegen.examples import UnsafeExample, curl_example, python_example
 
-        outline = ctx.inputs.get("outline_planner") or {}
-        api = ctx.inputs.get("api_ingestion") or {}
+        outline = ctx.inputs.get("outline") or {}
+        api = ctx.inputs.get("api") or {}
         chosen = assigned_operations(outline, api)
         if not chosen:
             return {"examples": []}
@@ -125,7 +125,7 @@ def _describe(op: Mapping) -> dict[str, Any]:
 @register
 class CodeValidation(Agent):
     name = "code_validation"
-    reads = ("code_generation", "api_ingestion")
+    reads = {"code": "code_generation", "api": "api_ingestion"}
     description = "compile, parse and check every request against the spec"
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
@@ -134,8 +134,8 @@ class CodeValidation(Agent):
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         from ucop.codegen.validate import validate_block
 
-        examples = (ctx.inputs.get("code_generation") or {}).get("examples", ())
-        spec = thaw((ctx.inputs.get("api_ingestion") or {}).get("spec"))
+        examples = (ctx.inputs.get("code") or {}).get("examples", ())
+        spec = thaw((ctx.inputs.get("api") or {}).get("spec"))
         findings: list[dict[str, Any]] = []
         index = 0
         for example in examples:

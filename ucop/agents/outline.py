@@ -32,16 +32,14 @@ OP_RELEVANCE = 0.5  # an operation must score at least this share of a section's
 @register
 class OutlinePlanner(Agent):
     name = "outline_planner"
-    reads = ("kb_ingestion", "api_ingestion", "blog_ingestion")
+    reads = {"kb": "kb_ingestion", "api": "api_ingestion", "blog": "blog_ingestion"}
     prompt = "outline"
     description = "section titles and a contract per section"
     brief_fields = ("title", "audience", "body", "tags", "sections", "required", "topics")
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         brief = services.brief
-        kb, api, blog = (
-            ctx.inputs[n] or {} for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")
-        )
+        kb, api, blog = (ctx.inputs[role] or {} for role in ("kb", "api", "blog"))
         required = [{"title": r.title, "notes": r.notes} for r in brief.required]
         exclusions = read_exclusions(brief.body)
         warnings: list[dict[str, str]] = []

@@ -50,8 +50,8 @@ def keep_valid_citations(text: str, count: int) -> str:
     return outside_code(text, lambda prose: MARKER.sub(keep, prose))
 
 
-def _inputs(ctx: TaskContext, *names: str) -> list[Mapping]:
-    return [ctx.inputs.get(name) or {} for name in names]
+def _inputs(ctx: TaskContext, *roles: str) -> list[Mapping]:
+    return [ctx.inputs.get(role) or {} for role in roles]
 
 
 def _operations(api: Mapping, ids: Sequence[str]) -> list[Mapping]:
@@ -90,13 +90,13 @@ def _write(
 @register
 class IntroductionWriter(Agent):
     name = "introduction_writer"
-    reads = ("outline_planner", "kb_ingestion", "blog_ingestion")
+    reads = {"outline": "outline_planner", "kb": "kb_ingestion", "blog": "blog_ingestion"}
     prompt = "introduction"
     description = "opening paragraphs"
     brief_fields = ("title", "audience", "body")
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
-        outline, kb, blog = _inputs(ctx, "outline_planner", "kb_ingestion", "blog_ingestion")
+        outline, kb, blog = _inputs(ctx, "outline", "kb", "blog")
         brief = services.brief
         query = " ".join([brief.title, brief.body])
         owned = {i for s in outline["sections"] for i in s["sources"]}
@@ -133,21 +133,24 @@ class IntroductionWriter(Agent):
 @register
 class SectionWriter(Agent):
     name = "section_writer"
-    reads = ("outline_planner", "kb_ingestion", "api_ingestion", "blog_ingestion")
+    reads = {
+        "outline": "outline_planner",
+        "kb": "kb_ingestion",
+        "api": "api_ingestion",
+        "blog": "blog_ingestion",
+    }
     prompt = "section"
     description = "one section per outline entry (fan-out)"
     brief_fields = ("title", "audience")
 
     def fan_out(self, inputs: Mapping[str, Any], services: RunServices) -> Sequence[Any]:
-        return list(inputs["outline_planner"]["sections"])
+        return list(inputs["outline"]["sections"])
 
     def model_calls(self, instances: int = 1) -> int:
         return instances
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
-        outline, kb, api, blog = _inputs(
-            ctx, "outline_planner", "kb_ingestion", "api_ingestion", "blog_ingestion"
-        )
+        outline, kb, api, blog = _inputs(ctx, "outline", "kb", "api", "blog")
         section = ctx.item
         query = " ".join([section["title"], services.brief.title])
         found = passages(owned_chunks(services, kb, section["sources"], api))
@@ -169,15 +172,12 @@ class SectionWriter(Agent):
         return {"index": section["index"], "title": section["title"], **result}
 
     def cache_material(self, inputs: Mapping[str, Any], item: Any, services: RunServices) -> Any:
-        outline = inputs.get("outline_planner") or {}
+        outline = inputs.get("outline") or {}
         return {
             "section": services.digest(item),
             "others": _other_titles(outline, item),
             "brief": services.brief.digest("title", "audience"),
-            **{
-                n: services.digest(inputs.get(n))
-                for n in ("kb_ingestion", "api_ingestion", "blog_ingestion")
-            },
+            **{role: services.digest(inputs.get(role)) for role in ("kb", "api", "blog")},
         }
 
 
@@ -195,14 +195,14 @@ def _other_titles(outline: Mapping, section: Mapping) -> list[str]:
 @register
 class ConclusionWriter(Agent):
     name = "conclusion_writer"
-    reads = ("outline_planner", "section_writer", "blog_ingestion")
+    reads = {"outline": "outline_planner", "sections": "section_writer", "blog": "blog_ingestion"}
     prompt = "conclusion"
     description = "closing paragraph and next steps"
     brief_fields = ("title", "audience")
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
-        outline, blog = _inputs(ctx, "outline_planner", "blog_ingestion")
-        written = ctx.inputs.get("section_writer") or ()
+        outline, blog = _inputs(ctx, "outline", "blog")
+        written = ctx.inputs.get("sections") or ()
         texts = {w["index"]: w["markdown"] for w in written if w}
         sections = [
             {

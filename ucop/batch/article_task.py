@@ -56,8 +56,10 @@ def check_settings(
     from ucop.agents import AGENTS
     from ucop.config import default_config_dir, load_settings
     from ucop.errors import ConfigError
-    from ucop.pipeline import Job, check_model_flags, make_services, resolve_model
     from ucop.providers import available
+    from ucop.run.job import Job
+    from ucop.run.prepare import check_model_flags, resolve_model
+    from ucop.run.services import close_provider, make_services
     from ucop.workflow.spec import load_workflow
 
     env = dict(os.environ) if env is None else env
@@ -74,9 +76,7 @@ def check_settings(
     configured = settings.config.provider.model
     resolve_model(job)
     discovered = None if configured else settings.config.provider.model
-    close = getattr(make_services(job).provider, "close", None)
-    if callable(close):
-        close()
+    close_provider(make_services(job).provider)
     path = settings.path
     if path is None or path.resolve().parent == default_config_dir().resolve():
         return None, discovered
@@ -98,7 +98,10 @@ def run_article(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
-    from ucop.pipeline import default_cache, execute, make_services, prepare, render_outputs
+    from ucop.run.execute import default_cache, execute
+    from ucop.run.outputs import render_outputs
+    from ucop.run.prepare import prepare
+    from ucop.run.services import make_services
 
     job = prepare(
         Path(spec["brief"]),
@@ -110,7 +113,8 @@ def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
         replay=Path(spec["replay"]) if spec.get("replay") else None,
     )
     services = make_services(job, pacer=pacer)
-    usage = services.provider.usage
+    usage = services.usage
+    assert usage is not None  # make_services always paces the provider
     outcome = execute(job, cache=default_cache(job.env), services=services)
     if outcome.status == "interrupted":
         return failed("interrupted on the worker - run the batch again with --resume")

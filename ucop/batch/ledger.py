@@ -79,7 +79,7 @@ class Ledger:
 
     def record(self, brief: Path, result: Mapping[str, Any]) -> dict[str, Any]:
         """Write the article's files into OUTPUT/<stem>/, note the result, save the ledger."""
-        from ucop.pipeline import write_files
+        from ucop.run.outputs import write_files
 
         entry = self.entries[brief]
         folder = self.output / brief.stem

@@ -31,7 +31,7 @@ def run_bench(
 ) -> int:
     from rich.console import Console
 
-    from ucop.pipeline import prepare, resolve_model
+    from ucop.run.prepare import prepare, resolve_model
 
     console = console or Console(stderr=True)
     job = prepare(brief, None, config=config, flags=flags)
@@ -109,9 +109,10 @@ def compare(job: Any, server: Any) -> list[dict[str, Any]]:
     """Run sequentially then in parallel; one row per run with its figures."""
     from dataclasses import replace
 
-    from ucop.pipeline import execute, make_services
+    from ucop.run.execute import execute
+    from ucop.run.services import make_services
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cap in (1, job.max_parallel):
         if server is not None:
             server.reset_stats()
@@ -120,7 +121,7 @@ def compare(job: Any, server: Any) -> list[dict[str, Any]]:
         outcome = execute(
             job, max_parallel=cap, cache=None, services=replace(services, provider=counter)
         )
-        report = outcome.report
+        report, usage = outcome.report, outcome.report.get("usage")
         rows.append(
             {
                 "mode": "sequential" if cap == 1 else "parallel",
@@ -131,7 +132,9 @@ def compare(job: Any, server: Any) -> list[dict[str, Any]]:
                 "speedup": report["speedup"],
                 "speedup_basis": report.get("speedup_basis"),
                 "queued_s": report.get("queued_s"),
-                "server_parallelism": (report.get("usage") or {}).get("server_parallelism"),
+                "server_parallelism": (
+                    usage.get("server_parallelism") if isinstance(usage, dict) else None
+                ),
                 "critical_path_s": report["critical_path_s"],
                 "efficiency": report["efficiency"],
                 "requests": counter.count,

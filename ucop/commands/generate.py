@@ -33,7 +33,9 @@ def run_generate(
     """
     from rich.console import Console
 
-    from ucop.pipeline import check_provider, default_cache, prepare, resolve_model, write_outputs
+    from ucop.run.execute import default_cache
+    from ucop.run.outputs import write_outputs
+    from ucop.run.prepare import check_provider, prepare, resolve_model
     from ucop.ui.progress import check_mode
 
     check_mode(progress)
@@ -101,7 +103,7 @@ def keep_history(report: Mapping[str, Any], command: str, brief: Path, output: P
 
 
 def _run_with_progress(job: Any, cache: Any, console: Any, mode: str) -> Any:
-    from ucop.pipeline import elapsed_clock, execute
+    from ucop.run.execute import elapsed_clock, execute
     from ucop.ui.progress import make_progress
 
     with make_progress(console, mode=mode, clock=elapsed_clock()) as display:

@@ -21,7 +21,8 @@ def run_plan(
 
     from ucop.agents import AGENTS
     from ucop.engine.metrics import ideal_schedule
-    from ucop.pipeline import default_cache, prepare
+    from ucop.run.execute import default_cache
+    from ucop.run.prepare import prepare
     from ucop.workflow.plan import make_plan
 
     job = prepare(brief, None, config=config, flags=flags)

@@ -16,7 +16,9 @@ class TaskContext:
     """Handed to a task body; everything in it is safe to use from the worker thread.
 
     `inputs` maps each dependency's name to its frozen output (a fan-out dependency maps to
-    the tuple of its instances' outputs). `item` and `index` are set for fan-out instances.
+    the tuple of its instances' outputs), or, when the task names its inputs (`Task.reads`),
+    each of those names to its dependency's output. `item` and `index` are set for fan-out
+    instances.
     `deadline` is a `time.monotonic()` value or None; pass the time left down as the HTTP
     timeout so an abandoned thread also ends on its own.
     """

@@ -29,7 +29,12 @@ CacheKey = Callable[[Mapping[str, Any], Any], "str | None"]
 
 @dataclass
 class Task:
-    """One node of the graph; `agent` names the registered agent kind that does the work."""
+    """One node of the graph; `agent` names the registered agent kind that does the work.
+
+    `reads` names the task's inputs: input name -> dependency, so the body, `fan_out` and
+    `cache_key` see `{name: that dependency's output}` (an agent's roles, say). None: each
+    dependency's output under the dependency's own name.
+    """
 
     name: str
     body: Body
@@ -40,6 +45,7 @@ class Task:
     agent: str = ""
     cache_key: CacheKey | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    reads: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.deps = tuple(self.deps)
@@ -81,6 +87,12 @@ class TaskGraph:
                     )
                 if dep == task.name:
                     raise WorkflowError(f"agent '{task.name}' depends on itself")
+            for key, dep in (task.reads or {}).items():
+                if dep not in task.deps:
+                    raise WorkflowError(
+                        f"agent '{task.name}' reads '{key}' from '{dep}', which is not among "
+                        f"its dependencies ({', '.join(task.deps) or 'none'})"
+                    )
 
     def levels(self) -> list[list[str]]:
         """Parallel groups: each task sits one level after its deepest dependency."""

@@ -194,7 +194,7 @@ class Scheduler:
         record.start_s = record.queued_s = self._now()
         record.status = Status.RUNNING
         try:
-            items = list(task.fan_out(self.state.view(task.deps)))  # type: ignore[misc]
+            items = list(task.fan_out(self._inputs(task)))  # type: ignore[misc]
         except Exception as exc:  # noqa: BLE001 - reported as the template's failure
             self._fail(name, Status.FAILED, f"could not fan out: {exc}")
             return
@@ -221,6 +221,7 @@ class Scheduler:
             task.agent,
             task.cache_key,
             meta,
+            task.reads,
         )
         self.records[child] = TaskRecord(child, task.agent, task.deps, template=template)
         self._dependents[child] = [template]
@@ -228,7 +229,7 @@ class Scheduler:
 
     def _start(self, name: str, executor: Executor) -> None:
         task = self._tasks[name]
-        inputs = self.state.view(task.deps)
+        inputs = self._inputs(task)
         if self._try_cache(name, task, inputs):
             return
         if name in self._started:  # exactly once: a second start is a scheduler bug
@@ -247,6 +248,12 @@ class Scheduler:
         self._emit(EventKind.STARTED, name, attempt=1, max_attempts=ctx.max_attempts)
         future = executor.submit(task.body, ctx)
         future.add_done_callback(lambda f: self._done_queue.put((name, token, f)))
+
+    def _inputs(self, task: Task) -> Mapping[str, Any]:
+        """What the task reads: its dependencies' outputs, under the names it gives them."""
+        if task.reads is None:
+            return self.state.view(task.deps)
+        return self.state.view_as(task.reads)
 
     def _context(
         self, name: str, task: Task, inputs: Mapping[str, Any], deadline: float | None

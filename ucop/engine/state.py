@@ -63,6 +63,11 @@ class SharedState:
         with self._lock:
             return MappingProxyType({name: self._outputs.get(name) for name in names})
 
+    def view_as(self, names: Mapping[str, str]) -> Mapping[str, Any]:
+        """`view`, each output under a name of the reader's: {its name: output of the task}."""
+        with self._lock:
+            return MappingProxyType({key: self._outputs.get(task) for key, task in names.items()})
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return dict(self._outputs)

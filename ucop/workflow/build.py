@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ucop.engine.graph import Task, TaskGraph
 from ucop.errors import ConfigError
-from ucop.workflow.spec import Workflow
+from ucop.workflow.spec import Workflow, bindings
 
 if TYPE_CHECKING:
     from ucop.agents.base import Agent, RunServices
@@ -47,7 +47,11 @@ def build_graph(
     agents: AgentsConfig,
     registry: Mapping[str, type[Agent]] | None = None,
 ) -> TaskGraph:
-    """One task per workflow agent, bound to its agent object and the run's services."""
+    """One task per workflow agent, bound to its agent object and the run's services.
+
+    An agent that declares input roles reads its inputs by role: the task's `reads` maps each
+    role to the step bound to it (the agent's default, or the workflow step's `reads`).
+    """
     if registry is None:
         from ucop.agents import AGENTS
 
@@ -55,7 +59,9 @@ def build_graph(
     bounds = limits(workflow, agents)
     tasks = []
     for spec in workflow.agents:
-        agent = registry[spec.kind]()
+        agent_class = registry[spec.kind]
+        steps = bindings(spec, agent_class)
+        agent = agent_class().bind(steps)
         bound = bounds[spec.name]
         tasks.append(
             Task(
@@ -71,6 +77,7 @@ def build_graph(
                     "optional_deps": frozenset(spec.optional),
                     "max_attempts": bound.max_attempts if agent.prompt else 1,
                 },
+                reads=steps if agent_class.reads else None,
             )
         )
     return TaskGraph(tasks)

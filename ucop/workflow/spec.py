@@ -2,9 +2,11 @@
 
 A workflow is YAML with a `name` and a list of `agents`, each with a `name`, an optional
 `agent` (the registered agent kind; defaults to the name), `depends_on`, `optional` (those
-dependencies whose failure this agent tolerates), `fan_out` and `estimate_s`. Validation
-rejects unknown keys, duplicate names, unknown dependencies, unregistered agents, cycles and
-steps that do not depend on a step their agent reads (`Agent.reads`).
+dependencies whose failure this agent tolerates), `reads` (which step fills each of the
+agent's input roles, where not the agent's default: `reads: {outline: my_planner}`),
+`fan_out` and `estimate_s`. Validation rejects unknown keys, duplicate names, unknown
+dependencies, unregistered agents, cycles, unknown roles and steps, and steps that do not
+depend on a step their agent reads (`Agent.reads`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -28,6 +29,7 @@ class AgentSpec(BaseModel):
     agent: str | None = None
     depends_on: list[str] = Field(default_factory=list)
     optional: list[str] = Field(default_factory=list)
+    reads: dict[str, str] = Field(default_factory=dict)  # role -> step, over the agent's own
     fan_out: bool = False
     estimate_s: float = Field(1.0, ge=0)
     timeout_s: float | None = Field(None, gt=0)
@@ -120,15 +122,41 @@ def validate(workflow: Workflow, source: str, known_agents: Iterable[str] | None
         _check_reads(workflow, source, known_agents)
 
 
-def _check_reads(workflow: Workflow, source: str, agents: Mapping[str, Any]) -> None:
-    """Each step must depend on every step its agent reads (`Agent.reads`)."""
+def roles(agent: object) -> dict[str, str]:
+    """An agent class's input roles and the step that fills each by default (`Agent.reads`).
+
+    A plain sequence of step names (an older plugin's `reads`) names each role after its step.
+    """
+    declared = getattr(agent, "reads", None) or {}
+    if isinstance(declared, Mapping):
+        return {str(role): str(step) for role, step in declared.items()}
+    return {str(step): str(step) for step in declared}
+
+
+def bindings(spec: AgentSpec, agent: object) -> dict[str, str]:
+    """Which step fills each of the step's input roles: the agent's defaults, then `reads`."""
+    return roles(agent) | spec.reads
+
+
+def _check_reads(workflow: Workflow, source: str, agents: Mapping[str, object]) -> None:
+    """Each bound role exists and each step a role reads is among the step's depends_on."""
+    steps = [a.name for a in workflow.agents]
     for spec in workflow.agents:
-        for wanted in getattr(agents[spec.kind], "reads", ()):
-            if wanted not in spec.depends_on:
+        known = roles(agents[spec.kind])
+        for role, step in spec.reads.items():
+            where = f"{source}: agent '{spec.name}': reads.{role}"
+            if role not in known:
+                have = ", ".join(known) or "none"
+                raise WorkflowError(f"{where}: agent '{spec.kind}' has no input '{role}' ({have})")
+            if step not in steps:
+                raise WorkflowError(f"{where}: no step named '{step}' ({', '.join(steps)})")
+        for role, step in bindings(spec, agents[spec.kind]).items():
+            if step not in spec.depends_on:
                 raise WorkflowError(
-                    f"{source}: agent '{spec.name}' reads the output of '{wanted}', which is "
-                    f"not in its depends_on ({', '.join(spec.depends_on) or 'empty'}) - "
-                    f"add it, or keep the step named '{wanted}'"
+                    f"{source}: agent '{spec.name}' reads the output of '{step}' (its input "
+                    f"'{role}'), which is not in its depends_on "
+                    f"({', '.join(spec.depends_on) or 'empty'}) - add it, or bind '{role}' to "
+                    f"one of them (reads: {{{role}: <step>}})"
                 )
 
 
