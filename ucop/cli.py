@@ -247,7 +247,7 @@ def init(
 def plugins(
     json_out: bool = typer.Option(False, "--json", help="Print the plugins as JSON."),
 ) -> None:
-    """List the installed providers, sources, sites and agents, and where each comes from."""
+    """List the installed providers, sources, sites, agents and executors, and where from."""
     from ucop.commands.plugins import run_plugins
 
     raise typer.Exit(run_plugins(json_out=json_out))

@@ -85,10 +85,14 @@ class OutputConfig(_Strict):
     @field_validator("site")
     @classmethod
     def _known_site(cls, value: str | None) -> str | None:
-        from ucop.article.sites import available
+        from ucop.article.sites import REGISTRY
+        from ucop.errors import UsageError
 
-        if value is not None and value not in available():
-            raise ValueError(f"unknown site '{value}' - choose one of: {', '.join(available())}")
+        if value is not None:
+            try:
+                REGISTRY.choose(value)  # imported now: a broken plugin fails here, not mid-run
+            except UsageError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
 

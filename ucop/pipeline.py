@@ -154,16 +154,10 @@ def resolve_model(job: Job) -> None:
 
 
 def _check_provider_name(settings: Settings) -> None:
-    from ucop.errors import ConfigError
-    from ucop.providers import available, find
+    from ucop.providers import spec
 
-    name = settings.config.provider.name
-    if find(name) is None:
-        origin = settings.origin("provider.name")
-        broken = name in available()
-        what = f"provider '{name}' could not be loaded" if broken else f"unknown provider '{name}'"
-        usable = ", ".join(n for n in available() if n != name)
-        raise ConfigError(f"provider.name (from {origin}): {what} - choose one of: {usable}")
+    origin = settings.origin("provider.name")
+    spec(settings.config.provider.name, f"provider.name (from {origin})")
 
 
 def check_model_flags(settings: Settings) -> None:

@@ -55,19 +55,14 @@ def check_settings(
     """
     from ucop.agents import AGENTS
     from ucop.config import default_config_dir, load_settings
-    from ucop.errors import ConfigError
     from ucop.pipeline import Job, check_model_flags, make_services, resolve_model
-    from ucop.providers import available
+    from ucop.providers import spec
     from ucop.workflow.spec import load_workflow
 
     env = dict(os.environ) if env is None else env
     settings = load_settings(config, flags, env)
-    name = settings.config.provider.name
-    if name not in available():
-        raise ConfigError(
-            f"provider.name (from {settings.origin('provider.name')}): unknown provider "
-            f"'{name}' - choose one of: {', '.join(available())}"
-        )
+    origin = settings.origin("provider.name")
+    spec(settings.config.provider.name, f"provider.name (from {origin})")
     check_model_flags(settings)
     workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
     job = Job(settings, None, workflow, None, env)  # type: ignore[arg-type]

@@ -8,9 +8,10 @@ arrives, and submits a task again when the executor lost it (a Dask worker that 
 process pool that broke): the task itself never raises, so an exception from its future means
 the work was lost, not that the brief was bad.
 
-Executors are a registry, `SESSIONS`, filled through `register()`: threads and processes
-come from `ucop.batch.session`; `dask` lives in `ucop.batch.dask_cluster` and is imported
-only when asked for.
+Executors are a `ucop.registry.Registry`, `SESSIONS`, of the `ucop.executors` entry points
+(pyproject.toml) plus what `register()` adds: threads and processes come from
+`ucop.batch.session`; `dask` lives in `ucop.batch.dask_cluster` and is imported only when
+asked for (through the two small wrappers below).
 """
 
 from __future__ import annotations
@@ -20,25 +21,32 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
-from ucop.batch.session import Session, SessionFactory, processes_session, threads_session
+from ucop.batch.session import Session, SessionFactory
 from ucop.errors import UsageError
 from ucop.providers.pacer import PacingLimits
+from ucop.registry import Registry
 
 Task = Callable[[Any], Mapping[str, Any]]
 OnResult = Callable[[int, dict[str, Any]], None]
 
-SESSIONS: dict[str, SessionFactory] = {}
+
+def _is_factory(value: Any) -> str | None:
+    return None if callable(value) else f"expected a session factory, got {value!r}"
+
+
+SESSIONS: Registry[SessionFactory] = Registry(
+    "ucop.executors", "executor", _is_factory, first=("threads", "processes", "dask")
+)
 
 
 def register(name: str, factory: SessionFactory) -> None:
     """Make `factory(workers=, limits=, scheduler=)` the executor called `name`."""
-    SESSIONS[name] = factory
+    SESSIONS.register(name, factory)
 
 
 def check_executor(name: str, scheduler: str | None = None) -> None:
     """Raise `UsageError` for an unknown executor, or `--scheduler` without Dask."""
-    if name not in SESSIONS:
-        raise UsageError(f"--executor {name!r}: unknown executor - choose one of: {names()}")
+    SESSIONS.choose(name)
     if scheduler and name != "dask":
         raise UsageError(f"--scheduler needs --executor dask (got --executor {name})")
     if name.startswith("dask"):
@@ -59,23 +67,17 @@ def names() -> str:
     return ", ".join(SESSIONS)
 
 
-def _dask_session(**options: Any) -> ContextManager[Session]:
+def dask_session(**options: Any) -> ContextManager[Session]:
     from ucop.batch.dask_cluster import dask_session
 
     return dask_session(**options)
 
 
-def _dask_processes_session(**options: Any) -> ContextManager[Session]:
+def dask_processes_session(**options: Any) -> ContextManager[Session]:
     """A local Dask cluster of worker processes: a rehearsal of a real cluster (pickling)."""
     from ucop.batch.dask_cluster import dask_session
 
     return dask_session(processes=True, **options)
-
-
-register("threads", threads_session)
-register("processes", processes_session)
-register("dask", _dask_session)
-register("dask-processes", _dask_processes_session)
 
 
 def run_tasks(
