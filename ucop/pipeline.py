@@ -476,7 +476,7 @@ def _stamp(text: str, job: Job, answers: Mapping[str, int] | None = None) -> str
         if job.drafts_only
         else f"{job.provider_name}, {job.model}"
     )
-    if answers and answers.get("replaced") and job.provider_name != "offline":
+    if answers and answers.get("replaced") and not job.drafts_only:
         total = answers["replaced"] + answers.get("kept", 0)
         who += f"; {answers['replaced']} of {total} parts by the offline writer"
     return text.replace("---\n", f"---\ngenerated_by: ucop {__version__} ({who})\n", 1)
