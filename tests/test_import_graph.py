@@ -154,7 +154,10 @@ def test_no_package_can_deadlock_a_threaded_import():
 # the edges in SIDEWAYS; never one above. Deferred imports inside functions and imports under
 # TYPE_CHECKING count: they tie the two units together all the same.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("ucop", "errors", "lazy", "redaction", "signals", "numbers", "defaults")),
+    (
+        "foundation",
+        ("ucop", "defaults", "errors", "enums", "lazy", "numbers", "redaction", "signals"),
+    ),
     ("plumbing", ("files", "plugins", "registry", "prompts", "history", "engine")),
     ("domain", ("sources", "codegen", "brief", "content", "article", "providers", "report")),
     # config sits above what it validates names against: provider specs and site profiles

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ucop.enums import StrEnum
 from ucop.errors import ConfigError
 
 
@@ -133,13 +134,53 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...], Any]] = {
 }
 
 
+class OriginKind(StrEnum):
+    """Where a setting's value came from; the precedence is flag > environment > file."""
+
+    DEFAULT = "default"
+    FILE = "config file"
+    ENVIRONMENT = "environment"
+    FLAG = "flag"
+    FOUND = "found"  # worked out at run time: a recording, the server's model list
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One value's origin: its kind, and which file, variable, flag or finding it was."""
+
+    kind: OriginKind
+    detail: str = ""
+
+    def __str__(self) -> str:
+        """As people read it: "flag --provider", "environment UCOP_MODEL", "default"."""
+        if self.kind is OriginKind.FOUND:
+            return self.detail
+        return f"{self.kind.value} {self.detail}".strip()
+
+    @property
+    def from_file(self) -> bool:
+        return self.kind is OriginKind.FILE
+
+    @property
+    def from_flag(self) -> bool:
+        return self.kind is OriginKind.FLAG
+
+
+DEFAULT = Origin(OriginKind.DEFAULT)
+
+
+def found(what: str) -> Origin:
+    """The origin of a value ucop worked out itself ("the recording run.jsonl")."""
+    return Origin(OriginKind.FOUND, what)
+
+
 @dataclass
 class Settings:
     """A validated config plus where each value came from and where the file was."""
 
     config: Config
     path: Path | None
-    origins: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -151,11 +192,16 @@ class Settings:
         return path if path.is_absolute() else self.base_dir / path
 
     def origin(self, location: str) -> str:
-        return self.origins.get(location, "default")
+        """Where the value at `location` came from, as people read it ("flag --site")."""
+        return str(self.source(location))
+
+    def source(self, location: str) -> Origin:
+        """Where the value at `location` came from, typed."""
+        return self.origins.get(location, DEFAULT)
 
     def workflow_path(self) -> Path:
         """The workflow file: as configured (relative to the config), else the shipped one."""
-        if self.origin("workflows.workflow") == "default":
+        if self.source("workflows.workflow").kind is OriginKind.DEFAULT:
             return default_config_dir() / self.config.workflows.workflow
         return self.resolve(self.config.workflows.workflow)
 
@@ -202,7 +248,7 @@ def load_settings(
     env = os.environ if env is None else env
     file = find_config(path, env)
     data = _read_yaml(file)
-    origins = {loc: f"config file {file.name}" for loc in _leaf_locations(data)}
+    origins = {loc: Origin(OriginKind.FILE, file.name) for loc in _leaf_locations(data)}
     problems: list[str] = []
     provider = _layer(data, origins, flags or {}, env, problems)
     if problems:
@@ -215,11 +261,11 @@ def load_settings(
     _check_base_url_shape(config, origins, file)
     from ucop.provider_options import check_options
 
-    check_options(config.provider, origins, str(file))
+    check_options(config.provider, lambda location: _located(location, origins), str(file))
     return Settings(config, file, origins)
 
 
-def _check_base_url_shape(config: Config, origins: Mapping[str, str], file: Path) -> None:
+def _check_base_url_shape(config: Config, origins: Mapping[str, Origin], file: Path) -> None:
     """A base URL must be http(s)://host[:port][/path]: anything else is a usage error."""
     url = config.provider.base_url
     if url is None:
@@ -232,17 +278,17 @@ def _check_base_url_shape(config: Config, origins: Mapping[str, str], file: Path
     except ValueError:  # a bad port or bracketed host
         ok = False
     if not ok:
-        origin = origins.get("provider.base_url", "config file")
+        origin = origins.get("provider.base_url", Origin(OriginKind.FILE))
         raise ConfigError(
             f"provider.base_url (from {origin}): {url!r} is not an http(s) URL - "
             "e.g. http://localhost:11434/v1",
-            source=str(file) if origin.startswith("config file") else "config",
+            source=str(file) if origin.from_file else "config",
         )
 
 
 def _layer(
     data: dict,
-    origins: dict[str, str],
+    origins: dict[str, Origin],
     flags: Mapping[str, Any],
     env: Mapping[str, str],
     problems: list[str],
@@ -252,15 +298,15 @@ def _layer(
             if env.get(name, "").strip():
                 value = _parse_env(name, env[name], parse, problems)
                 _set(data, location, value)
-                origins[location] = f"environment {name}"
+                origins[location] = Origin(OriginKind.ENVIRONMENT, name)
         if flags.get(key) is not None:
             _set(data, location, flags[key])
-            origins[location] = f"flag --{key.replace('_', '-')}"
+            origins[location] = Origin(OriginKind.FLAG, f"--{key.replace('_', '-')}")
     return str(_get(data, "provider.name") or "offline")
 
 
 def _provider_environment(
-    config: Config, provider: str, env: Mapping[str, str], origins: dict[str, str]
+    config: Config, provider: str, env: Mapping[str, str], origins: dict[str, Origin]
 ) -> None:
     """The provider's own variables (base URL, request parameters) apply when no flag or file
     value is set; which variables those are is the provider spec's business."""
@@ -276,10 +322,10 @@ def _provider_environment(
         if field_name not in ProviderConfig.model_fields:  # the provider's own option
             if field_name not in config.provider.options:
                 config.provider.options[field_name] = env[name].strip()
-                origins[f"provider.options.{field_name}"] = f"environment {name}"
+                origins[f"provider.options.{field_name}"] = Origin(OriginKind.ENVIRONMENT, name)
         elif getattr(config.provider, field_name, None) is None:
             setattr(config.provider, field_name, env[name].strip())
-            origins[f"provider.{field_name}"] = f"environment {name}"
+            origins[f"provider.{field_name}"] = Origin(OriginKind.ENVIRONMENT, name)
 
 
 def _parse_env(name: str, text: str, parse: Any, problems: list[str]) -> Any:
@@ -315,7 +361,7 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def _format_errors(exc: ValidationError, origins: Mapping[str, str]) -> list[str]:
+def _format_errors(exc: ValidationError, origins: Mapping[str, Origin]) -> list[str]:
     problems = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error["loc"])
@@ -324,11 +370,14 @@ def _format_errors(exc: ValidationError, origins: Mapping[str, str]) -> list[str
             message = "unknown key - remove it or check its spelling"
         elif error["type"] == "value_error":  # our own validators' messages, without the prefix
             message = message.removeprefix("Value error, ")
-        origin = origins.get(location, "")
-        if origin and not origin.startswith("config file"):
-            location += f" (from {origin})"
-        problems.append(f"{location}: {message}")
+        problems.append(f"{_located(location, origins)}: {message}")
     return problems
+
+
+def _located(location: str, origins: Mapping[str, Origin]) -> str:
+    """`location`, plus where its value came from when that was not the config file."""
+    origin = origins.get(location)
+    return f"{location} (from {origin})" if origin and not origin.from_file else location
 
 
 def _leaf_locations(data: Any, prefix: str = "") -> list[str]:

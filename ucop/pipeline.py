@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ucop import __version__
 from ucop.brief import Brief, load_brief
-from ucop.config import Settings, load_settings
+from ucop.config import Settings, found, load_settings
 from ucop.engine import EventBus, RunResult, Scheduler, Status
 from ucop.errors import Interrupted, UsageError
 from ucop.files import RUN_REPORT, TIMELINE, check_output_dir, write_all
@@ -25,6 +25,7 @@ from ucop.workflow.spec import Workflow, load_workflow
 
 if TYPE_CHECKING:
     from ucop.providers.base import ProviderSpec
+    from ucop.report.status import ArticleStatus
 
 
 @dataclass
@@ -122,12 +123,12 @@ def _recording(job: Job, record: Path | None, replay: Path | None) -> None:
         # recording will then not hold: useful to check that a change matters).
         job.replayer = replayer = ReplayProvider(replay)
         provider, settings = job.settings.config.provider, job.settings
-        if not settings.origin("provider.name").startswith("flag") and replayer.providers:
+        if not settings.source("provider.name").from_flag and replayer.providers:
             provider.name = replayer.providers[0]
-            settings.origins["provider.name"] = f"the recording {replay.name}"
-        if not settings.origin("provider.model").startswith("flag") and replayer.models:
+            settings.origins["provider.name"] = found(f"the recording {replay.name}")
+        if not settings.source("provider.model").from_flag and replayer.models:
             provider.model = replayer.models[0]
-            settings.origins["provider.model"] = f"the recording {replay.name}"
+            settings.origins["provider.model"] = found(f"the recording {replay.name}")
         replayer.name = job.provider_name
 
 
@@ -149,7 +150,7 @@ def resolve_model(job: Job) -> None:
         return
     models = list_models(provider.base_url, job.api_key)
     provider.model = choose_model(models, provider.base_url)
-    job.settings.origins["provider.model"] = "the server's model list (GET /models)"
+    job.settings.origins["provider.model"] = found("the server's model list (GET /models)")
     job.used = settings_used(job)
 
 
@@ -172,7 +173,7 @@ def check_model_flags(settings: Settings) -> None:
     if spec is None or spec.network:
         return
     for location, flag in (("provider.model", "--model"), ("provider.base_url", "--base-url")):
-        if settings.origin(location).startswith("flag"):
+        if settings.source(location).from_flag:
             raise UsageError(
                 f"{flag} needs a provider that calls a model: the {spec.name} writer calls "
                 "none - add --provider openai (or anthropic, azure; `ucop plugins` lists more)"
@@ -299,7 +300,7 @@ class Outcome:
     result: RunResult
     report: dict[str, Any]
     article: Mapping[str, Any] | None
-    status: str  # ok | partial | failed | interrupted
+    status: ArticleStatus
 
 
 def execute(
@@ -464,7 +465,7 @@ def write_outputs(job: Job, outcome: Outcome) -> dict[str, Path]:
     """Write the article (unless interrupted), run.json and timeline.svg, each atomically."""
     if job.output is None:
         return {}
-    if outcome.status == "interrupted":
+    if outcome.status == "interrupted":  # an ArticleStatus: equal to its value
         raise Interrupted("interrupted - nothing written; run again with --resume to continue")
     return write_files(job.output, render_outputs(job, outcome))
 

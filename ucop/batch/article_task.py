@@ -94,6 +94,7 @@ def run_article(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
     from ucop.pipeline import default_cache, execute, make_services, prepare, render_outputs
+    from ucop.report.status import ArticleStatus
 
     job = prepare(
         Path(spec["brief"]),
@@ -107,7 +108,7 @@ def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
     services = make_services(job, pacer=pacer)
     usage = services.provider.usage
     outcome = execute(job, cache=default_cache(job.env), services=services)
-    if outcome.status == "interrupted":
+    if outcome.status is ArticleStatus.INTERRUPTED:
         return failed("interrupted on the worker - run the batch again with --resume")
     report = outcome.report
     return {
