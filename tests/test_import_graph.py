@@ -158,7 +158,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "foundation",
         ("ucop", "defaults", "errors", "enums", "lazy", "numbers", "redaction", "signals"),
     ),
-    ("plumbing", ("files", "plugins", "registry", "prompts", "history", "engine")),
+    ("plumbing", ("files", "plugins", "registry", "prompts", "history", "engine", "run_settings")),
     ("domain", ("sources", "codegen", "brief", "content", "article", "providers", "report")),
     # config sits above what it validates names against: provider specs and site profiles
     ("parts", ("agents", "config", "provider_options", "cache", "ui", "testing")),

@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ucop.enums import StrEnum
 from ucop.errors import ConfigError
+from ucop.run_settings import DEFAULT, SETTINGS, Origin, OriginKind, unknown_settings
 
 
 class _Strict(BaseModel):
@@ -109,69 +109,6 @@ class Config(_Strict):
     prompts: PromptsConfig = Field(default_factory=PromptsConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
-
-
-# flag name -> (config location, environment variables that may set it, parser for env text)
-SETTINGS: dict[str, tuple[str, tuple[str, ...], Any]] = {
-    "parallel": ("workflows.enable_parallel_execution", (), None),
-    "max_parallel": ("workflows.max_parallel_agents", ("UCOP_MAX_PARALLEL",), int),
-    "fail_fast": ("workflows.fail_fast", (), None),
-    "deadline": ("workflows.deadline_s", ("UCOP_DEADLINE",), float),
-    "provider": ("provider.name", ("UCOP_PROVIDER",), str),
-    "model": ("provider.model", ("UCOP_MODEL",), str),
-    "base_url": ("provider.base_url", (), str),
-    "api_version": ("provider.api_version", (), str),  # env: the provider spec's params
-    "max_requests": ("provider.max_concurrent_requests", ("UCOP_MAX_REQUESTS",), int),
-    "requests_per_minute": ("provider.requests_per_minute", ("UCOP_RPM",), float),
-    "tokens_per_minute": ("provider.tokens_per_minute", ("UCOP_TPM",), float),
-    "pacing": ("provider.pacing", (), None),
-    "max_cost": ("provider.max_cost", ("UCOP_MAX_COST",), float),
-    "timeout": ("agents.timeout_s", ("UCOP_TIMEOUT",), float),
-    "retries": ("agents.retries", ("UCOP_RETRIES",), int),
-    "site": ("output.site", (), str),
-    "run_code": ("output.run_code", (), None),
-    "allow_outside_refs": ("sources.allow_outside_refs", (), None),
-}
-
-
-class OriginKind(StrEnum):
-    """Where a setting's value came from; the precedence is flag > environment > file."""
-
-    DEFAULT = "default"
-    FILE = "config file"
-    ENVIRONMENT = "environment"
-    FLAG = "flag"
-    FOUND = "found"  # worked out at run time: a recording, the server's model list
-
-
-@dataclass(frozen=True)
-class Origin:
-    """One value's origin: its kind, and which file, variable, flag or finding it was."""
-
-    kind: OriginKind
-    detail: str = ""
-
-    def __str__(self) -> str:
-        """As people read it: "flag --provider", "environment UCOP_MODEL", "default"."""
-        if self.kind is OriginKind.FOUND:
-            return self.detail
-        return f"{self.kind.value} {self.detail}".strip()
-
-    @property
-    def from_file(self) -> bool:
-        return self.kind is OriginKind.FILE
-
-    @property
-    def from_flag(self) -> bool:
-        return self.kind is OriginKind.FLAG
-
-
-DEFAULT = Origin(OriginKind.DEFAULT)
-
-
-def found(what: str) -> Origin:
-    """The origin of a value ucop worked out itself ("the recording run.jsonl")."""
-    return Origin(OriginKind.FOUND, what)
 
 
 @dataclass
@@ -293,15 +230,18 @@ def _layer(
     env: Mapping[str, str],
     problems: list[str],
 ) -> str:
-    for key, (location, env_names, parse) in SETTINGS.items():
-        for name in env_names:
+    unknown = unknown_settings(flags)
+    if unknown:  # a caller's bug (the CLI's flags come from the same table), not the user's
+        raise TypeError(f"not run settings: {', '.join(unknown)} - see ucop.run_settings")
+    for key, setting in SETTINGS.items():
+        for name in setting.env:
             if env.get(name, "").strip():
-                value = _parse_env(name, env[name], parse, problems)
-                _set(data, location, value)
-                origins[location] = Origin(OriginKind.ENVIRONMENT, name)
+                value = _parse_env(name, env[name], setting.parse, problems)
+                _set(data, setting.location, value)
+                origins[setting.location] = Origin(OriginKind.ENVIRONMENT, name)
         if flags.get(key) is not None:
-            _set(data, location, flags[key])
-            origins[location] = Origin(OriginKind.FLAG, f"--{key.replace('_', '-')}")
+            _set(data, setting.location, flags[key])
+            origins[setting.location] = Origin(OriginKind.FLAG, f"--{key.replace('_', '-')}")
     return str(_get(data, "provider.name") or "offline")
 
 

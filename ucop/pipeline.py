@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from ucop import __version__
 from ucop.brief import Brief, load_brief
-from ucop.config import Settings, found, load_settings
+from ucop.config import Settings, load_settings
 from ucop.engine import EventBus, RunResult, Scheduler, Status
 from ucop.errors import Interrupted, UsageError
 from ucop.files import RUN_REPORT, TIMELINE, check_output_dir, write_all
+from ucop.run_settings import found
 from ucop.workflow.spec import Workflow, load_workflow
 
 if TYPE_CHECKING:

@@ -210,7 +210,8 @@ def test_plan_reports_an_unreadable_source_as_generate_does(tmp_path, name, cont
 
 def test_an_origin_is_typed_and_reads_as_before(tmp_path):
     """Where a value came from is an `Origin` (kind + detail), shown as the same words."""
-    from ucop.config import Origin, OriginKind, load_settings
+    from ucop.config import load_settings
+    from ucop.run_settings import Origin, OriginKind
 
     config = tmp_path / "main.yaml"
     config.write_text("provider:\n  name: offline\n  max_tokens: 900\n")
