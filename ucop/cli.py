@@ -43,8 +43,9 @@ def _report(exc: BaseException, bug: bool = False) -> None:
 
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     prefix = "internal error (please report it; --debug shows the traceback)" if bug else "error"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    print(f"{prefix}: {text}", file=sys.stderr)
+    from ucop.errors import one_line
+
+    print(f"{prefix}: {one_line(exc)}", file=sys.stderr)
 
 
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ucop.errors import first_line
+
 GROUPS = ("ucop.providers", "ucop.sources", "ucop.sites", "ucop.agents", "ucop.executors")
 BUILTIN = "ucop"  # the distribution whose entry points are the built-ins
 
@@ -111,7 +113,7 @@ def _import_contained(plugin: Plugin, timeout_s: float) -> Any:
         raise BrokenPlugin(_describe(plugin, f"its import did not finish within {timeout_s:g}s"))
     if "error" in box:
         exc = box["error"]
-        raise BrokenPlugin(_describe(plugin, f"{type(exc).__name__}: {_first_line(exc)}"))
+        raise BrokenPlugin(_describe(plugin, first_line(exc)))
     return box["value"]
 
 
@@ -232,11 +234,6 @@ def _normal(name: str) -> str:
 
 def _describe(plugin: Plugin, problem: str) -> str:
     return f"plugin '{plugin.name}' ({plugin.group}, from {plugin.dist}) is broken: {problem}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no message"
 
 
 def refresh() -> None:

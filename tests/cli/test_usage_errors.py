@@ -232,3 +232,14 @@ def test_an_origin_is_typed_and_reads_as_before(tmp_path):
     )
     assert settings.source("output.site").from_flag
     assert not settings.source("provider.max_tokens").from_flag
+
+
+def test_one_line_from_any_exception():
+    """The two ways an exception becomes one line, written once in ucop.errors."""
+    from ucop.errors import first_line, one_line
+
+    many = ValueError("  bad value\n  at line 3\n")
+    assert one_line(many) == "bad value at line 3"
+    assert first_line(many) == "ValueError: bad value"
+    assert one_line(KeyError()) == "KeyError" == first_line(KeyError())
+    assert first_line(SystemExit(3)) == "SystemExit: 3"

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
 from ucop.batch.session import Session, SessionFactory
-from ucop.errors import UsageError
+from ucop.errors import UsageError, one_line
 from ucop.providers.pacer import PacingLimits
 from ucop.registry import Registry
 
@@ -134,7 +134,7 @@ def _collect(
 
 def lost(exc: BaseException, attempts: int) -> dict[str, Any]:
     """The result of a task the executor lost `attempts` times."""
-    what = " ".join(str(exc).split()) or type(exc).__name__
+    what = one_line(exc)
     return {
         "status": "failed",
         "files": {},

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ucop.engine.graph import topological_order
-from ucop.errors import WorkflowError
+from ucop.errors import WorkflowError, first_line
 
 
 class AgentSpec(BaseModel):
@@ -60,7 +60,7 @@ def load_workflow(path: Path, known_agents: Iterable[str] | None = None) -> Work
             f"{path}: workflow file not found - check workflows.workflow in the config"
         ) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise WorkflowError(f"{path}: cannot read the workflow ({_short(exc)})") from None
+        raise WorkflowError(f"{path}: cannot read the workflow ({first_line(exc)})") from None
     return parse_workflow(data, source=str(path), known_agents=known_agents, path=path)
 
 
@@ -130,7 +130,3 @@ def _check_reads(workflow: Workflow, source: str, agents: Mapping[str, Any]) -> 
                     f"not in its depends_on ({', '.join(spec.depends_on) or 'empty'}) - "
                     f"add it, or keep the step named '{wanted}'"
                 )
-
-
-def _short(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
