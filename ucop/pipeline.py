@@ -466,7 +466,7 @@ def write_outputs(job: Job, outcome: Outcome) -> dict[str, Path]:
     """Write the article (unless interrupted), run.json and timeline.svg, each atomically."""
     if job.output is None:
         return {}
-    if outcome.status == "interrupted":  # an ArticleStatus: equal to its value
+    if outcome.status == "interrupted":
         raise Interrupted("interrupted - nothing written; run again with --resume to continue")
     return write_files(job.output, render_outputs(job, outcome))
 
