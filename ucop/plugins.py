@@ -5,7 +5,7 @@
     ucop.sources     a SourceKind                     ucop.sources.kinds
     ucop.sites       a SiteProfile                    ucop.article.sites
     ucop.agents      an Agent subclass                ucop.agents.base
-    ucop.executors   a batch session factory          ucop.batch.runner
+    ucop.executors   a SessionKind                    ucop.batch.runner
 
 Each registry is a `ucop.registry.Registry`.
 The built-ins are declared the same way, in ucop's own pyproject.toml. Reading the entry points

@@ -8,10 +8,11 @@ arrives, and submits a task again when the executor lost it (a Dask worker that 
 process pool that broke): the task itself never raises, so an exception from its future means
 the work was lost, not that the brief was bad.
 
-Executors are a `ucop.registry.Registry`, `SESSIONS`, of the `ucop.executors` entry points
-(pyproject.toml) plus what `register()` adds: threads and processes come from
+Executors are `SessionKind`s in a `ucop.registry.Registry`, `SESSIONS`: the `ucop.executors`
+entry points (pyproject.toml) plus what `register()` adds. Threads and processes come from
 `ucop.batch.session`; `dask` lives in `ucop.batch.dask_cluster` and is imported only when
-asked for (through the two small wrappers below).
+asked for (through the two kinds below). A kind says what it needs (`distributed`) and whether
+`--scheduler` means anything to it: nothing here compares an executor's name.
 """
 
 from __future__ import annotations
@@ -21,63 +22,79 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
-from ucop.batch.session import Session, SessionFactory
+from ucop.batch.session import Session, SessionKind
 from ucop.errors import UsageError, one_line
 from ucop.providers.pacer import PacingLimits
-from ucop.registry import Registry
+from ucop.registry import Registry, of_type
 
 Task = Callable[[Any], Mapping[str, Any]]
 OnResult = Callable[[int, dict[str, Any]], None]
 
 
-def _is_factory(value: Any) -> str | None:
-    return None if callable(value) else f"expected a session factory, got {value!r}"
-
-
-SESSIONS: Registry[SessionFactory] = Registry(
-    "ucop.executors", "executor", _is_factory, first=("threads", "processes", "dask")
+SESSIONS: Registry[SessionKind] = Registry(
+    "ucop.executors",
+    "executor",
+    of_type(SessionKind, "a ucop SessionKind"),
+    first=("threads", "processes", "dask"),
 )
 
 
-def register(name: str, factory: SessionFactory) -> None:
-    """Make `factory(workers=, limits=, scheduler=)` the executor called `name`."""
-    SESSIONS.register(name, factory)
+def register(kind: SessionKind) -> SessionKind:
+    """Make `kind` an executor `--executor` may name."""
+    return SESSIONS.register(kind.name, kind)
 
 
-def check_executor(name: str, scheduler: str | None = None) -> None:
-    """Raise `UsageError` for an unknown executor, or `--scheduler` without Dask."""
-    SESSIONS.choose(name)
-    if scheduler and name != "dask":
+def check_executor(name: str, scheduler: str | None = None) -> SessionKind:
+    """The executor `name`; `UsageError` for an unknown one, or `--scheduler` it cannot use."""
+    kind = SESSIONS.choose(name)
+    if scheduler and not kind.takes_scheduler:
         raise UsageError(f"--scheduler needs --executor dask (got --executor {name})")
-    if name.startswith("dask"):
+    if kind.distributed:
         from ucop.batch.dask_cluster import require_distributed
 
         require_distributed()
+    return kind
 
 
 def open_session(
     name: str, *, workers: int, limits: PacingLimits, scheduler: str | None = None
 ) -> ContextManager[Session]:
     """Start the executor `name`; raises `UsageError` for an unknown name or a bad flag."""
-    check_executor(name, scheduler)
-    return SESSIONS[name](workers=workers, limits=limits, scheduler=scheduler)
+    kind = check_executor(name, scheduler)
+    return kind.open(workers=workers, limits=limits, scheduler=scheduler)
 
 
 def names() -> str:
     return ", ".join(SESSIONS)
 
 
-def dask_session(**options: Any) -> ContextManager[Session]:
+def _dask_session(**options: Any) -> ContextManager[Session]:
     from ucop.batch.dask_cluster import dask_session
 
     return dask_session(**options)
 
 
-def dask_processes_session(**options: Any) -> ContextManager[Session]:
+def _dask_processes_session(**options: Any) -> ContextManager[Session]:
     """A local Dask cluster of worker processes: a rehearsal of a real cluster (pickling)."""
     from ucop.batch.dask_cluster import dask_session
 
     return dask_session(processes=True, **options)
+
+
+# Dask is imported only when one of these is opened (or checked), never to list them.
+DASK = SessionKind(
+    "dask",
+    _dask_session,
+    distributed=True,
+    takes_scheduler=True,
+    description="a Dask cluster: --scheduler ADDRESS, or a local one of threads",
+)
+DASK_PROCESSES = SessionKind(
+    "dask-processes",
+    _dask_processes_session,
+    distributed=True,
+    description="a local Dask cluster of worker processes",
+)
 
 
 def run_tasks(
