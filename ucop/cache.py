@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,22 +24,11 @@ from typing import Any
 
 from ucop.engine.state import thaw
 from ucop.files import atomic_write_text
+from ucop.files import default_cache_dir as default_cache_dir  # where it lives: below sources
 from ucop.redaction import configured_secrets, scrub
 from ucop.sources.index.catalog import IndexInfo, clear_indexes, list_indexes
 
 FOLDERS = ("results", "durations")
-
-
-def default_cache_dir(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ) if env is None else env
-    if env.get("UCOP_CACHE_DIR"):
-        return Path(env["UCOP_CACHE_DIR"]).expanduser()
-    if sys.platform in ("darwin", "win32") and not env.get("XDG_CACHE_HOME"):
-        from platformdirs import user_cache_dir  # ~/Library/Caches/ucop, %LOCALAPPDATA%
-
-        return Path(user_cache_dir("ucop", appauthor=False))
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
-    return Path(base) / "ucop"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import typer
 from ucop import __version__
 from ucop.commands.choices import UcopCommand, completer
 from ucop.commands.run_flags import RunFlags, with_run_flags
+from ucop.run_settings import RunSettings
 
 app = typer.Typer(
     name="ucop",
@@ -42,8 +43,9 @@ def _report(exc: BaseException, bug: bool = False) -> None:
 
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     prefix = "internal error (please report it; --debug shows the traceback)" if bug else "error"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    print(f"{prefix}: {text}", file=sys.stderr)
+    from ucop.errors import one_line
+
+    print(f"{prefix}: {one_line(exc)}", file=sys.stderr)
 
 
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -178,7 +180,7 @@ def plan(
     """Show the DAG, critical path, model calls, tokens and cost; call nothing."""
     from ucop.commands.plan import run_plan
 
-    flags = {"max_parallel": max_parallel, "provider": provider, "model": model}
+    flags: RunSettings = {"max_parallel": max_parallel, "provider": provider, "model": model}
     raise typer.Exit(run_plan(input, config=_path(config), flags=flags, json_out=json_out))
 
 
@@ -202,7 +204,12 @@ def bench(
     """Time the workflow sequentially, then in parallel (A/B)."""
     from ucop.commands.bench import run_bench
 
-    flags = dict(max_parallel=max_parallel, provider=provider, model=model, base_url=base_url)
+    flags: RunSettings = {
+        "max_parallel": max_parallel,
+        "provider": provider,
+        "model": model,
+        "base_url": base_url,
+    }
     raise typer.Exit(
         run_bench(input, config=_path(config), flags=flags, latency=latency, json_out=json_out)
     )
@@ -223,7 +230,7 @@ def verify(
     """Check the installation (and an article folder); exit 0 or 1."""
     from ucop.commands.verify import run_verify
 
-    flags = {"provider": provider}
+    flags: RunSettings = {"provider": provider}
     raise typer.Exit(run_verify(article_dir, config=_path(config), flags=flags, json_out=json_out))
 
 
@@ -247,7 +254,7 @@ def init(
 def plugins(
     json_out: bool = typer.Option(False, "--json", help="Print the plugins as JSON."),
 ) -> None:
-    """List the installed providers, sources, sites and agents, and where each comes from."""
+    """List the installed providers, sources, sites, agents and executors, and where from."""
     from ucop.commands.plugins import run_plugins
 
     raise typer.Exit(run_plugins(json_out=json_out))
@@ -277,7 +284,7 @@ def models(
     """The models the configured provider's server offers (its GET /models)."""
     from ucop.commands.models import run_models
 
-    flags = {"provider": provider, "base_url": base_url}
+    flags: RunSettings = {"provider": provider, "base_url": base_url}
     raise typer.Exit(run_models(config=_path(config), flags=flags, json_out=json_out))
 
 
@@ -354,8 +361,8 @@ def batch(
     from ucop.commands.batch import run_batch
 
     check_output_flag(output)
-    flags = dict(run.settings)
-    max_requests = flags.pop("max_requests")
+    flags = run.settings.copy()
+    max_requests = flags.pop("max_requests", None)
     code = run_batch(
         briefs,
         output,

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ucop.errors import ConfigError
+from ucop.run_settings import DEFAULT, SETTINGS, Origin, OriginKind, unknown_settings
 
 
 class _Strict(BaseModel):
@@ -85,10 +86,14 @@ class OutputConfig(_Strict):
     @field_validator("site")
     @classmethod
     def _known_site(cls, value: str | None) -> str | None:
-        from ucop.article.sites import available
+        from ucop.article.sites import REGISTRY
+        from ucop.errors import UsageError
 
-        if value is not None and value not in available():
-            raise ValueError(f"unknown site '{value}' - choose one of: {', '.join(available())}")
+        if value is not None:
+            try:
+                REGISTRY.choose(value)  # imported now: a broken plugin fails here, not mid-run
+            except UsageError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
 
@@ -106,36 +111,13 @@ class Config(_Strict):
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
 
 
-# flag name -> (config location, environment variables that may set it, parser for env text)
-SETTINGS: dict[str, tuple[str, tuple[str, ...], Any]] = {
-    "parallel": ("workflows.enable_parallel_execution", (), None),
-    "max_parallel": ("workflows.max_parallel_agents", ("UCOP_MAX_PARALLEL",), int),
-    "fail_fast": ("workflows.fail_fast", (), None),
-    "deadline": ("workflows.deadline_s", ("UCOP_DEADLINE",), float),
-    "provider": ("provider.name", ("UCOP_PROVIDER",), str),
-    "model": ("provider.model", ("UCOP_MODEL",), str),
-    "base_url": ("provider.base_url", (), str),
-    "api_version": ("provider.api_version", (), str),  # env: the provider spec's params
-    "max_requests": ("provider.max_concurrent_requests", ("UCOP_MAX_REQUESTS",), int),
-    "requests_per_minute": ("provider.requests_per_minute", ("UCOP_RPM",), float),
-    "tokens_per_minute": ("provider.tokens_per_minute", ("UCOP_TPM",), float),
-    "pacing": ("provider.pacing", (), None),
-    "max_cost": ("provider.max_cost", ("UCOP_MAX_COST",), float),
-    "timeout": ("agents.timeout_s", ("UCOP_TIMEOUT",), float),
-    "retries": ("agents.retries", ("UCOP_RETRIES",), int),
-    "site": ("output.site", (), str),
-    "run_code": ("output.run_code", (), None),
-    "allow_outside_refs": ("sources.allow_outside_refs", (), None),
-}
-
-
 @dataclass
 class Settings:
     """A validated config plus where each value came from and where the file was."""
 
     config: Config
     path: Path | None
-    origins: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -147,11 +129,16 @@ class Settings:
         return path if path.is_absolute() else self.base_dir / path
 
     def origin(self, location: str) -> str:
-        return self.origins.get(location, "default")
+        """Where the value at `location` came from, as people read it ("flag --site")."""
+        return str(self.source(location))
+
+    def source(self, location: str) -> Origin:
+        """Where the value at `location` came from, typed."""
+        return self.origins.get(location, DEFAULT)
 
     def workflow_path(self) -> Path:
         """The workflow file: as configured (relative to the config), else the shipped one."""
-        if self.origin("workflows.workflow") == "default":
+        if self.source("workflows.workflow").kind is OriginKind.DEFAULT:
             return default_config_dir() / self.config.workflows.workflow
         return self.resolve(self.config.workflows.workflow)
 
@@ -198,7 +185,7 @@ def load_settings(
     env = os.environ if env is None else env
     file = find_config(path, env)
     data = _read_yaml(file)
-    origins = {loc: f"config file {file.name}" for loc in _leaf_locations(data)}
+    origins = {loc: Origin(OriginKind.FILE, file.name) for loc in _leaf_locations(data)}
     problems: list[str] = []
     provider = _layer(data, origins, flags or {}, env, problems)
     if problems:
@@ -211,11 +198,11 @@ def load_settings(
     _check_base_url_shape(config, origins, file)
     from ucop.provider_options import check_options
 
-    check_options(config.provider, origins, str(file))
+    check_options(config.provider, lambda location: _located(location, origins), str(file))
     return Settings(config, file, origins)
 
 
-def _check_base_url_shape(config: Config, origins: Mapping[str, str], file: Path) -> None:
+def _check_base_url_shape(config: Config, origins: Mapping[str, Origin], file: Path) -> None:
     """A base URL must be http(s)://host[:port][/path]: anything else is a usage error."""
     url = config.provider.base_url
     if url is None:
@@ -228,35 +215,38 @@ def _check_base_url_shape(config: Config, origins: Mapping[str, str], file: Path
     except ValueError:  # a bad port or bracketed host
         ok = False
     if not ok:
-        origin = origins.get("provider.base_url", "config file")
+        origin = origins.get("provider.base_url", Origin(OriginKind.FILE))
         raise ConfigError(
             f"provider.base_url (from {origin}): {url!r} is not an http(s) URL - "
             "e.g. http://localhost:11434/v1",
-            source=str(file) if origin.startswith("config file") else "config",
+            source=str(file) if origin.from_file else "config",
         )
 
 
 def _layer(
     data: dict,
-    origins: dict[str, str],
+    origins: dict[str, Origin],
     flags: Mapping[str, Any],
     env: Mapping[str, str],
     problems: list[str],
 ) -> str:
-    for key, (location, env_names, parse) in SETTINGS.items():
-        for name in env_names:
+    unknown = unknown_settings(flags)
+    if unknown:  # a caller's bug (the CLI's flags come from the same table), not the user's
+        raise TypeError(f"not run settings: {', '.join(unknown)} - see ucop.run_settings")
+    for key, setting in SETTINGS.items():
+        for name in setting.env:
             if env.get(name, "").strip():
-                value = _parse_env(name, env[name], parse, problems)
-                _set(data, location, value)
-                origins[location] = f"environment {name}"
+                value = _parse_env(name, env[name], setting.parse, problems)
+                _set(data, setting.location, value)
+                origins[setting.location] = Origin(OriginKind.ENVIRONMENT, name)
         if flags.get(key) is not None:
-            _set(data, location, flags[key])
-            origins[location] = f"flag --{key.replace('_', '-')}"
+            _set(data, setting.location, flags[key])
+            origins[setting.location] = Origin(OriginKind.FLAG, f"--{key.replace('_', '-')}")
     return str(_get(data, "provider.name") or "offline")
 
 
 def _provider_environment(
-    config: Config, provider: str, env: Mapping[str, str], origins: dict[str, str]
+    config: Config, provider: str, env: Mapping[str, str], origins: dict[str, Origin]
 ) -> None:
     """The provider's own variables (base URL, request parameters) apply when no flag or file
     value is set; which variables those are is the provider spec's business."""
@@ -272,10 +262,10 @@ def _provider_environment(
         if field_name not in ProviderConfig.model_fields:  # the provider's own option
             if field_name not in config.provider.options:
                 config.provider.options[field_name] = env[name].strip()
-                origins[f"provider.options.{field_name}"] = f"environment {name}"
+                origins[f"provider.options.{field_name}"] = Origin(OriginKind.ENVIRONMENT, name)
         elif getattr(config.provider, field_name, None) is None:
             setattr(config.provider, field_name, env[name].strip())
-            origins[f"provider.{field_name}"] = f"environment {name}"
+            origins[f"provider.{field_name}"] = Origin(OriginKind.ENVIRONMENT, name)
 
 
 def _parse_env(name: str, text: str, parse: Any, problems: list[str]) -> Any:
@@ -311,7 +301,7 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def _format_errors(exc: ValidationError, origins: Mapping[str, str]) -> list[str]:
+def _format_errors(exc: ValidationError, origins: Mapping[str, Origin]) -> list[str]:
     problems = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error["loc"])
@@ -320,11 +310,14 @@ def _format_errors(exc: ValidationError, origins: Mapping[str, str]) -> list[str
             message = "unknown key - remove it or check its spelling"
         elif error["type"] == "value_error":  # our own validators' messages, without the prefix
             message = message.removeprefix("Value error, ")
-        origin = origins.get(location, "")
-        if origin and not origin.startswith("config file"):
-            location += f" (from {origin})"
-        problems.append(f"{location}: {message}")
+        problems.append(f"{_located(location, origins)}: {message}")
     return problems
+
+
+def _located(location: str, origins: Mapping[str, Origin]) -> str:
+    """`location`, plus where its value came from when that was not the config file."""
+    origin = origins.get(location)
+    return f"{location} (from {origin})" if origin and not origin.from_file else location
 
 
 def _leaf_locations(data: Any, prefix: str = "") -> list[str]:

@@ -120,3 +120,17 @@ class Interrupted(UcopError):
     """The user pressed Ctrl-C."""
 
     exit_code = 130
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's message on one line (its whitespace folded), or its type's name.
+
+    For a message shown to people: `error: ...` on stderr, a lost batch task, a plugin."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def first_line(exc: BaseException) -> str:
+    """`Type: the first line of its message` (or just `Type`), for an unexpected exception
+    whose message may run to many lines (a parser's, a plugin's)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0].strip()}" if lines else type(exc).__name__

@@ -1,4 +1,5 @@
-"""Safe file output: atomic writes, and checks on the output folder before a run starts."""
+"""Safe file output: atomic writes, checks on the output folder before a run starts, and
+where the cache lives (`default_cache_dir`: the resume cache and the source indexes share it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import errno
 import os
 import re
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -368,3 +370,16 @@ def _nearest_existing(path: Path) -> Path:
                 raise OutputError(f"--output {path}: {parent} is a file, not a folder")
             return parent
     return Path.cwd()
+
+
+def default_cache_dir(env: dict[str, str] | None = None) -> Path:
+    """`UCOP_CACHE_DIR`, else the platform's user cache folder (XDG on Linux) + `ucop`."""
+    env = dict(os.environ) if env is None else env
+    if env.get("UCOP_CACHE_DIR"):
+        return Path(env["UCOP_CACHE_DIR"]).expanduser()
+    if sys.platform in ("darwin", "win32") and not env.get("XDG_CACHE_HOME"):
+        from platformdirs import user_cache_dir  # ~/Library/Caches/ucop, %LOCALAPPDATA%
+
+        return Path(user_cache_dir("ucop", appauthor=False))
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
+    return Path(base) / "ucop"

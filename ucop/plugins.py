@@ -5,7 +5,9 @@
     ucop.sources     a SourceKind                     ucop.sources.kinds
     ucop.sites       a SiteProfile                    ucop.article.sites
     ucop.agents      an Agent subclass                ucop.agents.base
+    ucop.executors   a SessionKind                    ucop.batch.runner
 
+Each registry is a `ucop.registry.Registry`.
 The built-ins are declared the same way, in ucop's own pyproject.toml. Reading the entry points
 costs one scan of the installed packages' metadata, done on first use and never by
 `import ucop` or `ucop --help`; an object is imported only when its name is asked for. A plugin
@@ -26,7 +28,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-GROUPS = ("ucop.providers", "ucop.sources", "ucop.sites", "ucop.agents")
+from ucop.errors import first_line
+
+GROUPS = ("ucop.providers", "ucop.sources", "ucop.sites", "ucop.agents", "ucop.executors")
 BUILTIN = "ucop"  # the distribution whose entry points are the built-ins
 
 _warned: set[tuple[str, str, str]] = set()
@@ -109,7 +113,7 @@ def _import_contained(plugin: Plugin, timeout_s: float) -> Any:
         raise BrokenPlugin(_describe(plugin, f"its import did not finish within {timeout_s:g}s"))
     if "error" in box:
         exc = box["error"]
-        raise BrokenPlugin(_describe(plugin, f"{type(exc).__name__}: {_first_line(exc)}"))
+        raise BrokenPlugin(_describe(plugin, first_line(exc)))
     return box["value"]
 
 
@@ -179,49 +183,6 @@ def load_group(group: str, check: Callable[[Any], str | None]) -> Iterator[tuple
             yield name, value
 
 
-class LazyRegistry(dict):
-    """A registry (name -> object) whose plugin entries are imported on first lookup.
-
-    Names of deferred plugins are listed (`in`, iteration, `set(registry)`) without being
-    imported; `registry[name]` imports one, and a broken one is a warning plus a
-    `UsageError` naming it. So a run imports only the plugins its workflow names.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._deferred: dict[str, tuple[Plugin, Callable[[Any], str | None]]] = {}
-
-    def defer(self, plugin: Plugin, check: Callable[[Any], str | None]) -> None:
-        self._deferred[plugin.name] = (plugin, check)
-        self.pop(plugin.name, None)  # the plugin replaces what had the name
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        self._deferred.pop(name, None)
-        super().__setitem__(name, value)
-
-    def __missing__(self, name: str) -> Any:
-        if name not in self._deferred:
-            raise KeyError(name)
-        plugin, check = self._deferred.pop(name)
-        value = load_or_warn(plugin, check)
-        if value is None:
-            from ucop.errors import UsageError
-
-            raise UsageError(f"{plugin.group} '{name}' could not be loaded - see the warning above")
-        super().__setitem__(name, value)
-        return value
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._deferred or super().__contains__(name)
-
-    def __iter__(self) -> Iterator[str]:
-        yield from super().__iter__()
-        yield from (name for name in self._deferred if not dict.__contains__(self, name))
-
-    def __len__(self) -> int:
-        return super().__len__() + len(self._deferred)
-
-
 def warn(plugin: Plugin, message: str) -> None:
     key = (plugin.group, plugin.name, plugin.dist)
     if key not in _warned:
@@ -235,7 +196,7 @@ def _entry_points(group: str) -> tuple[Plugin, ...]:
 
 @cache
 def _scan() -> dict[str, tuple[Plugin, ...]]:
-    """One pass over the installed distributions, for all four groups.
+    """One pass over the installed distributions, for all the groups.
 
     Every copy of a distribution's metadata counts, not only the first on sys.path: a stale
     `ucop.egg-info` left in a source checkout (found first when the checkout is the working
@@ -253,10 +214,11 @@ def _scan() -> dict[str, tuple[Plugin, ...]]:
             key = (point.group, dist_name, point.name)
             if point.group in GROUPS and key not in found:
                 found[key] = Plugin(point.group, point.name, point.value, dist_name, dist.version)
-    if not any(plugin.builtin for plugin in found.values()):
-        # run from a checkout that was never installed, or installed before the entry points
+    missing = set(GROUPS) - {plugin.group for plugin in found.values() if plugin.builtin}
+    if missing:
+        # run from a checkout that was never installed, or installed before a group was added
         print(
-            "warning: ucop's built-in providers, sources, sites and agents are not registered "
+            f"warning: ucop's built-in {', '.join(sorted(missing))} are not registered "
             "- reinstall ucop (pip install -e . in a checkout)",
             file=sys.stderr,
         )
@@ -272,11 +234,6 @@ def _normal(name: str) -> str:
 
 def _describe(plugin: Plugin, problem: str) -> str:
     return f"plugin '{plugin.name}' ({plugin.group}, from {plugin.dist}) is broken: {problem}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no message"
 
 
 def refresh() -> None:

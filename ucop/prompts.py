@@ -5,8 +5,9 @@ A template may also have a `shared` block: material every call of that kind in a
 prompt and before the per-call part, so the two together form a prefix that providers cache
 (OpenAI by itself, Anthropic at the `cache_control` breakpoint put at its end).
 
-The built-in prompts live in `config/prompts/` (the package `ucop.defaults`). A folder given as `prompts.dir` in the config
-is searched first, so a user overrides one prompt by dropping a file of the same name there.
+The built-in prompts live in `config/prompts/` (the package `ucop.defaults`). A folder given
+as `prompts.dir` in the config is searched first, so a user overrides one prompt by dropping
+a file of the same name there.
 """
 
 from __future__ import annotations

@@ -9,15 +9,18 @@ factory in `ProviderSettings.extra`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ucop.errors import ConfigError
 
+# "provider.options.x" -> the same, plus " (from flag ...)" unless the config file set it
+Locate = Callable[[str], str]
 
-def check_options(provider: Any, origins: Mapping[str, str], source: str) -> None:
+
+def check_options(provider: Any, locate: Locate, source: str) -> None:
     """Validate `provider.options` for the configured provider, in place (defaults filled)."""
     from ucop.providers import find
 
@@ -38,7 +41,7 @@ def check_options(provider: Any, origins: Mapping[str, str], source: str) -> Non
     try:
         checked = model.model_validate(provider.options)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc, spec.name, origins), source=source) from None
+        raise ConfigError(_problems(exc, spec.name, locate), source=source) from None
     provider.options = _values(checked)
 
 
@@ -46,16 +49,12 @@ def _values(checked: BaseModel) -> dict[str, Any]:
     return checked.model_dump()
 
 
-def _problems(exc: ValidationError, provider: str, origins: Mapping[str, str]) -> list[str]:
+def _problems(exc: ValidationError, provider: str, locate: Locate) -> list[str]:
     problems = []
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"])
-        location = f"provider.options.{name}"
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = f"unknown option for provider {provider} - remove it or check its spelling"
-        origin = origins.get(location, "")
-        if origin and not origin.startswith("config file"):
-            location += f" (from {origin})"
-        problems.append(f"{location}: {message}")
+        problems.append(f"{locate(f'provider.options.{name}')}: {message}")
     return problems

@@ -40,7 +40,7 @@ def _workflow_step() -> str:
 def with_the_step(tmp_path, monkeypatch):
     """The doc's agent registered (as its entry point would), and the workflow with its step."""
     agent = _agent_class()
-    monkeypatch.setitem(AGENTS, agent.name, agent)
+    monkeypatch.setitem(AGENTS.registered, agent.name, agent)
     workflow = (default_config_dir() / "workflow.yaml").read_text() + _workflow_step()
     (tmp_path / "wf.yaml").write_text(workflow)
     (tmp_path / "main.yaml").write_text("workflows:\n  workflow: wf.yaml\n")

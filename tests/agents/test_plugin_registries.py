@@ -151,3 +151,46 @@ def test_the_shipped_workflow_satisfies_every_agents_reads():
     workflow = load_workflow(default_config_dir() / "workflow.yaml", AGENTS)
     for step in workflow.agents:
         assert set(AGENTS[step.kind].reads.values()) <= set(step.depends_on), step.name
+
+
+def test_an_unknown_site_is_a_usage_error_not_plain_markdown():
+    from ucop.errors import UsageError
+
+    day = dt.date(2026, 3, 4)
+    with pytest.raises(UsageError) as caught:
+        article_filename("t", day, "wordpress")
+    assert caught.value.exit_code == 2
+    assert str(caught.value) == (
+        "unknown site 'wordpress' - choose one of: astro, hugo, jekyll, mkdocs, plain"
+    )
+    with pytest.raises(UsageError, match="unknown site 'wordpres'"):
+        front_matter(
+            title="T", description="D", day=day, tags=[], slug="t", sources=[], site="wordpres"
+        )
+
+
+def test_every_registry_answers_an_unknown_name_the_same_way():
+    """Providers, source kinds, sites, agents and executors: one line, exit 2, the choices."""
+    from ucop.article.sites import REGISTRY as SITES
+    from ucop.batch.runner import SESSIONS
+    from ucop.errors import UsageError
+    from ucop.providers import REGISTRY as PROVIDERS
+    from ucop.sources.kinds import REGISTRY as KINDS
+
+    expected = [
+        (PROVIDERS, "provider", "offline"),
+        (KINDS, "source kind", "kb, api, blog"),
+        (SITES, "site", "jekyll"),
+        (AGENTS, "agent", "assembly"),
+        (SESSIONS, "executor", "threads, processes, dask, dask-processes"),
+    ]
+    for registry, noun, listed in expected:
+        assert "nope" not in registry and registry.find("nope") is None
+        with pytest.raises(UsageError) as caught:
+            registry["nope"]
+        message = str(caught.value)
+        assert message.startswith(f"unknown {noun} 'nope' - choose one of: "), message
+        assert listed in message and "\n" not in message
+        assert caught.value.exit_code == 2
+        assert registry.get("nope") is None  # still a Mapping: the error is a KeyError too
+    assert len({registry.group for registry, _, _ in expected}) == 5

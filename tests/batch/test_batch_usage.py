@@ -31,7 +31,7 @@ def test_the_briefs_folder_must_hold_briefs(tmp_path, server, setup, message):
     [
         (
             ["--executor", "fibers"],
-            "unknown executor - choose one of: threads, processes, dask, dask-processes",
+            "unknown executor 'fibers' - choose one of: threads, processes, dask, dask-processes",
         ),
         (["--workers", "0"], "--workers 0: must be between 1 and 256"),
         (["--max-requests", "0"], "--max-requests 0: must be between 1 and 256"),

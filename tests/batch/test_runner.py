@@ -105,3 +105,40 @@ def test_only_an_ok_report_with_its_article_counts_as_finished(tmp_path):
     assert finished_article(folder) is None
     (folder / "run.json").write_text("{not json")
     assert finished_article(folder) is None
+
+
+def test_an_executor_registers_as_a_session_kind_and_says_what_it_takes():
+    """A kind registered in-process opens like the built-ins; `--scheduler` is refused by
+    what the kind declares (`takes_scheduler`), not by its name."""
+    import contextlib
+
+    import pytest
+
+    from ucop.batch.runner import SESSIONS, open_session, register
+    from ucop.batch.session import Session, SessionKind
+    from ucop.errors import UsageError
+    from ucop.providers.pacer import PacingLimits
+
+    @contextlib.contextmanager
+    def inline(*, workers, limits, scheduler=None):
+        yield Session(LosingExecutor({}), None, workers, f"inline {scheduler or 'here'}")
+
+    saved = dict(SESSIONS.registered)
+    try:
+        register(SessionKind("inline", inline))
+        assert SESSIONS.names()[:3] == ["threads", "processes", "dask"]
+        assert "inline" in SESSIONS.names()
+        with open_session("inline", workers=2, limits=PacingLimits(4)) as session:
+            assert collect(session.executor, ["a", "b"]) == {
+                0: {"status": "ok", "spec": "a"},
+                1: {"status": "ok", "spec": "b"},
+            }
+            assert session.where == "inline here"
+        with pytest.raises(UsageError, match="--scheduler needs --executor dask"):
+            open_session("inline", workers=1, limits=PacingLimits(4), scheduler="tcp://h:1")
+        register(SessionKind("inline", inline, takes_scheduler=True))
+        with open_session("inline", workers=1, limits=PacingLimits(4), scheduler="tcp://h:1") as s:
+            assert s.where == "inline tcp://h:1"
+    finally:
+        SESSIONS.registered.clear()
+        SESSIONS.registered.update(saved)

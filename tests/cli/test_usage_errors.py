@@ -206,3 +206,40 @@ def test_plan_reports_an_unreadable_source_as_generate_does(tmp_path, name, cont
     assert says in planned
     assert planned == generated
     assert not (tmp_path / "out").exists()
+
+
+def test_an_origin_is_typed_and_reads_as_before(tmp_path):
+    """Where a value came from is an `Origin` (kind + detail), shown as the same words."""
+    from ucop.config import load_settings
+    from ucop.run_settings import Origin, OriginKind
+
+    config = tmp_path / "main.yaml"
+    config.write_text("provider:\n  name: offline\n  max_tokens: 900\n")
+    settings = load_settings(
+        str(config), {"site": "hugo"}, {"UCOP_RETRIES": "2", "PATH": "/usr/bin"}
+    )
+    assert settings.source("output.site") == Origin(OriginKind.FLAG, "--site")
+    assert settings.source("agents.retries") == Origin(OriginKind.ENVIRONMENT, "UCOP_RETRIES")
+    assert settings.source("provider.max_tokens") == Origin(OriginKind.FILE, "main.yaml")
+    assert settings.source("agents.timeout_s").kind is OriginKind.DEFAULT
+    assert [settings.origin(loc) for loc in ("output.site", "agents.retries")] == [
+        "flag --site",
+        "environment UCOP_RETRIES",
+    ]
+    assert (settings.origin("provider.max_tokens"), settings.origin("agents.timeout_s")) == (
+        "config file main.yaml",
+        "default",
+    )
+    assert settings.source("output.site").from_flag
+    assert not settings.source("provider.max_tokens").from_flag
+
+
+def test_one_line_from_any_exception():
+    """The two ways an exception becomes one line, written once in ucop.errors."""
+    from ucop.errors import first_line, one_line
+
+    many = ValueError("  bad value\n  at line 3\n")
+    assert one_line(many) == "bad value at line 3"
+    assert first_line(many) == "ValueError: bad value"
+    assert one_line(KeyError()) == "KeyError" == first_line(KeyError())
+    assert first_line(SystemExit(3)) == "SystemExit: 3"

@@ -83,7 +83,7 @@ class _BrokenConclusion(Agent):
 
 
 def test_a_missing_part_is_named_after_the_step_bound_to_its_role(tmp_path, monkeypatch):
-    monkeypatch.setitem(AGENTS, _BrokenConclusion.name, _BrokenConclusion)
+    monkeypatch.setitem(AGENTS.registered, _BrokenConclusion.name, _BrokenConclusion)
     workflow = RENAMED.replace("agent: conclusion_writer", "agent: broken_conclusion")
     workflow += "    optional: [wrap_up]\n"  # assembly runs without it
     (tmp_path / "wf.yaml").write_text(workflow)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ucop.article.excerpts import split_blocks
 from ucop.content.carry import carry_over
 from ucop.content.drafts import coverage_note, write_section
+from ucop.content.excerpts import split_blocks
 
 PASSAGE = {
     "n": 3,

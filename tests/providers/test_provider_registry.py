@@ -142,11 +142,11 @@ def test_plugins_command_lists_the_builtins_with_their_package() -> None:
     assert result.exit_code == 0
     rows = json.loads(result.stdout)["plugins"]
     groups = [r["group"] for r in rows]
-    assert groups == sorted(
-        groups, key=["ucop.providers", "ucop.sources", "ucop.sites", "ucop.agents"].index
-    )
+    order = ["ucop.providers", "ucop.sources", "ucop.sites", "ucop.agents", "ucop.executors"]
+    assert groups == sorted(groups, key=order.index)
     builtin = {(r["group"], r["name"]) for r in rows if r["package"] == "ucop"}
     assert ("ucop.providers", "offline") in builtin and ("ucop.sites", "jekyll") in builtin
+    assert ("ucop.executors", "dask-processes") in builtin
     assert all(r["status"] == "ok" for r in rows if r["package"] == "ucop")
     text = run_cli("plugins").stdout
     assert text.splitlines()[0] == "providers"

@@ -47,3 +47,22 @@ def test_a_cached_model_part_counts_as_kept_and_partial_comes_first():
 def test_the_summary_line():
     assert describe({"kept": 5, "replaced": 3}) == "3 of 8 replaced by the offline draft"
     assert describe({"kept": 8, "replaced": 0}) == "8 used as written"
+
+
+def test_statuses_are_typed_and_still_write_their_values():
+    """StrEnum states: run.json and --json stay byte-for-byte what they were with strings."""
+    import json
+
+    from ucop.report.status import ArticleStatus
+
+    status = run_status(_result(_writer("s", 1, 1)), ARTICLE, {"kept": 1, "replaced": 1})
+    assert status is ArticleStatus.DEGRADED and status.exit_zero and status.has_note
+    report = {"status": status, "task": Status.TIMED_OUT, "run": RunStatus.PARTIAL}
+    plain = {"status": "degraded", "task": "timed_out", "run": "partial"}
+    assert json.dumps(report, indent=2) == json.dumps(plain, indent=2)
+    assert f"{status} / {Status.TIMED_OUT} / {RunStatus.OK}" == "degraded / timed_out / ok"
+    assert json.loads(json.dumps(report))["status"] in {ArticleStatus.OK, ArticleStatus.DEGRADED}
+    assert not ArticleStatus.OK.has_note and not ArticleStatus.PARTIAL.exit_zero
+    assert [s.value for s in ArticleStatus] == [
+        "ok", "degraded", "replaced", "partial", "failed", "interrupted"
+    ]  # fmt: skip

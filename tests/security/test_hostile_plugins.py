@@ -113,20 +113,25 @@ def test_a_deferred_plugin_is_imported_on_first_lookup_and_a_broken_one_is_a_usa
 ):
     from ucop import plugins
     from ucop.errors import UsageError
+    from ucop.registry import Registry
 
     marker = tmp_path / "imported"
     (tmp_path / "evil_lazy.py").write_text(f"open({str(marker)!r}, 'w').close()\nTHING = 42\n")
     (tmp_path / "evil_quit.py").write_text(BODIES["quitter"])
     monkeypatch.syspath_prepend(str(tmp_path))
-    registry = plugins.LazyRegistry()
-    registry["builtin"] = 1
-    for name in ("lazy", "quit"):
-        plugin = plugins.Plugin("ucop.agents", name, f"evil_{name}:THING", "ucop-evil", "1")
-        registry.defer(plugin, lambda value: None)
+    points = {
+        name: plugins.Plugin("ucop.widgets", name, f"evil_{name}:THING", "ucop-evil", "1")
+        for name in ("lazy", "quit")
+    }
+    monkeypatch.setattr(plugins, "discover", lambda group: dict(points))
+    registry: Registry[int] = Registry("ucop.widgets", "widget", lambda value: None)
+    registry.register("builtin", 1)
     assert "lazy" in registry and sorted(registry) == ["builtin", "lazy", "quit"]
     assert len(registry) == 3 and not marker.exists()  # listed, not imported
     assert registry["lazy"] == 42 and marker.exists()
-    with pytest.raises(UsageError, match="ucop.agents 'quit' could not be loaded"):
+    with pytest.raises(UsageError, match="widget 'quit' could not be loaded"):
         registry["quit"]
     with pytest.raises(KeyError):
+        registry["nothing"]
+    with pytest.raises(UsageError, match="unknown widget 'nothing' - choose one of: builtin, lazy"):
         registry["nothing"]

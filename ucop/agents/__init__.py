@@ -3,30 +3,20 @@
 `AGENTS` maps a name to an agent class and `register()` adds one. The built-ins are declared
 as `ucop.agents` entry points in ucop's pyproject.toml, exactly as a plugin's would be, and are
 loaded when this package is imported; an installed plugin agent only when a workflow names it.
+`AGENTS` is a `ucop.registry.Registry`: an unknown name is a usage error listing the others.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from ucop import plugins
 from ucop.agents.base import AGENTS, Agent, RunServices, register
 
 __all__ = ["AGENTS", "Agent", "RunServices", "register"]
 
-GROUP = "ucop.agents"
+GROUP = AGENTS.group
 
-
-def _check(value: Any) -> str | None:
-    if isinstance(value, type) and issubclass(value, Agent) and value.name:
-        return None
-    return f"expected a named ucop Agent subclass, got {value!r}"
-
-
-for _name, _plugin in plugins.discover(GROUP).items():
-    if _plugin.builtin:
-        _agent = plugins.load_or_warn(_plugin, _check)
-        if _agent is not None:
-            AGENTS[_name] = _agent
-    else:  # imported only by a run whose workflow names it
-        AGENTS.defer(_plugin, _check)  # type: ignore[attr-defined]
+# The built-ins load with the package, on the thread that imports it (the main one): a worker
+# thread never imports an agent module first. Installed plugins load when a workflow names them.
+for _name in AGENTS.names():
+    _plugin = AGENTS.plugin(_name)
+    if _plugin is not None and _plugin.builtin:
+        AGENTS.find(_name)

@@ -14,12 +14,8 @@ from typing import Any
 from ucop.agents.base import Agent, RunServices, register
 from ucop.agents.retrieval import chunks_by_id
 from ucop.article.citations import Citations
-from ucop.article.frontmatter import (
-    article_filename,
-    front_matter,
-    lower_lead,
-    render_front_matter,
-)
+from ucop.article.frontmatter import article_filename, front_matter, render_front_matter
+from ucop.content.sentences import lower_lead
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.sources.text import close_fences, one_line

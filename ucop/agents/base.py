@@ -21,9 +21,9 @@ from ucop.brief import Brief
 from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import UnusableOutput
-from ucop.plugins import LazyRegistry
 from ucop.prompts import SHARED_SEPARATOR, PromptLibrary, join_shared
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
+from ucop.registry import Registry
 
 if TYPE_CHECKING:
     from ucop.providers.retry import RetryPolicy
@@ -387,13 +387,18 @@ def _record(ctx: TaskContext, completion: Completion, attempts: int) -> None:
     ctx.record_call(attempts, completion.input_tokens, completion.output_tokens)
 
 
-# Plugin agents are imported when a workflow names them (`ucop.plugins.LazyRegistry`).
-AGENTS: dict[str, type[Agent]] = LazyRegistry()
+def _is_agent(value: Any) -> str | None:
+    if isinstance(value, type) and issubclass(value, Agent) and value.name:
+        return None
+    return f"expected a named ucop Agent subclass, got {value!r}"
+
+
+# Installed agents are imported when a workflow names them (`ucop.registry.Registry`).
+AGENTS: Registry[type[Agent]] = Registry("ucop.agents", "agent", _is_agent)
 
 
 def register(agent: type[Agent]) -> type[Agent]:
     """Make an agent kind available to workflows by its `name` (usable as a decorator)."""
     if not agent.name:
         raise ValueError(f"{agent.__name__} has no name")
-    AGENTS[agent.name] = agent
-    return agent
+    return AGENTS.register(agent.name, agent)

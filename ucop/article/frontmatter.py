@@ -53,48 +53,6 @@ def front_matter(
     return data
 
 
-# Words that start an audience or a title but are not names ("Backend developers", "Build").
-COMMON_LEADS = {
-    "backend",
-    "where",
-    "how",
-    "what",
-    "why",
-    "when",
-    "frontend",
-    "developers",
-    "engineers",
-    "teams",
-    "people",
-    "users",
-    "web",
-    "mobile",
-    "full-stack",
-    "devops",
-    "platform",
-    "software",
-    "data",
-    "build",
-    "place",
-    "write",
-    "make",
-    "sync",
-    "create",
-    "add",
-    "run",
-    "use",
-    "test",
-}
-
-
-def lower_lead(text: str) -> str:
-    """'Backend developers' -> 'backend developers'; 'Python developers', 'API users' stay."""
-    first = text.split(" ", 1)[0]
-    if first.lower() in COMMON_LEADS and first[:1].isupper() and first[1:].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
 def article_filename(slug: str, day: dt.date, site: str | None) -> str:
     """The article's file name: Jekyll wants the date in front, everyone else the slug."""
     from ucop.article.sites import profile

@@ -132,7 +132,7 @@ def _leftovers(body: str) -> Result:
 
 def _without_code_lines(body: str) -> list[str | None]:
     """The body's lines, None for lines inside fenced code (numbering kept)."""
-    from ucop.article.excerpts import fence_roles
+    from ucop.content.excerpts import fence_roles
 
     lines = body.splitlines()
     return [None if role else line for line, role in zip(lines, fence_roles(lines), strict=True)]

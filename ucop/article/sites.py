@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ucop import plugins
+from ucop.registry import Registry, of_type
 
 GROUP = "ucop.sites"
 
@@ -43,35 +43,24 @@ class SiteProfile:
         return f"{day.isoformat()}-{slug}.md" if self.dated_filename else f"{slug}.md"
 
 
-SITES: dict[str, SiteProfile] = {}
+REGISTRY: Registry[SiteProfile] = Registry(GROUP, "site", of_type(SiteProfile, "a SiteProfile"))
+SITES = REGISTRY.registered  # the in-process entries (and the installed ones once loaded)
 
 
 def register(profile: SiteProfile) -> SiteProfile:
     """Add a profile in-process; a later one with the same name replaces an earlier one."""
-    SITES[profile.name] = profile
-    return profile
+    return REGISTRY.register(profile.name, profile)
 
 
 def available() -> list[str]:
     """The site names, registered or installed, sorted (nothing is imported)."""
-    return sorted(set(SITES) | set(plugins.discover(GROUP)))
+    return sorted(REGISTRY.names())
 
 
 def profile(name: str | None) -> SiteProfile:
-    """The profile for `name`; None (or an unknown name) is the neutral `plain` form."""
-    if name is None:
-        return PLAIN
-    found = SITES.get(name)
-    if found is None:
-        plugin = plugins.discover(GROUP).get(name)
-        found = plugins.load_or_warn(plugin, _check) if plugin else None
-        if found is not None:
-            SITES[name] = found
-    return found or PLAIN
-
-
-def _check(value: Any) -> str | None:
-    return None if isinstance(value, SiteProfile) else f"expected a SiteProfile, got {value!r}"
+    """The profile for `name` (None: the neutral `plain` form); an unknown or broken name is
+    a usage error listing the others, never a silent fallback to plain Markdown."""
+    return PLAIN if name is None else REGISTRY.choose(name)
 
 
 def _rename(data: dict[str, Any], old: str, new: str, value: Any) -> dict[str, Any]:

@@ -55,8 +55,7 @@ def check_settings(
     """
     from ucop.agents import AGENTS
     from ucop.config import default_config_dir, load_settings
-    from ucop.errors import ConfigError
-    from ucop.providers import available
+    from ucop.providers import spec
     from ucop.run.job import Job
     from ucop.run.prepare import check_model_flags, resolve_model
     from ucop.run.services import close_provider, make_services
@@ -64,12 +63,8 @@ def check_settings(
 
     env = dict(os.environ) if env is None else env
     settings = load_settings(config, flags, env)
-    name = settings.config.provider.name
-    if name not in available():
-        raise ConfigError(
-            f"provider.name (from {settings.origin('provider.name')}): unknown provider "
-            f"'{name}' - choose one of: {', '.join(available())}"
-        )
+    origin = settings.origin("provider.name")
+    spec(settings.config.provider.name, f"provider.name (from {origin})")
     check_model_flags(settings)
     workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
     job = Job(settings, None, workflow, None, env)  # type: ignore[arg-type]
@@ -98,6 +93,7 @@ def run_article(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
+    from ucop.report.status import ArticleStatus
     from ucop.run.execute import default_cache, execute
     from ucop.run.outputs import render_outputs
     from ucop.run.prepare import prepare
@@ -116,7 +112,7 @@ def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
     usage = services.usage
     assert usage is not None  # make_services always paces the provider
     outcome = execute(job, cache=default_cache(job.env), services=services)
-    if outcome.status == "interrupted":
+    if outcome.status is ArticleStatus.INTERRUPTED:
         return failed("interrupted on the worker - run the batch again with --resume")
     report = outcome.report
     return {

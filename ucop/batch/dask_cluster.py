@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ucop.batch.session import Session
-from ucop.errors import UsageError
+from ucop.errors import UsageError, one_line
 from ucop.providers.pacer import PacingLimits
 
 try:
@@ -102,7 +102,7 @@ def connect(address: str) -> Any:
         client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(
-            f"--scheduler {address}: cannot reach the Dask scheduler ({_one_line(exc)}) - check "
+            f"--scheduler {address}: cannot reach the Dask scheduler ({one_line(exc)}) - check "
             "the address, that `dask scheduler` is running there and that its port (8786 by "
             "default) is open"
         ) from None
@@ -158,7 +158,3 @@ class NoProfilerOnAffectedPython(WorkerPlugin):
             callback = worker.periodic_callbacks.pop(name, None)
             if callback is not None:
                 callback.stop()
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__

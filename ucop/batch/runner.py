@@ -8,9 +8,11 @@ arrives, and submits a task again when the executor lost it (a Dask worker that 
 process pool that broke): the task itself never raises, so an exception from its future means
 the work was lost, not that the brief was bad.
 
-Executors are a registry, `SESSIONS`, filled through `register()`: threads and processes
-come from `ucop.batch.session`; `dask` lives in `ucop.batch.dask_cluster` and is imported
-only when asked for.
+Executors are `SessionKind`s in a `ucop.registry.Registry`, `SESSIONS`: the `ucop.executors`
+entry points (pyproject.toml) plus what `register()` adds. Threads and processes come from
+`ucop.batch.session`; `dask` lives in `ucop.batch.dask_cluster` and is imported only when
+asked for (through the two kinds below). A kind says what it needs (`distributed`) and whether
+`--scheduler` means anything to it: nothing here compares an executor's name.
 """
 
 from __future__ import annotations
@@ -20,39 +22,46 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
-from ucop.batch.session import Session, SessionFactory, processes_session, threads_session
-from ucop.errors import UsageError
+from ucop.batch.session import Session, SessionKind
+from ucop.errors import UsageError, one_line
 from ucop.providers.pacer import PacingLimits
+from ucop.registry import Registry, of_type
 
 Task = Callable[[Any], Mapping[str, Any]]
 OnResult = Callable[[int, dict[str, Any]], None]
 
-SESSIONS: dict[str, SessionFactory] = {}
+
+SESSIONS: Registry[SessionKind] = Registry(
+    "ucop.executors",
+    "executor",
+    of_type(SessionKind, "a ucop SessionKind"),
+    first=("threads", "processes", "dask"),
+)
 
 
-def register(name: str, factory: SessionFactory) -> None:
-    """Make `factory(workers=, limits=, scheduler=)` the executor called `name`."""
-    SESSIONS[name] = factory
+def register(kind: SessionKind) -> SessionKind:
+    """Make `kind` an executor `--executor` may name."""
+    return SESSIONS.register(kind.name, kind)
 
 
-def check_executor(name: str, scheduler: str | None = None) -> None:
-    """Raise `UsageError` for an unknown executor, or `--scheduler` without Dask."""
-    if name not in SESSIONS:
-        raise UsageError(f"--executor {name!r}: unknown executor - choose one of: {names()}")
-    if scheduler and name != "dask":
+def check_executor(name: str, scheduler: str | None = None) -> SessionKind:
+    """The executor `name`; `UsageError` for an unknown one, or `--scheduler` it cannot use."""
+    kind = SESSIONS.choose(name)
+    if scheduler and not kind.takes_scheduler:
         raise UsageError(f"--scheduler needs --executor dask (got --executor {name})")
-    if name.startswith("dask"):
+    if kind.distributed:
         from ucop.batch.dask_cluster import require_distributed
 
         require_distributed()
+    return kind
 
 
 def open_session(
     name: str, *, workers: int, limits: PacingLimits, scheduler: str | None = None
 ) -> ContextManager[Session]:
     """Start the executor `name`; raises `UsageError` for an unknown name or a bad flag."""
-    check_executor(name, scheduler)
-    return SESSIONS[name](workers=workers, limits=limits, scheduler=scheduler)
+    kind = check_executor(name, scheduler)
+    return kind.open(workers=workers, limits=limits, scheduler=scheduler)
 
 
 def names() -> str:
@@ -72,10 +81,20 @@ def _dask_processes_session(**options: Any) -> ContextManager[Session]:
     return dask_session(processes=True, **options)
 
 
-register("threads", threads_session)
-register("processes", processes_session)
-register("dask", _dask_session)
-register("dask-processes", _dask_processes_session)
+# Dask is imported only when one of these is opened (or checked), never to list them.
+DASK = SessionKind(
+    "dask",
+    _dask_session,
+    distributed=True,
+    takes_scheduler=True,
+    description="a Dask cluster: --scheduler ADDRESS, or a local one of threads",
+)
+DASK_PROCESSES = SessionKind(
+    "dask-processes",
+    _dask_processes_session,
+    distributed=True,
+    description="a local Dask cluster of worker processes",
+)
 
 
 def run_tasks(
@@ -132,7 +151,7 @@ def _collect(
 
 def lost(exc: BaseException, attempts: int) -> dict[str, Any]:
     """The result of a task the executor lost `attempts` times."""
-    what = " ".join(str(exc).split()) or type(exc).__name__
+    what = one_line(exc)
     return {
         "status": "failed",
         "files": {},

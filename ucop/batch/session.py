@@ -80,3 +80,18 @@ def _shut_down(executor: Executor, *, wait: bool = True) -> Iterator[Executor]:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown(wait=wait)
+
+
+@dataclass(frozen=True)
+class SessionKind:
+    """One executor `--executor` may name: how to open it, and what it needs."""
+
+    name: str
+    open: SessionFactory  # (workers=, limits=, scheduler=) -> ContextManager[Session]
+    distributed: bool = False  # needs Dask's `distributed` (the dask extra)
+    takes_scheduler: bool = False  # --scheduler ADDRESS means something to it
+    description: str = ""
+
+
+THREADS = SessionKind("threads", threads_session, description="threads of this process")
+PROCESSES = SessionKind("processes", processes_session, description="spawned worker processes")

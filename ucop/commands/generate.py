@@ -73,7 +73,7 @@ def run_generate(
     keep_history(outcome.report, "generate", brief, written.get("article") or output)
     if not quiet:
         _finish(console, job, outcome, written)
-    elif outcome.status in ("partial", "replaced", "degraded"):
+    elif outcome.status.has_note:
         _partial(console, outcome)
     if json_out:
         summary = {k: v for k, v in outcome.report.items() if k != "agents"}
@@ -156,7 +156,7 @@ def _finish(console: Any, job: Any, outcome: Any, written: dict[str, Path]) -> N
     show_warnings(console, outcome.report)
     console.print(file_list(written))
     offline_notice(console, job, done=True)
-    if outcome.status in ("partial", "replaced", "degraded"):
+    if outcome.status.has_note:
         _partial(console, outcome)
 
 
@@ -186,16 +186,16 @@ def offline_notice(console: Any, job: Any, done: bool = False) -> None:
 
 
 def _partial(console: Any, outcome: Any) -> None:
-    from ucop.report.status import describe
+    from ucop.report.status import ArticleStatus, describe
 
     report = outcome.report
-    if outcome.status == "partial":
+    if outcome.status is ArticleStatus.PARTIAL:
         parts = ", ".join(report.get("failed_parts", [])) or "see run.json"
         console.print(f"[yellow]Partial article[/] (status: partial in its front matter): {parts}")
         return
     replaced = [w["agent"] for w in report.get("warnings", ()) if w.get("kind") == KIND]
     answers = describe(report.get("model_answers") or {})
-    if outcome.status == "replaced":
+    if outcome.status is ArticleStatus.REPLACED:
         console.print(
             f"[red]The model wrote none of this article[/] (status: replaced, exit 1): {answers}; "
             "the file is the offline writer's draft. Try a larger model.",

@@ -1,4 +1,4 @@
-"""`ucop plugins`: the providers, sources, sites and agents installed, and from which package.
+"""`ucop plugins`: the providers, sources, sites, agents and executors installed, and from where.
 
 Every entry point is loaded, so a broken plugin shows up here as `broken` with the reason
 (and a one-line warning), while the others are listed as usual.
@@ -15,17 +15,14 @@ from ucop import plugins
 
 
 def _checks() -> dict[str, Callable[[Any], str | None]]:
-    from ucop.agents import _check as agent
-    from ucop.article.sites import _check as site
-    from ucop.providers import _check as provider
-    from ucop.sources.kinds import _check as source
+    """Each group's check, from its registry (importing the registries, not the plugins)."""
+    from ucop.agents import AGENTS
+    from ucop.article.sites import REGISTRY as SITES
+    from ucop.batch.runner import SESSIONS
+    from ucop.providers import REGISTRY as PROVIDERS
+    from ucop.sources.kinds import REGISTRY as KINDS
 
-    return {
-        "ucop.providers": provider,
-        "ucop.sources": source,
-        "ucop.sites": site,
-        "ucop.agents": agent,
-    }
+    return {r.group: r.check for r in (PROVIDERS, KINDS, SITES, AGENTS, SESSIONS)}
 
 
 def rows() -> list[dict[str, Any]]:

@@ -3,6 +3,9 @@
 `with_run_flags` adds every flag below to a Typer command's signature and hands the command
 one `RunFlags` value instead, so both commands take the same flags with the same help, the
 same environment variables and the same meaning, and a new run flag reaches both at once.
+The settings among them are `ucop.run_settings.RunSettings`: their names and types come from
+there (the flag's help and spelling are written here), and a name one side has and the other
+lacks stops the import.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_type_hints
 
 import typer
 
 from ucop.commands.choices import completer
+from ucop.run_settings import RunSettings
 
-# name -> (type, typer.Option). Settings names (see ucop.config.SETTINGS) except the last five.
+# The type of a run setting's flag is the one `RunSettings` declares for it.
+_SETTING: Any = object()
+
+# name -> (type, typer.Option): the run settings (ucop.run_settings) with a flag, then how
+# the run starts and what it shows.
 _OPTIONS: dict[str, tuple[Any, Any]] = {
     "config": (
         Path | None,
@@ -32,7 +40,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "provider": (
-        str | None,
+        _SETTING,
         typer.Option(
             None,
             "--provider",
@@ -42,15 +50,15 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "model": (
-        str | None,
+        _SETTING,
         typer.Option(None, "--model", help="Model name for the provider. [env var: UCOP_MODEL]"),
     ),
     "base_url": (
-        str | None,
+        _SETTING,
         typer.Option(None, "--base-url", help="API base URL (e.g. a local Ollama/vLLM server)."),
     ),
     "parallel": (
-        bool | None,
+        _SETTING,
         typer.Option(
             None,
             "--parallel/--sequential",
@@ -58,7 +66,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "max_parallel": (
-        int | None,
+        _SETTING,
         typer.Option(
             None,
             "--max-parallel",
@@ -66,7 +74,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "max_requests": (
-        int | None,
+        _SETTING,
         typer.Option(
             None,
             "--max-requests",
@@ -75,29 +83,29 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "fail_fast": (
-        bool | None,
+        _SETTING,
         typer.Option(
             None, "--fail-fast/--keep-going", help="Stop at the first failure, or finish what can."
         ),
     ),
     "timeout": (
-        float | None,
+        _SETTING,
         typer.Option(
             None, "--timeout", help="Per-agent deadline, seconds. [env var: UCOP_TIMEOUT]"
         ),
     ),
     "retries": (
-        int | None,
+        _SETTING,
         typer.Option(None, "--retries", help="Retries per model call. [env var: UCOP_RETRIES]"),
     ),
     "deadline": (
-        float | None,
+        _SETTING,
         typer.Option(
             None, "--deadline", help="Whole-run deadline, seconds. [env var: UCOP_DEADLINE]"
         ),
     ),
     "site": (
-        str | None,
+        _SETTING,
         typer.Option(
             None,
             "--site",
@@ -106,13 +114,13 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "run_code": (
-        bool | None,
+        _SETTING,
         typer.Option(
             None, "--run-code/--no-run-code", help="Execute generated Python in a sandbox."
         ),
     ),
     "allow_outside_refs": (
-        bool | None,
+        _SETTING,
         typer.Option(
             None,
             "--allow-outside-refs/--confine-refs",
@@ -120,7 +128,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "max_cost": (
-        float | None,
+        _SETTING,
         typer.Option(
             None,
             "--max-cost",
@@ -128,7 +136,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "requests_per_minute": (
-        float | None,
+        _SETTING,
         typer.Option(
             None,
             "--requests-per-minute",
@@ -136,7 +144,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "tokens_per_minute": (
-        float | None,
+        _SETTING,
         typer.Option(
             None,
             "--tokens-per-minute",
@@ -144,7 +152,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ),
     ),
     "pacing": (
-        bool | None,
+        _SETTING,
         typer.Option(
             None,
             "--pacing/--no-pacing",
@@ -192,13 +200,26 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
 }
 _NOT_SETTINGS = ("config", "force", "resume", "quiet", "json_out", "progress", "record", "replay")
+_NO_FLAG = ("api_version",)  # set in the config, or by the provider's own variable
+
+
+def _typed(options: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    """Fill in each setting flag's type from `RunSettings`; refuse a name it does not have."""
+    hints = get_type_hints(RunSettings)
+    flagged = {name for name, (kind, _) in options.items() if kind is _SETTING}
+    if flagged | set(_NO_FLAG) != set(hints) or set(options) - flagged != set(_NOT_SETTINGS):
+        raise AssertionError("run_flags: the setting flags and RunSettings disagree")
+    return {n: (hints[n] if k is _SETTING else k, opt) for n, (k, opt) in options.items()}
+
+
+_OPTIONS = _typed(_OPTIONS)
 
 
 @dataclass(frozen=True)
 class RunFlags:
     """What the shared flags said: settings flags (None when not given) and how to run."""
 
-    settings: dict[str, Any]
+    settings: RunSettings
     config: str | None
     force: bool
     resume: bool
@@ -228,7 +249,7 @@ def with_run_flags(command: Callable[..., Any]) -> Callable[..., Any]:
         given = {name: kwargs.pop(name) for name in _OPTIONS}
         config = given.pop("config")
         run = RunFlags(
-            settings={k: v for k, v in given.items() if k not in _NOT_SETTINGS},
+            settings=cast(RunSettings, {k: v for k, v in given.items() if k not in _NOT_SETTINGS}),
             config=str(config) if config is not None else None,
             **{k: given[k] for k in _NOT_SETTINGS if k != "config"},
         )

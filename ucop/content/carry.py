@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ucop.article.excerpts import is_code, split_blocks
+from ucop.content.excerpts import is_code, split_blocks
 from ucop.content.snippets import fragment, is_session, language, needs, relabel
 
 SCRAP_WORDS = 3  # a prose block shorter than this is a scrap (a link label, a stray word)
@@ -36,7 +36,7 @@ def carry_over(
     first one (a fragment as `text`).
     """
     if passage.get("kind") == "api":
-        from ucop.article.excerpts import operation_text
+        from ucop.content.excerpts import operation_text
 
         return operation_text(passage, step)
     blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))

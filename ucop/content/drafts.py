@@ -13,9 +13,9 @@ import re
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
-from ucop.article.excerpts import is_code, split_blocks
-from ucop.article.frontmatter import lower_lead
 from ucop.content.carry import carry_over
+from ucop.content.excerpts import is_code, split_blocks
+from ucop.content.sentences import lower_lead
 
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
 SECTION_WORDS = 280  # prose carried over per section, in whole blocks

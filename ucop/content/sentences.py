@@ -95,3 +95,45 @@ def strip_detail(item: str) -> tuple[str, str]:
                 phrase = f"{item[:i].rstrip()} {item[end + 1 :].lstrip()}".strip(" ,")
                 return phrase, item[i + 1 : end]
     return item, ""
+
+
+# Words that start an audience or a title but are not names ("Backend developers", "Build").
+COMMON_LEADS = {
+    "backend",
+    "where",
+    "how",
+    "what",
+    "why",
+    "when",
+    "frontend",
+    "developers",
+    "engineers",
+    "teams",
+    "people",
+    "users",
+    "web",
+    "mobile",
+    "full-stack",
+    "devops",
+    "platform",
+    "software",
+    "data",
+    "build",
+    "place",
+    "write",
+    "make",
+    "sync",
+    "create",
+    "add",
+    "run",
+    "use",
+    "test",
+}
+
+
+def lower_lead(text: str) -> str:
+    """'Backend developers' -> 'backend developers'; 'Python developers', 'API users' stay."""
+    first = text.split(" ", 1)[0]
+    if first.lower() in COMMON_LEADS and first[:1].isupper() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text

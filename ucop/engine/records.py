@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+from ucop.enums import StrEnum
 
-class Status(str, Enum):
+
+class Status(StrEnum):
     PENDING = "pending"  # waiting for dependencies
     QUEUED = "queued"  # ready, waiting for a slot
     RUNNING = "running"
@@ -57,7 +58,7 @@ class TaskRecord:
         return self.end_s - self.start_s
 
 
-class RunStatus(str, Enum):
+class RunStatus(StrEnum):
     OK = "ok"
     PARTIAL = "partial"  # some tasks failed; the rest finished (keep-going)
     FAILED = "failed"  # fail-fast stopped the run, or nothing useful finished

@@ -28,6 +28,7 @@ from ucop.engine.executors import DaemonThreadPool
 from ucop.engine.graph import Task, TaskGraph, instance_name
 from ucop.engine.records import RunResult, RunStatus, Status, TaskRecord
 from ucop.engine.state import SharedState
+from ucop.errors import first_line
 
 _FAILED = (Status.FAILED, Status.TIMED_OUT, Status.SKIPPED, Status.CANCELLED)
 
@@ -304,7 +305,7 @@ class Scheduler:
             self._fail(name, Status.CANCELLED, "cancelled by the executor")
         elif (error := future.exception()) is not None:
             record.exception = error
-            self._fail(name, Status.FAILED, _describe(error))
+            self._fail(name, Status.FAILED, first_line(error))
         else:
             record.status = Status.DONE
             self._emit(
@@ -456,11 +457,6 @@ class Scheduler:
     def _emit(self, kind: EventKind, name: str | None, **fields: Any) -> None:
         if self.bus:  # three events per agent: not built when nobody listens (a bare engine)
             self.bus.emit(Event(kind, name, self._now(), **fields))
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def cache_write_warning(name: str, exc: OSError) -> dict[str, Any]:

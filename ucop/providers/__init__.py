@@ -1,4 +1,4 @@
-"""The provider registry: a dict of `ProviderSpec`s and the `register()` that fills it.
+"""The provider registry (`ucop.registry.Registry` of `ProviderSpec`s) and `register()`.
 
 Providers come from the `ucop.providers` entry points - the built-ins too, declared in ucop's
 pyproject.toml - and are imported only when their name is first asked for, so
@@ -9,19 +9,21 @@ a program embedding ucop).
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
 
-from ucop import plugins
-from ucop.errors import ConfigError
 from ucop.providers.base import Provider, ProviderFactory, ProviderSettings, ProviderSpec
 from ucop.providers.limiter import PacedProvider, capped, paced
+from ucop.registry import Registry, of_type
 
 GROUP = "ucop.providers"
 
-PROVIDERS: dict[str, ProviderSpec] = {}
+REGISTRY: Registry[ProviderSpec] = Registry(
+    GROUP, "provider", of_type(ProviderSpec, "a ucop ProviderSpec")
+)
+PROVIDERS = REGISTRY.registered  # the in-process entries (and the installed ones once loaded)
 
 __all__ = [
     "PROVIDERS",
+    "REGISTRY",
     "PacedProvider",
     "ProviderFactory",
     "ProviderSpec",
@@ -39,39 +41,26 @@ __all__ = [
 def register(name: str | ProviderSpec, factory: ProviderFactory | None = None) -> None:
     """Add a provider (a spec, or a name and factory); a later one replaces an earlier one."""
     if isinstance(name, ProviderSpec):
-        PROVIDERS[name.name] = name
+        REGISTRY.register(name.name, name)
     elif factory is not None:
-        PROVIDERS[name] = ProviderSpec(name=name, create=factory)
+        REGISTRY.register(name, ProviderSpec(name=name, create=factory))
     else:
         raise TypeError("register() needs a ProviderSpec, or a name and a factory")
 
 
 def available() -> list[str]:
     """The provider names, registered or installed, sorted (nothing is imported)."""
-    return sorted(set(PROVIDERS) | set(plugins.discover(GROUP)))
+    return REGISTRY.names()
 
 
 def find(name: str) -> ProviderSpec | None:
     """The spec called `name`, importing its module on first use; None if unknown or broken."""
-    found = PROVIDERS.get(name)
-    if found is None:
-        plugin = plugins.discover(GROUP).get(name)
-        if plugin is not None:
-            found = plugins.load_or_warn(plugin, _check)
-        if found is not None:
-            PROVIDERS[name] = found
-    return found
+    return REGISTRY.find(name)
 
 
-def spec(name: str) -> ProviderSpec:
-    """The spec called `name`, or a ConfigError listing the usable names."""
-    found = find(name)
-    if found is None:
-        raise ConfigError(
-            f"unknown provider {name!r} - choose one of: {', '.join(available())}",
-            source="provider",
-        )
-    return found
+def spec(name: str, where: str = "provider.name") -> ProviderSpec:
+    """The spec called `name`, or a usage error (exit 2) listing the usable names."""
+    return REGISTRY.choose(name, where)
 
 
 def create_provider(settings: ProviderSettings) -> Provider:
@@ -89,9 +78,3 @@ def lazy(target: str) -> ProviderFactory:
 
     factory.__qualname__ = f"lazy({target!r})"
     return factory
-
-
-def _check(value: Any) -> str | None:
-    if not isinstance(value, ProviderSpec):
-        return f"expected a ucop ProviderSpec, got {type(value).__name__}"
-    return None

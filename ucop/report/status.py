@@ -22,8 +22,31 @@ from collections.abc import Collection, Mapping
 from typing import Any, TypedDict
 
 from ucop.engine.records import RunResult, RunStatus, Status
+from ucop.enums import StrEnum
 
-EXIT_ZERO = frozenset({"ok", "degraded"})
+
+class ArticleStatus(StrEnum):
+    """What a run came to (the table above); run.json's `status`, written as its value."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    REPLACED = "replaced"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def exit_zero(self) -> bool:
+        return self in EXIT_ZERO
+
+    @property
+    def has_note(self) -> bool:
+        """The article was written, but with a note on what is not the model's or failed."""
+        return self in (ArticleStatus.PARTIAL, ArticleStatus.REPLACED, ArticleStatus.DEGRADED)
+
+
+# A StrEnum equals its value, so `"ok" in EXIT_ZERO` holds for statuses read back from JSON.
+EXIT_ZERO = frozenset({ArticleStatus.OK, ArticleStatus.DEGRADED})
 
 
 class ModelAnswers(TypedDict):
@@ -44,17 +67,19 @@ def model_answers(result: RunResult, prompted: Collection[str]) -> ModelAnswers:
     return {"kept": kept, "replaced": replaced}
 
 
-def run_status(result: RunResult, article: Mapping[str, Any] | None, answers: ModelAnswers) -> str:
+def run_status(
+    result: RunResult, article: Mapping[str, Any] | None, answers: ModelAnswers
+) -> ArticleStatus:
     """The status the rule above gives this run."""
     if result.status is RunStatus.INTERRUPTED:
-        return "interrupted"
+        return ArticleStatus.INTERRUPTED
     if article is None:
-        return "failed"
+        return ArticleStatus.FAILED
     if result.status is not RunStatus.OK or article["status"] != "ok":
-        return "partial"
+        return ArticleStatus.PARTIAL
     if answers["replaced"] and not answers["kept"]:
-        return "replaced"
-    return "degraded" if answers["replaced"] else "ok"
+        return ArticleStatus.REPLACED
+    return ArticleStatus.DEGRADED if answers["replaced"] else ArticleStatus.OK
 
 
 def exit_code(status: str) -> int:

@@ -1,5 +1,5 @@
 """Tiny helpers for the report files: SVG by hand (escaping, elements, nice ticks, atomic
-write), and the number formats the timeline shares with the terminal summary.
+write). The number formats the timeline shares with the terminal summary are `ucop.numbers`.
 
 Everything returns strings; a document is a list of element strings joined by `document()`.
 No external CSS, scripts or fonts, so the files open anywhere, including offline.
@@ -115,23 +115,3 @@ def write_svg(path: str | os.PathLike[str], content: str) -> Path:
     target = Path(path)
     atomic_write_text(target, content)
     return target
-
-
-def is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def seconds(value: object) -> str:
-    return f"{value:.2f}s" if is_number(value) else "—"
-
-
-def plain_number(value: object) -> str:
-    return f"{value:.2f}" if is_number(value) else "—"
-
-
-def ratio(value: object) -> str:
-    return f"{value:.2f}×" if is_number(value) else "—"
-
-
-def percent(value: object) -> str:
-    return f"{value:.0%}" if is_number(value) else "—"

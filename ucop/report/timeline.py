@@ -18,19 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ucop.report.svg import (
-    document,
-    el,
-    fit,
-    nice_ticks,
-    percent,
-    ratio,
-    seconds,
-    text,
-    text_width,
-    tooltip,
-    write_svg,
-)
+from ucop.numbers import percent, ratio, seconds
+from ucop.report.svg import document, el, fit, nice_ticks, text, text_width, tooltip, write_svg
 
 WIDTH = 1200
 MARGIN = 16

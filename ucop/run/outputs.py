@@ -19,7 +19,7 @@ from ucop.files import RUN_REPORT, TIMELINE, write_all
 from ucop.run.job import Job
 
 if TYPE_CHECKING:
-    from ucop.report.status import ModelAnswers
+    from ucop.report.status import ArticleStatus, ModelAnswers
 
 
 class Article(TypedDict):
@@ -51,7 +51,7 @@ class Outcome:
     result: RunResult
     report: dict[str, object]  # run.json (`ucop.report.run_report`)
     article: Article | None
-    status: str  # ok | degraded | replaced | partial | failed | interrupted
+    status: ArticleStatus
     answers: ModelAnswers | None = None
 
 
@@ -132,7 +132,7 @@ def _stamp(text: str, job: Job, answers: ModelAnswers | None = None) -> str:
         if job.drafts_only
         else f"{job.provider_name}, {job.model}"
     )
-    if answers and answers["replaced"] and job.provider_name != "offline":
+    if answers and answers["replaced"] and not job.drafts_only:
         total = answers["replaced"] + answers["kept"]
         who += f"; {answers['replaced']} of {total} parts by the offline writer"
     return text.replace("---\n", f"---\ngenerated_by: ucop {__version__} ({who})\n", 1)

@@ -17,6 +17,7 @@ from ucop.config import Settings, load_settings
 from ucop.errors import UsageError
 from ucop.files import check_output_dir
 from ucop.run.job import Job, settings_used
+from ucop.run_settings import found
 from ucop.workflow.spec import load_workflow
 
 
@@ -62,12 +63,12 @@ def _recording(job: Job, record: Path | None, replay: Path | None) -> None:
         # recording will then not hold: useful to check that a change matters).
         job.replayer = replayer = ReplayProvider(replay)
         provider, settings = job.settings.config.provider, job.settings
-        if not settings.origin("provider.name").startswith("flag") and replayer.providers:
+        if not settings.source("provider.name").from_flag and replayer.providers:
             provider.name = replayer.providers[0]
-            settings.origins["provider.name"] = f"the recording {replay.name}"
-        if not settings.origin("provider.model").startswith("flag") and replayer.models:
+            settings.origins["provider.name"] = found(f"the recording {replay.name}")
+        if not settings.source("provider.model").from_flag and replayer.models:
             provider.model = replayer.models[0]
-            settings.origins["provider.model"] = f"the recording {replay.name}"
+            settings.origins["provider.model"] = found(f"the recording {replay.name}")
         replayer.name = job.provider_name
 
 
@@ -89,21 +90,15 @@ def resolve_model(job: Job) -> None:
         return
     models = list_models(provider.base_url, job.api_key)
     provider.model = choose_model(models, provider.base_url)
-    job.settings.origins["provider.model"] = "the server's model list (GET /models)"
+    job.settings.origins["provider.model"] = found("the server's model list (GET /models)")
     job.used = settings_used(job)
 
 
 def _check_provider_name(settings: Settings) -> None:
-    from ucop.errors import ConfigError
-    from ucop.providers import available, find
+    from ucop.providers import spec
 
-    name = settings.config.provider.name
-    if find(name) is None:
-        origin = settings.origin("provider.name")
-        broken = name in available()
-        what = f"provider '{name}' could not be loaded" if broken else f"unknown provider '{name}'"
-        usable = ", ".join(n for n in available() if n != name)
-        raise ConfigError(f"provider.name (from {origin}): {what} - choose one of: {usable}")
+    origin = settings.origin("provider.name")
+    spec(settings.config.provider.name, f"provider.name (from {origin})")
 
 
 def check_model_flags(settings: Settings) -> None:
@@ -118,7 +113,7 @@ def check_model_flags(settings: Settings) -> None:
     if spec is None or spec.network:
         return
     for location, flag in (("provider.model", "--model"), ("provider.base_url", "--base-url")):
-        if settings.origin(location).startswith("flag"):
+        if settings.source(location).from_flag:
             raise UsageError(
                 f"{flag} needs a provider that calls a model: the {spec.name} writer calls "
                 "none - add --provider openai (or anthropic, azure; `ucop plugins` lists more)"

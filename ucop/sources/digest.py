@@ -34,7 +34,7 @@ def kb_digest(
     changes with them. When no directory changed since the index was built, the file list is
     the index's (`ucop.sources.index.listing`). SourceError when they pass `limit` bytes.
     """
-    from ucop.cache import default_cache_dir
+    from ucop.files import default_cache_dir
     from ucop.sources.index.listing import documents
     from ucop.sources.index.store import index_dir
 

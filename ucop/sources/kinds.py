@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ucop import plugins
+from ucop.registry import Registry, of_type
 
 GROUP = "ucop.sources"
 BUILTIN_ORDER = ("kb", "api", "blog")
@@ -36,30 +36,25 @@ KB = SourceKind("kb", description="docs (Markdown, text, rst, notebooks, HTML), 
 API = SourceKind("api", description="OpenAPI 3.x / Swagger 2.0 spec")
 BLOG = SourceKind("blog", description="past blog posts: titles, tags, dates, summaries")
 
-KINDS: dict[str, SourceKind] = {}
+REGISTRY: Registry[SourceKind] = Registry(
+    GROUP, "source kind", of_type(SourceKind, "a SourceKind"), first=BUILTIN_ORDER
+)
+KINDS = REGISTRY.registered  # the in-process entries (and the installed ones once loaded)
 
 
 def register(kind: SourceKind) -> SourceKind:
     """Add a source kind in-process; a later one with the same name replaces an earlier one."""
-    KINDS[kind.name] = kind
-    return kind
+    return REGISTRY.register(kind.name, kind)
 
 
 def available() -> list[str]:
     """Every kind a brief may name: the built-ins in their usual order, then the others."""
-    names = set(KINDS) | set(plugins.discover(GROUP)) | set(BUILTIN_ORDER)
-    return [*BUILTIN_ORDER, *sorted(names - set(BUILTIN_ORDER))]
+    return REGISTRY.names()
 
 
 def kind(name: str) -> SourceKind | None:
     """The kind called `name`, imported on first use; None if unknown or broken."""
-    found = KINDS.get(name)
-    if found is None:
-        plugin = plugins.discover(GROUP).get(name)
-        found = plugins.load_or_warn(plugin, _check) if plugin else None
-        if found is not None:
-            KINDS[name] = found
-    return found
+    return REGISTRY.find(name)
 
 
 def extra_sources(sources: dict[str, Path | None]) -> list[tuple[SourceKind, Path]]:
@@ -70,7 +65,3 @@ def extra_sources(sources: dict[str, Path | None]) -> list[tuple[SourceKind, Pat
         if path is not None and source_kind is not None and source_kind.load is not None:
             found.append((source_kind, path))
     return found
-
-
-def _check(value: Any) -> str | None:
-    return None if isinstance(value, SourceKind) else f"expected a SourceKind, got {value!r}"

@@ -20,7 +20,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ucop.report.svg import percent, plain_number, ratio, seconds
+from ucop.numbers import percent, plain_number, ratio, seconds
 from ucop.ui.live import STATE_STYLES
 from ucop.ui.plain import clean_text, describe_run, format_tokens
 

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ucop.engine.graph import topological_order
-from ucop.errors import WorkflowError
+from ucop.errors import WorkflowError, first_line
 
 
 class AgentSpec(BaseModel):
@@ -62,7 +62,7 @@ def load_workflow(path: Path, known_agents: Iterable[str] | None = None) -> Work
             f"{path}: workflow file not found - check workflows.workflow in the config"
         ) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise WorkflowError(f"{path}: cannot read the workflow ({_short(exc)})") from None
+        raise WorkflowError(f"{path}: cannot read the workflow ({first_line(exc)})") from None
     return parse_workflow(data, source=str(path), known_agents=known_agents, path=path)
 
 
@@ -158,7 +158,3 @@ def _check_reads(workflow: Workflow, source: str, agents: Mapping[str, object]) 
                     f"({', '.join(spec.depends_on) or 'empty'}) - add it, or bind '{role}' to "
                     f"one of them (reads: {{{role}: <step>}})"
                 )
-
-
-def _short(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

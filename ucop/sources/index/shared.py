@@ -30,7 +30,7 @@ def kb_root(path: Path, base: Path) -> Path:
 
 def listing_for_run(path: Path, base: Path, url: str | None = None) -> Found:
     """The documents of the brief's knowledge base (see `listing.documents`)."""
-    from ucop.cache import default_cache_dir
+    from ucop.files import default_cache_dir
 
     root = kb_root(path, base)
     return documents(root, index_dir(default_cache_dir(), root, url))
@@ -40,7 +40,7 @@ def refresh_for_run(
     path: Path, base: Path, url: str | None = None, found: Found | None = None
 ) -> IndexRef:
     """The up-to-date index of the brief's `sources.kb`; SourceError as `load_kb` gives."""
-    from ucop.cache import default_cache_dir
+    from ucop.files import default_cache_dir
 
     root = kb_root(path, base)
     try:
