@@ -9,21 +9,25 @@ that serves the request: a handler thread, or the in-process client's own thread
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+import ucop.testing.model_server.wire as wire
 from ucop.testing.misbehaviour import misbehave
-from ucop.testing.model_server import wire
 from ucop.testing.model_server.faults import Fault
-from ucop.testing.model_server.limits import Verdict
-from ucop.testing.model_server.personas import refusal
+from ucop.testing.model_server.limits import RateWindow, Verdict
+from ucop.testing.model_server.personas import Persona, refusal
+from ucop.testing.model_server.prompt_cache import PromptCache
+from ucop.testing.model_server.slots import SlotQueue
 
-if TYPE_CHECKING:
-    from ucop.testing.model_server.server import ModelServer
-
+# A responder answers a request body with text, or with a `Fault` to apply to that request
+# (a model that fails on one particular prompt, say).
+Responder = Callable[[Mapping[str, Any]], "str | Fault"]
 Slot = tuple[int, int]  # (stats generation, index in the records)
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 
@@ -44,6 +48,35 @@ class RequestRecord:
     kind: str = "other"  # openai | anthropic | azure | models | other
     rejected: bool = False  # answered 400 for an argument the server plays as unknown
     has_azure_key: bool = False
+
+
+class Backend(Protocol):
+    """What an exchange and the socket handler need of their server (a `ModelServer`)."""
+
+    stopping: threading.Event  # set when the server stops: every wait ends
+    responder: Responder
+    api_key: str | None
+    models: tuple[str, ...]
+    reject: frozenset[str]
+    deployments: frozenset[str] | None
+    persona: Persona | None
+    misbehave: tuple[str, ...]
+    slots: SlotQueue | None
+    report_slots: bool
+    prompt_cache: PromptCache
+    rate_window: RateWindow | None
+    extra_headers: tuple[tuple[str, str], ...]
+    usage_override: dict[str, Any]
+
+    def arrive(self, record: RequestRecord, faultable: bool) -> tuple[Slot, Fault | None, float]:
+        """Record an arrival: where it is, the fault to apply and the latency to add."""
+        ...
+
+    def finish(self, slot: Slot) -> None: ...
+
+    def count_probe(self) -> SlotQueue | None: ...
+
+    def track(self, connection: socket.socket, add: bool) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -97,7 +130,7 @@ class Exchange:
 
     def __init__(
         self,
-        server: ModelServer,
+        server: Backend,
         method: str,
         target: str,
         headers: Mapping[str, str],
@@ -120,7 +153,7 @@ class Exchange:
     def done(self) -> None:
         """Mark the request finished, once (before the last bytes of its answer leave)."""
         if self._open is not None:
-            self.server._finish(self._open)
+            self.server.finish(self._open)
             self._open = None
 
     def wait(self, seconds: float | None) -> bool:
@@ -272,7 +305,7 @@ class Exchange:
             rejected=rejected,
             has_azure_key="api-key" in headers,
         )
-        self._open, fault, delay = self.server._arrive(record, faultable)
+        self._open, fault, delay = self.server.arrive(record, faultable)
         return fault, delay
 
     def _azure_problem(self) -> str | None:

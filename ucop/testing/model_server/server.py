@@ -8,12 +8,12 @@ import socket
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ucop.testing.misbehaviour import check_modes
-from ucop.testing.model_server.exchange import RequestRecord, Slot
+from ucop.testing.model_server.exchange import RequestRecord, Responder, Slot
 from ucop.testing.model_server.faults import Fault
 from ucop.testing.model_server.limits import RateLimits, RateWindow
 from ucop.testing.model_server.personas import PERSONAS, Persona
@@ -22,10 +22,6 @@ from ucop.testing.model_server.slots import SlotQueue
 from ucop.testing.model_server.sockets import LoopbackHTTPServer, shut
 from ucop.testing.model_server.transport import LoopbackTransport
 from ucop.testing.model_server.wire import last_user_text
-
-# A responder answers a request body with text, or with a `Fault` to apply to that request
-# (a model that fails on one particular prompt, say).
-Responder = Callable[[Mapping[str, Any]], "str | Fault"]
 
 
 def echo_responder(body: Mapping[str, Any]) -> str:
@@ -207,9 +203,9 @@ class ModelServer:
             self._generation += 1
             self._peak = self._in_flight
 
-    # used by the exchange and the socket handler
+    # used by the exchange and the socket handler (see exchange.Backend)
 
-    def _arrive(self, record: RequestRecord, faultable: bool) -> tuple[Slot, Fault | None, float]:
+    def arrive(self, record: RequestRecord, faultable: bool) -> tuple[Slot, Fault | None, float]:
         """Record an arrival; return where it is, the fault to apply and the latency to add."""
         with self._lock:
             fault = self._pick_fault() if faultable else None
@@ -229,7 +225,7 @@ class ModelServer:
                 return fault
         return None
 
-    def _finish(self, slot: Slot) -> None:
+    def finish(self, slot: Slot) -> None:
         generation, index = slot
         with self._lock:
             self._in_flight -= 1
@@ -242,7 +238,7 @@ class ModelServer:
             self.probes += 1
         return self.slots
 
-    def _track(self, connection: socket.socket, add: bool) -> None:
+    def track(self, connection: socket.socket, add: bool) -> None:
         with self._lock:
             (self._connections.add if add else self._connections.discard)(connection)
 

@@ -12,12 +12,9 @@ import socketserver
 import struct
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ucop.testing.model_server.exchange import Exchange, Reply
-
-if TYPE_CHECKING:
-    from ucop.testing.model_server.server import ModelServer
+from ucop.testing.model_server.exchange import Backend, Exchange, Reply
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
@@ -25,7 +22,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], owner: ModelServer) -> None:
+    def __init__(self, address: tuple[str, int], owner: Backend) -> None:
         self.owner = owner
         super().__init__(address, Handler)
 
@@ -52,10 +49,10 @@ class Handler(BaseHTTPRequestHandler):
         # delayed ACKs add 40 ms to every response on a kept-alive connection.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.owner = self.server.owner
-        self.owner._track(self.connection, add=True)
+        self.owner.track(self.connection, add=True)
 
     def finish(self) -> None:
-        self.owner._track(self.connection, add=False)
+        self.owner.track(self.connection, add=False)
         with contextlib.suppress(OSError):
             super().finish()
 

@@ -15,14 +15,10 @@ longer than the request's read timeout raises `httpx.ReadTimeout` after that tim
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import httpx
 
-from ucop.testing.model_server.exchange import ClientGaveUp, Exchange, Reply
-
-if TYPE_CHECKING:
-    from ucop.testing.model_server.server import ModelServer
+from ucop.testing.model_server.exchange import Backend, ClientGaveUp, Exchange, Reply
 
 # What httpx raises when a server ends the connection these ways (seen over a socket).
 RESET_MESSAGE = "[Errno 104] Connection reset by peer"
@@ -33,7 +29,7 @@ CUT_MESSAGE = "peer closed connection without sending complete message body"
 class LoopbackTransport(httpx.BaseTransport):
     """Serve requests from `server` in the caller's thread."""
 
-    def __init__(self, server: ModelServer) -> None:
+    def __init__(self, server: Backend) -> None:
         self.server = server
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -58,7 +54,7 @@ class LoopbackTransport(httpx.BaseTransport):
 class _Body(httpx.SyncByteStream):
     """The reply's body, trickled like the socket handler sends it."""
 
-    def __init__(self, server: ModelServer, exchange: Exchange, reply: Reply) -> None:
+    def __init__(self, server: Backend, exchange: Exchange, reply: Reply) -> None:
         self._server = server
         self._exchange = exchange
         self._reply = reply
