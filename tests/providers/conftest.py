@@ -1,4 +1,10 @@
-"""Fixtures for provider tests: a real model server on 127.0.0.1 and providers pointed at it."""
+"""Fixtures for provider tests: the loopback model server and providers pointed at it.
+
+Providers from `make_openai` / `make_anthropic` reach the server in process, through its
+httpx transport (the same request handling, no socket); `make_openai(transport=None)` goes
+over the real socket, for what only a socket shows: trickled bytes under httpx's timeouts,
+headers on the wire, other processes.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,8 @@ TEST_KEY = "sk-test-4f9c2a7e1b3d5f6a8c0e"
 
 @pytest.fixture
 def model_server() -> Iterator[ModelServer]:
-    """A started loopback server that expects TEST_KEY; stopped after the test."""
+    """A loopback server that expects TEST_KEY, started (for tests that use its socket) and
+    stopped after the test."""
     server = ModelServer(api_key=TEST_KEY)
     server.start()
     yield server
@@ -35,6 +42,7 @@ def make_openai(model_server: ModelServer) -> Iterator[Callable[..., OpenAIProvi
             "model": "test-model",
             "base_url": model_server.base_url,
             "api_key": TEST_KEY,
+            "transport": model_server.transport(),
             **overrides,
         }
         provider = OpenAIProvider(ProviderSettings(**fields))
@@ -57,6 +65,7 @@ def make_anthropic(model_server: ModelServer) -> Iterator[Callable[..., Anthropi
             "model": "test-model",
             "base_url": model_server.root_url,
             "api_key": TEST_KEY,
+            "transport": model_server.transport(),
             **overrides,
         }
         provider = AnthropicProvider(ProviderSettings(**fields))

@@ -16,13 +16,17 @@ from ucop.testing.responders import article_responder
 KEY = "azure-test-key-5f3a9c0d2e"
 
 
-def _settings(base_url: str | None, model: str = "prod-gpt", **extra) -> ProviderSettings:
-    return ProviderSettings("azure", model, base_url, api_key=KEY, extra=extra)
+def _settings(
+    base_url: str | None, model: str = "prod-gpt", server: ModelServer | None = None, **extra
+) -> ProviderSettings:
+    """Azure settings; with `server`, its requests reach that server in process."""
+    transport = server.transport() if server else None
+    return ProviderSettings("azure", model, base_url, api_key=KEY, extra=extra, transport=transport)
 
 
 def test_requests_go_to_the_deployment_with_version_and_api_key() -> None:
     with ModelServer(api_key=KEY, deployments=["prod-gpt"]) as server:
-        with AzureOpenAIProvider(_settings(server.root_url)) as provider:
+        with AzureOpenAIProvider(_settings(server.root_url, server=server)) as provider:
             completion = provider.complete(
                 CompletionRequest(messages=(Message("user", "hello azure"),), max_tokens=50)
             )
@@ -37,7 +41,9 @@ def test_requests_go_to_the_deployment_with_version_and_api_key() -> None:
 
 def test_api_version_setting_and_endpoint_with_openai_suffix() -> None:
     with ModelServer(api_key=KEY) as server:
-        settings = _settings(server.root_url + "/openai/", api_version="2025-01-01-preview")
+        settings = _settings(
+            server.root_url + "/openai/", server=server, api_version="2025-01-01-preview"
+        )
         with AzureOpenAIProvider(settings) as provider:
             provider.complete(CompletionRequest(messages=(Message("user", "x"),)))
         [record] = server.requests

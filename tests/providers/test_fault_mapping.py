@@ -81,8 +81,8 @@ def test_rate_limit_http_date_becomes_seconds(
     make_openai, model_server: ModelServer, request_for
 ) -> None:
     model_server.enqueue(Fault.rate_limit_date(in_s=3.0))
-    with pytest.raises(RateLimited) as caught:
-        make_openai().complete(request_for())
+    with pytest.raises(RateLimited) as caught:  # over the socket: the header on the wire
+        make_openai(transport=None).complete(request_for())
     # HTTP-dates have one-second resolution, so allow the truncation
     assert caught.value.retry_after is not None
     assert 1.5 <= caught.value.retry_after <= 3.0
@@ -105,8 +105,8 @@ def test_never_answering_server_is_abandoned_at_the_timeout(
 ) -> None:
     model_server.enqueue(Fault.hang())
     started = time.monotonic()
-    with pytest.raises(TransientError) as caught:
-        make_openai().complete(request_for(timeout_s=1.0))
+    with pytest.raises(TransientError) as caught:  # over the socket: httpx's own timeout
+        make_openai(transport=None).complete(request_for(timeout_s=1.0))
     elapsed = time.monotonic() - started
     assert 0.8 <= elapsed < 2.0
     assert "timed out" in str(caught.value)
@@ -118,8 +118,8 @@ def test_slow_trickle_is_cut_at_the_overall_deadline(
     # 4 bytes every 50 ms: the ~500-byte body would take about 6 s, every read is quick
     model_server.enqueue(Fault.trickle(chunk_bytes=4, delay_s=0.05))
     started = time.monotonic()
-    with pytest.raises(TransientError) as caught:
-        make_openai().complete(request_for(timeout_s=1.0))
+    with pytest.raises(TransientError) as caught:  # over the socket: bytes on the wire
+        make_openai(transport=None).complete(request_for(timeout_s=1.0))
     elapsed = time.monotonic() - started
     assert 0.8 <= elapsed < 2.0
     assert "deadline" in str(caught.value)
@@ -129,7 +129,7 @@ def test_fast_trickle_is_a_valid_response(
     make_openai, model_server: ModelServer, request_for
 ) -> None:
     model_server.enqueue(Fault.trickle(chunk_bytes=64, delay_s=0.005))
-    completion = make_openai().complete(request_for(timeout_s=5.0))
+    completion = make_openai(transport=None).complete(request_for(timeout_s=5.0))
     assert completion.text.startswith("**Answer.**")
 
 

@@ -98,4 +98,4 @@ def test_trailing_slash_in_base_url(model_server: ModelServer, api_key: str, req
 def test_timeout_comes_from_the_request(make_openai, model_server, request_for) -> None:
     model_server.enqueue(Fault.hang())
     with pytest.raises(TransientError, match=r"timed out after 0\.3s"):
-        make_openai(timeout_s=30.0).complete(request_for(timeout_s=0.3))
+        make_openai(timeout_s=30.0, transport=None).complete(request_for(timeout_s=0.3))

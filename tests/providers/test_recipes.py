@@ -64,10 +64,12 @@ def _ask() -> CompletionRequest:
 def test_openai_compatible_recipe(recipe: str, path: str) -> None:
     with ModelServer(responder=lambda body: '{"a": "b"}', models=["the-model"]) as server:
         base_url = server.root_url + path
-        settings = ProviderSettings("openai", "the-model", base_url, api_key=KEY)
+        settings = ProviderSettings(
+            "openai", "the-model", base_url, api_key=KEY, transport=server.transport()
+        )
         with OpenAIProvider(settings) as provider:
             completion = provider.complete(_ask())
-        models = list_models(base_url, KEY)
+        models = list_models(base_url, KEY, transport=server.transport())
         chat, listing = server.requests
     prefix = path.rstrip("/")
     assert chat.path == f"{prefix}/chat/completions" and listing.path == f"{prefix}/models"
@@ -82,7 +84,9 @@ def test_each_recipe_server_says_no_its_own_way_and_the_form_steps_down_once(rec
     persona, status, refused, accepted = PERSONA[recipe]
     path = OPENAI_COMPATIBLE[recipe]
     with ModelServer(responder=lambda body: '{"a": "b"}', persona=persona) as server:
-        settings = ProviderSettings("openai", "the-model", server.root_url + path, api_key=KEY)
+        settings = ProviderSettings(
+            "openai", "the-model", server.root_url + path, KEY, transport=server.transport()
+        )
         with OpenAIProvider(settings) as provider:
             answers = [json.loads(provider.complete(_ask()).text) for _ in range(3)]
             structured = provider.structured.as_dict()
@@ -105,7 +109,7 @@ def test_each_recipe_server_says_no_its_own_way_and_the_form_steps_down_once(rec
 def test_llama_cpp_python_500_is_stepped_down_without_the_retry_backoff() -> None:
     """The 500 names the form: the provider asks again at once with JSON mode and the schema."""
     with ModelServer(responder=lambda body: '{"a": "b"}', persona="llama-cpp-python") as server:
-        settings = ProviderSettings("openai", "m", server.base_url)
+        settings = ProviderSettings("openai", "m", server.base_url, transport=server.transport())
         with OpenAIProvider(settings) as provider:
             completion, attempts = call_with_retries(provider, _ask(), sleep=_no_sleep)
         first, second = server.requests
@@ -120,7 +124,13 @@ def _no_sleep(seconds: float) -> None:
 
 def test_anthropic_recipe() -> None:
     with ModelServer(responder=lambda body: '{"a": "b"}', api_key=KEY) as server:
-        settings = ProviderSettings("anthropic", "claude-3-5-haiku-latest", server.root_url, KEY)
+        settings = ProviderSettings(
+            "anthropic",
+            "claude-3-5-haiku-latest",
+            server.root_url,
+            KEY,
+            transport=server.transport(),
+        )
         with AnthropicProvider(settings) as provider:
             completion = provider.complete(_ask())
         [record] = server.requests
@@ -131,7 +141,9 @@ def test_anthropic_recipe() -> None:
 
 def test_azure_recipe() -> None:
     with ModelServer(responder=lambda body: '{"a": "b"}', api_key=KEY) as server:
-        settings = ProviderSettings("azure", "my-deployment", server.root_url, KEY)
+        settings = ProviderSettings(
+            "azure", "my-deployment", server.root_url, KEY, transport=server.transport()
+        )
         with AzureOpenAIProvider(settings) as provider:
             provider.complete(_ask())
         [record] = server.requests

@@ -29,8 +29,9 @@ def _json_request(schema=SCHEMA, task: str = "code_explanation") -> CompletionRe
 
 
 def _openai(server: ModelServer, **overrides) -> OpenAIProvider:
+    """An OpenAI provider reaching `server` in process (its transport), unless overridden."""
     settings = {"name": "openai", "model": "m", "base_url": server.base_url, **overrides}
-    return OpenAIProvider(ProviderSettings(**settings))
+    return OpenAIProvider(ProviderSettings(transport=server.transport(), **settings))
 
 
 def _answering(body) -> str:
@@ -101,7 +102,9 @@ def test_other_400s_are_not_mistaken_for_a_rejection() -> None:
 
 def test_anthropic_asks_for_a_forced_tool_and_reads_its_input() -> None:
     with ModelServer(responder=_answering, api_key=TEST_KEY) as server:
-        settings = ProviderSettings("anthropic", "m", server.root_url, api_key=TEST_KEY)
+        settings = ProviderSettings(
+            "anthropic", "m", server.root_url, api_key=TEST_KEY, transport=server.transport()
+        )
         with AnthropicProvider(settings) as provider:
             completion = provider.complete(_json_request(outline_schema(), task="outline"))
         [record] = server.requests
@@ -113,7 +116,7 @@ def test_anthropic_asks_for_a_forced_tool_and_reads_its_input() -> None:
 
 def test_anthropic_server_without_tools_is_asked_again_in_plain_text() -> None:
     with ModelServer(responder=_answering, reject=["tools"]) as server:
-        settings = ProviderSettings("anthropic", "m", server.root_url)
+        settings = ProviderSettings("anthropic", "m", server.root_url, transport=server.transport())
         with AnthropicProvider(settings) as provider:
             first = provider.complete(_json_request())
             provider.complete(_json_request())

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ class ProviderSettings:
     timeout_s: float = 60.0
     max_concurrent_requests: int = 4
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Where HTTP providers send requests instead of the network: an httpx transport, such
+    # as the loopback model server in process (`ModelServer.transport()`). None: the network.
+    transport: httpx.BaseTransport | None = field(default=None, repr=False, compare=False)
 
 
 ProviderFactory = Callable[[ProviderSettings], Provider]

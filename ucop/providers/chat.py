@@ -32,7 +32,7 @@ class HttpChatProvider:
         require_key(self.name, settings.api_key, self.base_url, self.key_env, self.vendor)
         self.model = settings.model
         self._api_key = settings.api_key
-        self._client = make_client(settings.max_concurrent_requests)
+        self._client = make_client(settings.max_concurrent_requests, settings.transport)
         self.structured = StructuredOutput(self.structured_forms)
 
     @property

@@ -125,11 +125,16 @@ def require_key(provider: str, api_key: str | None, base_url: str, env_var: str,
     )
 
 
-def make_client(max_concurrent_requests: int) -> httpx.Client:
-    """One thread-safe client per provider, its pool sized to the request cap."""
+def make_client(
+    max_concurrent_requests: int, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """One thread-safe client per provider, its pool sized to the request cap.
+
+    `transport` replaces the network (and its pool) with another httpx transport: the
+    loopback model server in process, in tests."""
     size = max(1, max_concurrent_requests)
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-    return httpx.Client(limits=limits, follow_redirects=False)
+    return httpx.Client(limits=limits, follow_redirects=False, transport=transport)
 
 
 def pick_model(request: CompletionRequest, default: str, provider: str) -> str:
