@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ucop.article.excerpts import is_code, split_blocks
-from ucop.content.snippets import fragment, is_session, language, needs, relabel
+from ucop.content.pointers import drop_pointers
+from ucop.content.snippets import PYTHON, bound_names, completed, fragment, is_session, language
 
 SCRAP_WORDS = 3  # a prose block shorter than this is a scrap (a link label, a stray word)
 
@@ -41,18 +42,22 @@ def carry_over(
         return operation_text(passage, step)
     blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
     imports = list(passage.get("imports") or ())
-    said: set[str] = set()  # what the notes after earlier snippets already named
+    bound: set[str] = set()  # what the excerpt's earlier snippets define or import
     out: list[str] = []
     count = prose = shown = 0
     for at, block in enumerate(blocks):
         if is_code(block):
             if shown >= code or not _usable(block):
                 break
-            out += _with_needs(block, imports, said)
+            later = _defined(blocks[at + 1 :], code - shown - 1)
+            out += completed(block, imports, bound, later)
             shown += 1
             continue
         if block.startswith("#"):
             break
+        block = drop_pointers(block)
+        if not block:
+            continue
         if len(block.split()) < SCRAP_WORDS and not block.lstrip().startswith(("-", "*", "|", ">")):
             continue
         if count >= words or prose >= prose_blocks:
@@ -102,15 +107,19 @@ def _first_example(blocks: Sequence[str], imports: Sequence[str]) -> list[str]:
     if not code:
         return []
     at = (good or code)[0]
-    shown = _with_needs(blocks[at], imports, set()) if good else [fragment(blocks[at])]
+    shown = completed(blocks[at], imports, set()) if good else [fragment(blocks[at])]
     before = blocks[at - 1] if at and not is_code(blocks[at - 1]) else ""
     return [_unwrap(before), *shown] if before and not before.startswith("#") else shown
 
 
-def _with_needs(block: str, imports: Sequence[str], said: set[str]) -> list[str]:
-    """The block as the docs have it, then a note of what it takes from its page."""
-    note = needs(block, imports, said)
-    return [relabel(block), note] if note else [relabel(block)]
+def _defined(blocks: Sequence[str], count: int) -> set[str]:
+    """Names the next `count` code blocks define (a hook used before its function)."""
+    code = [b for b in blocks if is_code(b) and language(b) in PYTHON]
+    return {name for b in code[: max(count, 0)] for name in bound_names(_body(b))}
+
+
+def _body(block: str) -> str:
+    return "\n".join(block.splitlines()[1:-1])
 
 
 def _unwrap(block: str) -> str:
