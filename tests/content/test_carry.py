@@ -67,7 +67,8 @@ def test_a_prompt_session_is_fenced_as_pycon():
 def test_what_an_earlier_snippet_of_the_excerpt_gives_is_neither_repeated_nor_noted():
     page = (
         "Make a session first:\n\n```python\ns = requests.Session()\n```\n\n"
-        "Then give it credentials:\n\n```python\ns.auth = ('user', 'pass')\ns2 = requests.Session()\n```\n"
+        "Then give it credentials:\n\n"
+        "```python\ns.auth = ('user', 'pass')\ns2 = requests.Session()\n```\n"
     )
     text = carry_over(passage(page, imports=["import requests"]), words=50, code=2)
     assert text.count("import requests") == 1  # at the top of the first snippet only

@@ -26,7 +26,7 @@ from ucop.prompts import SHARED_SEPARATOR, join_shared
 from ucop.providers.base import Completion, CompletionRequest, Message, Provider
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
-CACHE_VERSION = "3"  # 3: plans from ucop.content; section passages carry their page imports
+CACHE_VERSION = "4"  # 4: snippets open with their page imports; aspects; pointers dropped
 
 
 @dataclass

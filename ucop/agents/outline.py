@@ -277,6 +277,7 @@ def contracts(
                 missing=missing,
                 wants_code=code,
                 phrases=list((draft or {}).get("phrases", ())),
+                detail=list((draft or {}).get("detail", ())),
             )
         )
     if not drafts:

@@ -22,6 +22,7 @@ SECTION_WORDS = 280  # prose carried over per section, in whole blocks
 PASSAGE_WORDS = 170  # from any one passage
 CODE_BLOCKS = 4  # code blocks a section that asks for code may carry (a passage's, whole)
 PLAIN_CODE = 2  # ... and one that does not ask
+LEAD_CODE = 2  # code blocks the passage of each aspect of a topic may show, past CODE_BLOCKS
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\[(*\"])")
 
 
@@ -152,6 +153,12 @@ NO_CODE = (
 def _carried(
     section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]], others: int
 ) -> list[str]:
+    """The section's passages in the plan's (reading) order, up to the word budget; the
+    passage each aspect of the topic leads to is carried even past it, with an example of
+    its own when the section asks for code ("Binary Response Content" after "Response
+    Content" has taken the budget)."""
+    from ucop.content.aspects import leads
+
     wants = bool(section.get("wants_code"))
     code = CODE_BLOCKS if wants else PLAIN_CODE
     # A long tour gets shorter sections: enough to show each topic and its example.
@@ -160,16 +167,18 @@ def _carried(
     steps = _steps(section, passages)
     names = [str(p.get("heading", "")).lower() for p in passages]
     twins = {n for n in names if names.count(n) > 1}
-    leads = _phrase_leads(section, passages)
-    for passage in [*leads, *(p for p in passages if p not in leads)]:
-        if budget <= 0 and passage not in leads:
-            break
+    leading = leads(section, passages)
+    for passage in passages:
+        lead = any(passage is p for p in leading)
+        if budget <= 0 and not lead:
+            continue
+        blocks_left = max(code, LEAD_CODE) if lead and wants else code
         excerpt = carry_over(
             passage,
             step=steps.get(passage["id"], ""),
-            words=min(max(budget, PASSAGE_WORDS // 2), PASSAGE_WORDS),
-            code=code,
-            need_code=wants and code == CODE_BLOCKS,
+            words=PASSAGE_WORDS if lead else min(max(budget, PASSAGE_WORDS // 2), PASSAGE_WORDS),
+            code=blocks_left,
+            need_code=wants and (code == CODE_BLOCKS or lead),
         )
         if excerpt:
             parts.append(_under_heading(excerpt, passage, section, len(passages), twins))
@@ -177,28 +186,6 @@ def _carried(
             code -= sum(1 for b in blocks if is_code(b))
             budget -= sum(len(b.split()) for b in blocks if not is_code(b))
     return parts
-
-
-def _phrase_leads(
-    section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]
-) -> list[Mapping[str, Any]]:
-    """For a section that joins several of the brief's topics ("Timeouts, errors and
-    exceptions"), the passage headed by each topic, in the topics' order: each topic is shown
-    before the budget runs out on the first one."""
-    from ucop.sources.words import tokenize
-
-    phrases = [str(p) for p in section.get("phrases") or () if str(p).strip()]
-    if len(phrases) < 2:
-        return []
-    leads: list[Mapping[str, Any]] = []
-    for phrase in phrases:
-        wanted = set(tokenize(phrase))
-        for passage in passages:
-            heading = set(tokenize(str(passage.get("heading") or "")))
-            if wanted and passage not in leads and len(wanted & heading) * 2 >= len(wanted):
-                leads.append(passage)
-                break
-    return leads
 
 
 def _under_heading(

@@ -19,8 +19,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ucop.content.aspects import fill_aspects
 from ucop.content.assign import assign_passages
-from ucop.content.planning import by_tag, excluded, find_operations, merge_to_fit, plan_topics
+from ucop.content.planning import (
+    PASSAGES,
+    by_tag,
+    excluded,
+    find_operations,
+    merge_to_fit,
+    plan_topics,
+)
 from ucop.content.reading import headline
 from ucop.content.shapes import BriefAsks, SectionDraft, Topic
 
@@ -69,6 +77,7 @@ def plan_sections(
     for draft in kept:  # document order, read from ids only (a large index is not walked)
         draft["places"] = sorted(retriever.position(c["id"]) for c, _ in draft["passages"])
     kept = merge_to_fit(kept, count)  # type: ignore[arg-type,assignment]
+    fill_aspects(retriever, kept, asks.exclusions, PASSAGES)
     if len(kept) < count and has_kb:
         kept = _top_up(kept, count, retriever, subject, asks)
     if len(kept) < count and asked:

@@ -108,6 +108,7 @@ class SectionPlan(TypedDict):
     missing: list[str]
     wants_code: bool
     phrases: list[str]
+    detail: list[str]  # the aspects the brief lists in parentheses: "text, encoding, binary"
 
 
 class Part(TypedDict):

@@ -1,0 +1,105 @@
+"""The aspects a section names, and a passage for each one the sources have.
+
+"Reading the response (text, encoding, binary and JSON content)" names four aspects of one
+topic; "POSTing form data, JSON and multipart files" names three. A section planned for such
+a topic starts from the passages that name it best ("Response Content"); each aspect none of
+them explains gets the passage whose heading names it ("Binary Response Content", "JSON
+Response Content"), and the writer shows every aspect's passage before its word budget runs
+out on the first (`leads`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ucop.content.planning import excluded, in_reading_order, tokens, topic_terms
+from ucop.content.reading import split_items
+from ucop.content.shapes import Chunk, SectionDraft
+
+EXTRA = 2  # passages a section may take past PASSAGES for aspects it would otherwise miss
+
+
+def aspects(section: Mapping[str, Any]) -> list[list[str]]:
+    """The terms of each aspect the section names: its phrases' items, then their detail."""
+    found: list[list[str]] = []
+    for phrase in section.get("phrases") or ():
+        found += [topic_terms(item) for item in split_items(str(phrase))]
+    found += [topic_terms(str(item)) for item in section.get("detail") or ()]
+    unique: list[list[str]] = []
+    for terms in found:
+        if terms and terms not in unique:
+            unique.append(terms)
+    return unique if len(unique) > 1 else []
+
+
+def explains(terms: Sequence[str], chunk: Mapping[str, Any], most: bool = False) -> int:
+    """2 when the passage's heading names the aspect, 1 when its prose says all its words
+    (`most`: half of them or more; a passage on URL parameters need not say "passing")."""
+    if set(terms) <= set(tokens(str(chunk.get("heading", "")))):
+        return 2
+    said = set(terms) & set(tokens(str(chunk.get("text", ""))))
+    enough = len(said) * 2 >= len(set(terms)) if most else said == set(terms)
+    return 1 if said and enough else 0
+
+
+def leads(section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """For each aspect, the passage that explains it best (a heading before prose)."""
+    chosen: list[Any] = []
+    for terms in aspects(section):
+        scored = [(explains(terms, p, most=True), -i, p) for i, p in enumerate(passages)]
+        best = max(scored, default=None, key=lambda s: (s[0], s[1]))
+        if best and best[0] and all(best[2] is not c for c in chosen):
+            chosen.append(best[2])
+    return chosen
+
+
+def fill_aspects(
+    retriever: Any, drafts: list[SectionDraft], exclusions: Sequence[str], limit: int
+) -> None:
+    """Give each aspect of a section's detail that its passages miss the passage named for it.
+
+    Only the detail the brief gives in parentheses ("(text, encoding, binary and JSON
+    content)") is searched for: those are the aspects a section would otherwise drop. The
+    passage must be headed by the aspect and by a word of the section's phrases ("Binary
+    Response Content" for *binary* of *reading the response*); one another section holds
+    though its title shares no word with the heading is taken from it.
+    """
+    for draft in drafts:
+        context = {t for p in draft.get("phrases") or () for t in topic_terms(str(p))}
+        for item in draft.get("detail") or ():
+            terms = topic_terms(str(item))
+            mine = draft.get("passages") or []
+            if not terms or not context or any(explains(terms, c) for c, _ in mine):
+                continue
+            if len(mine) >= limit + EXTRA:
+                break
+            found = _named(retriever, terms, context, drafts, exclusions, draft)
+            if found is not None:
+                draft["passages"] = in_reading_order(retriever, [*mine, (found, 1.0)])
+
+
+def _named(
+    retriever: Any,
+    terms: Sequence[str],
+    context: set[str],
+    drafts: Sequence[SectionDraft],
+    exclusions: Sequence[str],
+    draft: SectionDraft,
+) -> Chunk | None:
+    query = " ".join([*terms, *sorted(context)])
+    for chunk, _ in retriever.search(query, k=20, kinds={"kb"}):
+        heading = set(tokens(str(chunk.get("heading", ""))))
+        if not set(terms) <= heading or not heading & context or excluded(chunk, exclusions):
+            continue
+        owners = [
+            d
+            for d in drafts
+            if d is not draft and any(c["id"] == chunk["id"] for c, _ in d.get("passages", ()))
+        ]
+        if any(set(topic_terms(d["title"])) & heading or len(d["passages"]) < 2 for d in owners):
+            continue  # it belongs to a section named for it, or is all another one has
+        for owner in owners:
+            owner["passages"] = [(c, s) for c, s in owner["passages"] if c["id"] != chunk["id"]]
+        return chunk
+    return None
