@@ -102,3 +102,32 @@ def test_citation_numbers_never_touch_code():
     kept = keep_valid_citations(text, 1)
     assert "print(args[2], args[1])" in kept and "`items[2]`" in kept
     assert kept.endswith("More .")
+
+
+def _kb(n: int, heading: str, text: str, source: str = "docs/a.md") -> dict:
+    return {
+        "n": n,
+        "id": f"kb:{source}#{n}",
+        "kind": "kb",
+        "level": 2,
+        "heading": heading,
+        "title": f"Guide > {heading}",
+        "source": source,
+        "markdown": text,
+        "text": text,
+    }
+
+
+def test_a_heading_split_over_two_passages_is_shown_once_and_each_named_topic_gets_its_own():
+    section = {"title": "EchoResponse and PingResponse", "coverage": "covered", "phrases": []}
+    passages = [
+        _kb(1, "EchoResponse", "Returns the request body as the response body, unchanged."),
+        _kb(2, "Writing echo handlers", "An echo handler reads the body and writes it back."),
+        _kb(3, "Writing echo handlers", "A second part of the same docs section, continued."),
+        _kb(4, "PingResponse", "Returns an empty response with a 204 status code."),
+    ]
+    text = write_section({"section": section, "passages": passages, "others": []})
+    assert "### EchoResponse" not in text  # the title's first name: the section's own start
+    assert text.count("### Writing echo handlers") == 1
+    assert "(Guide)" not in text  # not twins on two pages: one heading, continued
+    assert "### PingResponse" in text

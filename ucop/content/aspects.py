@@ -103,3 +103,41 @@ def _named(
             owner["passages"] = [(c, s) for c, s in owner["passages"] if c["id"] != chunk["id"]]
         return chunk
     return None
+
+
+def fill_named(
+    retriever: Any, drafts: list[SectionDraft], exclusions: Sequence[str], limit: int
+) -> None:
+    """Give a required section the passages its notes name by heading.
+
+    "Write a rate-limiting middleware: a pure ASGI middleware that returns 429 with
+    Retry-After" names the docs' "Pure ASGI Middleware" and "Writing pure ASGI middleware"
+    (every word of those headings is in the title or the notes): the author's own words for
+    what the section shows, ahead of a one-line mention that only shares the title's words.
+    """
+    for draft in drafts:
+        notes = str(draft.get("notes") or "")
+        if not draft.get("required") or not notes.strip():
+            continue
+        words = set(topic_terms(f"{draft['title']} {notes}"))
+        mine = list(draft.get("passages") or [])
+        others = {c["id"] for d in drafts if d is not draft for c, _ in d.get("passages", ())}
+        have = {c["id"] for c, _ in mine} | others
+        named: list[tuple[Chunk, float]] = []
+        for chunk, _ in retriever.search(f"{draft['title']} {notes}", k=20, kinds={"kb"}):
+            heading = set(topic_terms(str(chunk.get("heading", ""))))
+            fits = len(heading) >= 2 and heading <= words and chunk["id"] not in have
+            if fits and not excluded(chunk, exclusions):
+                named.append((chunk, 1.0))
+                have.add(chunk["id"])
+        if named:
+            kept = sorted(mine, key=lambda pair: _thin(pair[0]))  # a mention gives way first
+            chosen = [*named, *kept][: max(limit, len(named))]
+            draft["passages"] = in_reading_order(retriever, chosen)
+
+
+def _thin(chunk: Mapping[str, Any]) -> bool:
+    """A one-line mention (a third-party package in a list), without code."""
+    from ucop.content.planning import THIN
+
+    return len(str(chunk.get("text", "")).split()) < THIN and not chunk.get("code_blocks")

@@ -165,8 +165,11 @@ def _carried(
     budget = SECTION_WORDS if others < 6 else SECTION_WORDS // 2
     parts: list[str] = []
     steps = _steps(section, passages)
-    names = [str(p.get("heading", "")).lower() for p in passages]
+    # "Closing the connection" on two pages: each says which page it is from
+    named = {(str(p.get("heading", "")).lower(), p.get("source")) for p in passages}
+    names = [name for name, _ in named]
     twins = {n for n in names if names.count(n) > 1}
+    shown: set[tuple[str, Any]] = set()  # a heading's next passage on its page continues it
     leading = leads(section, passages)
     for passage in passages:
         lead = any(passage is p for p in leading)
@@ -181,7 +184,14 @@ def _carried(
             need_code=wants and (code == CODE_BLOCKS or lead),
         )
         if excerpt:
-            parts.append(_under_heading(excerpt, passage, section, len(passages), twins))
+            place = (str(passage.get("heading", "")).lower(), passage.get("source"))
+            if place in shown:
+                parts.append(excerpt)
+            else:
+                parts.append(
+                    _under_heading(excerpt, passage, section, len(passages), twins, not parts)
+                )
+            shown.add(place)
             blocks = split_blocks(excerpt)
             code -= sum(1 for b in blocks if is_code(b))
             budget -= sum(len(b.split()) for b in blocks if not is_code(b))
@@ -194,6 +204,7 @@ def _under_heading(
     section: Mapping[str, Any],
     count: int,
     twins: Set[str] = frozenset(),
+    first: bool = True,
 ) -> str:
     """With several passages, each under the docs' own heading (`### PlainTextResponse`):
     "Takes some text or bytes" means little without the name it describes. One passage
@@ -205,7 +216,9 @@ def _under_heading(
         return excerpt
     if count < 2 and not _names_topic_only(heading, excerpt, str(section.get("title", ""))):
         return excerpt
-    if plain in re.sub(r"\W", "", str(section.get("title", "")).lower()):
+    title = re.sub(r"\W", "", str(section.get("title", "")).lower())
+    # "JSONResponse and RedirectResponse": the first needs no heading, the second does
+    if plain == title or (plain in title and first):
         return excerpt
     if heading.lower() in twins:  # "Closing the connection" in two pages: say which
         heading = f"{heading} ({str(passage.get('title', '')).split(' > ')[0]})"
