@@ -92,6 +92,8 @@ For uploading several files at once refer to the advanced section.
 - A session reuses its connection pool. Check details in the advanced section.
 - A session sends its default headers with every request.
 
+Path parameters work the same as for plain routes, which can be found in the routing section above.
+
 You should read [the adapters' documentation](https://example.org/adapters) for more details.
 
 You can see that the cookie was sent by printing the response:
@@ -114,3 +116,5 @@ def test_sentences_that_only_point_elsewhere_in_the_docs_are_dropped():
     assert "[the adapters' documentation](https://example.org/adapters)" in text
     assert "You can see that the cookie was sent by printing the response" in text
     assert "print(r.text)" in text
+    assert "Path parameters work the same as for plain routes." in text
+    assert "routing section above" not in text

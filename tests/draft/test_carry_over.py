@@ -131,3 +131,36 @@ def test_a_heading_split_over_two_passages_is_shown_once_and_each_named_topic_ge
     assert text.count("### Writing echo handlers") == 1
     assert "(Guide)" not in text  # not twins on two pages: one heading, continued
     assert "### PingResponse" in text
+
+
+def test_a_name_an_earlier_passage_of_the_section_defines_needs_no_note():
+    section = {"title": "Routing", "coverage": "covered", "phrases": []}
+    passages = [
+        _kb(
+            1,
+            "Routes",
+            "Each route maps a path to an endpoint:\n\n```python\n"
+            "async def home(request):\n    return 'home'\n```\n",
+        ),
+        _kb(
+            2,
+            "Route lists",
+            "A list of routes is handed to the app:\n\n```python\n"
+            "routes = [Route('/', home), Route('/about', about)]\n```\n",
+        ),
+    ]
+    text = write_section({"section": section, "passages": passages, "others": []})
+    assert "*It uses `Route`, `about` from an earlier example in the docs.*" in text
+    assert "`home`" not in text  # defined in the section's first snippet, just above
+
+
+def test_a_lead_in_to_an_example_left_out_loses_only_its_own_sentence():
+    page = (
+        "Mounting splits a large routing table by prefix. You can also mount whole "
+        "applications. For example...\n\n```python\nroutes = [Mount('/a', app=a)]\n```\n\n"
+        "A second paragraph that stays, with enough words to count.\n"
+    )
+    text = carry_over({"n": 1, "id": "kb:m", "kind": "kb", "markdown": page}, words=80, code=0)
+    assert "Mounting splits a large routing table by prefix." in text
+    assert "You can also mount whole applications." in text
+    assert "For example" not in text

@@ -9,21 +9,21 @@ from tests.helpers import run_cli
 
 PAGE = """# Apps
 
-## Creating an app
-
-Every example on this page starts from these imports:
-
-```python
-from starlette.applications import Starlette
-from starlette.routing import Route
-```
-
 ## Routing the app
 
 An application lists its routes when it is created, each with its path and endpoint:
 
 ```python
 app = Starlette(routes=[Route("/", homepage)])
+```
+
+## Appendix
+
+The modules this page's examples take their names from, at the top of a script:
+
+```python
+from starlette.applications import Starlette
+from starlette.routing import Route
 ```
 """
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ucop.article.excerpts import is_code, split_blocks
 from ucop.content.pointers import drop_pointers
+from ucop.content.sentences import sentences
 from ucop.content.snippets import PYTHON, bound_names, completed, fragment, is_session, language
 
 SCRAP_WORDS = 3  # a prose block shorter than this is a scrap (a link label, a stray word)
@@ -27,6 +28,7 @@ def carry_over(
     prose_blocks: int = 6,
     need_code: bool = False,
     step: str = "",
+    bound: set[str] | None = None,
 ) -> str:
     """Whole blocks of one passage: prose up to `words`, and up to `code` code blocks.
 
@@ -42,7 +44,8 @@ def carry_over(
         return operation_text(passage, step)
     blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
     imports = list(passage.get("imports") or ())
-    bound: set[str] = set()  # what the excerpt's earlier snippets define or import
+    # what the earlier snippets (of the section, with `bound`) define or import; it grows
+    bound = set() if bound is None else bound
     out: list[str] = []
     count = prose = shown = 0
     for at, block in enumerate(blocks):
@@ -83,15 +86,24 @@ def _leads_to_code(blocks: Sequence[str], at: int) -> bool:
     return at + 1 < len(blocks) and is_code(blocks[at + 1])
 
 
+_EXAMPLE_NEXT = re.compile(r"^(?:for\s+example|for\s+instance|like\s+this)\b.*(?:\.\.\.|…)$", re.I)
+
+
 def _drop_dangling(out: list[str]) -> list[str]:
-    """Drop lead-ins ("... you can do:") whose code or list was not carried over."""
+    """Drop lead-ins ("... you can do:", "For example...") whose code or list was not
+    carried over; a paragraph loses only its last sentence, the lead-in."""
     kept: list[str] = []
     for i, block in enumerate(out):
         follows = out[i + 1] if i + 1 < len(out) else ""
-        lead_in = not is_code(block) and block.rstrip().endswith(":")
-        if lead_in and not is_code(follows) and not re.match(r"^\s*(?:[-*+] |\d+[.)] )", follows):
+        if is_code(follows) or re.match(r"^\s*(?:[-*+] |\d+[.)] )", follows) or is_code(block):
+            kept.append(block)
             continue
-        kept.append(block)
+        said = sentences(block) if not re.match(r"^\s*(?:[-*+] |\d+[.)] |\||>)", block) else []
+        last = said[-1] if said else block.rstrip()
+        if not (last.endswith(":") or _EXAMPLE_NEXT.match(last)):
+            kept.append(block)
+        elif len(said) > 1:
+            kept.append(" ".join(said[:-1]))
     return kept
 
 

@@ -171,6 +171,7 @@ def _carried(
     twins = {n for n in names if names.count(n) > 1}
     shown: set[tuple[str, Any]] = set()  # a heading's next passage on its page continues it
     leading = leads(section, passages)
+    bound: set[str] = set()  # names the section's snippets so far define: no note for those
     for passage in passages:
         lead = any(passage is p for p in leading)
         if budget <= 0 and not lead:
@@ -182,6 +183,7 @@ def _carried(
             words=PASSAGE_WORDS if lead else min(max(budget, PASSAGE_WORDS // 2), PASSAGE_WORDS),
             code=blocks_left,
             need_code=wants and (code == CODE_BLOCKS or lead),
+            bound=bound,
         )
         if excerpt:
             place = (str(passage.get("heading", "")).lower(), passage.get("source"))

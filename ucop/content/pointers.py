@@ -4,7 +4,8 @@ A docs page ends with "Ready for more? Check out the advanced section." and send
 to other pages ("For sending multiple files in one request refer to the advanced section",
 "See the Session API Docs to learn more"). Carried into an article, the reference has lost
 its link and its target: the sentence tells the reader nothing. Such a sentence is dropped,
-with a short teaser question before it ("Ready for more?"); a sentence that keeps a link
+with a short teaser question before it ("Ready for more?"), and so is a clause that does
+only that (", which can be found in the HTTP Route section above"); a sentence that keeps a link
 (`[the toolbelt's documentation](https://...)`), or introduces what follows ("See below an
 example ...:"), stays.
 """
@@ -29,6 +30,13 @@ _SEE_ALSO = re.compile(r"^see\s+also\b", re.IGNORECASE)  # "See also Using middl
 _PLACE = re.compile(
     r"\b(?:section|page|chapter|guide|documentation|docs|tutorial|details|reference|"
     r"elsewhere|faq)\b",
+    re.IGNORECASE,
+)
+# "..., which can be found in the HTTP Route section above." : the clause goes, the rest stays
+_CLAUSE = re.compile(
+    r",\s*(?:which|that)\s+(?:can\s+be|is|are)\s+(?:found|described|covered|explained|"
+    r"documented)\s+in\s+(?:the\s+)?[^,.;]{0,60}?\b(?:section|page|chapter|docs|documentation)"
+    r"\b(?:\s+(?:above|below))?(?=[.;!?]?$)",
     re.IGNORECASE,
 )
 _LINK = re.compile(r"\]\((?:https?:|mailto:)|<https?://")
@@ -87,6 +95,7 @@ def _kept(text: str) -> str:
     for i, sentence in enumerate(said[:-1]):  # "Ready for more?" before a pointer
         if not keep[i + 1] and sentence.endswith("?") and len(sentence.split()) <= _TEASER_WORDS:
             keep[i] = False
-    if all(keep):
+    trimmed = [_CLAUSE.sub("", s) for s in said]
+    if all(keep) and trimmed == said:
         return text
-    return " ".join(s for s, k in zip(said, keep, strict=True) if k)
+    return " ".join(s for s, k in zip(trimmed, keep, strict=True) if k)
