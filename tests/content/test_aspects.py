@@ -131,3 +131,49 @@ def test_aspects_are_the_items_of_the_phrases_and_their_detail():
     section = {"phrases": ["POSTing form data", "JSON and multipart files"], "detail": []}
     assert aspects(section) == [["post", "form", "data"], ["json"], ["multipart", "file"]]
     assert aspects({"phrases": ["sessions"], "detail": []}) == []  # one aspect: no leads
+
+
+STREAMING = """# Client
+
+## Streaming lines
+
+Iterate over a large streaming download line by line with `iter_lines()` after asking for
+a stream with `stream=True`; `iter_content()` and `iter_lines()` both take a decode flag,
+and a long paragraph here explains the flag, the encoding fallback and keep-alive lines.
+
+```python
+reply = client.fetch(URL, stream=True)
+for line in reply.iter_lines():
+    print(line)
+```
+
+## Raw body
+
+For a download, keep the body out of memory and write it in chunks as it streams:
+
+```python
+with open(path, "wb") as out:
+    for chunk in reply.iter_content(chunk_size=128):
+        out.write(chunk)
+```
+
+## Cookies
+
+Cookies set by the server are kept on the reply and sent back on the next call.
+"""
+
+
+def test_a_call_the_brief_names_gets_the_passage_whose_example_makes_it(tmp_path):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "client.md").write_text(STREAMING)
+    retriever = Retriever(load_kb(kb, tmp_path))
+    body = "Show how to stream a large download with stream=True and iter_content."
+    drafts = plan_sections(read_brief(body), [], 1, retriever, None, body, [])
+    assert headings(drafts[0]) == ["Streaming lines", "Raw body"]
+    passages = [
+        {**chunk, "n": n, "markdown": chunk.get("markdown") or chunk["text"]}
+        for n, (chunk, _) in enumerate(drafts[0]["passages"], start=1)
+    ]
+    section = {**drafts[0], "wants_code": False, "coverage": "covered"}
+    assert [p["heading"] for p in leads(section, passages)] == ["Streaming lines", "Raw body"]

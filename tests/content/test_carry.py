@@ -118,3 +118,11 @@ def test_sentences_that_only_point_elsewhere_in_the_docs_are_dropped():
     assert "print(r.text)" in text
     assert "Path parameters work the same as for plain routes." in text
     assert "routing section above" not in text
+
+
+def test_a_name_the_page_never_defines_is_the_reader_s_or_the_library_s_not_an_earlier_one():
+    page = "Save the body to a file:\n\n```python\nrouter = Mount(path)\nsave(r, filename)\n```\n"
+    text = carry_over(passage(page, defined=["r", "save", "other"]), words=50, code=1)
+    assert "*It uses `save`, `r` from an earlier example in the docs; `Mount`" in text
+    assert "`Mount` is imported in none of the docs' examples" in text
+    assert "`path`, `filename` are left to you: the docs do not define them" in text

@@ -164,3 +164,17 @@ def test_a_lead_in_to_an_example_left_out_loses_only_its_own_sentence():
     assert "Mounting splits a large routing table by prefix." in text
     assert "You can also mount whole applications." in text
     assert "For example" not in text
+
+
+def test_with_little_room_left_only_a_passage_named_for_the_topic_is_started():
+    long = " ".join(["A call sends one request and waits for its reply."] * 12)
+    section = {"title": "Making calls", "coverage": "covered", "phrases": []}
+    passages = [
+        _kb(1, "Making calls", long),
+        _kb(2, "Body workflow", "The body is read lazily when the reply is streamed."),
+        _kb(3, "Calls in bulk", "Several calls share one pool of connections."),
+    ]
+    # a tour of eight sections: 140 words each, 120 of them taken by the first passage
+    text = write_section({"section": section, "passages": passages, "others": [{}] * 7})
+    assert "read lazily" not in text  # its heading names nothing the section is about
+    assert "### Calls in bulk" in text and "share one pool" in text

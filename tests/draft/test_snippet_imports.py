@@ -50,7 +50,7 @@ def test_a_snippet_opens_with_its_page_imports_and_passes_verify_as_the_docs_cod
         "from starlette.routing import Route\n\n"
         'app = Starlette(routes=[Route("/", homepage)])\n```'
     ) in text
-    assert "*It uses `homepage` from an earlier example in the docs.*" in text
+    assert "*`homepage` is left to you: the docs do not define it.*" in text
     assert "same page" not in text
     verified = " ".join(run_cli("verify", article.parent).output.split())
     assert "✓ code blocks are safe to run" in verified and "quoted verbatim" in verified

@@ -10,6 +10,7 @@ out on the first (`leads`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,14 +23,18 @@ EXTRA = 2  # passages a section may take past PASSAGES for aspects it would othe
 
 def aspects(section: Mapping[str, Any]) -> list[list[str]]:
     """The terms of each aspect the section names: its phrases' items, then their detail."""
-    found: list[list[str]] = []
-    for phrase in section.get("phrases") or ():
-        found += [topic_terms(item) for item in split_items(str(phrase))]
-    found += [topic_terms(str(item)) for item in section.get("detail") or ()]
-    unique: list[list[str]] = []
-    for terms in found:
-        if terms and terms not in unique:
-            unique.append(terms)
+    return [terms for _, terms in _items(section)]
+
+
+def _items(section: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """Each aspect as the brief writes it, with its terms; none when there is only one."""
+    phrases = [str(p) for p in section.get("phrases") or ()]
+    found = [(i, topic_terms(i)) for p in phrases for i in [*split_items(p), *calls(p)]]
+    found += [(str(i), topic_terms(str(i))) for i in section.get("detail") or ()]
+    unique: list[tuple[str, list[str]]] = []
+    for item, terms in found:
+        if terms and all(terms != t for _, t in unique):
+            unique.append((item, terms))
     return unique if len(unique) > 1 else []
 
 
@@ -46,8 +51,12 @@ def explains(terms: Sequence[str], chunk: Mapping[str, Any], most: bool = False)
 def leads(section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) -> list[Any]:
     """For each aspect, the passage that explains it best (a heading before prose)."""
     chosen: list[Any] = []
-    for terms in aspects(section):
-        scored = [(explains(terms, p, most=True), -i, p) for i, p in enumerate(passages)]
+    for item, terms in _items(section):
+        call = bool(_IDENTIFIER.search(item))  # `iter_content`: the passage that calls it
+        scored = [
+            (3 if call and _in_code(item, p) else explains(terms, p, most=True), -i, p)
+            for i, p in enumerate(passages)
+        ]
         best = max(scored, default=None, key=lambda s: (s[0], s[1]))
         if best and best[0] and all(best[2] is not c for c in chosen):
             chosen.append(best[2])
@@ -57,26 +66,49 @@ def leads(section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) -> 
 def fill_aspects(
     retriever: Any, drafts: list[SectionDraft], exclusions: Sequence[str], limit: int
 ) -> None:
-    """Give each aspect of a section's detail that its passages miss the passage named for it.
+    """Give each aspect a section's passages miss the passage named for it.
 
-    Only the detail the brief gives in parentheses ("(text, encoding, binary and JSON
-    content)") is searched for: those are the aspects a section would otherwise drop. The
-    passage must be headed by the aspect and by a word of the section's phrases ("Binary
-    Response Content" for *binary* of *reading the response*); one another section holds
-    though its title shares no word with the heading is taken from it.
+    The aspects searched for are those a section would otherwise drop: the detail the brief
+    gives in parentheses ("(text, encoding, binary and JSON content)"), whose passage must
+    be headed by the aspect and a word of the section's phrases ("Binary Response Content"
+    for *binary* of *reading the response*), and a call the brief names in a phrase
+    ("... with stream=True and iter_content"), whose passage must say it, with a word of the
+    rest of the phrase. One another section holds though its title shares no word with the
+    heading is taken from it.
     """
     for draft in drafts:
-        context = {t for p in draft.get("phrases") or () for t in topic_terms(str(p))}
-        for item in draft.get("detail") or ():
-            terms = topic_terms(str(item))
+        phrases = [str(p) for p in draft.get("phrases") or ()]
+        context = {t for p in phrases for t in topic_terms(p)}
+        items = [(str(i), True) for i in draft.get("detail") or ()]
+        items += [(call, False) for p in phrases for call in calls(p)]
+        for item, headed in items:
+            terms = topic_terms(item)
             mine = draft.get("passages") or []
-            if not terms or not context or any(explains(terms, c) for c, _ in mine):
+            shown = (explains(terms, c) if headed else _in_code(item, c) for c, _ in mine)
+            if not terms or any(shown):
                 continue
-            if len(mine) >= limit + EXTRA:
-                break
-            found = _named(retriever, terms, context, drafts, exclusions, draft)
+            around = context - set(terms)
+            if not around or len(mine) >= limit + EXTRA:
+                continue
+            call = "" if headed else item
+            found = _named(retriever, terms, around, drafts, exclusions, draft, call)
             if found is not None:
                 draft["passages"] = in_reading_order(retriever, [*mine, (found, 1.0)])
+
+
+_IDENTIFIER = re.compile(r"\w_\w|\w=\w|\w\(\)")  # iter_content, stream=True (a class is a name)
+
+
+def calls(phrase: str) -> list[str]:
+    """The calls and arguments a phrase names: "... with stream=True and iter_content"."""
+    words = [w.strip("`,.;:") for w in phrase.split()]
+    return [w for w in words if _IDENTIFIER.search(w) and w != phrase.strip()]
+
+
+def _in_code(call: str, chunk: Mapping[str, Any]) -> bool:
+    """Whether the passage's examples use the call (`iter_content`, `stream=True`)."""
+    code = " ".join(str(b.get("code", "")) for b in chunk.get("code_blocks") or ())
+    return re.search(rf"(?<!\w){re.escape(call.strip('`'))}(?!\w)", code) is not None
 
 
 def _named(
@@ -86,11 +118,17 @@ def _named(
     drafts: Sequence[SectionDraft],
     exclusions: Sequence[str],
     draft: SectionDraft,
+    call: str = "",
 ) -> Chunk | None:
+    """The passage headed by the aspect and a word of its context; for a `call`, one whose
+    example makes it and whose prose says a word of its context."""
     query = " ".join([*terms, *sorted(context)])
     for chunk, _ in retriever.search(query, k=20, kinds={"kb"}):
         heading = set(tokens(str(chunk.get("heading", ""))))
-        if not set(terms) <= heading or not heading & context or excluded(chunk, exclusions):
+        said = heading | set(tokens(str(chunk.get("text", "")))) if call else heading
+        # a call is shown by an example that makes it, not by a mention
+        named = _in_code(call, chunk) if call else set(terms) <= heading
+        if not named or not said & context or excluded(chunk, exclusions):
             continue
         owners = [
             d

@@ -44,6 +44,8 @@ def carry_over(
         return operation_text(passage, step)
     blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
     imports = list(passage.get("imports") or ())
+    # what the page's code defines; None when not known (then any name is "earlier")
+    defined = set(passage["defined"]) if passage.get("defined") is not None else None
     # what the earlier snippets (of the section, with `bound`) define or import; it grows
     bound = set() if bound is None else bound
     out: list[str] = []
@@ -53,7 +55,7 @@ def carry_over(
             if shown >= code or not _usable(block):
                 break
             later = _defined(blocks[at + 1 :], code - shown - 1)
-            out += completed(block, imports, bound, later)
+            out += completed(block, imports, bound, later, defined)
             shown += 1
             continue
         if block.startswith("#"):
@@ -179,3 +181,18 @@ def page_imports(chunks: Iterable[Mapping[str, Any]], source: str) -> list[str]:
                 if re.match(r"^(?:from\s+[\w.]+\s+)?import\s+[\w., ]+$", line.strip()):
                     lines.setdefault(line.strip())
     return list(lines)
+
+
+def page_names(chunks: Iterable[Mapping[str, Any]], source: str) -> list[str]:
+    """Every name the code of one page's chunks defines (`filename` in none: the reader's)."""
+    names: dict[str, None] = {}
+    for chunk in chunks:
+        if chunk.get("source") != source:
+            continue
+        for block in chunk.get("code_blocks") or ():
+            code = "\n".join(
+                re.sub(r"^\s*(?:>>>|\.\.\.) ?", "", line)
+                for line in str(block.get("code", "")).splitlines()
+            )
+            names.update(dict.fromkeys(sorted(bound_names(code))))
+    return list(names)

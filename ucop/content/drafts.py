@@ -174,7 +174,12 @@ def _carried(
     bound: set[str] = set()  # names the section's snippets so far define: no note for those
     for passage in passages:
         lead = any(passage is p for p in leading)
-        if budget <= 0 and not lead:
+        # with little room left, only a passage whose heading names the topic, or the
+        # page's example a section asked for code still lacks
+        example = wants and code == CODE_BLOCKS and bool(passage.get("code_blocks"))
+        named = example or _heading_names(section, passage)
+        low = parts and budget < PASSAGE_WORDS // 2 and not named
+        if not lead and (budget <= 0 or low):
             continue
         blocks_left = max(code, LEAD_CODE) if lead and wants else code
         excerpt = carry_over(
@@ -198,6 +203,14 @@ def _carried(
             code -= sum(1 for b in blocks if is_code(b))
             budget -= sum(len(b.split()) for b in blocks if not is_code(b))
     return parts
+
+
+def _heading_names(section: Mapping[str, Any], passage: Mapping[str, Any]) -> bool:
+    """Whether the passage's heading says a word of the section's title or phrases."""
+    from ucop.content.planning import topic_terms
+
+    asked = " ".join([str(section.get("title", "")), *map(str, section.get("phrases") or ())])
+    return bool(set(topic_terms(asked)) & set(topic_terms(str(passage.get("heading", "")))))
 
 
 def _under_heading(

@@ -42,14 +42,19 @@ def relabel(block: str) -> str:
 
 
 def completed(
-    block: str, imports: Sequence[str], bound: set[str], later: Set[str] = frozenset()
+    block: str,
+    imports: Sequence[str],
+    bound: set[str],
+    later: Set[str] = frozenset(),
+    defined: Set[str] | None = None,
 ) -> list[str]:
     """A Python snippet made to stand on its own as far as its page allows, and a note.
 
     The import lines it needs from its page (the docs put them at the top, once) go at its
     top, so the reader can run it; the rest of it stays as the docs wrote it. A name no
     import gives is named for the reader: defined by an example below (`later`), or taken
-    from an example of the docs not shown here. `bound` holds what the excerpt's earlier
+    from an example of the docs not shown here, or (when `defined`, the names the page's code
+    defines, leaves it out) the reader's own to fill in. `bound` holds what the excerpt's earlier
     snippets define (the reader has seen those); it grows.
     """
     body = block.splitlines()[1:-1]
@@ -65,20 +70,37 @@ def completed(
     if needed:
         lines = block.splitlines()
         block = "\n".join([lines[0], *needed, "", *lines[1:]])
-    return [block, note(still, later)] if still else [block]
+    return [block, note(still, later, defined)] if still else [block]
 
 
-def note(names: Sequence[str], later: Set[str]) -> str:
-    """What a snippet takes from elsewhere, said to the reader."""
+def note(names: Sequence[str], later: Set[str], defined: Set[str] | None = None) -> str:
+    """What a snippet takes from elsewhere, said to the reader.
+
+    A name defined by an example below, by an earlier example of its page, or by none: a
+    class (`Mount`) is the library's, its import not shown in the docs; a plain name
+    (`filename`) is left to the reader.
+    """
     below = [name for name in names if name in later]
-    before = [name for name in names if name not in later]
+    elsewhere = [n for n in names if n not in later and (defined is None or n in defined)]
+    unknown = [n for n in names if n not in below and n not in elsewhere]
+    library = [n for n in unknown if n[:1].isupper()]
+    yours = [n for n in unknown if not n[:1].isupper()]
     parts = []
     if below:
-        parts.append(f"{_names(below)} {'is' if len(below) == 1 else 'are'} defined just below")
-    if before:
-        parts.append(f"it uses {_names(before)} from an earlier example in the docs")
+        parts.append(f"{_names(below)} {_are(below)} defined just below")
+    if elsewhere:
+        parts.append(f"it uses {_names(elsewhere)} from an earlier example in the docs")
+    if library:
+        parts.append(f"{_names(library)} {_are(library)} imported in none of the docs' examples")
+    if yours:
+        them = "it" if len(yours) == 1 else "them"
+        parts.append(f"{_names(yours)} {_are(yours)} left to you: the docs do not define {them}")
     text = "; ".join(parts)
     return f"*{text[:1].upper()}{text[1:]}.*"
+
+
+def _are(names: Sequence[str]) -> str:
+    return "is" if len(names) == 1 else "are"
 
 
 def _names(names: Sequence[str]) -> str:
