@@ -177,3 +177,37 @@ def test_a_call_the_brief_names_gets_the_passage_whose_example_makes_it(tmp_path
     ]
     section = {**drafts[0], "wants_code": False, "coverage": "covered"}
     assert [p["heading"] for p in leads(section, passages)] == ["Streaming lines", "Raw body"]
+
+
+ERRORS = """# Errors
+
+An error handler returns a response with the status code and headers you choose, so a
+missing page can set the status code to 404 and add headers that say why.
+"""
+
+COOKIES = """# Replies
+
+## Set Cookie
+
+A reply can set a cookie on the client with `set_cookie(key, value)`, with an optional
+expiry and path.
+
+## Streaming
+
+A reply can stream its body from a generator.
+"""
+
+
+def test_each_item_of_a_listing_phrase_gets_the_passage_headed_by_it(tmp_path):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "errors.md").write_text(ERRORS)
+    (kb / "replies.md").write_text(COOKIES)
+    retriever = Retriever(load_kb(kb, tmp_path))
+    body = (
+        "A guide covering replies: how to stream a reply, how to set headers, cookies and the"
+        " status code, and how errors are handled."
+    )
+    drafts = plan_sections(read_brief(body), [], 3, retriever, None, body, [])
+    (setting,) = [d for d in drafts if "how to set headers, cookies" in " ".join(d["phrases"])]
+    assert "Set Cookie" in headings(setting)

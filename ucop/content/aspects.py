@@ -69,7 +69,8 @@ def fill_aspects(
     """Give each aspect a section's passages miss the passage named for it.
 
     The aspects searched for are those a section would otherwise drop: the detail the brief
-    gives in parentheses ("(text, encoding, binary and JSON content)"), whose passage must
+    gives in parentheses ("(text, encoding, binary and JSON content)") and the items of a
+    phrase that lists several ("set headers, cookies and the status code"), whose passage must
     be headed by the aspect and a word of the section's phrases ("Binary Response Content"
     for *binary* of *reading the response*), and a call the brief names in a phrase
     ("... with stream=True and iter_content"), whose passage must say it, with a word of the
@@ -80,6 +81,7 @@ def fill_aspects(
         phrases = [str(p) for p in draft.get("phrases") or ()]
         context = {t for p in phrases for t in topic_terms(p)}
         items = [(str(i), True) for i in draft.get("detail") or ()]
+        items += [(i, True) for p in phrases for i in _listed(p)]
         items += [(call, False) for p in phrases for call in calls(p)]
         for item, headed in items:
             terms = topic_terms(item)
@@ -97,6 +99,13 @@ def fill_aspects(
 
 
 _IDENTIFIER = re.compile(r"\w_\w|\w=\w|\w\(\)")  # iter_content, stream=True (a class is a name)
+
+
+def _listed(phrase: str) -> list[str]:
+    """The items of a phrase that lists several ("set headers, cookies and the status
+    code"); none for a phrase of one."""
+    items = split_items(phrase)
+    return items if len(items) > 1 else []
 
 
 def calls(phrase: str) -> list[str]:

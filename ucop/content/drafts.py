@@ -177,8 +177,8 @@ def _carried(
         # with little room left, only a passage whose heading names the topic, or the
         # page's example a section asked for code still lacks
         example = wants and code == CODE_BLOCKS and bool(passage.get("code_blocks"))
-        named = example or _heading_names(section, passage)
-        low = parts and budget < PASSAGE_WORDS // 2 and not named
+        relevant = example or _heading_names(section, passage)
+        low = parts and budget < PASSAGE_WORDS // 2 and not relevant
         if not lead and (budget <= 0 or low):
             continue
         blocks_left = max(code, LEAD_CODE) if lead and wants else code
