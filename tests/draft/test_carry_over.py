@@ -178,3 +178,16 @@ def test_with_little_room_left_only_a_passage_named_for_the_topic_is_started():
     text = write_section({"section": section, "passages": passages, "others": [{}] * 7})
     assert "read lazily" not in text  # its heading names nothing the section is about
     assert "### Calls in bulk" in text and "share one pool" in text
+
+
+def test_the_introduction_opens_with_a_docs_paragraph_only_when_it_reads_as_one():
+    from ucop.content.drafts import write_introduction
+
+    base = {"title": "Replies in Tern", "audience": "Python developers", "sections": []}
+    for first, shown in (
+        ("Signature: `Reply(content, status_code=200)`", False),
+        ("Tern is ready for today's web.", False),
+        ("A reply carries a body, a status code and headers; every endpoint returns one.", True),
+    ):
+        text = write_introduction({**base, "passages": [_kb(1, "Reply", first)]})
+        assert (first.rstrip(".") in text) is shown, first

@@ -309,3 +309,9 @@ def test_sessions_indented_after_a_one_colon_lead_in_are_one_fence_not_a_quote()
         in md
     )
     assert not re.search(r"^>(?!>>)", md, re.M)  # no quote line
+
+
+def test_a_definition_term_written_with_a_colon_gets_one_colon():
+    md = rst_to_markdown("Available hooks:\n\n``response``:\n    The response generated.\n")
+    assert "- **`response`**: The response generated." in md
+    assert ":**:" not in md

@@ -74,7 +74,7 @@ def write_introduction(ctx: Mapping[str, Any]) -> str:
         paragraphs.append(f"You will work through {_count(len(sections))}: {steps}.")
     for passage in ctx.get("passages", ())[:1]:
         lead = carry_over(passage, words=90, code=0, prose_blocks=1)
-        if lead:
+        if _opens(lead):
             paragraphs.append(lead)
     gaps = [s["title"] for s in sections if s.get("coverage") == "none"]
     if gaps:
@@ -91,6 +91,19 @@ def write_introduction(ctx: Mapping[str, Any]) -> str:
     if related:
         paragraphs.append(f"For background, see {post_link(related[0])}.")
     return "\n\n".join(paragraphs)
+
+
+OPENING_WORDS = 12  # a docs line shorter than this is a slogan or a label, not an opening
+
+
+def _opens(lead: str) -> bool:
+    """Whether a passage's first paragraph reads as an opening: not a signature line
+    ("Signature: `Response(content, ...)`") nor a slogan ("Requests is ready for today's
+    web.")."""
+    text = re.sub(r"\s*\[\d+\]", "", lead).strip()
+    if not text or re.match(r"^(?:signature|usage|syntax|example)s?\s*:", text, re.I):
+        return False
+    return len(text.split()) >= OPENING_WORDS
 
 
 VERBS = frozenset(

@@ -148,6 +148,7 @@ class _Writer:
                 continue
             head, *body = item.children
             term = md.one_paragraph(self.inline(head)) if isinstance(head, nodes.Element) else ""
+            term = term.rstrip().removesuffix(":").rstrip()  # "``response``:" reads `response`
             text = md.join_blocks(self.block(part) for part in body)
             if isinstance(head, nodes.option_group):
                 term = md.code_span(head.astext())
