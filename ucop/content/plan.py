@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ucop.content.aspects import fill_aspects, fill_named
-from ucop.content.assign import assign_passages
+from ucop.content.assign import assign_passages, unshare
 from ucop.content.kin import stand_in
 from ucop.content.planning import (
     PASSAGES,
@@ -84,6 +84,7 @@ def plan_sections(
         draft["places"] = sorted(retriever.position(c["id"]) for c, _ in draft["passages"])
     kept = merge_to_fit(kept, count)  # type: ignore[arg-type,assignment]
     fill_aspects(retriever, kept, asks.exclusions, PASSAGES)
+    unshare(kept)
     if len(kept) < count and has_kb:
         kept = _top_up(kept, count, retriever, subject, asks)
     if len(kept) < count and asked:
