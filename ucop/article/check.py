@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +107,7 @@ def _code_safety(body: str, folder: Path, spec: dict | None = None) -> Result:
     over and cited: it is counted, not audited. Everything else (generated examples, model
     text) must pass, so neither a spec nor a model can slip code past this check.
     """
+    from ucop.article.excerpts import below_page_imports
     from ucop.codegen.audit import markdown_problems
     from ucop.codegen.hazards import reach_of
 
@@ -115,7 +115,7 @@ def _code_safety(body: str, folder: Path, spec: dict | None = None) -> Result:
     quoted: list[str] = []
 
     def from_docs(code: str) -> bool:
-        if docs and _plain_lines(_without_page_imports(code, docs)) in docs:
+        if docs and _plain_lines(below_page_imports(code, docs)) in docs:
             quoted.append(code)
             return True
         return False
@@ -126,23 +126,6 @@ def _code_safety(body: str, folder: Path, spec: dict | None = None) -> Result:
     if problems:
         return (name, False, f"{len(problems)} problem(s); first: {problems[0]}{note}")
     return (name, True, f"no eval/exec/files/subprocess in Python; shell is curl or export{note}")
-
-
-def _without_page_imports(code: str, docs: str) -> str:
-    """The snippet below the import lines the writer put at its top from the same docs.
-
-    A carried snippet opens with its page's imports (`import requests`, a line of the docs
-    in its own right), then the docs' block as written: both are the docs' code.
-    """
-    lines = code.strip().splitlines()
-    lines_of_docs = f"\n{docs}\n"
-    at = 0
-    while at < len(lines) and re.match(r"^(?:from\s+[\w.]+\s+)?import\s", lines[at].strip()):
-        line = lines[at].strip()
-        if f"\n{line}\n" not in lines_of_docs and f"\n>>> {line}\n" not in lines_of_docs:
-            return code
-        at += 1
-    return "\n".join(lines[at:]).strip() if at else code
 
 
 def _plain_lines(text: str) -> str:
