@@ -108,3 +108,13 @@ def test_the_offline_writers_drafts_pass_the_judge(tmp_path, monkeypatch, brief)
     report = json.loads((out / "run.json").read_text())
     assert [w for w in report["warnings"] if w["kind"] == "model_answer_replaced"] == []
     assert report["status"] == "ok" and report["model_answers"]["kept"] >= 4
+
+
+def test_a_passage_snippet_under_its_page_imports_is_copied_not_audited():
+    snippet = "subprocess.run(['make', 'docs'])\n"
+    page = (*EVIDENCE.material, f"```python\n{snippet}```", "```python\nimport subprocess\n```")
+    evidence = Evidence((SYSTEM, USER), page, passages=1)
+    carried = f"{GOOD}\n\n```python\nimport subprocess\n\n{snippet}```\n"
+    assert judge(carried, evidence).ok  # both parts are the docs' own lines
+    alone = Evidence((SYSTEM, USER), (*EVIDENCE.material, f"```python\n{snippet}```"), passages=1)
+    assert not judge(carried, alone).ok  # an import the docs lack: the block is audited

@@ -48,17 +48,15 @@ def test_a_code_budget_ends_the_excerpt_before_a_lead_in_dangles():
     assert "in chunks:" not in text  # its code is not carried, so neither is the lead-in
 
 
-def test_the_page_imports_a_snippet_needs_are_named_and_names_from_before_too():
+def test_a_snippet_opens_with_the_page_imports_it_needs_and_names_what_it_lacks():
     imports = page_imports(
         [{"source": "a.md", "code_blocks": [{"code": "import requests\nimport os\n"}]}], "a.md"
     )
     assert imports == ["import requests", "import os"]
     text = carry_over(passage(PAGE, imports=imports), words=200, code=1)
-    assert (
-        "*It needs `import requests` from the same page; `URL` comes from an earlier example.*"
-        in text
-    )
-    assert "import os" not in text
+    assert "```python\nimport requests\n\nr = requests.get(URL, stream=True)\n```" in text
+    assert "*It uses `URL` from an earlier example in the docs.*" in text
+    assert "import os" not in text and "same page" not in text
 
 
 def test_a_prompt_session_is_fenced_as_pycon():
@@ -66,10 +64,65 @@ def test_a_prompt_session_is_fenced_as_pycon():
     assert "```pycon\n>>> s = requests.Session()" in carry_over(passage(session), words=50, code=2)
 
 
-def test_what_a_note_named_once_is_not_named_again_in_the_same_excerpt():
+def test_what_an_earlier_snippet_of_the_excerpt_gives_is_neither_repeated_nor_noted():
     page = (
-        "First:\n\n```python\ns = requests.Session()\n```\n\n"
-        "Then:\n\n```python\ns2 = requests.Session()\n```\n"
+        "Make a session first:\n\n```python\ns = requests.Session()\n```\n\n"
+        "Then give it credentials:\n\n"
+        "```python\ns.auth = ('user', 'pass')\ns2 = requests.Session()\n```\n"
     )
     text = carry_over(passage(page, imports=["import requests"]), words=50, code=2)
-    assert text.count("`import requests`") == 1
+    assert text.count("import requests") == 1  # at the top of the first snippet only
+    assert "*" not in text.replace("**", "")  # no note at all: `s` is defined just above
+
+
+def test_a_name_an_example_below_defines_is_said_to_be_below():
+    page = (
+        "Register a hook:\n\n```python\nhooks = {'response': log_url}\n```\n\n"
+        "The hook itself:\n\n```python\ndef log_url(r, *args, **kwargs):\n    print(r.url)\n```\n"
+    )
+    text = carry_over(passage(page), words=50, code=2)
+    assert "*`log_url` is defined just below.*" in text
+    assert "earlier example" not in text
+
+
+NAVIGATION = """Sessions keep cookies across requests, so a login sticks for later calls.
+
+For uploading several files at once refer to the advanced section.
+
+- A session reuses its connection pool. Check details in the advanced section.
+- A session sends its default headers with every request.
+
+Path parameters work the same as for plain routes, which can be found in the routing section above.
+
+You should read [the adapters' documentation](https://example.org/adapters) for more details.
+
+You can see that the cookie was sent by printing the response:
+
+```python
+print(r.text)
+```
+
+Ready for more? Check out the advanced section.
+"""
+
+
+def test_sentences_that_only_point_elsewhere_in_the_docs_are_dropped():
+    text = carry_over(passage(NAVIGATION), words=200, code=1)
+    assert "refer to the advanced section" not in text
+    assert "Check details" not in text and "Ready for more" not in text
+    assert "Check out" not in text
+    # what has content stays, and so does a pointer the reader can follow (a link)
+    assert "- A session reuses its connection pool.\n- A session sends" in text
+    assert "[the adapters' documentation](https://example.org/adapters)" in text
+    assert "You can see that the cookie was sent by printing the response" in text
+    assert "print(r.text)" in text
+    assert "Path parameters work the same as for plain routes." in text
+    assert "routing section above" not in text
+
+
+def test_a_name_the_page_never_defines_is_the_reader_s_or_the_library_s_not_an_earlier_one():
+    page = "Save the body to a file:\n\n```python\nrouter = Mount(path)\nsave(r, filename)\n```\n"
+    text = carry_over(passage(page, defined=["r", "save", "other"]), words=50, code=1)
+    assert "*It uses `save`, `r` from an earlier example in the docs; `Mount`" in text
+    assert "`Mount` is imported in none of the docs' examples" in text
+    assert "`path`, `filename` are left to you: the docs do not define them" in text

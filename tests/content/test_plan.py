@@ -123,3 +123,20 @@ def test_a_topic_no_source_explains_is_a_warning_not_a_section(retriever):
     assert [(w["kind"], w.get("topic")) for w in warnings] == [
         ("uncovered_topic", "Redis clusters")
     ]
+
+
+def test_a_passage_two_sections_hold_stays_with_the_one_that_has_least_else():
+    from ucop.content.assign import unshare
+
+    def chunk(name):
+        return {"id": f"kb:a.md#{name}", "source": "a.md", "title": "", "heading": name, "text": ""}
+
+    objects, pooling, keepalive = chunk("objects"), chunk("objects-2"), chunk("keep-alive")
+    reuse = {"title": "Reuse", "passages": [(objects, 1.0), (pooling, 1.0), (keepalive, 1.0)]}
+    persist = {"title": "Persist", "passages": [(objects, 1.0)]}
+    lone = {"title": "Lone", "passages": [(keepalive, 1.0)]}
+    unshare([reuse, persist, lone])
+    assert [c["heading"] for c, _ in persist["passages"]] == ["objects"]
+    assert [c["heading"] for c, _ in lone["passages"]] == ["keep-alive"]
+    # the first share leaves Reuse two passages; the second would leave it one: it stays
+    assert [c["heading"] for c, _ in reuse["passages"]] == ["objects-2", "keep-alive"]

@@ -100,3 +100,12 @@ def test_split_items_keeps_or_inside_an_item():
         "finds pets by status or tags",
         "reads the inventory",
     ]
+
+
+def test_an_and_between_the_objects_of_with_does_not_split_the_topic():
+    body = "Show how to stream a large download with stream=True and iter_content."
+    assert [t.phrase for t in read_brief(body).topics] == [
+        "stream a large download with stream=True and iter_content"
+    ]
+    body = "Show how to find a pet with its tag and delete it."
+    assert [t.phrase for t in read_brief(body).topics] == ["find a pet with its tag", "delete it"]

@@ -102,3 +102,92 @@ def test_citation_numbers_never_touch_code():
     kept = keep_valid_citations(text, 1)
     assert "print(args[2], args[1])" in kept and "`items[2]`" in kept
     assert kept.endswith("More .")
+
+
+def _kb(n: int, heading: str, text: str, source: str = "docs/a.md") -> dict:
+    return {
+        "n": n,
+        "id": f"kb:{source}#{n}",
+        "kind": "kb",
+        "level": 2,
+        "heading": heading,
+        "title": f"Guide > {heading}",
+        "source": source,
+        "markdown": text,
+        "text": text,
+    }
+
+
+def test_a_heading_split_over_two_passages_is_shown_once_and_each_named_topic_gets_its_own():
+    section = {"title": "EchoResponse and PingResponse", "coverage": "covered", "phrases": []}
+    passages = [
+        _kb(1, "EchoResponse", "Returns the request body as the response body, unchanged."),
+        _kb(2, "Writing echo handlers", "An echo handler reads the body and writes it back."),
+        _kb(3, "Writing echo handlers", "A second part of the same docs section, continued."),
+        _kb(4, "PingResponse", "Returns an empty response with a 204 status code."),
+    ]
+    text = write_section({"section": section, "passages": passages, "others": []})
+    assert "### EchoResponse" not in text  # the title's first name: the section's own start
+    assert text.count("### Writing echo handlers") == 1
+    assert "(Guide)" not in text  # not twins on two pages: one heading, continued
+    assert "### PingResponse" in text
+
+
+def test_a_name_an_earlier_passage_of_the_section_defines_needs_no_note():
+    section = {"title": "Routing", "coverage": "covered", "phrases": []}
+    passages = [
+        _kb(
+            1,
+            "Routes",
+            "Each route maps a path to an endpoint:\n\n```python\n"
+            "async def home(request):\n    return 'home'\n```\n",
+        ),
+        _kb(
+            2,
+            "Route lists",
+            "A list of routes is handed to the app:\n\n```python\n"
+            "routes = [Route('/', home), Route('/about', about)]\n```\n",
+        ),
+    ]
+    text = write_section({"section": section, "passages": passages, "others": []})
+    assert "*It uses `Route`, `about` from an earlier example in the docs.*" in text
+    assert "`home`" not in text  # defined in the section's first snippet, just above
+
+
+def test_a_lead_in_to_an_example_left_out_loses_only_its_own_sentence():
+    page = (
+        "Mounting splits a large routing table by prefix. You can also mount whole "
+        "applications. For example...\n\n```python\nroutes = [Mount('/a', app=a)]\n```\n\n"
+        "A second paragraph that stays, with enough words to count.\n"
+    )
+    text = carry_over({"n": 1, "id": "kb:m", "kind": "kb", "markdown": page}, words=80, code=0)
+    assert "Mounting splits a large routing table by prefix." in text
+    assert "You can also mount whole applications." in text
+    assert "For example" not in text
+
+
+def test_with_little_room_left_only_a_passage_named_for_the_topic_is_started():
+    long = " ".join(["A call sends one request and waits for its reply."] * 12)
+    section = {"title": "Making calls", "coverage": "covered", "phrases": []}
+    passages = [
+        _kb(1, "Making calls", long),
+        _kb(2, "Body workflow", "The body is read lazily when the reply is streamed."),
+        _kb(3, "Calls in bulk", "Several calls share one pool of connections."),
+    ]
+    # a tour of eight sections: 140 words each, 120 of them taken by the first passage
+    text = write_section({"section": section, "passages": passages, "others": [{}] * 7})
+    assert "read lazily" not in text  # its heading names nothing the section is about
+    assert "### Calls in bulk" in text and "share one pool" in text
+
+
+def test_the_introduction_opens_with_a_docs_paragraph_only_when_it_reads_as_one():
+    from ucop.content.drafts import write_introduction
+
+    base = {"title": "Replies in Tern", "audience": "Python developers", "sections": []}
+    for first, shown in (
+        ("Signature: `Reply(content, status_code=200)`", False),
+        ("Tern is ready for today's web.", False),
+        ("A reply carries a body, a status code and headers; every endpoint returns one.", True),
+    ):
+        text = write_introduction({**base, "passages": [_kb(1, "Reply", first)]})
+        assert (first.rstrip(".") in text) is shown, first

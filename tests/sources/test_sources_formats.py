@@ -294,3 +294,24 @@ def test_markup_left_unfinished_at_the_end_of_a_page_is_not_text():
     assert html_to_markdown("<p>a &lt;b&gt; c</p><!--<script>") == "a <b> c\n"
     assert html_to_markdown("<p>x</p><scr") == "x\n"
     assert html_to_markdown("<p>x</p>tail text") == "x\n\ntail text\n"
+
+
+def test_sessions_indented_after_a_one_colon_lead_in_are_one_fence_not_a_quote():
+    text = (
+        "Pass it with the ``json`` parameter:\n\n"
+        "    >>> payload = {'some': 'data'}\n\n"
+        "    >>> r = requests.post(url, json=payload)\n\n"
+        "Done.\n"
+    )
+    md = rst_to_markdown(text)
+    assert (
+        "```pycon\n>>> payload = {'some': 'data'}\n\n>>> r = requests.post(url, json=payload)\n```"
+        in md
+    )
+    assert not re.search(r"^>(?!>>)", md, re.M)  # no quote line
+
+
+def test_a_definition_term_written_with_a_colon_gets_one_colon():
+    md = rst_to_markdown("Available hooks:\n\n``response``:\n    The response generated.\n")
+    assert "- **`response`**: The response generated." in md
+    assert ":**:" not in md

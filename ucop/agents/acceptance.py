@@ -275,10 +275,12 @@ def _citations(answer: str, evidence: Evidence) -> Verdict:
 def _model_blocks(answer: str, evidence: Evidence) -> Iterable[dict[str, Any]]:
     """The answer's code blocks, except those copied verbatim from the material."""
     from ucop.codegen.blocks import all_code_blocks
+    from ucop.content.excerpts import below_page_imports
 
     plain = evidence.plain_material()
     for block in all_code_blocks(answer):
-        copied = plain_lines(block["code"])
+        # the page's import lines a carried snippet opens with are the docs' lines too
+        copied = plain_lines(below_page_imports(block["code"], plain))
         if copied and copied in plain:
             continue
         yield block

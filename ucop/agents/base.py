@@ -35,7 +35,7 @@ T = TypeVar("T")
 SOURCE_ROLES = ("kb", "api", "blog")
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
-CACHE_VERSION = "4"  # 4: inputs keyed by role; 3: plans from ucop.content
+CACHE_VERSION = "5"  # 5: snippets open with their page imports; 4: inputs keyed by role
 
 
 @dataclass

@@ -15,7 +15,7 @@ from ucop.agents.base import Agent, RunServices, ask_model, draft_fallback, regi
 from ucop.agents.json_answer import outline_schema
 from ucop.agents.outline_answer import parse_outline
 from ucop.agents.retrieval import knowledge, search
-from ucop.content.coverage import coverage_of, coverage_warning
+from ucop.content.coverage import coverage_warning, section_coverage
 from ucop.content.drafts import write_part
 from ucop.content.plan import plan_sections
 from ucop.content.planning import find_passages
@@ -257,7 +257,7 @@ def contracts(
             )
             ops = []
         taken |= {c["id"] for c, _ in found}
-        status, missing = coverage_of(retriever, title, found, bool(ops))
+        status, missing = section_coverage(retriever, title, found, bool(ops), draft)
         scope = entry.get("scope") or _first_sentence(note) or _default_scope(title, found)
         api_ids = [f"api:{op_id}" for op_id in ops] if not found else []
         sections.append(
@@ -275,6 +275,7 @@ def contracts(
                 missing=missing,
                 wants_code=code,
                 phrases=list((draft or {}).get("phrases", ())),
+                detail=list((draft or {}).get("detail", ())),
             )
         )
     if not drafts:

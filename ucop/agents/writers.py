@@ -15,7 +15,7 @@ from typing import Any
 from ucop.agents.base import Agent, RunServices, ask_model, draft_fallback, register
 from ucop.agents.retrieval import knowledge, owned_chunks, passages, related_posts
 from ucop.article.citations import MARKER, outside_code
-from ucop.content.carry import page_imports
+from ucop.content.carry import page_imports, page_names
 from ucop.content.drafts import write_part
 from ucop.content.planning import find_passages, named_share, topic_terms
 from ucop.content.reading import read_exclusions
@@ -156,7 +156,9 @@ class SectionWriter(Agent):
         found = passages(owned_chunks(services, kb, section["sources"], api))
         pages = knowledge(services, kb, api)
         for passage in found:  # a snippet carried alone needs its page's imports
-            passage["imports"] = page_imports(pages.page(passage["source"]), passage["source"])
+            page = pages.page(passage["source"])
+            passage["imports"] = page_imports(page, passage["source"])
+            passage["defined"] = page_names(page, passage["source"])
         ops = _operations(api, section["operations"])
         variables = {
             "title": services.brief.title,

@@ -109,12 +109,13 @@ def _code_safety(body: str, folder: Path, spec: dict | None = None) -> Result:
     """
     from ucop.codegen.audit import markdown_problems
     from ucop.codegen.hazards import reach_of
+    from ucop.content.excerpts import below_page_imports
 
     docs = _kb_text(folder)
     quoted: list[str] = []
 
     def from_docs(code: str) -> bool:
-        if docs and _plain_lines(code) in docs:
+        if docs and _plain_lines(below_page_imports(code, docs)) in docs:
             quoted.append(code)
             return True
         return False

@@ -42,6 +42,19 @@ def assign_passages(
             draft["passages"] = [(c, share) for c, share in shared[:SHARED] if share >= HIGH]
 
 
+def unshare(drafts: Sequence[SectionDraft]) -> None:
+    """A passage two sections hold stays with the one that has least else to show, when the
+    other keeps two passages: the article would carry the same text twice ("Session
+    Objects" under *Reuse connections* and again under *Persist headers, cookies and auth*)."""
+    for draft in sorted(drafts, key=lambda d: len(d.get("passages", ()))):
+        for chunk, _ in draft.get("passages", ()):
+            for other in drafts:
+                held = other.get("passages", ())
+                rest = [(c, s) for c, s in held if c["id"] != chunk["id"]]
+                if other is not draft and len(rest) < len(held) and len(rest) >= 2:
+                    other["passages"] = rest
+
+
 def find_for(
     retriever: Any,
     draft: SectionDraft,

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ucop.content.excerpts import is_code, split_blocks
-from ucop.content.snippets import fragment, is_session, language, needs, relabel
+from ucop.content.pointers import drop_pointers
+from ucop.content.sentences import sentences
+from ucop.content.snippets import PYTHON, bound_names, completed, fragment, is_session, language
 
 SCRAP_WORDS = 3  # a prose block shorter than this is a scrap (a link label, a stray word)
 
@@ -26,6 +28,7 @@ def carry_over(
     prose_blocks: int = 6,
     need_code: bool = False,
     step: str = "",
+    bound: set[str] | None = None,
 ) -> str:
     """Whole blocks of one passage: prose up to `words`, and up to `code` code blocks.
 
@@ -41,18 +44,25 @@ def carry_over(
         return operation_text(passage, step)
     blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
     imports = list(passage.get("imports") or ())
-    said: set[str] = set()  # what the notes after earlier snippets already named
+    # what the page's code defines; None when not known (then any name is "earlier")
+    defined = set(passage["defined"]) if passage.get("defined") is not None else None
+    # what the earlier snippets (of the section, with `bound`) define or import; it grows
+    bound = set() if bound is None else bound
     out: list[str] = []
     count = prose = shown = 0
     for at, block in enumerate(blocks):
         if is_code(block):
             if shown >= code or not _usable(block):
                 break
-            out += _with_needs(block, imports, said)
+            later = _defined(blocks[at + 1 :], code - shown - 1)
+            out += completed(block, imports, bound, later, defined)
             shown += 1
             continue
         if block.startswith("#"):
             break
+        block = drop_pointers(block)
+        if not block:
+            continue
         if len(block.split()) < SCRAP_WORDS and not block.lstrip().startswith(("-", "*", "|", ">")):
             continue
         if count >= words or prose >= prose_blocks:
@@ -78,15 +88,24 @@ def _leads_to_code(blocks: Sequence[str], at: int) -> bool:
     return at + 1 < len(blocks) and is_code(blocks[at + 1])
 
 
+_EXAMPLE_NEXT = re.compile(r"^(?:for\s+example|for\s+instance|like\s+this)\b.*(?:\.\.\.|…)$", re.I)
+
+
 def _drop_dangling(out: list[str]) -> list[str]:
-    """Drop lead-ins ("... you can do:") whose code or list was not carried over."""
+    """Drop lead-ins ("... you can do:", "For example...") whose code or list was not
+    carried over; a paragraph loses only its last sentence, the lead-in."""
     kept: list[str] = []
     for i, block in enumerate(out):
         follows = out[i + 1] if i + 1 < len(out) else ""
-        lead_in = not is_code(block) and block.rstrip().endswith(":")
-        if lead_in and not is_code(follows) and not re.match(r"^\s*(?:[-*+] |\d+[.)] )", follows):
+        if is_code(follows) or re.match(r"^\s*(?:[-*+] |\d+[.)] )", follows) or is_code(block):
+            kept.append(block)
             continue
-        kept.append(block)
+        said = sentences(block) if not re.match(r"^\s*(?:[-*+] |\d+[.)] |\||>)", block) else []
+        last = said[-1] if said else block.rstrip()
+        if not (last.endswith(":") or _EXAMPLE_NEXT.match(last)):
+            kept.append(block)
+        elif len(said) > 1:
+            kept.append(" ".join(said[:-1]))
     return kept
 
 
@@ -102,15 +121,19 @@ def _first_example(blocks: Sequence[str], imports: Sequence[str]) -> list[str]:
     if not code:
         return []
     at = (good or code)[0]
-    shown = _with_needs(blocks[at], imports, set()) if good else [fragment(blocks[at])]
+    shown = completed(blocks[at], imports, set()) if good else [fragment(blocks[at])]
     before = blocks[at - 1] if at and not is_code(blocks[at - 1]) else ""
     return [_unwrap(before), *shown] if before and not before.startswith("#") else shown
 
 
-def _with_needs(block: str, imports: Sequence[str], said: set[str]) -> list[str]:
-    """The block as the docs have it, then a note of what it takes from its page."""
-    note = needs(block, imports, said)
-    return [relabel(block), note] if note else [relabel(block)]
+def _defined(blocks: Sequence[str], count: int) -> set[str]:
+    """Names the next `count` code blocks define (a hook used before its function)."""
+    code = [b for b in blocks if is_code(b) and language(b) in PYTHON]
+    return {name for b in code[: max(count, 0)] for name in bound_names(_body(b))}
+
+
+def _body(block: str) -> str:
+    return "\n".join(block.splitlines()[1:-1])
 
 
 def _unwrap(block: str) -> str:
@@ -158,3 +181,18 @@ def page_imports(chunks: Iterable[Mapping[str, Any]], source: str) -> list[str]:
                 if re.match(r"^(?:from\s+[\w.]+\s+)?import\s+[\w., ]+$", line.strip()):
                     lines.setdefault(line.strip())
     return list(lines)
+
+
+def page_names(chunks: Iterable[Mapping[str, Any]], source: str) -> list[str]:
+    """Every name the code of one page's chunks defines (`filename` in none: the reader's)."""
+    names: dict[str, None] = {}
+    for chunk in chunks:
+        if chunk.get("source") != source:
+            continue
+        for block in chunk.get("code_blocks") or ():
+            code = "\n".join(
+                re.sub(r"^\s*(?:>>>|\.\.\.) ?", "", line)
+                for line in str(block.get("code", "")).splitlines()
+            )
+            names.update(dict.fromkeys(sorted(bound_names(code))))
+    return list(names)

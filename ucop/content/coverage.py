@@ -34,12 +34,7 @@ def coverage_of(
     )
     # Only names are worth reporting ("Redis", "429", "Retry-After"); a plain word the
     # sources lack ("fits", "cleanly") says nothing about what is missing.
-    missing = [
-        word
-        for word in names_in(title)
-        if any(t not in retriever.vocabulary or retriever.idf(t) >= RARE for t in tokens(word))
-        and not any(retriever.coverage(tokens(word), chunk) > 0 for chunk, _ in passages)
-    ]
+    missing = _absent(retriever, title, passages)
     if best < LOW:
         return "none", missing
     words = sum(len(chunk.get("text", "").split()) for chunk, _ in passages)
@@ -48,6 +43,41 @@ def coverage_of(
     # Partly covered only when a name is missing ("Redis"): plain words the passages lack
     # ("connection", "fits") do not make a gap a reader would notice.
     return ("partial", missing) if best < HIGH and missing else ("covered", [])
+
+
+def section_coverage(
+    retriever: Any,
+    title: str,
+    passages: Sequence[tuple[Mapping, float]],
+    has_ops: bool,
+    draft: Mapping[str, Any] | None = None,
+) -> tuple[Coverage, list[str]]:
+    """`coverage_of` the section; one planned on what its topic stands for (`judged`:
+    "middleware" for "where rate limiting fits") is at best partly covered, missing the
+    words its passages do not explain ("rate limiting")."""
+    draft = draft or {}
+    judged = str(draft.get("judged") or "")
+    if judged:
+        status, _ = coverage_of(retriever, judged, passages, has_ops)
+        return ("partial" if status == "covered" else status), list(draft.get("unsaid", ()))
+    status, missing = coverage_of(retriever, title, passages, has_ops)
+    notes = str(draft.get("notes") or "") if draft.get("required") and not has_ops else ""
+    # The author's notes name what the section must show ("429 with Retry-After"): a name
+    # no passage has makes the section partly covered, as one in the title would.
+    absent = [w for w in _absent(retriever, notes, passages) if w not in missing]
+    if status == "none" or not absent:
+        return status, missing
+    return "partial", [*missing, *absent]
+
+
+def _absent(retriever: Any, text: str, passages: Sequence[tuple[Mapping, float]]) -> list[str]:
+    """Names in `text` that are rare or unknown in the sources and in none of `passages`."""
+    return [
+        word
+        for word in names_in(text)
+        if any(t not in retriever.vocabulary or retriever.idf(t) >= RARE for t in tokens(word))
+        and not any(retriever.coverage(tokens(word), chunk) > 0 for chunk, _ in passages)
+    ]
 
 
 def names_in(title: str) -> list[str]:

@@ -22,6 +22,7 @@ SECTION_WORDS = 280  # prose carried over per section, in whole blocks
 PASSAGE_WORDS = 170  # from any one passage
 CODE_BLOCKS = 4  # code blocks a section that asks for code may carry (a passage's, whole)
 PLAIN_CODE = 2  # ... and one that does not ask
+LEAD_CODE = 2  # code blocks the passage of each aspect of a topic may show, past CODE_BLOCKS
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\[(*\"])")
 
 
@@ -73,7 +74,7 @@ def write_introduction(ctx: Mapping[str, Any]) -> str:
         paragraphs.append(f"You will work through {_count(len(sections))}: {steps}.")
     for passage in ctx.get("passages", ())[:1]:
         lead = carry_over(passage, words=90, code=0, prose_blocks=1)
-        if lead:
+        if _opens(lead):
             paragraphs.append(lead)
     gaps = [s["title"] for s in sections if s.get("coverage") == "none"]
     if gaps:
@@ -90,6 +91,19 @@ def write_introduction(ctx: Mapping[str, Any]) -> str:
     if related:
         paragraphs.append(f"For background, see {post_link(related[0])}.")
     return "\n\n".join(paragraphs)
+
+
+OPENING_WORDS = 12  # a docs line shorter than this is a slogan or a label, not an opening
+
+
+def _opens(lead: str) -> bool:
+    """Whether a passage's first paragraph reads as an opening: not a signature line
+    ("Signature: `Response(content, ...)`") nor a slogan ("Requests is ready for today's
+    web.")."""
+    text = re.sub(r"\s*\[\d+\]", "", lead).strip()
+    if not text or re.match(r"^(?:signature|usage|syntax|example)s?\s*:", text, re.I):
+        return False
+    return len(text.split()) >= OPENING_WORDS
 
 
 VERBS = frozenset(
@@ -152,53 +166,64 @@ NO_CODE = (
 def _carried(
     section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]], others: int
 ) -> list[str]:
+    """The section's passages in the plan's (reading) order, up to the word budget; the
+    passage each aspect of the topic leads to is carried even past it, with an example of
+    its own when the section asks for code ("Binary Response Content" after "Response
+    Content" has taken the budget)."""
+    from ucop.content.aspects import leads
+
     wants = bool(section.get("wants_code"))
     code = CODE_BLOCKS if wants else PLAIN_CODE
     # A long tour gets shorter sections: enough to show each topic and its example.
     budget = SECTION_WORDS if others < 6 else SECTION_WORDS // 2
     parts: list[str] = []
     steps = _steps(section, passages)
-    names = [str(p.get("heading", "")).lower() for p in passages]
+    # "Closing the connection" on two pages: each says which page it is from
+    named = {(str(p.get("heading", "")).lower(), p.get("source")) for p in passages}
+    names = [name for name, _ in named]
     twins = {n for n in names if names.count(n) > 1}
-    leads = _phrase_leads(section, passages)
-    for passage in [*leads, *(p for p in passages if p not in leads)]:
-        if budget <= 0 and passage not in leads:
-            break
+    shown: set[tuple[str, Any]] = set()  # a heading's next passage on its page continues it
+    leading = leads(section, passages)
+    bound: set[str] = set()  # names the section's snippets so far define: no note for those
+    for passage in passages:
+        lead = any(passage is p for p in leading)
+        # with little room left, only a passage whose heading names the topic, or the
+        # page's example a section asked for code still lacks
+        example = wants and code == CODE_BLOCKS and bool(passage.get("code_blocks"))
+        relevant = example or _heading_names(section, passage)
+        low = parts and budget < PASSAGE_WORDS // 2 and not relevant
+        if not lead and (budget <= 0 or low):
+            continue
+        blocks_left = max(code, LEAD_CODE) if lead and wants else code
         excerpt = carry_over(
             passage,
             step=steps.get(passage["id"], ""),
-            words=min(max(budget, PASSAGE_WORDS // 2), PASSAGE_WORDS),
-            code=code,
-            need_code=wants and code == CODE_BLOCKS,
+            words=PASSAGE_WORDS if lead else min(max(budget, PASSAGE_WORDS // 2), PASSAGE_WORDS),
+            code=blocks_left,
+            need_code=wants and (code == CODE_BLOCKS or lead),
+            bound=bound,
         )
         if excerpt:
-            parts.append(_under_heading(excerpt, passage, section, len(passages), twins))
+            place = (str(passage.get("heading", "")).lower(), passage.get("source"))
+            if place in shown:
+                parts.append(excerpt)
+            else:
+                parts.append(
+                    _under_heading(excerpt, passage, section, len(passages), twins, not parts)
+                )
+            shown.add(place)
             blocks = split_blocks(excerpt)
             code -= sum(1 for b in blocks if is_code(b))
             budget -= sum(len(b.split()) for b in blocks if not is_code(b))
     return parts
 
 
-def _phrase_leads(
-    section: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]
-) -> list[Mapping[str, Any]]:
-    """For a section that joins several of the brief's topics ("Timeouts, errors and
-    exceptions"), the passage headed by each topic, in the topics' order: each topic is shown
-    before the budget runs out on the first one."""
-    from ucop.sources.words import tokenize
+def _heading_names(section: Mapping[str, Any], passage: Mapping[str, Any]) -> bool:
+    """Whether the passage's heading says a word of the section's title or phrases."""
+    from ucop.content.planning import topic_terms
 
-    phrases = [str(p) for p in section.get("phrases") or () if str(p).strip()]
-    if len(phrases) < 2:
-        return []
-    leads: list[Mapping[str, Any]] = []
-    for phrase in phrases:
-        wanted = set(tokenize(phrase))
-        for passage in passages:
-            heading = set(tokenize(str(passage.get("heading") or "")))
-            if wanted and passage not in leads and len(wanted & heading) * 2 >= len(wanted):
-                leads.append(passage)
-                break
-    return leads
+    asked = " ".join([str(section.get("title", "")), *map(str, section.get("phrases") or ())])
+    return bool(set(topic_terms(asked)) & set(topic_terms(str(passage.get("heading", "")))))
 
 
 def _under_heading(
@@ -207,6 +232,7 @@ def _under_heading(
     section: Mapping[str, Any],
     count: int,
     twins: Set[str] = frozenset(),
+    first: bool = True,
 ) -> str:
     """With several passages, each under the docs' own heading (`### PlainTextResponse`):
     "Takes some text or bytes" means little without the name it describes. One passage
@@ -218,7 +244,9 @@ def _under_heading(
         return excerpt
     if count < 2 and not _names_topic_only(heading, excerpt, str(section.get("title", ""))):
         return excerpt
-    if plain in re.sub(r"\W", "", str(section.get("title", "")).lower()):
+    title = re.sub(r"\W", "", str(section.get("title", "")).lower())
+    # "JSONResponse and RedirectResponse": the first needs no heading, the second does
+    if plain == title or (plain in title and first):
         return excerpt
     if heading.lower() in twins:  # "Closing the connection" in two pages: say which
         heading = f"{heading} ({str(passage.get('title', '')).split(' > ')[0]})"

@@ -11,6 +11,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
+def below_page_imports(code: str, docs: str) -> str:
+    """The snippet below the import lines the writer put at its top from the same docs.
+
+    A carried snippet opens with its page's imports (`import requests`, a line of the docs
+    in its own right), then the docs' block as written: both are the docs' code. `docs` is
+    the docs' text with each line stripped; an import it lacks leaves the code as it is.
+    """
+    lines = code.strip().splitlines()
+    lines_of_docs = f"\n{docs}\n"
+    at = 0
+    while at < len(lines) and re.match(r"^(?:from\s+[\w.]+\s+)?import\s", lines[at].strip()):
+        line = lines[at].strip()
+        if f"\n{line}\n" not in lines_of_docs and f"\n>>> {line}\n" not in lines_of_docs:
+            return code
+        at += 1
+    return "\n".join(lines[at:]).strip() if at else code
+
+
 def is_code(block: str) -> bool:
     return block.startswith(("```", "~~~"))
 

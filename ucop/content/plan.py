@@ -19,8 +19,17 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.content.assign import assign_passages
-from ucop.content.planning import by_tag, excluded, find_operations, merge_to_fit, plan_topics
+from ucop.content.aspects import fill_aspects, fill_named
+from ucop.content.assign import assign_passages, unshare
+from ucop.content.kin import stand_in
+from ucop.content.planning import (
+    PASSAGES,
+    by_tag,
+    excluded,
+    find_operations,
+    merge_to_fit,
+    plan_topics,
+)
 from ucop.content.reading import headline
 from ucop.content.shapes import BriefAsks, SectionDraft, Topic
 
@@ -52,6 +61,7 @@ def plan_sections(
         return by_tag(spec, count, MAX_OPS_PER_SECTION)  # type: ignore[return-value]
     drafts: list[SectionDraft] = plan_topics(topics, required, count)  # type: ignore[assignment]
     assign_passages(retriever, drafts, asks.exclusions, asks.code)
+    fill_named(retriever, drafts, asks.exclusions, PASSAGES)
     kept: list[SectionDraft] = []
     unplaced: list[SectionDraft] = []
     for draft in drafts:
@@ -61,14 +71,20 @@ def plan_sections(
         else:
             unplaced.append(draft)
     for draft in unplaced:
+        if len(kept) < count and stand_in(retriever, draft, kept, asks.exclusions):
+            kept.append(draft)  # a section of its own, on what the brief says it is
+            continue
         home = _home(retriever, draft, kept)
         if home is None:
             warnings.append(_uncovered(draft["title"]))
         else:
             home["phrases"] = [*home.get("phrases", []), *draft.get("phrases", [])]
+    kept.sort(key=lambda d: d["position"])
     for draft in kept:  # document order, read from ids only (a large index is not walked)
         draft["places"] = sorted(retriever.position(c["id"]) for c, _ in draft["passages"])
     kept = merge_to_fit(kept, count)  # type: ignore[arg-type,assignment]
+    fill_aspects(retriever, kept, asks.exclusions, PASSAGES)
+    unshare(kept)
     if len(kept) < count and has_kb:
         kept = _top_up(kept, count, retriever, subject, asks)
     if len(kept) < count and asked:

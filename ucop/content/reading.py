@@ -155,11 +155,18 @@ def split_items(text: str) -> list[str]:
     return [i for i in items if len(i) > 2]
 
 
+# "... with stream=True and iter_content": the "and" joins the objects of "with"
+_WITH_OBJECT = re.compile(r"\b(?:with|using|via)\s+\S+(?:\s+\S+){0,2}$", re.IGNORECASE)
+
+
 def _split_last_and(segment: str) -> list[str]:
     parts = depth_split(segment, " and ")
     if len(parts) < 2:
         return [segment]
-    return [" and ".join(parts[:-1]), parts[-1]]
+    left, right = " and ".join(parts[:-1]), parts[-1]
+    if _WITH_OBJECT.search(left) and len(right.split()) == 1:
+        return [segment]
+    return [left, right]
 
 
 def _group_by_wh(segments: list[str]) -> list[str]:

@@ -90,6 +90,8 @@ class SectionDraft(TypedDict, total=False):
     operations: list[dict[str, Any]]
     places: list[int]  # where its passages stand in the sources (neighbours merge first)
     origin: str  # "required", "topic", "detail" (split from a topic's detail), "sources"
+    judged: str  # what its passages explain, when that is not its title (`ucop.content.kin`)
+    unsaid: list[str]  # ... and the words of its title they do not explain
 
 
 class SectionPlan(TypedDict):
@@ -108,6 +110,7 @@ class SectionPlan(TypedDict):
     missing: list[str]
     wants_code: bool
     phrases: list[str]
+    detail: list[str]  # the aspects the brief lists in parentheses: "text, encoding, binary"
 
 
 class Part(TypedDict):

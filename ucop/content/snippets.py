@@ -1,9 +1,9 @@
 """What a docs snippet needs to stand on its own: the page's imports, or a note that it is part.
 
 Docs split an example over a page: the imports at the top, `app` in one block, the test of
-it in the next. Carried into an article alone, a block is introduced with the page's import
-lines for the names it uses, and a name no import gives (`client`, built two examples
-earlier) is named, so the reader knows the snippet is an excerpt.
+it in the next. Carried into an article alone, a block opens with the page's import lines for
+the names it uses (so it runs), and a name no import gives (`client`, built two examples
+earlier) is named in a note, so the reader knows the snippet is an excerpt.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 PYTHON = {"python", "py", "python3"}
 _BUILTINS = frozenset(dir(builtins))
@@ -41,32 +41,83 @@ def relabel(block: str) -> str:
     return block
 
 
-def needs(block: str, imports: Sequence[str], said: set[str] | None = None) -> str:
-    """A note on what a Python snippet takes from elsewhere on its page ('' when nothing).
+def completed(
+    block: str,
+    imports: Sequence[str],
+    bound: set[str],
+    later: Set[str] = frozenset(),
+    defined: Set[str] | None = None,
+) -> list[str]:
+    """A Python snippet made to stand on its own as far as its page allows, and a note.
 
-    The snippet itself stays as the docs have it (it is quoted, and checked as a quote); the
-    note gives the page's imports it relies on and names what an earlier example defines.
-    What `said` holds (notes given earlier in the same excerpt) is not said again; it grows.
+    The import lines it needs from its page (the docs put them at the top, once) go at its
+    top, so the reader can run it; the rest of it stays as the docs wrote it. A name no
+    import gives is named for the reader: defined by an example below (`later`), or taken
+    from an example of the docs not shown here, or (when `defined`, the names the page's code
+    defines, leaves it out) the reader's own to fill in. `bound` holds what the excerpt's earlier
+    snippets define (the reader has seen those); it grows.
     """
-    said = set() if said is None else said
+    body = block.splitlines()[1:-1]
     if language(block) not in PYTHON or is_session(block):
-        return ""
-    missing = missing_names("\n".join(block.splitlines()[1:-1]))
-    if not missing:
-        return ""
+        bound.update(bound_names(_unprompted(body)))
+        return [relabel(block)]
+    code = "\n".join(body)
+    missing = [name for name in missing_names(code) if name not in bound]
     needed = [line for line in imports if set(_bound_by(line)) & set(missing)]
     given = {name for line in needed for name in _bound_by(line)}
-    still = [name for name in missing if name not in given and name not in said]
-    needed = [line for line in needed if line not in said]
-    said.update(needed, still)
-    parts = []
+    still = [name for name in missing if name not in given]
+    bound.update(given, still, bound_names(code))
     if needed:
-        lines = ", ".join(f"`{line}`" for line in needed)
-        parts.append(f"It needs {lines} from the same page")
-    if still:
-        names = ", ".join(f"`{name}`" for name in still)
-        parts.append(f"{names} {'comes' if len(still) == 1 else 'come'} from an earlier example")
-    return f"*{'; '.join(parts)}.*"
+        lines = block.splitlines()
+        block = "\n".join([lines[0], *needed, "", *lines[1:]])
+    return [block, note(still, later, defined)] if still else [block]
+
+
+def note(names: Sequence[str], later: Set[str], defined: Set[str] | None = None) -> str:
+    """What a snippet takes from elsewhere, said to the reader.
+
+    A name defined by an example below, by an earlier example of its page, or by none: a
+    class (`Mount`) is the library's, its import not shown in the docs; a plain name
+    (`filename`) is left to the reader.
+    """
+    below = [name for name in names if name in later]
+    elsewhere = [n for n in names if n not in later and (defined is None or n in defined)]
+    unknown = [n for n in names if n not in below and n not in elsewhere]
+    library = [n for n in unknown if n[:1].isupper()]
+    yours = [n for n in unknown if not n[:1].isupper()]
+    parts = []
+    if below:
+        parts.append(f"{_names(below)} {_are(below)} defined just below")
+    if elsewhere:
+        parts.append(f"it uses {_names(elsewhere)} from an earlier example in the docs")
+    if library:
+        parts.append(f"{_names(library)} {_are(library)} imported in none of the docs' examples")
+    if yours:
+        them = "it" if len(yours) == 1 else "them"
+        parts.append(f"{_names(yours)} {_are(yours)} left to you: the docs do not define {them}")
+    text = "; ".join(parts)
+    return f"*{text[:1].upper()}{text[1:]}.*"
+
+
+def _are(names: Sequence[str]) -> str:
+    return "is" if len(names) == 1 else "are"
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _unprompted(lines: Sequence[str]) -> str:
+    return "\n".join(re.sub(r"^\s*(?:>>>|\.\.\.) ?", "", ln) for ln in lines if ln.strip())
+
+
+def bound_names(code: str) -> set[str]:
+    """Names the code defines (assigns, imports, functions, classes)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    return _binds(tree)
 
 
 def missing_names(code: str) -> list[str]:
@@ -75,14 +126,17 @@ def missing_names(code: str) -> list[str]:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    bound: set[str] = set(_BUILTINS)
-    loads: list[str] = []
+    bound = set(_BUILTINS) | _binds(tree)
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    loads = [n.id for n in names if isinstance(n.ctx, ast.Load)]
+    return [name for name in dict.fromkeys(loads) if name not in bound]
+
+
+def _binds(tree: ast.AST) -> set[str]:
+    bound: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                loads.append(node.id)
-            else:
-                bound.add(node.id)
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(node.name)
         elif isinstance(node, ast.arg):
@@ -91,7 +145,7 @@ def missing_names(code: str) -> list[str]:
             bound.update(a.asname or a.name.split(".")[0] for a in node.names)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
-    return [name for name in dict.fromkeys(loads) if name not in bound]
+    return bound
 
 
 def _bound_by(line: str) -> list[str]:

@@ -81,7 +81,7 @@ class _Writer:
             nodes.definition_list: self.definitions,
             nodes.field_list: self.definitions,
             nodes.option_list: self.definitions,
-            nodes.block_quote: lambda n: md.quote(self.children(n)),
+            nodes.block_quote: self.block_quote,
             nodes.Admonition: self.admonition,
             nodes.rubric: lambda n: f"**{md.one_paragraph(self.inline(n))}**",
             nodes.table: self.table,
@@ -119,6 +119,14 @@ class _Writer:
         finally:
             self.depth -= 1
 
+    def block_quote(self, node: nodes.Element) -> str:
+        """A quote; one that holds only `>>>` sessions is code indented after a one-colon
+        lead-in ("... encoded automatically:"): one `pycon` fence, not a quote of fences."""
+        kids = [c for c in node.children if isinstance(c, nodes.Element)]
+        if kids and all(isinstance(c, nodes.doctest_block) for c in kids):
+            return md.code_fence("\n\n".join(c.astext() for c in kids), "pycon")
+        return md.quote(self.children(node))
+
     def literal_block(self, node: nodes.Element) -> str:
         code = node.astext()
         classes = [c for c in node.get("classes", []) if c != "code"]
@@ -140,6 +148,7 @@ class _Writer:
                 continue
             head, *body = item.children
             term = md.one_paragraph(self.inline(head)) if isinstance(head, nodes.Element) else ""
+            term = term.rstrip().removesuffix(":").rstrip()  # "``response``:" reads `response`
             text = md.join_blocks(self.block(part) for part in body)
             if isinstance(head, nodes.option_group):
                 term = md.code_span(head.astext())
