@@ -28,6 +28,8 @@ PARSERS = (
     "formats",
     "chunking",
     "markup",
+    "mdblocks",
+    "mdscan",
     "mdwrite",
     "rst",
     "sphinx",
