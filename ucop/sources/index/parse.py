@@ -81,12 +81,12 @@ def parse_one(job: Job, root: Path, base: Path, url: str | None) -> Parsed:
         raise SourceError(f"{job.file}: cannot be read ({reason}) — check its permissions") from exc
     if sha == job.old_sha:
         return Parsed(job.path, sha, None)
-    from ucop.sources.retrieval import chunk_terms
+    from ucop.sources.retrieval import chunk_terms_joined
 
     rows = []
     for chunk in chunks_of(job.file, root, base, url):
-        terms = chunk_terms(chunk)
-        rows.append((str(chunk["id"]), len(terms), json.dumps(chunk), " ".join(terms)))
+        count, terms = chunk_terms_joined(chunk)
+        rows.append((str(chunk["id"]), count, json.dumps(chunk), terms))
     return Parsed(job.path, sha, rows)
 
 
