@@ -37,11 +37,12 @@ class Job:
 
 @dataclass(frozen=True)
 class Parsed:
-    """A file's new hash and, if its bytes changed, its rows: (id, term count, JSON, terms)."""
+    """A file's new hash and, if its bytes changed, its rows: (id, term count, characters of
+    text, JSON, terms)."""
 
     path: str
     sha: str
-    rows: list[tuple[str, int, str, str]] | None
+    rows: list[tuple[str, int, int, str, str]] | None
 
 
 def parse_all(jobs: Sequence[Job], root: Path, base: Path, url: str | None) -> Iterator[Parsed]:
@@ -86,7 +87,8 @@ def parse_one(job: Job, root: Path, base: Path, url: str | None) -> Parsed:
     rows = []
     for chunk in chunks_of(job.file, root, base, url):
         count, terms = chunk_terms_joined(chunk)
-        rows.append((str(chunk["id"]), count, json.dumps(chunk), terms))
+        chars = len(str(chunk.get("text", "")))
+        rows.append((str(chunk["id"]), count, chars, json.dumps(chunk), terms))
     return Parsed(job.path, sha, rows)
 
 
