@@ -76,12 +76,16 @@ READ = {
     "hr": "text\n\n***\n\n- - -\n\n___\n",
     "inline marks": "# The *big* `thing` [link](x)\n\ntext\n",
     "list heading": "- # h\nnot lazy\n",
+    "quote in a list": "- a\n  > quoted\nlazy\n- b\n  >\nnot lazy\n",
+    "footnote": "Text.[^1]\n\n[^1]: A note, not a reference definition.\n",
 }
 REFUSED = {
     "table": "| a | b |\n| --- | --- |\n| 1 | 2 |\n",
     "html": "<div>\nx\n</div>\n",
     "setext": "Title\n=====\n",
     "reference": "[a]: https://x.example\n\ntext [a]\n",
+    "reference with a title": '[a]: /x "Title"\n',
+    "reference label on two lines": "[a\nb]: /x\n",
     "tab": "\tcode\n",
     "fence in list": "- a\n\n  ```\n  code\n  ```\n",
     "fence in quote": "> ```\n> code\n> ```\n",

@@ -4,7 +4,7 @@ It reads ATX headings, fenced code at the top level, indented code, paragraphs, 
 breaks, and the extent of top-level lists and block quotes (their insides are prose), by
 markdown-it-py's own rules for where each block ends. It gives up (returns None, and the
 page goes to markdown-it-py) on anything whose reading it does not reproduce: tabs, HTML
-blocks, tables, setext headings, link reference definitions, code inside a list or quote,
+blocks, tables, setext headings, possible link reference definitions, code inside a list or quote,
 an indented fence, empty list items, and lines markdown-it would treat by a special case.
 """
 
@@ -22,6 +22,9 @@ _SETEXT = re.compile(r"(?:=+|-+)[ \t]*$")
 _ITEM = re.compile(r"([-+*]|\d{1,9}[.)])( *)(.*)$")
 _DELIMITER = re.compile(r"[ |:-]*-[ |:-]*$")
 _QUOTE = re.compile(r"(?: {0,3}> ?)+")
+# `[^note]: Some words`: a word after the destination, where a reference definition could
+# only have a quoted title, so markdown-it reads the line as text (footnotes without a plugin)
+_NOTE = re.compile(r"\[[^\[\]]*\]: *[^\s<]\S* +[^\s\"'(]")
 
 
 class GiveUp(Exception):
@@ -52,8 +55,10 @@ def _blank(line: str) -> bool:
 
 def _check(text: str) -> None:
     """Give up on a line whose inside needs more than extents: HTML, tables, references."""
-    if "]:" in text or text[:1] == "<" or (("|" in text or ":" in text) and _table_row(text)):
+    if text[:1] == "<" or (("|" in text or ":" in text) and _table_row(text)):
         raise GiveUp
+    if "]:" in text and (text.count("]:") > 1 or not _NOTE.match(text)):
+        raise GiveUp  # maybe a link reference definition (markdown-it drops its lines)
 
 
 def _table_row(text: str) -> bool:
@@ -235,8 +240,10 @@ class _Scanner:
             spaces, text = nested.group(2), nested.group(3)
             if not text or not spaces or len(spaces) > 4:
                 raise GiveUp
+        if text[0] == ">":
+            return not self.quote_line(text)  # a quote takes a lazy line unless it is empty
         _check(text)
-        if _FENCE.match(text) or text[0] == ">" or _SETEXT.match(text) or _HR.match(text):
+        if _FENCE.match(text) or _SETEXT.match(text) or _HR.match(text):
             raise GiveUp
         return text[0] != "#"
 
