@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ucop.sources.formats import read_document
 from ucop.sources.kb import document_chunks, heading_text, kb_files
@@ -76,6 +78,10 @@ READ = {
     "hr": "text\n\n***\n\n- - -\n\n___\n",
     "inline marks": "# The *big* `thing` [link](x)\n\ntext\n",
     "list heading": "- # h\nnot lazy\n",
+    "fence in a list": "- a\n\n  ```py\n  code\n    indented\n   three\n  ```\n- b\n",
+    "fence in a list, cut by a line": "- a\n  ```\n  code\n lazy?\nafter\n",
+    "fence in a list, to the end": "1. a\n\n   ```\n   code\n\n     more\n",
+    "fence in a list, then a lazy line": "- a\n\n  ```\n  code\n  ```\n lazy?\n",
     "quote in a list": "- a\n  > quoted\nlazy\n- b\n  >\nnot lazy\n",
     "footnote": "Text.[^1]\n\n[^1]: A note, not a reference definition.\n",
 }
@@ -87,7 +93,9 @@ REFUSED = {
     "reference with a title": '[a]: /x "Title"\n',
     "reference label on two lines": "[a\nb]: /x\n",
     "tab": "\tcode\n",
-    "fence in list": "- a\n\n  ```\n  code\n  ```\n",
+    "fence in a nested list": "- a\n  - b\n\n    ```\n    code\n    ```\n",
+    "fence in a quote in a list": "- a\n  > ```\n  > code\n  > ```\n",
+    "fence opening an item": "- ```\n  code\n  ```\n",
     "fence in quote": "> ```\n> code\n> ```\n",
     "empty item": "-\n  text\n",
     "indented fence": "  ```\n  code\n  ```\n",
@@ -105,6 +113,26 @@ def test_the_scanner_reads_these_as_markdown_it_does(name):
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_the_scanner_hands_these_over(name):
     assert scan(REFUSED[name]) is None
+
+
+# Lines from which random pages are made: every shape the scanner reads or refuses, at the
+# indents where lists, quotes and fences change their reading.
+LINES = [
+    *("", "  ", "text", "more text", " lazy", "   three", "    four", "      six"),
+    *("- item", "  - nested", "    - deeper", "* star", "+ plus", "-", "- ", "1. one"),
+    *("2. two", "1) paren", "10. ten", "  1. nested one", "- - -", "* * *", "---", "==="),
+    *("> quote", ">", "> > nested", "  > in item", ">     code", "> - quoted item", "# Head"),
+    *("## Sub ##", "  # item head", "#no", "```", "```py", "  ```", "   ```js", "~~~", "````"),
+    *("  code in item", "[^n]: a note here", "[a]: /url", "| a | b |", "<div>", "text]: x"),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=14))
+def test_any_page_is_read_as_markdown_it_reads_it_or_handed_over(lines):
+    body = "\n".join(lines) + "\n"
+    found = scan(body)
+    assert found is None or found == page_blocks(body, fast=False)
 
 
 def test_blocks_have_the_kinds_and_spans_chunking_uses():

@@ -4,8 +4,9 @@ It reads ATX headings, fenced code at the top level, indented code, paragraphs, 
 breaks, and the extent of top-level lists and block quotes (their insides are prose), by
 markdown-it-py's own rules for where each block ends. It gives up (returns None, and the
 page goes to markdown-it-py) on anything whose reading it does not reproduce: tabs, HTML
-blocks, tables, setext headings, possible link reference definitions, code inside a list or quote,
-an indented fence, empty list items, and lines markdown-it would treat by a special case.
+blocks, tables, setext headings, possible link reference definitions, code in a quote or a
+nested list, an indented fence, empty list items, and lines markdown-it would treat by a
+special case.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ def scan(body: str) -> PageBlocks | None:
     lines = body.split("\n")
     if body.endswith("\n"):
         lines.pop()  # markdown-it's lines, as splitlines() gives them
+    scanner = _Scanner(lines)
     try:
-        top = _Scanner(lines).run()
+        top = scanner.run()
     except GiveUp:
         return None
-    return PageBlocks(top, [b for b in top if b.kind == "code"])
+    code = [b for b in top if b.kind == "code"] + scanner.nested
+    return PageBlocks(top, sorted(code, key=lambda b: b.start))
 
 
 def _indent(line: str) -> int:
@@ -75,6 +78,7 @@ class _Scanner:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.n = len(lines)
+        self.nested: list[Block] = []  # code inside list items
 
     def run(self) -> list[Block]:
         blocks: list[Block] = []
@@ -162,6 +166,8 @@ class _Scanner:
         while j < self.n:
             line = self.lines[j]
             if _blank(line):
+                if empty:
+                    raise GiveUp  # markdown-it's span then runs on over blank lines
                 break
             ind = _indent(line)
             rest = line[ind:]
@@ -196,7 +202,7 @@ class _Scanner:
     def list(self, i: int, item: re.Match[str]) -> Block:
         kind = item.group(1)[-1]  # the bullet, or an ordered list's `.` / `)`
         width, paragraph = self.item(self.lines[i], item)
-        blank = False
+        blank = nested = False
         j = i + 1
         while j < self.n:
             line = self.lines[j]
@@ -206,12 +212,18 @@ class _Scanner:
                 continue
             ind = _indent(line)
             rest = line[ind:]
+            fence = _FENCE.match(rest) if ind >= width and not nested else None
+            if fence and ind - width < 4:
+                j, paragraph, blank = self.item_fence(j, ind, width, fence), False, False
+                continue
             if ind >= width:
+                nested = nested or _marker(rest) is not None
                 paragraph = self.inside(rest, ind - width)
             elif ind < 4 and (new := _marker(rest)) and not _HR.match(rest):
                 if new.group(1)[-1] != kind:
                     break  # another kind of list starts
                 width, paragraph = self.item(line, new)
+                nested = False
             elif blank or not paragraph:
                 break
             else:  # a lazy line, continuing the paragraph unless it starts a block
@@ -223,6 +235,36 @@ class _Scanner:
             blank = False
             j += 1
         return Block("prose", i, j)
+
+    def item_fence(self, i: int, ind: int, width: int, match: re.Match[str]) -> int:
+        """A fence in a list item (not in a list nested in it); returns the line after it.
+
+        As markdown-it-py reads it: a line indented less than the item ends it unclosed, and
+        each line loses as many leading spaces as the opening fence has, at most.
+        """
+        marker, info = match.group(1), match.group(2)
+        if (marker[0] == "`" and "`" in info) or "\\" in info or "&" in info:
+            raise GiveUp
+        j, end = i + 1, self.n
+        while j < self.n:
+            line = self.lines[j]
+            ind_j = _indent(line)
+            if ind_j < width and not _blank(line):
+                end = j
+                break
+            rest = line[ind_j:]
+            if (
+                ind_j - width < 4
+                and rest.startswith(marker)
+                and not rest.lstrip(marker[0]).strip(" ")
+            ):
+                end = j + 1
+                break
+            j += 1
+        code = "\n".join(ln[min(_indent(ln), ind) :] for ln in self.lines[i + 1 : j])
+        lang = info.strip().split()[0].lower() if info.strip() else ""
+        self.nested.append(Block("code", i, end, text=code.rstrip("\n"), lang=lang))
+        return end
 
     def item(self, line: str, item: re.Match[str]) -> tuple[int, bool]:
         """An item's content indent, and whether its first line is a paragraph's (giving up
