@@ -82,11 +82,14 @@ READ = {
     "fence in a list, cut by a line": "- a\n  ```\n  code\n lazy?\nafter\n",
     "fence in a list, to the end": "1. a\n\n   ```\n   code\n\n     more\n",
     "fence in a list, then a lazy line": "- a\n\n  ```\n  code\n  ```\n lazy?\n",
+    "table": "| a | b |\n| --- | --- |\n| 1 | 2 |\nrow\n\n| x |\n|-|\n",
+    "table interrupts": "text\na | b\n--- | ---\n> quote\n",
+    "not a table": "a | b\n--- | --- | ---\n\n|x|\n| - |\n",
     "quote in a list": "- a\n  > quoted\nlazy\n- b\n  >\nnot lazy\n",
     "footnote": "Text.[^1]\n\n[^1]: A note, not a reference definition.\n",
 }
 REFUSED = {
-    "table": "| a | b |\n| --- | --- |\n| 1 | 2 |\n",
+    "table in a list": "- | a | b |\n  | --- | --- |\n",
     "html": "<div>\nx\n</div>\n",
     "setext": "Title\n=====\n",
     "reference": "[a]: https://x.example\n\ntext [a]\n",
@@ -123,7 +126,8 @@ LINES = [
     *("2. two", "1) paren", "10. ten", "  1. nested one", "- - -", "* * *", "---", "==="),
     *("> quote", ">", "> > nested", "  > in item", ">     code", "> - quoted item", "# Head"),
     *("## Sub ##", "  # item head", "#no", "```", "```py", "  ```", "   ```js", "~~~", "````"),
-    *("  code in item", "[^n]: a note here", "[a]: /url", "| a | b |", "<div>", "text]: x"),
+    *("  code in item", "[^n]: a note here", "[a]: /url", "<div>", "text]: x", "| a | b |"),
+    *("|---|---|", "--- | ---", "a | b", "| x |", "| :-: |", "|---|", r"| a \| b |", "-|-"),
 ]
 
 

@@ -1,17 +1,20 @@
 """A line scanner for the Markdown most documentation pages are made of, or None.
 
-It reads ATX headings, fenced code at the top level, indented code, paragraphs, thematic
-breaks, and the extent of top-level lists and block quotes (their insides are prose), by
-markdown-it-py's own rules for where each block ends. It gives up (returns None, and the
-page goes to markdown-it-py) on anything whose reading it does not reproduce: tabs, HTML
-blocks, tables, setext headings, possible link reference definitions, code in a quote or a
-nested list, an indented fence, empty list items, and lines markdown-it would treat by a
-special case.
+It reads ATX headings, fenced code at the top level and in list items, indented code,
+paragraphs, thematic breaks, GFM tables, and the extent of top-level lists and block quotes
+(their insides are prose), by markdown-it-py's own rules for where each block ends. It gives
+up (returns None, and the page goes to markdown-it-py) on anything whose reading it does not
+reproduce: tabs, HTML blocks, tables inside lists or quotes, setext headings, possible link
+reference definitions, code in a quote or a nested list, an indented fence, empty list
+items, and lines markdown-it would treat by a special case.
 """
 
 from __future__ import annotations
 
 import re
+
+from markdown_it.common.utils import mdTrim
+from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit, headerLineRe
 
 from ucop.sources.mdblocks import Block, PageBlocks
 
@@ -56,9 +59,10 @@ def _blank(line: str) -> bool:
     return not line.strip(" ")
 
 
-def _check(text: str) -> None:
-    """Give up on a line whose inside needs more than extents: HTML, tables, references."""
-    if text[:1] == "<" or (("|" in text or ":" in text) and _table_row(text)):
+def _check(text: str, tables: bool = False) -> None:
+    """Give up on a line whose inside needs more than extents: HTML, references, and tables
+    other than at the top level (`tables=True` where the scanner reads them)."""
+    if text[:1] == "<" or (not tables and ("|" in text or ":" in text) and _table_row(text)):
         raise GiveUp
     if "]:" in text and (text.count("]:") > 1 or not _NOTE.match(text)):
         raise GiveUp  # maybe a link reference definition (markdown-it drops its lines)
@@ -66,6 +70,38 @@ def _check(text: str) -> None:
 
 def _table_row(text: str) -> bool:
     return bool(_DELIMITER.match(text))
+
+
+def _delimiters(line: str) -> int:
+    """How many columns a table's delimiter row (`| --- | :-: |`) gives; 0 if it is not one."""
+    text = line.lstrip(" ")
+    if len(line) - len(text) >= 4 or len(text) < 2 or text.strip("|-: "):
+        return 0
+    if text[0] not in "|-:" or (text[0] == "-" and text[1] == " "):
+        return 0
+    columns = text.split("|")
+    count = 0
+    for n, column in enumerate(columns):
+        cell = mdTrim(column)
+        if not cell and n in (0, len(columns) - 1):
+            continue
+        if not headerLineRe.search(cell):
+            return 0
+        count += 1
+    return count
+
+
+def _cells(line: str) -> int:
+    """How many cells a table row has (pipes escaped with `\\` do not count)."""
+    text = mdTrim(line.lstrip(" "))
+    if "|" not in text:
+        return 0
+    cells = escapedSplit(text)
+    if cells and cells[0] == "":
+        cells.pop(0)
+    if cells and cells[-1] == "":
+        cells.pop()
+    return len(cells)
 
 
 def _marker(text: str) -> re.Match[str] | None:
@@ -98,6 +134,9 @@ class _Scanner:
         if ind >= 4:
             return self.indented_code(i)
         text = line[ind:]
+        table = self.table_end(i) if "|" in text else None
+        if table:
+            return Block("prose", i, table)
         heading = _ATX.match(text)
         if heading:
             return Block("heading", i, i + 1, len(heading.group(1)), _atx_content(text))
@@ -143,7 +182,7 @@ class _Scanner:
         return Block("code", i, min(j + 1, self.n), text=code.rstrip("\n"), lang=lang)
 
     def paragraph(self, i: int, text: str) -> Block:
-        _check(text)
+        _check(text, tables=True)
         j = i + 1
         while j < self.n:
             line = self.lines[j]
@@ -151,14 +190,40 @@ class _Scanner:
                 break
             ind = _indent(line)
             rest = line[ind:]
-            _check(rest)
+            _check(rest, tables=True)
             if ind < 4:
                 if _SETEXT.match(rest):
                     raise GiveUp
-                if _interrupts(rest):
+                if _interrupts(rest) or ("|" in rest and self.table_end(j)):
                     break
             j += 1
         return Block("prose", i, j)
+
+    def table_end(self, i: int) -> int | None:
+        """Where a GFM table starting at line i ends, or None if none starts there (markdown-it's
+        rule: a header row with pipes, a delimiter row of as many columns, rows to the first
+        blank line or the first line that starts another block)."""
+        if i + 1 >= self.n or _indent(self.lines[i]) >= 4:
+            return None
+        columns = _delimiters(self.lines[i + 1])
+        if not columns or _cells(self.lines[i]) != columns:
+            return None
+        j, missing = i + 2, 0
+        while j < self.n:
+            line = self.lines[j]
+            ind = _indent(line)
+            rest = line[ind:]
+            if not mdTrim(rest) or ind >= 4:
+                break
+            if rest[0] == "<":
+                raise GiveUp
+            if rest[0] == ">" or _ends_quote(rest):
+                break
+            missing += columns - _cells(line)
+            if missing > MAX_AUTOCOMPLETED_CELLS:
+                break
+            j += 1
+        return j
 
     def quote(self, i: int) -> Block:
         empty = self.quote_line(self.lines[i])
