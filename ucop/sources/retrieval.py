@@ -71,9 +71,12 @@ def joined_terms(text: str) -> tuple[int, str]:
         _JOINED = {}  # a new table: a thread still using the old one keeps it whole
     table = _JOINED
     pieces = text.split()
-    for piece in set(pieces).difference(table):
-        table[piece] = " ".join(tokenize(piece))
-    joined = " ".join(filter(None, map(table.__getitem__, pieces)))
+    found = list(map(table.get, pieces))
+    if None in found:  # some pieces not seen before: tokenize those, once each
+        for piece in set(pieces).difference(table):
+            table[piece] = " ".join(tokenize(piece))
+        found = list(map(table.__getitem__, pieces))
+    joined = " ".join(filter(None, found))
     return (joined.count(" ") + 1 if joined else 0), joined
 
 
