@@ -93,10 +93,7 @@ def _delimiters(line: str) -> int:
 
 def _cells(line: str) -> int:
     """How many cells a table row has (pipes escaped with `\\` do not count)."""
-    text = mdTrim(line.lstrip(" "))
-    if "|" not in text:
-        return 0
-    cells = escapedSplit(text)
+    cells = escapedSplit(mdTrim(line.lstrip(" ")))
     if cells and cells[0] == "":
         cells.pop(0)
     if cells and cells[-1] == "":
@@ -203,7 +200,7 @@ class _Scanner:
         """Where a GFM table starting at line i ends, or None if none starts there (markdown-it's
         rule: a header row with pipes, a delimiter row of as many columns, rows to the first
         blank line or the first line that starts another block)."""
-        if i + 1 >= self.n or _indent(self.lines[i]) >= 4:
+        if i + 1 >= self.n or _indent(self.lines[i]) >= 4 or "|" not in self.lines[i]:
             return None
         columns = _delimiters(self.lines[i + 1])
         if not columns or _cells(self.lines[i]) != columns:
