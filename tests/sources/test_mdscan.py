@@ -14,9 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ucop.sources.formats import read_document
-from ucop.sources.kb import document_chunks, heading_text, kb_files
+from ucop.sources.kb import document_chunks, heading_text, kb_files, page_blocks
 from ucop.sources.markup import normalize_markdown
-from ucop.sources.mdblocks import page_blocks
 from ucop.sources.mdscan import scan
 
 REPO = Path(__file__).resolve().parents[2]

@@ -22,7 +22,8 @@ from ucop.sources.confine import check_inside
 from ucop.sources.formats import DOC_SUFFIXES, read_document
 from ucop.sources.frontmatter import locate, source_path
 from ucop.sources.markup import normalize_markdown, page_url
-from ucop.sources.mdblocks import PARSERS, Block, PageBlocks, markdown_parser, page_blocks
+from ucop.sources.mdblocks import PARSERS, Block, PageBlocks, markdown_parser, parsed_blocks
+from ucop.sources.mdscan import scan
 
 KB_SUFFIXES = DOC_SUFFIXES
 __all__ = [
@@ -58,6 +59,12 @@ def heading_text(source: str) -> str:
         return short(source.strip())  # what the inline parser would give: the text itself
     parsed = PARSERS.inline.parseInline(source)
     return short(plain_text(parsed[0])) if parsed else ""
+
+
+def page_blocks(body: str, *, fast: bool = True) -> PageBlocks:
+    """The blocks of a Markdown body: by the line scanner when it can, else markdown-it-py."""
+    found = scan(body) if fast else None
+    return found if found is not None else parsed_blocks(body)
 
 
 def heading_anchor(text: str) -> str:

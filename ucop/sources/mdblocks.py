@@ -1,10 +1,9 @@
 """A Markdown page's top-level blocks, as chunking needs them: headings, code and prose spans.
 
-`page_blocks` tries the line scanner (`ucop.sources.mdscan`), which reads the common shapes
-of documentation pages several times faster than markdown-it-py, and hands the page to
-markdown-it-py whenever the scanner meets anything it cannot prove it reads the same way.
-Both give the same `Block`s (tests/sources/test_mdscan.py checks every corpus document and
-the bundled examples), so a chunk never depends on which of the two read its page.
+`parsed_blocks` reads them with markdown-it-py; the line scanner (`ucop.sources.mdscan`) gives
+the same `Block`s for the pages it can read, several times faster (`kb.page_blocks` tries it
+first; tests/sources/test_mdscan.py checks every corpus document, the bundled examples and
+random pages), so a chunk never depends on which of the two read its page.
 """
 
 from __future__ import annotations
@@ -57,14 +56,8 @@ class _Parsers(threading.local):
 PARSERS = _Parsers()
 
 
-def page_blocks(body: str, *, fast: bool = True) -> PageBlocks:
-    """The blocks of a Markdown body: by the line scanner when it can, else markdown-it."""
-    if fast:
-        from ucop.sources.mdscan import scan
-
-        found = scan(body)
-        if found is not None:
-            return found
+def parsed_blocks(body: str) -> PageBlocks:
+    """The blocks of a Markdown body as markdown-it-py reads it."""
     return from_tokens(PARSERS.block.parse(body))
 
 
