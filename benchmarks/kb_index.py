@@ -46,19 +46,21 @@ FTS5_RAW = (
 SUFFIXES = (".md", ".markdown", ".txt", ".rst")
 
 
-def pool(folders: Sequence[Path]) -> list[Path]:
+def pool(folders: Sequence[Path], suffixes: Sequence[str] = SUFFIXES) -> list[Path]:
     """The documents under `folders` the knowledge-base loader reads (by suffix)."""
     from ucop.sources.kb import KB_SUFFIXES
 
-    wanted = {s for s in SUFFIXES if s in KB_SUFFIXES}
+    wanted = {s for s in suffixes if s in KB_SUFFIXES}
     found = [f for d in folders for f in sorted(d.rglob("*")) if f.suffix.lower() in wanted]
     return [f for f in found if f.is_file() and "briefs" not in f.parts]
 
 
-def make_kb(folders: Sequence[Path], n: int, dest: Path, seed: int = 21) -> int:
+def make_kb(
+    folders: Sequence[Path], n: int, dest: Path, seed: int = 21, suffixes: Sequence[str] = SUFFIXES
+) -> int:
     """Write `n` varied copies of documents drawn from `folders` into `dest`; returns bytes."""
     rng = random.Random(seed)
-    sources = pool(folders)
+    sources = pool(folders, suffixes)
     if not sources:
         raise SystemExit(f"no documents under {', '.join(map(str, folders))}")
     texts = [s.read_text("utf-8") for s in sources]

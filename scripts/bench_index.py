@@ -3,6 +3,7 @@
     .venv/bin/python scripts/bench_index.py --docs 5000
     .venv/bin/python scripts/bench_index.py --docs 5000 --before e99d8e1   # also the old code
     .venv/bin/python scripts/bench_index.py --docs 50000 --no-generate
+    .venv/bin/python scripts/bench_index.py --docs 5000 --suffixes .md .txt  # no rst (docutils)
 
 Documents are drawn from --from folders (default: ../shared/corpus/*/), copied and varied
 into a temporary folder. Each figure comes from a fresh process (seconds, peak RSS). Prints
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ucop-bench-index-") as tmp:
         work = Path(tmp)
         kb = work / "kb"
-        size = bench.make_kb(folders, args.docs, kb)
+        size = bench.make_kb(folders, args.docs, kb, suffixes=args.suffixes)
         print(f"{args.docs} documents, {size / 2**20:.1f} MB, drawn from {len(folders)} folders")
         rows = run_all(args, work, kb)
     print(table(rows, COLUMNS))
@@ -107,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-generate", action="store_true", help="no generate runs that build their own index"
     )
     parser.add_argument("--serial", action="store_true", help="also index in one process")
+    parser.add_argument(
+        "--suffixes", nargs="+", default=list(bench.SUFFIXES), help="documents to draw, by suffix"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
     return parser
 

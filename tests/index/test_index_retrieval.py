@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.helpers import EXAMPLE
 from ucop.sources import Retriever, api_chunks, load_kb, load_openapi, tokenize
 from ucop.sources.index import IndexView, refresh
-from ucop.sources.retrieval import chunk_terms, tokenize_words
+from ucop.sources.retrieval import chunk_terms, joined_terms, tokenize_words
 
 CORPUS = next(
     (
@@ -91,10 +91,18 @@ def test_tokenizing_word_by_word_equals_tokenize_on_real_documents():
         assert tokenize_words(text) == tokenize(text)
 
 
+def test_joined_terms_are_the_terms_the_index_stores_on_real_documents():
+    for text in _texts():
+        terms = tokenize(text)
+        assert joined_terms(text) == (len(terms), " ".join(terms))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("aZ9_-./ \n\tÉé{}`'\"#"), max_size=80))
 def test_tokenizing_word_by_word_equals_tokenize_on_any_text(text):
-    assert tokenize_words(text) == tokenize(text)
+    terms = tokenize(text)
+    assert tokenize_words(text) == terms
+    assert joined_terms(text) == (len(terms), " ".join(terms))
 
 
 def test_chunk_terms_are_what_the_index_stores(tmp_path):

@@ -26,13 +26,13 @@ def run_plan(
     from ucop.workflow.plan import make_plan
 
     job = prepare(brief, None, config=config, flags=flags)
-    chunk_chars = read_sources(job)
+    lengths = read_sources(job)
     measured = default_cache(job.env).durations(job.timing_key)
     estimates = _template_estimates(measured)
     plan = make_plan(job.workflow, job.brief.sections, estimates, AGENTS)
     deps, durations = expanded(plan, estimates, job.workflow)
     ideal = ideal_schedule(deps, durations, job.max_parallel)
-    usage = plan_usage(job, plan, AGENTS, chunk_chars)
+    usage = plan_usage(job, plan, AGENTS, lengths)
     if json_out:
         data = {
             **plan.__dict__,
@@ -49,26 +49,31 @@ def run_plan(
     return 0
 
 
-def read_sources(job: Any) -> list[int]:
+def read_sources(job: Any) -> dict[int, int]:
     """Read the brief's sources as `generate`'s ingestion agents do, so that an unreadable one
-    stops `plan` the same way (exit 2, the same line); the KB's chunk sizes, for estimates."""
-    from ucop.sources import load_blog, load_kb, load_openapi
+    stops `plan` the same way (exit 2, the same line); the KB's chunk lengths, for estimates.
+
+    The knowledge base is read through its index (built or refreshed here, as a run would,
+    and then reused by it), never held in memory.
+    """
+    from ucop.sources import load_blog, load_openapi
+    from ucop.sources.index.shared import text_lengths_for_run
 
     brief = job.brief
     urls = getattr(brief, "source_urls", {})
     kb, api, blog = (brief.sources.get(kind) for kind in ("kb", "api", "blog"))
-    chunks = load_kb(kb, brief.base, urls.get("kb")) if kb is not None else []
+    lengths = text_lengths_for_run(kb, brief.base, urls.get("kb")) if kb is not None else {}
     if api is not None:
         roots = [path for path in brief.sources.values() if path is not None]
         outside = job.settings.config.sources.allow_outside_refs
         load_openapi(api, brief.base, ref_roots=roots, allow_outside_refs=outside)
     if blog is not None:
         load_blog(blog, brief.base, urls.get("blog"))
-    return [len(str(chunk.get("text", ""))) for chunk in chunks]
+    return lengths
 
 
 def plan_usage(
-    job: Any, plan: Any, registry: Mapping[str, Any], chunk_chars: list[int] | None = None
+    job: Any, plan: Any, registry: Mapping[str, Any], lengths: Mapping[int, int]
 ) -> dict[str, Any]:
     """Estimated calls, tokens and cost of the run with the job's provider and model."""
     from ucop.providers.cost import find_price, prices_taken
@@ -81,9 +86,8 @@ def plan_usage(
         prompts,
         folders=job.settings.prompt_folders(),
         brief_body=job.brief.body,
-        kb=job.brief.sources.get("kb"),
         max_tokens=provider.max_tokens,
-        chunk_chars=chunk_chars,
+        lengths=lengths,
     )
     overrides = {name: entry.model_dump() for name, entry in provider.prices.items()}
     price = find_price(job.provider_name, job.model, overrides)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ucop.errors import SourceError
@@ -23,16 +22,23 @@ from ucop.sources.confine import check_inside
 from ucop.sources.formats import DOC_SUFFIXES, read_document
 from ucop.sources.frontmatter import locate, source_path
 from ucop.sources.markup import normalize_markdown, page_url
+from ucop.sources.mdblocks import PARSERS, Block, PageBlocks, markdown_parser, parsed_blocks
+from ucop.sources.mdscan import scan
 
 KB_SUFFIXES = DOC_SUFFIXES
-__all__ = ["MAX_CHUNK_CHARS", "KB_SUFFIXES", "document_chunks", "fence", "kb_files", "load_kb"]
+__all__ = [
+    "MAX_CHUNK_CHARS",
+    "KB_SUFFIXES",
+    "document_chunks",
+    "fence",
+    "kb_files",
+    "load_kb",
+    "markdown_parser",
+]
 LEGAL_FILES = {"LICENSE", "LICENCE", "COPYING", "NOTICE"}  # not documentation
-_CODE_TOKENS = ("fence", "code_block")
-
-
-def markdown_parser() -> MarkdownIt:
-    """The CommonMark parser used for every Markdown source, with GFM tables."""
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+# Characters where markdown-it-py's inline rules (CommonMark, strikethrough) may start
+# markup; a heading without them is its own plain text.
+_MARKUP = re.compile(r"[\\`*_~\[\]!<&\n]")
 
 
 def plain_text(inline: Token) -> str:
@@ -46,17 +52,19 @@ def plain_text(inline: Token) -> str:
     return "".join(parts).strip()
 
 
-def _blocks(body: str) -> list[Token]:
-    """The page's block tokens. Inline markup is parsed for headings only (`heading_text`):
-    chunks are cut from source lines, and markdown-it's inline pass is superlinear on some
-    long runs (10 MB of `[` would take hours)."""
-    return markdown_parser().disable("inline").parse(body)
-
-
-def heading_text(inline: Token) -> str:
+def heading_text(source: str) -> str:
     """A heading's plain text, from at most a few times MAX_HEADING_CHARS of its source."""
-    parsed = markdown_parser().parseInline(inline.content[: MAX_HEADING_CHARS * 4])
+    source = source[: MAX_HEADING_CHARS * 4]
+    if not _MARKUP.search(source):
+        return short(source.strip())  # what the inline parser would give: the text itself
+    parsed = PARSERS.inline.parseInline(source)
     return short(plain_text(parsed[0])) if parsed else ""
+
+
+def page_blocks(body: str, *, fast: bool = True) -> PageBlocks:
+    """The blocks of a Markdown body: by the line scanner when it can, else markdown-it-py."""
+    found = scan(body) if fast else None
+    return found if found is not None else parsed_blocks(body)
 
 
 def heading_anchor(text: str) -> str:
@@ -125,19 +133,28 @@ class _Section:
 
 
 def document_chunks(
-    file: Path, base: Path, seen: set[str], *, root: Path | None = None, url: str | None = None
+    file: Path,
+    base: Path,
+    seen: set[str],
+    *,
+    root: Path | None = None,
+    url: str | None = None,
+    fast: bool = True,
 ) -> list[dict[str, Any]]:
-    """Chunks of one KB document; ids are made unique against `seen`."""
+    """Chunks of one KB document; ids are made unique against `seen`.
+
+    `fast=False` reads every page with markdown-it-py (to check the line scanner against).
+    """
     rel = source_path(file, base)
     meta, body = read_document(file, rel)
     in_kb = file.name if root is None or root.is_file() else file.relative_to(root).as_posix()
     body = normalize_markdown(body, in_kb, url)
     page = page_url(url, in_kb)
-    tokens = _blocks(body)
+    blocks = page_blocks(body, fast=fast)
     stem = file.stem.replace("-", " ").replace("_", " ").strip()
-    title = short(str(meta.get("title") or _first_h1(tokens) or stem[:1].upper() + stem[1:]))
+    title = short(str(meta.get("title") or _first_h1(blocks.top) or stem[:1].upper() + stem[1:]))
     chunks = []
-    for section in _sections(tokens, body.splitlines(), title):
+    for section in _sections(blocks, body.splitlines(), title):
         anchor = heading_anchor(section.heading)
         for n, (text, code, markdown) in enumerate(pack(section.pieces), start=1):
             suffix = f"-{n}" if n > 1 else ""  # the id unique_id would give; found at once
@@ -158,53 +175,48 @@ def document_chunks(
     return chunks
 
 
-def _is_h1(token: Token) -> bool:
-    return token.type == "heading_open" and token.tag == "h1" and token.level == 0
+def _is_h1(block: Block) -> bool:
+    return block.kind == "heading" and block.level == 1
 
 
-def _first_h1(tokens: list[Token]) -> str | None:
-    at = next((i for i, token in enumerate(tokens) if _is_h1(token)), None)
-    return None if at is None else heading_text(tokens[at + 1]) or None
+def _first_h1(blocks: list[Block]) -> str | None:
+    first = next((b for b in blocks if _is_h1(b)), None)
+    return None if first is None else heading_text(first.text) or None
 
 
-def _sections(tokens: list[Token], lines: list[str], title: str) -> list[_Section]:
+def _sections(blocks: PageBlocks, lines: list[str], title: str) -> list[_Section]:
     """Walk top-level blocks, starting a section at each heading."""
-    fences = [t for t in tokens if t.type in _CODE_TOKENS and t.map]
     current = _Section(heading=title, level=0, trail=[])
     sections = [current]
     stack: list[tuple[int, str, int]] = []
-    title_heading = next((i for i, t in enumerate(tokens) if _is_h1(t)), None)
-    for i, token in enumerate(tokens):
-        if token.level != 0 or token.map is None or token.type.endswith("_close"):
-            continue
-        if token.type == "heading_open":
-            level, text = int(token.tag[1]), heading_text(tokens[i + 1])
+    title_heading = next((i for i, b in enumerate(blocks.top) if _is_h1(b)), None)
+    for i, block in enumerate(blocks.top):
+        if block.kind == "heading":
+            level, text = block.level, heading_text(block.text)
             stack = [entry for entry in stack if entry[0] < level] + [(level, text, i)]
             trail = [h for _, h, at in stack if at != title_heading]  # the first H1 is the title
             current = _Section(heading=text, level=level, trail=trail)
             sections.append(current)
-        elif token.type in _CODE_TOKENS:
-            current.pieces.append(("code", _code_block(token)))
+        elif block.kind == "code":
+            current.pieces.append(("code", _code_block(block)))
         else:
-            current.pieces.extend(_prose_block(token.map, lines, fences))
+            current.pieces.extend(_prose_block(block, lines, blocks.code))
     return [s for s in sections if s.pieces]
 
 
-def _code_block(token: Token) -> dict[str, str]:
-    lang = token.info.strip().split()[0].lower() if token.info.strip() else ""
-    return {"lang": lang, "code": token.content.rstrip("\n")}
+def _code_block(block: Block) -> dict[str, str]:
+    return {"lang": block.lang, "code": block.text}
 
 
-def _prose_block(span: list[int], lines: list[str], fences: list[Token]) -> list[tuple[str, Any]]:
-    """A block's source lines as prose, with any fences nested inside (lists) cut out."""
-    start, end = span
+def _prose_block(span: Block, lines: list[str], code: list[Block]) -> list[tuple[str, Any]]:
+    """A block's source lines as prose, with any code nested inside (lists) cut out."""
+    start, end = span.start, span.end
     pieces: list[tuple[str, Any]] = []
     cursor = start
-    for block in fences:
-        f_start, f_end = block.map or (0, 0)
-        if start <= f_start and f_end <= end and f_start >= cursor:
-            pieces.append(("prose", "\n".join(lines[cursor:f_start])))
+    for block in code:
+        if start <= block.start and block.end <= end and block.start >= cursor:
+            pieces.append(("prose", "\n".join(lines[cursor : block.start])))
             pieces.append(("code", _code_block(block)))
-            cursor = f_end
+            cursor = block.end
     pieces.append(("prose", "\n".join(lines[cursor:end])))
     return [(kind, value) for kind, value in pieces if kind == "code" or value.strip()]

@@ -41,12 +41,16 @@ def page_url(base_url: str | None, doc_path: str) -> str | None:
 
 def normalize_markdown(text: str, doc_path: str = "", base_url: str | None = None) -> str:
     """`text` with admonitions as blockquotes, no HTML or directives, portable links."""
-    lines = _inline_references(_admonitions(text.splitlines()))
+    lines = text.splitlines()
+    if "!!!" in text or "???" in text:
+        lines = _admonitions(lines)
+    if "]:" in text:
+        lines = _inline_references(lines)
     out: list[str] = []
     in_fence = False
     in_html = False
     for line in lines:
-        if _FENCE.match(line.lstrip("> ")):
+        if ("`" in line or "~" in line) and _FENCE.match(line.lstrip("> ")):
             in_fence = not in_fence
             out.append(line)
             continue
@@ -59,7 +63,7 @@ def normalize_markdown(text: str, doc_path: str = "", base_url: str | None = Non
         stripped = line.lstrip("> ").strip()
         if stripped.startswith(":::"):
             continue  # a mkdocstrings directive: rendered API docs we do not have
-        if _HTML_BLOCK.match(stripped) and not _TAG.sub("", stripped).strip():
+        if "<" in stripped and _HTML_BLOCK.match(stripped) and not _TAG.sub("", stripped).strip():
             in_html = not _closes(stripped)
             continue
         line = _inline(line, doc_path, base_url)
@@ -72,7 +76,7 @@ def _inline_references(lines: list[str]) -> list[str]:
     """`[text][ref]` -> `[text](url)`, so a paragraph carried over keeps its link target."""
     refs = {}
     for line in lines:
-        match = _REF_DEF.match(line)
+        match = _REF_DEF.match(line) if "]:" in line else None
         if match:
             refs[match.group(1).lower()] = match.group(2).strip("<>")
     if not refs:
@@ -82,7 +86,8 @@ def _inline_references(lines: list[str]) -> list[str]:
         url = refs.get((match.group(3) or match.group(2)).lower())
         return f"{match.group(1)}[{match.group(2)}]({url})" if url else match.group(0)
 
-    return [_REF_LINK.sub(inline, ln) for ln in lines if not _REF_DEF.match(ln)]
+    kept = [ln for ln in lines if "]:" not in ln or not _REF_DEF.match(ln)]
+    return [_REF_LINK.sub(inline, ln) if "][" in ln else ln for ln in kept]
 
 
 def _closes(line: str) -> bool:
@@ -140,6 +145,8 @@ def _indented_body(lines: list[str], start: int, width: int) -> tuple[list[str],
 
 def _inline(line: str, doc_path: str, base_url: str | None) -> str:
     """Fix links (their labels may hold code), then strip HTML outside code spans."""
+    if "[" not in line and "<" not in line:
+        return line  # no link, no tag: nothing to do
 
     def link(match: re.Match[str]) -> str:
         image, label, target = match.group(1), match.group(2), match.group(3)

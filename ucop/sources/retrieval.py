@@ -30,10 +30,18 @@ _LINK_TARGET = re.compile(r"\]\([^()\s]*\)")
 
 def chunk_terms(chunk: dict[str, Any]) -> list[str]:
     """What a chunk is indexed under: title, heading (again, as a boost), text and code."""
+    return tokenize_words(_indexed_text(chunk))
+
+
+def chunk_terms_joined(chunk: dict[str, Any]) -> tuple[int, str]:
+    """`chunk_terms(chunk)` as `joined_terms` gives it: (count, terms joined by spaces)."""
+    return joined_terms(_indexed_text(chunk))
+
+
+def _indexed_text(chunk: dict[str, Any]) -> str:
     code = " ".join(block.get("code", "") for block in chunk.get("code_blocks") or [])
     text = _LINK_TARGET.sub("]", chunk.get("text", ""))  # a link's URL is not its meaning
-    fields = [chunk.get("title", ""), chunk.get("heading", ""), text, code]
-    return tokenize_words(" ".join(fields))
+    return " ".join([chunk.get("title", ""), chunk.get("heading", ""), text, code])
 
 
 def tokenize_words(text: str) -> list[str]:
@@ -49,6 +57,27 @@ def tokenize_words(text: str) -> list[str]:
 @functools.lru_cache(maxsize=1 << 17)
 def _piece_terms(piece: str) -> tuple[str, ...]:
     return tuple(tokenize(piece))
+
+
+_JOINED: dict[str, str] = {}  # a piece -> its terms joined by spaces ("" for none)
+_JOINED_MAX = 1 << 19  # pieces remembered before the cache starts again
+
+
+def joined_terms(text: str) -> tuple[int, str]:
+    """`tokenize_words(text)` as (how many terms, the terms joined by spaces): what the index
+    stores. Looks each piece up in C (`map`) and tokenizes only pieces not seen before."""
+    global _JOINED
+    if len(_JOINED) > _JOINED_MAX:
+        _JOINED = {}  # a new table: a thread still using the old one keeps it whole
+    table = _JOINED
+    pieces = text.split()
+    found = list(map(table.get, pieces))
+    if None in found:  # some pieces not seen before: tokenize those, once each
+        for piece in set(pieces).difference(table):
+            table[piece] = " ".join(tokenize(piece))
+        found = list(map(table.__getitem__, pieces))
+    joined = " ".join(filter(None, found))
+    return (joined.count(" ") + 1 if joined else 0), joined
 
 
 class ChunkStore(Protocol):

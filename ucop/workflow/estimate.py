@@ -2,7 +2,7 @@
 
 Input per call: the prompt template, the brief text the prompt includes, and the passages it
 is given (how many each prompt gets, and how much of each, is below; a passage is the mean
-chunk of the brief's knowledge base, loaded as the run will load it). Output per call: what
+chunk of the brief's knowledge base, whose lengths its index gives). Output per call: what
 such an answer usually takes, capped by `max_tokens`. Token counts use the usual four
 characters per token; the figures are estimates to budget with, and `run.json` has the
 actual ones.
@@ -52,21 +52,21 @@ class UsageEstimate:
         return None if price is None else price.cost(self.input_tokens, self.output_tokens)
 
 
+Lengths = Mapping[int, int]  # characters of a chunk's text -> how many chunks have that many
+
+
 def estimate_usage(
     calls_by_agent: Mapping[str, int],
     prompts: Mapping[str, str | None],
     *,
     folders: Sequence[Path],
     brief_body: str,
-    kb: Path | None,
     max_tokens: int,
-    chunk_chars: Sequence[int] | None = None,
+    lengths: Lengths,
 ) -> UsageEstimate:
-    """Tokens per agent for `calls_by_agent`, `prompts` naming each agent's prompt.
-
-    `chunk_chars` (the KB's chunk sizes, when the caller has read it) saves reading `kb` again.
-    """
-    chunks = list(chunk_chars) if chunk_chars is not None else chunk_sizes(kb)
+    """Tokens per agent for `calls_by_agent`, `prompts` naming each agent's prompt; `lengths`
+    describes the knowledge base's chunks (empty without one)."""
+    chunks = sum(lengths.values())
     body = estimate_text_tokens(brief_body)
     estimate = UsageEstimate()
     for agent, calls in calls_by_agent.items():
@@ -74,30 +74,19 @@ def estimate_usage(
         if not calls or not prompt:
             continue
         count, keep, with_body, answer = PROMPT_SHAPES.get(prompt, DEFAULT_SHAPE)
-        passages = min(count, len(chunks) or count) * passage_tokens(chunks, keep)
+        passages = min(count, chunks or count) * passage_tokens(lengths, keep)
         template = estimate_text_tokens(template_text(prompt, folders))
         tokens_in = template + CONTEXT_TOKENS + passages + (body if with_body else 0)
         estimate.add(agent, calls, tokens_in, min(answer, max_tokens))
     return estimate
 
 
-def chunk_sizes(kb: Path | None) -> list[int]:
-    """Characters in each chunk of the knowledge base; empty when there is none to read."""
-    if kb is None:
-        return []
-    from ucop.errors import UcopError
-    from ucop.sources.kb import load_kb
-
-    try:
-        return [len(str(chunk.get("text", ""))) for chunk in load_kb(kb, kb.parent)]
-    except (UcopError, OSError):
-        return []
-
-
-def passage_tokens(chunks: Sequence[int], keep: int) -> int:
+def passage_tokens(lengths: Lengths, keep: int) -> int:
     """One passage of at most `keep` characters: the mean chunk, or a full one without a KB."""
-    sizes = [min(size, keep) for size in chunks] or [min(CHUNK_CHARS, keep)]
-    return estimate_text_tokens("x" * int(sum(sizes) / len(sizes)))
+    count = sum(lengths.values())
+    kept = sum(min(size, keep) * n for size, n in lengths.items())
+    mean = kept / count if count else min(CHUNK_CHARS, keep)
+    return estimate_text_tokens("x" * int(mean))
 
 
 def template_text(name: str, folders: Sequence[Path]) -> str:

@@ -212,10 +212,11 @@ def _store(conn: sqlite3.Connection, result: Parsed, info: os.stat_result, known
         return 0
     if known:
         _drop(conn, result.path)
-    for ord_, (cid, n, data, terms) in enumerate(result.rows):
+    for ord_, (cid, n, chars, data, terms) in enumerate(result.rows):
         cursor = conn.execute(
-            "INSERT INTO chunks(file, ord, cid, n, data, terms) VALUES (?, ?, ?, ?, ?, ?)",
-            (result.path, ord_, cid, n, data, terms),
+            "INSERT INTO chunks(file, ord, cid, n, chars, data, terms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (result.path, ord_, cid, n, chars, data, terms),
         )
         conn.execute("INSERT INTO fts(rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
     conn.execute(

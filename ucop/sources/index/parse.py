@@ -37,11 +37,12 @@ class Job:
 
 @dataclass(frozen=True)
 class Parsed:
-    """A file's new hash and, if its bytes changed, its rows: (id, term count, JSON, terms)."""
+    """A file's new hash and, if its bytes changed, its rows: (id, term count, characters of
+    text, JSON, terms)."""
 
     path: str
     sha: str
-    rows: list[tuple[str, int, str, str]] | None
+    rows: list[tuple[str, int, int, str, str]] | None
 
 
 def parse_all(jobs: Sequence[Job], root: Path, base: Path, url: str | None) -> Iterator[Parsed]:
@@ -81,12 +82,13 @@ def parse_one(job: Job, root: Path, base: Path, url: str | None) -> Parsed:
         raise SourceError(f"{job.file}: cannot be read ({reason}) — check its permissions") from exc
     if sha == job.old_sha:
         return Parsed(job.path, sha, None)
-    from ucop.sources.retrieval import chunk_terms
+    from ucop.sources.retrieval import chunk_terms_joined
 
     rows = []
     for chunk in chunks_of(job.file, root, base, url):
-        terms = chunk_terms(chunk)
-        rows.append((str(chunk["id"]), len(terms), json.dumps(chunk), " ".join(terms)))
+        count, terms = chunk_terms_joined(chunk)
+        chars = len(str(chunk.get("text", "")))
+        rows.append((str(chunk["id"]), count, chars, json.dumps(chunk), terms))
     return Parsed(job.path, sha, rows)
 
 

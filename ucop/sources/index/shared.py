@@ -56,6 +56,19 @@ def refresh_for_run(
     return ref
 
 
+def text_lengths_for_run(path: Path, base: Path, url: str | None = None) -> dict[int, int]:
+    """How many chunks of the brief's `sources.kb` have each length of text, from its index
+    (built or refreshed first, as a run would): the knowledge base is never held in memory."""
+    from ucop.sources.index.view import IndexView
+
+    ref = refresh_for_run(path, base, url)
+    view = IndexView(Path(ref["db"]), Path(ref["root"]), base)
+    try:
+        return view.text_lengths()
+    finally:
+        view.close()
+
+
 @functools.lru_cache(maxsize=1)
 def _private_dir() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="ucop-index-"))

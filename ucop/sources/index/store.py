@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = "1"  # bump when the schema changes
+SCHEMA_VERSION = "2"  # bump when the schema changes
 # What a stored chunk holds depends on the loaders' code as much as on the schema: an index
 # built by another version of them (an upgrade, a checkout switched) is rebuilt, not trusted.
 PARSERS = (
@@ -28,6 +28,8 @@ PARSERS = (
     "formats",
     "chunking",
     "markup",
+    "mdblocks",
+    "mdscan",
     "mdwrite",
     "rst",
     "sphinx",
@@ -62,8 +64,9 @@ CREATE TABLE IF NOT EXISTS files(
     sha TEXT NOT NULL, chunks INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks(
     rowid INTEGER PRIMARY KEY, file TEXT NOT NULL, ord INTEGER NOT NULL, cid TEXT NOT NULL,
-    n INTEGER NOT NULL, data TEXT NOT NULL, terms TEXT NOT NULL);
+    n INTEGER NOT NULL, chars INTEGER NOT NULL, data TEXT NOT NULL, terms TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file, ord);
+CREATE INDEX IF NOT EXISTS chunks_chars ON chunks(chars);
 CREATE INDEX IF NOT EXISTS chunks_cid ON chunks(cid);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     terms, content='chunks', content_rowid='rowid', tokenize="ascii tokenchars '{_TOKENCHARS}'");

@@ -105,6 +105,11 @@ class IndexView:
                 return
             after = (rows[-1][0], rows[-1][1])
 
+    def text_lengths(self) -> dict[int, int]:
+        """How many chunks have each length of text (characters), from an index of lengths."""
+        rows = self._rows("SELECT chars, count(*) FROM chunks GROUP BY chars")
+        return {int(chars): int(count) for chars, count in rows}
+
     def ids(self) -> list[str]:
         """Every chunk id in document order, without reading the chunks themselves."""
         rows = self._rows(
