@@ -22,9 +22,14 @@ from typing import TypedDict
 from ucop.errors import SourceError
 from ucop.sources.index import store
 from ucop.sources.index.listing import Found, documents, rule
-from ucop.sources.index.parse import Job, Parsed, parse_all
+from ucop.sources.index.parse import Job, Parsed, parse_all, read_one
 
 COMMIT_EVERY = 500  # files per transaction: bounds the WAL during a first build
+# A knowledge base of more documents than this is indexed lazily unless asked for in full:
+# the build stores each document's text in FTS5 (C tokenizer), and a document's chunks are
+# parsed the first time a search picks it (`ucop.sources.index.lazy`). Smaller ones, like
+# any ordinary docs folder, are parsed whole at build time and ranked over all their chunks.
+EAGER_DOCS = 500
 DEFAULT_LIMIT_MB = 1024
 LIMIT_ENV = "UCOP_SOURCE_LIMIT_MB"
 
@@ -91,10 +96,13 @@ def refresh(
     *,
     limit: int | None = None,
     found: Found | None = None,
+    full: bool | None = None,
 ) -> tuple[IndexRef, RefreshStats]:
     """Bring the index of the folder (or file) `root` up to date; parse errors name `base`.
 
-    `found` is `listing.documents(root, ...)` when the caller has just taken it.
+    `found` is `listing.documents(root, ...)` when the caller has just taken it. `full`
+    parses every document now (and keeps the index so for later refreshes); None keeps the
+    index's mode, which is lazy for a knowledge base of more than EAGER_DOCS documents.
     """
     started = time.monotonic()
     folder = store.index_dir(cache_dir, root, url)
@@ -103,7 +111,12 @@ def refresh(
     with store.build_lock(folder):
         conn, rebuilt = store.open_for_build(folder, root, url)
         try:
-            counts = _update(conn, listing, root, base, url)
+            full = full if full is not None else store.read_meta(conn).get("mode") == "full"
+            lazy = not full and len(listing) > EAGER_DOCS
+            counts = _update(conn, listing, root, base, url, lazy)
+            if full or lazy != (store.read_meta(conn).get("lazy") == "1"):
+                store.write_meta(conn, mode="full" if full else "auto", lazy=int(lazy))
+                conn.commit()
             if dirs is not None or rebuilt:
                 store.write_meta(conn, dirs=json.dumps(dirs), listing=rule())
                 conn.commit()
@@ -139,24 +152,31 @@ def _update(
     root: Path,
     base: Path,
     url: str | None,
+    lazy: bool,
 ) -> tuple[int, int, int]:
-    """Remove, re-hash and re-parse what changed; returns (parsed, hashed, removed)."""
+    """Remove, re-hash and re-parse (or only read, when `lazy`) what changed; returns
+    (parsed, hashed, removed). Not lazy, documents a lazy build left unparsed are parsed."""
     stored = {
-        path: (size, mtime, sha)
-        for path, size, mtime, sha in conn.execute("SELECT path, size, mtime_ns, sha FROM files")
+        path: (size, mtime, sha, done)
+        for path, size, mtime, sha, done in conn.execute(
+            "SELECT path, size, mtime_ns, sha, parsed FROM files"
+        )
     }
     gone = sorted(set(stored) - set(listing))
-    stale = [p for p in sorted(listing) if stored.get(p, (0, 0, ""))[:2] != _stat(listing[p][1])]
-    if not gone and not stale and "digest" in store.read_meta(conn):
+    stale = [p for p in sorted(listing) if stored.get(p, (0, 0))[:2] != _stat(listing[p][1])]
+    pending = [] if lazy else sorted(p for p in set(listing) - set(stale) if not stored[p][3])
+    if not gone and not stale and not pending and "digest" in store.read_meta(conn):
         return 0, 0, 0
     store.write_meta(conn, state="building")
     conn.commit()
     parsed = 0
     jobs = [Job(p, listing[p][0], stored[p][2] if p in stored else None) for p in stale]
+    jobs = sorted([*jobs, *(Job(p, listing[p][0], None) for p in pending)], key=lambda j: j.path)
+    results = (read_one(job) for job in jobs) if lazy else parse_all(jobs, root, base, url)
     try:
         for path in gone:
             _drop(conn, path)
-        for n, result in enumerate(parse_all(jobs, root, base, url), start=1):
+        for n, result in enumerate(results, start=1):
             parsed += _store(conn, result, listing[result.path][1], result.path in stored)
             if n % COMMIT_EVERY == 0:
                 conn.commit()
@@ -181,11 +201,13 @@ def _finish(conn: sqlite3.Connection, parsed: int) -> None:
     documents, chunks = conn.execute(
         "SELECT count(*), coalesce(sum(chunks), 0) FROM files"
     ).fetchone()
+    (words,) = conn.execute("SELECT coalesce(sum(cnt), 0) FROM dvocab").fetchone()
     store.write_meta(
         conn,
         parses=previous + parsed,
         documents=documents,
         chunks=chunks,
+        words=words,
         digest=_digest(conn),
         state="ready",
     )
@@ -204,31 +226,43 @@ def _stat(info: os.stat_result) -> tuple[int, int]:
 
 
 def _store(conn: sqlite3.Connection, result: Parsed, info: os.stat_result, known: bool) -> int:
-    """Write one file's new rows (or only its new stat); returns 1 if it was parsed."""
-    if result.rows is None:
+    """Write one file's new text and rows (or only its new stat); returns 1 if it was parsed."""
+    if result.text is None:
         conn.execute(
             "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (*_stat(info), result.path)
         )
         return 0
     if known:
         _drop(conn, result.path)
-    for ord_, (cid, n, chars, data, terms) in enumerate(result.rows):
-        cursor = conn.execute(
-            "INSERT INTO chunks(file, ord, cid, n, chars, data, terms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (result.path, ord_, cid, n, chars, data, terms),
-        )
-        conn.execute("INSERT INTO fts(rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
-    conn.execute(
-        "INSERT INTO files(path, size, mtime_ns, sha, chunks) VALUES (?, ?, ?, ?, ?)",
-        (result.path, *_stat(info), result.sha, len(result.rows)),
+    cursor = conn.execute(
+        "INSERT INTO files(path, size, mtime_ns, sha, chunks, parsed) VALUES (?, ?, ?, ?, 0, 0)",
+        (result.path, *_stat(info), result.sha),
     )
+    conn.execute("INSERT INTO docs(rowid, body) VALUES (?, ?)", (cursor.lastrowid, result.text))
+    if result.rows is None:
+        return 0
+    store_rows(conn, result.path, result.rows)
     return 1
 
 
+def store_rows(
+    conn: sqlite3.Connection, path: str, rows: list[tuple[str, int, int, str, str]]
+) -> None:
+    """Add one file's chunk rows to the table and the full-text index; mark it parsed."""
+    for ord_, (cid, n, chars, data, terms) in enumerate(rows):
+        cursor = conn.execute(
+            "INSERT INTO chunks(file, ord, cid, n, chars, data, terms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (path, ord_, cid, n, chars, data, terms),
+        )
+        conn.execute("INSERT INTO fts(rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
+    conn.execute("UPDATE files SET chunks = ?, parsed = 1 WHERE path = ?", (len(rows), path))
+
+
 def _drop(conn: sqlite3.Connection, path: str) -> None:
-    """Remove one file's chunks from the table and the full-text index, and its row."""
+    """Remove one file's chunks from the table and the full-text indexes, and its row."""
     rows = conn.execute("SELECT rowid, terms FROM chunks WHERE file = ?", (path,)).fetchall()
     conn.executemany("INSERT INTO fts(fts, rowid, terms) VALUES ('delete', ?, ?)", rows)
     conn.execute("DELETE FROM chunks WHERE file = ?", (path,))
+    conn.execute("DELETE FROM docs WHERE rowid IN (SELECT rowid FROM files WHERE path = ?)", (path,))
     conn.execute("DELETE FROM files WHERE path = ?", (path,))

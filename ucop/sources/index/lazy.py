@@ -1,0 +1,107 @@
+"""A lazy index: documents chosen by FTS5 over their raw text, parsed the first time they are.
+
+A large knowledge base (over `build.EAGER_DOCS` documents, unless `ucop index --full`) is
+built by storing each document's text in the `docs` FTS5 table (porter stemming, C
+tokenizer): no Markdown or rst parsing, no Python tokenizing. A search then runs in two
+stages: FTS5's BM25 over whole documents picks the TOP_DOCUMENTS best for the query, those
+not parsed yet are parsed here (the build's own parser) and their chunks stored for every
+later run, and the chunks of those documents only are ranked as in an eager index.
+
+Parsing happens outside any transaction; the rows are written in one `BEGIN IMMEDIATE`
+transaction that first checks the file is still unparsed and still has the hash that was
+parsed, so threads and processes sharing the index may parse the same document at once
+(one stores it, the other finds it done) and a refresh that changed the file meanwhile wins.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ucop.sources.index import store
+from ucop.sources.index.build import store_rows
+from ucop.sources.index.parse import Job, parse_one
+
+TOP_DOCUMENTS = 64  # documents a query's chunks are drawn from
+
+
+def match_query(terms: Iterable[str]) -> str:
+    """An FTS5 query matching any of `terms` (each quoted; those without letters dropped)."""
+    usable = sorted({t for t in terms if any(ch.isalnum() for ch in t)})
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in usable)
+
+
+def top_documents(conn: sqlite3.Connection, terms: Iterable[str], k: int) -> list[str]:
+    """The paths of the `k` documents FTS5's BM25 ranks best for `terms` (ties by path)."""
+    query = match_query(terms)
+    if not query:
+        return []
+    rows = conn.execute(
+        "SELECT f.path FROM docs JOIN files f ON f.rowid = docs.rowid WHERE docs MATCH ?"
+        " ORDER BY bm25(docs), f.path LIMIT ?",
+        (query, k),
+    ).fetchall()
+    return [path for (path,) in rows]
+
+
+def document_frequency(conn: sqlite3.Connection, term: str) -> int:
+    """How many documents hold `term` (as FTS5's porter tokenizer reads it)."""
+    query = match_query([term])
+    if not query:
+        return 0
+    (count,) = conn.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (query,)).fetchone()
+    return int(count)
+
+
+def file_of(conn: sqlite3.Connection, chunk_id: str) -> str | None:
+    """The stored path of the document a chunk id (`kb:<path>#<anchor>`) comes from."""
+    row = conn.execute(
+        "SELECT path FROM files WHERE substr(?, 4, length(path) + 1) = path || '#'"
+        " ORDER BY length(path) DESC LIMIT 1",
+        (chunk_id,),
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def ensure_parsed(
+    conn: sqlite3.Connection, paths: Sequence[str], root: Path, base: Path, url: str | None
+) -> int:
+    """Parse and store the documents among `paths` not parsed yet; returns how many this
+    call stored."""
+    if not paths:
+        return 0
+    marks = ",".join("?" * len(paths))
+    todo = conn.execute(
+        f"SELECT path, sha FROM files WHERE parsed = 0 AND path IN ({marks}) ORDER BY path",
+        tuple(paths),
+    ).fetchall()
+    if not todo:
+        return 0
+    folder = root if root.is_dir() else root.parent
+    parsed = [parse_one(Job(path, folder / path, None), root, base, url) for path, _ in todo]
+    return _write(conn, parsed)
+
+
+def _write(conn: sqlite3.Connection, parsed: list) -> int:
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    stored = 0
+    try:
+        for result in parsed:
+            row = conn.execute(
+                "SELECT sha, parsed FROM files WHERE path = ?", (result.path,)
+            ).fetchone()
+            if row is None or row[0] != result.sha or row[1] or result.rows is None:
+                continue  # removed, changed since, or parsed by another run meanwhile
+            store_rows(conn, result.path, result.rows)
+            stored += 1
+        if stored:
+            meta = store.read_meta(conn)
+            store.write_meta(conn, parses=int(meta.get("parses", "0")) + stored)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return stored
