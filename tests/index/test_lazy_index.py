@@ -118,7 +118,10 @@ def test_two_processes_parsing_at_once_store_each_document_once(tmp_path, kb):
     queries = [f"widget{n} gadget_{n}" for n in range(0, DOCS, 7)]
     context = multiprocessing.get_context("spawn")
     with context.Pool(2) as pool:
-        args = [(ref["db"], str(kb), str(tmp_path), queries), (ref["db"], str(kb), str(tmp_path), queries[::-1])]
+        args = [
+            (ref["db"], str(kb), str(tmp_path), queries),
+            (ref["db"], str(kb), str(tmp_path), queries[::-1]),
+        ]
         found = pool.starmap(_search_all, args)
     assert found[0] == found[1] > 0
     facts = _facts(ref["db"])

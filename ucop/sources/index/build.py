@@ -264,5 +264,6 @@ def _drop(conn: sqlite3.Connection, path: str) -> None:
     rows = conn.execute("SELECT rowid, terms FROM chunks WHERE file = ?", (path,)).fetchall()
     conn.executemany("INSERT INTO fts(fts, rowid, terms) VALUES ('delete', ?, ?)", rows)
     conn.execute("DELETE FROM chunks WHERE file = ?", (path,))
-    conn.execute("DELETE FROM docs WHERE rowid IN (SELECT rowid FROM files WHERE path = ?)", (path,))
+    sql = "DELETE FROM docs WHERE rowid IN (SELECT rowid FROM files WHERE path = ?)"
+    conn.execute(sql, (path,))
     conn.execute("DELETE FROM files WHERE path = ?", (path,))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ucop.sources.index import store
 from ucop.sources.index.build import store_rows
-from ucop.sources.index.parse import Job, parse_one
+from ucop.sources.index.parse import Job, Parsed, parse_one
 
 TOP_DOCUMENTS = 64  # documents a query's chunks are drawn from
 
@@ -83,7 +83,7 @@ def ensure_parsed(
     return _write(conn, parsed)
 
 
-def _write(conn: sqlite3.Connection, parsed: list) -> int:
+def _write(conn: sqlite3.Connection, parsed: list[Parsed]) -> int:
     if conn.in_transaction:
         conn.commit()
     conn.execute("BEGIN IMMEDIATE")

@@ -85,7 +85,8 @@ class IndexView:
         if not unique:
             return []
         query = " OR ".join('"' + term.replace('"', '""') + '"' for term in unique)
-        sql = "SELECT c.data, c.terms FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
+        sql = "SELECT c.data, c.terms FROM fts JOIN chunks c ON c.rowid = fts.rowid"
+        sql += " WHERE fts MATCH ?"
         params: list[Any] = [query]
         if self.lazy:
             with self._lock:
