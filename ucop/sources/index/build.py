@@ -21,6 +21,7 @@ from typing import TypedDict
 
 from ucop.errors import SourceError
 from ucop.sources.index import store
+from ucop.sources.index.lazy import drop_sections, insert_sections, section_counts, store_rows
 from ucop.sources.index.listing import Found, documents, rule
 from ucop.sources.index.parse import Job, Parsed, parse_all, read_one
 
@@ -201,12 +202,13 @@ def _finish(conn: sqlite3.Connection, parsed: int) -> None:
     documents, chunks = conn.execute(
         "SELECT count(*), coalesce(sum(chunks), 0) FROM files"
     ).fetchone()
-    (words,) = conn.execute("SELECT coalesce(sum(cnt), 0) FROM dvocab").fetchone()
+    sections, words = section_counts(conn)
     store.write_meta(
         conn,
         parses=previous + parsed,
         documents=documents,
         chunks=chunks,
+        sections=sections,
         words=words,
         digest=_digest(conn),
         state="ready",
@@ -238,25 +240,11 @@ def _store(conn: sqlite3.Connection, result: Parsed, info: os.stat_result, known
         "INSERT INTO files(path, size, mtime_ns, sha, chunks, parsed) VALUES (?, ?, ?, ?, 0, 0)",
         (result.path, *_stat(info), result.sha),
     )
-    conn.execute("INSERT INTO docs(rowid, body) VALUES (?, ?)", (cursor.lastrowid, result.text))
+    insert_sections(conn, int(cursor.lastrowid or 0), result.text)
     if result.rows is None:
         return 0
     store_rows(conn, result.path, result.rows)
     return 1
-
-
-def store_rows(
-    conn: sqlite3.Connection, path: str, rows: list[tuple[str, int, int, str, str]]
-) -> None:
-    """Add one file's chunk rows to the table and the full-text index; mark it parsed."""
-    for ord_, (cid, n, chars, data, terms) in enumerate(rows):
-        cursor = conn.execute(
-            "INSERT INTO chunks(file, ord, cid, n, chars, data, terms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (path, ord_, cid, n, chars, data, terms),
-        )
-        conn.execute("INSERT INTO fts(rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
-    conn.execute("UPDATE files SET chunks = ?, parsed = 1 WHERE path = ?", (len(rows), path))
 
 
 def _drop(conn: sqlite3.Connection, path: str) -> None:
@@ -264,6 +252,5 @@ def _drop(conn: sqlite3.Connection, path: str) -> None:
     rows = conn.execute("SELECT rowid, terms FROM chunks WHERE file = ?", (path,)).fetchall()
     conn.executemany("INSERT INTO fts(fts, rowid, terms) VALUES ('delete', ?, ?)", rows)
     conn.execute("DELETE FROM chunks WHERE file = ?", (path,))
-    sql = "DELETE FROM docs WHERE rowid IN (SELECT rowid FROM files WHERE path = ?)"
-    conn.execute(sql, (path,))
+    drop_sections(conn, path)
     conn.execute("DELETE FROM files WHERE path = ?", (path,))

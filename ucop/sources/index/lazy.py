@@ -2,10 +2,14 @@
 
 A large knowledge base (over `build.EAGER_DOCS` documents, unless `ucop index --full`) is
 built by storing each document's text in the `docs` FTS5 table (porter stemming, C
-tokenizer): no Markdown or rst parsing, no Python tokenizing. A search then runs in two
-stages: FTS5's BM25 over whole documents picks the TOP_DOCUMENTS best for the query, those
-not parsed yet are parsed here (the build's own parser) and their chunks stored for every
-later run, and the chunks of those documents only are ranked as in an eager index.
+tokenizer), cut at heading lines (a regular expression, not a parser) into sections, which
+stand in for its chunks: no Markdown or rst parsing, no Python tokenizing. A section's rowid
+is its file's rowid times 4096 plus its place. A search then runs in two stages: FTS5's BM25
+over the sections picks the TOP_DOCUMENTS documents whose sections rank best for the query,
+those not parsed yet are parsed here (the build's own parser) and their chunks stored for
+every later run, and the chunks of those documents only are ranked as in an eager index,
+with the sections' statistics (count, document frequencies, words) standing in for the
+chunks' so the ranking never depends on which documents earlier runs happened to parse.
 
 Parsing happens outside any transaction; the rows are written in one `BEGIN IMMEDIATE`
 transaction that first checks the file is still unparsed and still has the hash that was
@@ -15,15 +19,71 @@ parsed, so threads and processes sharing the index may parse the same document a
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ucop.sources.index import store
-from ucop.sources.index.build import store_rows
 from ucop.sources.index.parse import Job, Parsed, parse_one
+from ucop.sources.words import STOP_WORDS
 
 TOP_DOCUMENTS = 64  # documents a query's chunks are drawn from
+SECTIONS = 4096  # a document's sections past this many are stored as its last one
+# A Markdown heading line, or a line an rst underline follows: where a section starts.
+_SECTION = re.compile(r"^(?=#{1,6}[ \t])|^(?=[^\n]+\n[=\-~^\"'`*+#]{3,}[ \t]*$)", re.M)
+# Words FTS5 counts and `tokenize` does not: stop words, as porter stems them too.
+_UNCOUNTED = sorted(STOP_WORDS | {"wa", "ha", "thi", "doe", "hi", "whi", "becaus"})
+
+
+def sections(text: str) -> list[str]:
+    """The document cut before each heading line (empty pieces dropped)."""
+    pieces = [piece for piece in _SECTION.split(text) if piece.strip()]
+    if len(pieces) > SECTIONS:
+        pieces[SECTIONS - 1 :] = ["".join(pieces[SECTIONS - 1 :])]
+    return pieces or [text]
+
+
+def insert_sections(conn: sqlite3.Connection, file_rowid: int, text: str) -> None:
+    base = file_rowid * SECTIONS
+    conn.executemany(
+        "INSERT INTO docs(rowid, body) VALUES (?, ?)",
+        [(base + n, piece) for n, piece in enumerate(sections(text))],
+    )
+
+
+def drop_sections(conn: sqlite3.Connection, path: str) -> None:
+    row = conn.execute("SELECT rowid FROM files WHERE path = ?", (path,)).fetchone()
+    if row:
+        low = int(row[0]) * SECTIONS
+        conn.execute("DELETE FROM docs WHERE rowid BETWEEN ? AND ?", (low, low + SECTIONS - 1))
+
+
+def section_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(sections, words as `tokenize` would count them, estimated: FTS5's without stop words
+    and one-letter words)."""
+    (count,) = conn.execute("SELECT count(*) FROM docs").fetchone()
+    marks = ",".join("?" * len(_UNCOUNTED))
+    (words,) = conn.execute(
+        f"SELECT coalesce(sum(cnt), 0) FROM dvocab WHERE length(term) > 1"
+        f" AND term NOT IN ({marks})",
+        _UNCOUNTED,
+    ).fetchone()
+    return int(count), int(words)
+
+
+def store_rows(
+    conn: sqlite3.Connection, path: str, rows: list[tuple[str, int, int, str, str]]
+) -> None:
+    """Add one file's chunk rows to the table and the full-text index; mark it parsed."""
+    for ord_, (cid, n, chars, data, terms) in enumerate(rows):
+        cursor = conn.execute(
+            "INSERT INTO chunks(file, ord, cid, n, chars, data, terms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (path, ord_, cid, n, chars, data, terms),
+        )
+        conn.execute("INSERT INTO fts(rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
+    conn.execute("UPDATE files SET chunks = ?, parsed = 1 WHERE path = ?", (len(rows), path))
 
 
 def match_query(terms: Iterable[str]) -> str:
@@ -33,20 +93,22 @@ def match_query(terms: Iterable[str]) -> str:
 
 
 def top_documents(conn: sqlite3.Connection, terms: Iterable[str], k: int) -> list[str]:
-    """The paths of the `k` documents FTS5's BM25 ranks best for `terms` (ties by path)."""
+    """The paths of the `k` documents whose best section FTS5's BM25 ranks best for `terms`
+    (ties by path)."""
     query = match_query(terms)
     if not query:
         return []
     rows = conn.execute(
-        "SELECT f.path FROM docs JOIN files f ON f.rowid = docs.rowid WHERE docs MATCH ?"
-        " ORDER BY bm25(docs), f.path LIMIT ?",
-        (query, k),
+        "SELECT f.path FROM (SELECT file, min(score) AS best FROM (SELECT rowid / ? AS file,"
+        " bm25(docs) AS score FROM docs WHERE docs MATCH ? LIMIT -1) GROUP BY file) AS s"
+        " JOIN files f ON f.rowid = s.file ORDER BY s.best, f.path LIMIT ?",
+        (SECTIONS, query, k),
     ).fetchall()
     return [path for (path,) in rows]
 
 
 def document_frequency(conn: sqlite3.Connection, term: str) -> int:
-    """How many documents hold `term` (as FTS5's porter tokenizer reads it)."""
+    """How many sections hold `term` (as FTS5's porter tokenizer reads it)."""
     query = match_query([term])
     if not query:
         return 0

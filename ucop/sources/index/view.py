@@ -4,8 +4,8 @@
 vocabulary table, candidate chunks from an FTS5 match, and chunks fetched by id, all read
 from disk on demand, so a run holds only the chunks it is looking at.
 
-Over a lazy index (`ucop.sources.index.lazy`) the statistics are the documents' (count,
-FTS5 words, document frequencies), candidates come from the documents FTS5 ranks best for
+Over a lazy index (`ucop.sources.index.lazy`) the statistics are the sections' (count,
+FTS5 words, section frequencies), candidates come from the documents FTS5 ranks best for
 the query (parsed then if they were not), and walking the chunks (`ids`, iteration,
 `text_lengths`) sees the documents parsed so far.
 """
@@ -42,7 +42,7 @@ class IndexView:
         self._url = meta.get("url") or None
         self._ranks: dict[str, int] | None = None
         if self.lazy:
-            self._count, self._tokens = int(meta["documents"]), int(meta.get("words", "0"))
+            self._count, self._tokens = int(meta["sections"]), int(meta["words"])
         else:
             sql = "SELECT count(*), coalesce(sum(n), 0) FROM chunks"
             self._count, self._tokens = self._one(sql)
@@ -68,7 +68,7 @@ class IndexView:
         return int(self._tokens)
 
     def df(self, term: str) -> int:
-        """How many chunks (documents, if lazy) contain `term`."""
+        """How many chunks (sections, if lazy) contain `term`."""
         if self.lazy:
             with self._lock:
                 return lazy.document_frequency(self._conn, term)
