@@ -29,6 +29,9 @@ from ucop.sources.index.parse import Job, Parsed, parse_one
 from ucop.sources.words import STOP_WORDS
 
 TOP_DOCUMENTS = 64  # documents a query's chunks are drawn from
+# A chunk's terms hold its page title and heading besides its text; a section's first line
+# weighs this much in FTS5's BM25 in their stead.
+HEAD_WEIGHT = 2.0
 SECTIONS = 4096  # a document's sections past this many are stored as its last one
 # A Markdown heading line, or a line an rst underline follows: where a section starts.
 _SECTION = re.compile(r"^(?=#{1,6}[ \t])|^(?=[^\n]+\n[=\-~^\"'`*+#]{3,}[ \t]*$)", re.M)
@@ -45,11 +48,24 @@ def sections(text: str) -> list[str]:
 
 
 def insert_sections(conn: sqlite3.Connection, file_rowid: int, text: str) -> None:
+    """Store a document's sections: each one's heading line, after the page's own (as a
+    chunk's terms hold its page title and heading), and its text."""
     base = file_rowid * SECTIONS
+    rows = [_head_body(piece) for piece in sections(text)]
+    title = rows[0][0]
     conn.executemany(
-        "INSERT INTO docs(rowid, body) VALUES (?, ?)",
-        [(base + n, piece) for n, piece in enumerate(sections(text))],
+        "INSERT INTO docs(rowid, head, body) VALUES (?, ?, ?)",
+        [
+            (base + n, head if n == 0 else f"{title}\n{head}", body)
+            for n, (head, body) in enumerate(rows)
+        ],
     )
+
+
+def _head_body(piece: str) -> tuple[str, str]:
+    """A section's first line (its heading, when it has one) and the rest."""
+    head, _, body = piece.lstrip().partition("\n")
+    return head, body
 
 
 def drop_sections(conn: sqlite3.Connection, path: str) -> None:
@@ -87,9 +103,13 @@ def store_rows(
 
 
 def match_query(terms: Iterable[str]) -> str:
-    """An FTS5 query matching any of `terms` (each quoted; those without letters dropped)."""
+    """An FTS5 query matching any of `terms` (each quoted; those without letters dropped).
+
+    Terms are `tokenize`'s Snowball stems, which FTS5's porter stemmer may cut further
+    ("respons" -> "respon"), so each is a prefix query: "respons" matches "respons" in the
+    index and the stem of "responses" whichever stemmer cut it."""
     usable = sorted({t for t in terms if any(ch.isalnum() for ch in t)})
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in usable)
+    return " OR ".join('"' + term.replace('"', '""') + '"*' for term in usable)
 
 
 def top_documents(conn: sqlite3.Connection, terms: Iterable[str], k: int) -> list[str]:
@@ -100,9 +120,9 @@ def top_documents(conn: sqlite3.Connection, terms: Iterable[str], k: int) -> lis
         return []
     rows = conn.execute(
         "SELECT f.path FROM (SELECT file, min(score) AS best FROM (SELECT rowid / ? AS file,"
-        " bm25(docs) AS score FROM docs WHERE docs MATCH ? LIMIT -1) GROUP BY file) AS s"
+        " bm25(docs, ?, 1.0) AS score FROM docs WHERE docs MATCH ? LIMIT -1) GROUP BY file) AS s"
         " JOIN files f ON f.rowid = s.file ORDER BY s.best, f.path LIMIT ?",
-        (SECTIONS, query, k),
+        (SECTIONS, HEAD_WEIGHT, query, k),
     ).fetchall()
     return [path for (path,) in rows]
 

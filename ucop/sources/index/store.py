@@ -59,7 +59,9 @@ FOLDER = "index"
 _TOKENCHARS = "!#$%&()*+,-./:;<=>?@[\\]^_`{|}~"
 # Every document's raw text, rowid = its `files` rowid, under FTS5's own C tokenizer: what a
 # lazy index (a large knowledge base) searches first, to choose the documents worth parsing.
-_DOC_TOKENIZER = "porter unicode61 tokenchars '_'"
+# No token characters: `iter_bytes` is the phrase "iter byte", so a query for the identifier
+# and one for its parts (which `tokenize` also gives) both match it.
+_DOC_TOKENIZER = "porter unicode61"
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files(
@@ -74,7 +76,7 @@ CREATE INDEX IF NOT EXISTS chunks_cid ON chunks(cid);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     terms, content='chunks', content_rowid='rowid', tokenize="ascii tokenchars '{_TOKENCHARS}'");
 CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row');
-CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(body, tokenize="{_DOC_TOKENIZER}");
+CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(head, body, tokenize="{_DOC_TOKENIZER}");
 CREATE VIRTUAL TABLE IF NOT EXISTS dvocab USING fts5vocab(docs, 'row');
 """
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
