@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
 from pathlib import Path
@@ -127,3 +128,16 @@ def test_two_processes_parsing_at_once_store_each_document_once(tmp_path, kb):
     facts = _facts(ref["db"])
     assert facts["rows"] == facts["ids"] == facts["chunks"] == 2 * facts["parsed"]
     assert facts["parses"] == facts["parsed"] >= len(queries)
+
+
+def test_ucop_index_says_what_waits_and_full_parses_it(tmp_path, kb, monkeypatch):
+    from tests.helpers import run_cli
+
+    monkeypatch.setenv("UCOP_CACHE_DIR", str(tmp_path / "cache"))
+    first = run_cli("index", str(kb))
+    assert first.exit_code == 0, first.stderr
+    assert f"(0 parsed, 0 unchanged, 0 removed, {DOCS} to parse when" in first.stdout
+    full = run_cli("index", "--full", "--json", str(kb))
+    assert full.exit_code == 0, full.stderr
+    (stats,) = json.loads(full.stdout)
+    assert (stats["parsed"], stats["unparsed"], stats["chunks"]) == (DOCS, 0, 2 * DOCS)

@@ -44,8 +44,13 @@ def _line(source: Path, stats: object) -> str:
     assert isinstance(stats, RefreshStats)
     kept = stats.documents - stats.parsed
     how = "built" if stats.rebuilt else "refreshed"
+    if stats.unparsed:  # a lazy index: changed documents were read, not parsed
+        kept = stats.documents - stats.hashed
+        lazy = f", {stats.unparsed} to parse when a search first picks them"
+    else:
+        lazy = ""
     return (
         f"{source}: {how} in {stats.seconds:.2f}s - {stats.documents} documents"
-        f" ({stats.parsed} parsed, {kept} unchanged, {stats.removed} removed),"
+        f" ({stats.parsed} parsed, {kept} unchanged, {stats.removed} removed{lazy}),"
         f" {stats.chunks} chunks, {_size(stats.bytes)}"
     )

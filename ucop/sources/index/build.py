@@ -26,6 +26,7 @@ from ucop.sources.index.listing import Found, documents, rule
 from ucop.sources.index.parse import Job, Parsed, parse_all, read_one
 
 COMMIT_EVERY = 500  # files per transaction: bounds the WAL during a first build
+LAZY_COMMIT_EVERY = 2500  # ... when only their text is stored (fewer FTS5 segments to merge)
 # A knowledge base of more documents than this is indexed lazily unless asked for in full:
 # the build stores each document's text in FTS5 (C tokenizer), and a document's chunks are
 # parsed the first time a search picks it (`ucop.sources.index.lazy`). Smaller ones, like
@@ -48,7 +49,8 @@ class IndexRef(TypedDict):
 
 @dataclass(frozen=True)
 class RefreshStats:
-    """What one refresh did; `parses` counts every parse this index has ever done."""
+    """What one refresh did; `parses` counts every parse this index has ever done,
+    `unparsed` the documents of a lazy index no search has picked yet."""
 
     documents: int
     chunks: int
@@ -58,6 +60,7 @@ class RefreshStats:
     bytes: int
     rebuilt: bool
     parses: int
+    unparsed: int
     seconds: float
 
 
@@ -122,6 +125,7 @@ def refresh(
                 store.write_meta(conn, dirs=json.dumps(dirs), listing=rule())
                 conn.commit()
             meta = store.read_meta(conn)
+            (unparsed,) = conn.execute("SELECT count(*) FROM files WHERE parsed = 0").fetchone()
         finally:
             conn.close()
     db = folder / store.DB_NAME
@@ -142,6 +146,7 @@ def refresh(
         bytes=db.stat().st_size,
         rebuilt=rebuilt,
         parses=int(meta["parses"]),
+        unparsed=int(unparsed),
         seconds=round(time.monotonic() - started, 4),
     )
     return ref, stats
@@ -179,7 +184,7 @@ def _update(
             _drop(conn, path)
         for n, result in enumerate(results, start=1):
             parsed += _store(conn, result, listing[result.path][1], result.path in stored)
-            if n % COMMIT_EVERY == 0:
+            if n % (LAZY_COMMIT_EVERY if lazy else COMMIT_EVERY) == 0:
                 conn.commit()
     except BaseException:
         conn.rollback()  # the current batch of files only: earlier batches are whole
