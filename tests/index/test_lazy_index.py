@@ -141,3 +141,12 @@ def test_ucop_index_says_what_waits_and_full_parses_it(tmp_path, kb, monkeypatch
     assert full.exit_code == 0, full.stderr
     (stats,) = json.loads(full.stdout)
     assert (stats["parsed"], stats["unparsed"], stats["chunks"]) == (DOCS, 0, 2 * DOCS)
+
+
+def test_text_lengths_of_a_lazy_index_count_every_section(tmp_path, kb):
+    ref, _ = refresh(tmp_path / "cache", kb, tmp_path)
+    view = IndexView(Path(ref["db"]), kb, tmp_path)
+    lengths = view.text_lengths()
+    view.close()
+    assert sum(lengths.values()) == 2 * DOCS  # each page: its title section and one more
+    assert min(lengths) > len("Setting up widget0")

@@ -6,8 +6,8 @@ from disk on demand, so a run holds only the chunks it is looking at.
 
 Over a lazy index (`ucop.sources.index.lazy`) the statistics are the sections' (count,
 FTS5 words, section frequencies), candidates come from the documents FTS5 ranks best for
-the query (parsed then if they were not), and walking the chunks (`ids`, iteration,
-`text_lengths`) sees the documents parsed so far.
+the query (parsed then if they were not), walking the chunks (`ids`, iteration) sees the
+documents parsed so far, and `text_lengths` counts the sections' lengths.
 """
 
 from __future__ import annotations
@@ -154,7 +154,11 @@ class IndexView:
             after = (rows[-1][0], rows[-1][1])
 
     def text_lengths(self) -> dict[int, int]:
-        """How many chunks have each length of text (characters), from an index of lengths."""
+        """How many chunks have each length of text (characters), from an index of lengths;
+        over a lazy index, how many sections (which stand in for its chunks) have each."""
+        if self.lazy:
+            rows = self._rows("SELECT length(head) + length(body), count(*) FROM docs GROUP BY 1")
+            return {int(chars): int(count) for chars, count in rows}
         rows = self._rows("SELECT chars, count(*) FROM chunks GROUP BY chars")
         return {int(chars): int(count) for chars, count in rows}
 
