@@ -150,3 +150,14 @@ def test_text_lengths_of_a_lazy_index_count_every_section(tmp_path, kb):
     view.close()
     assert sum(lengths.values()) == 2 * DOCS  # each page: its title section and one more
     assert min(lengths) > len("Setting up widget0")
+
+
+def test_a_binary_document_stops_a_lazy_build_as_it_stops_a_full_one(tmp_path, kb):
+    from ucop.errors import SourceError
+
+    (kb / "page0009.md").write_bytes(b"# Nine\n\x00\x01 binary\n")
+    with pytest.raises(SourceError, match=r"page0009\.md: looks binary"):
+        refresh(tmp_path / "cache", kb, tmp_path)
+    (kb / "page0009.md").write_bytes(b"# Nine\n\xff\xfe not UTF-8\n")
+    with pytest.raises(SourceError, match=r"page0009\.md: line 2 is not valid UTF-8"):
+        refresh(tmp_path / "cache", kb, tmp_path)

@@ -178,7 +178,9 @@ def _update(
     parsed = 0
     jobs = [Job(p, listing[p][0], stored[p][2] if p in stored else None) for p in stale]
     jobs = sorted([*jobs, *(Job(p, listing[p][0], None) for p in pending)], key=lambda j: j.path)
-    results = (read_one(job) for job in jobs) if lazy else parse_all(jobs, root, base, url)
+    results = (
+        (read_one(job, strict=True) for job in jobs) if lazy else parse_all(jobs, root, base, url)
+    )
     try:
         for path in gone:
             _drop(conn, path)

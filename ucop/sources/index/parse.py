@@ -74,8 +74,11 @@ def _parse_args(args: tuple[Job, Path, Path, str | None]) -> Parsed:
     return parse_one(*args)
 
 
-def read_one(job: Job) -> Parsed:
-    """Hash the file; if the hash is new, its text too (rows None: not parsed yet)."""
+def read_one(job: Job, *, strict: bool = False) -> Parsed:
+    """Hash the file; if the hash is new, its text too (rows None: not parsed yet).
+
+    `strict` (a lazy build, which parses nothing yet) refuses a binary or non-UTF-8 file
+    as parsing it would, so such a file stops the build, not a later search."""
     try:
         data = read_input_bytes(job.file)
     except OSError as exc:
@@ -84,6 +87,10 @@ def read_one(job: Job) -> Parsed:
     sha = hashlib.sha256(data).hexdigest()
     if sha == job.old_sha:
         return Parsed(job.path, sha, None)
+    if strict:
+        from ucop.sources.frontmatter import decode_text
+
+        return Parsed(job.path, sha, None, decode_text(job.file, data))
     return Parsed(job.path, sha, None, data.decode("utf-8", errors="replace"))
 
 
