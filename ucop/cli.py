@@ -294,11 +294,14 @@ def index(
     sources: list[Path] = typer.Argument(..., help="Knowledge-base folders (or documents)."),
     url: str = typer.Option(None, "--url", help="Their public URL (the brief's sources.kb.url)."),
     json_out: bool = typer.Option(False, "--json", help="Print what each refresh did as JSON."),
+    full: bool = typer.Option(
+        False, "--full", help="Parse every document now (a large KB is otherwise parsed lazily)."
+    ),
 ) -> None:
     """Build or refresh the search index of each knowledge-base folder, ahead of a run."""
     from ucop.commands.index import run_index
 
-    raise typer.Exit(run_index(sources, url=url, json_out=json_out))
+    raise typer.Exit(run_index(sources, url=url, json_out=json_out, full=full or None))
 
 
 cache_app = typer.Typer(

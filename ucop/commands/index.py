@@ -15,7 +15,9 @@ from pathlib import Path
 from ucop.errors import SourceError
 
 
-def run_index(sources: list[Path], *, url: str | None, json_out: bool) -> int:
+def run_index(
+    sources: list[Path], *, url: str | None, json_out: bool, full: bool | None = None
+) -> int:
     from ucop.cache import default_cache_dir
     from ucop.sources.index import refresh
 
@@ -24,7 +26,7 @@ def run_index(sources: list[Path], *, url: str | None, json_out: bool) -> int:
     for source in sources:
         if not source.exists():
             raise SourceError(f"{source}: not found - give a knowledge-base folder or document")
-        ref, stats = refresh(cache_dir, source.absolute(), Path.cwd(), url)
+        ref, stats = refresh(cache_dir, source.absolute(), Path.cwd(), url, full=full)
         if not stats.documents:
             raise SourceError(f"{source}: no documents found - give a knowledge-base folder")
         results.append({"source": str(source), "index": ref["db"], **asdict(stats)})
@@ -42,8 +44,13 @@ def _line(source: Path, stats: object) -> str:
     assert isinstance(stats, RefreshStats)
     kept = stats.documents - stats.parsed
     how = "built" if stats.rebuilt else "refreshed"
+    if stats.unparsed:  # a lazy index: changed documents were read, not parsed
+        kept = stats.documents - stats.hashed
+        lazy = f", {stats.unparsed} to parse when a search first picks them"
+    else:
+        lazy = ""
     return (
         f"{source}: {how} in {stats.seconds:.2f}s - {stats.documents} documents"
-        f" ({stats.parsed} parsed, {kept} unchanged, {stats.removed} removed),"
+        f" ({stats.parsed} parsed, {kept} unchanged, {stats.removed} removed{lazy}),"
         f" {stats.chunks} chunks, {_size(stats.bytes)}"
     )

@@ -12,9 +12,10 @@ from pathlib import Path
 from ucop.errors import SourceError
 
 
-def check_inside(file: Path, root: Path, kind: str) -> None:
-    """Raise SourceError unless `file`, symlinks resolved, lies inside the folder `root`."""
-    real_root = root.resolve()
+def check_inside(file: Path, root: Path, kind: str, real_root: Path | None = None) -> None:
+    """Raise SourceError unless `file`, symlinks resolved, lies inside the folder `root`
+    (`real_root`: `root.resolve()`, when the caller checks many files)."""
+    real_root = real_root or root.resolve()
     if file.resolve().is_relative_to(real_root):
         return
     shown = file.relative_to(root) if file.is_relative_to(root) else file

@@ -40,6 +40,12 @@ def read_text_file(path: Path) -> str:
         raise SourceError(
             f"{path}: cannot be read ({reason}) — check its permissions", path=str(path)
         ) from exc
+    return decode_text(path, data)
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """`data`, the bytes of `path`, as `read_text_file` gives them; SourceError if binary
+    or not UTF-8."""
     if b"\x00" in data:
         raise SourceError(f"{path}: looks binary (has NUL bytes) — use a text file", path=str(path))
     if data.startswith(codecs.BOM_UTF8):

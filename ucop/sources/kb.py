@@ -112,14 +112,15 @@ def kb_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     found = []
+    real_root = root.resolve()
     for file in root.rglob("*"):
+        if file.suffix.lower() not in KB_SUFFIXES or file.stem.upper() in LEGAL_FILES:
+            continue
         rel = file.relative_to(root)
-        hidden = any(part.startswith(".") for part in rel.parts)
-        legal = file.stem.upper() in LEGAL_FILES
-        if file.is_file() and file.suffix.lower() in KB_SUFFIXES and not hidden and not legal:
-            check_inside(file, root, "kb")
-            found.append(file)
-    return sorted(found, key=lambda f: f.relative_to(root).as_posix())
+        if not any(part.startswith(".") for part in rel.parts) and file.is_file():
+            check_inside(file, root, "kb", real_root)
+            found.append((rel.as_posix(), file))
+    return [file for _, file in sorted(found)]
 
 
 @dataclass

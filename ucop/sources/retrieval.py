@@ -141,7 +141,13 @@ class Retriever:
         """Where the chunk comes in document order (as in `chunks`); -1 if it is not here.
 
         Reads only ids (once): cheaper than enumerating `chunks`, which reads every chunk.
+        A store that numbers its chunks itself (a lazy index) is asked instead.
         """
+        numbered = getattr(self.store, "position", None)
+        if numbered is not None and not any(str(c.get("id")) == chunk_id for c in self.memory):
+            found = numbered(chunk_id)
+            if found is not None:
+                return int(found)
         if self._positions is None:
             stored = self.store.ids() if self.store is not None else []
             ids = [*stored, *(str(c.get("id")) for c in self.memory)]

@@ -37,12 +37,13 @@ class Job:
 
 @dataclass(frozen=True)
 class Parsed:
-    """A file's new hash and, if its bytes changed, its rows: (id, term count, characters of
-    text, JSON, terms)."""
+    """A file's new hash; if its bytes changed, its text and (when it was parsed, not only
+    read) its rows: (id, term count, characters of text, JSON, terms)."""
 
     path: str
     sha: str
     rows: list[tuple[str, int, int, str, str]] | None
+    text: str | None = None
 
 
 def parse_all(jobs: Sequence[Job], root: Path, base: Path, url: str | None) -> Iterator[Parsed]:
@@ -73,23 +74,46 @@ def _parse_args(args: tuple[Job, Path, Path, str | None]) -> Parsed:
     return parse_one(*args)
 
 
-def parse_one(job: Job, root: Path, base: Path, url: str | None) -> Parsed:
-    """Hash the file; if the hash is new, chunk it (ids relative to its folder) and tokenize."""
+def read_one(job: Job, *, strict: bool = False) -> Parsed:
+    """Hash the file; if the hash is new, its text too (rows None: not parsed yet).
+
+    `strict` (a lazy build, which parses nothing yet) refuses a binary or non-UTF-8 file
+    as parsing it would, so such a file stops the build, not a later search."""
     try:
-        sha = hashlib.sha256(read_input_bytes(job.file)).hexdigest()
+        data = read_input_bytes(job.file)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise SourceError(f"{job.file}: cannot be read ({reason}) — check its permissions") from exc
+    sha = hashlib.sha256(data).hexdigest()
     if sha == job.old_sha:
         return Parsed(job.path, sha, None)
+    if strict:
+        from ucop.sources.frontmatter import decode_text
+
+        return Parsed(job.path, sha, None, decode_text(job.file, data))
+    return Parsed(job.path, sha, None, data.decode("utf-8", errors="replace"))
+
+
+def parse_one(job: Job, root: Path, base: Path, url: str | None) -> Parsed:
+    """Hash the file; if the hash is new, chunk it (ids relative to its folder) and tokenize."""
+    read = read_one(job)
+    if read.text is None:
+        return read
+    return Parsed(job.path, read.sha, chunk_rows(job.file, root, base, url), read.text)
+
+
+def chunk_rows(
+    file: Path, root: Path, base: Path, url: str | None
+) -> list[tuple[str, int, int, str, str]]:
+    """The rows the index stores for one file's chunks."""
     from ucop.sources.retrieval import chunk_terms_joined
 
     rows = []
-    for chunk in chunks_of(job.file, root, base, url):
+    for chunk in chunks_of(file, root, base, url):
         count, terms = chunk_terms_joined(chunk)
         chars = len(str(chunk.get("text", "")))
         rows.append((str(chunk["id"]), count, chars, json.dumps(chunk), terms))
-    return Parsed(job.path, sha, rows)
+    return rows
 
 
 def chunks_of(file: Path, root: Path, base: Path, url: str | None) -> list[dict[str, Any]]:

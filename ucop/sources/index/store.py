@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = "2"  # bump when the schema changes
+SCHEMA_VERSION = "3"  # bump when the schema changes
 # What a stored chunk holds depends on the loaders' code as much as on the schema: an index
 # built by another version of them (an upgrade, a checkout switched) is rebuilt, not trusted.
 PARSERS = (
@@ -57,11 +57,16 @@ FOLDER = "index"
 # every ASCII punctuation mark as a token character splits it at the spaces only, so FTS5
 # and the planner agree on what a word is (`page_size`, `x-api-key`, `/tasks` stay whole).
 _TOKENCHARS = "!#$%&()*+,-./:;<=>?@[\\]^_`{|}~"
+# Every document's raw text, rowid = its `files` rowid, under FTS5's own C tokenizer: what a
+# lazy index (a large knowledge base) searches first, to choose the documents worth parsing.
+# No token characters: `iter_bytes` is the phrase "iter byte", so a query for the identifier
+# and one for its parts (which `tokenize` also gives) both match it.
+_DOC_TOKENIZER = "porter unicode61"
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files(
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    sha TEXT NOT NULL, chunks INTEGER NOT NULL);
+    sha TEXT NOT NULL, chunks INTEGER NOT NULL, parsed INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS chunks(
     rowid INTEGER PRIMARY KEY, file TEXT NOT NULL, ord INTEGER NOT NULL, cid TEXT NOT NULL,
     n INTEGER NOT NULL, chars INTEGER NOT NULL, data TEXT NOT NULL, terms TEXT NOT NULL);
@@ -71,6 +76,8 @@ CREATE INDEX IF NOT EXISTS chunks_cid ON chunks(cid);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     terms, content='chunks', content_rowid='rowid', tokenize="ascii tokenchars '{_TOKENCHARS}'");
 CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(head, body, tokenize="{_DOC_TOKENIZER}");
+CREATE VIRTUAL TABLE IF NOT EXISTS dvocab USING fts5vocab(docs, 'row');
 """
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _GUARD = threading.Lock()

@@ -3,6 +3,11 @@
 `IndexView` is the `ChunkStore` a `Retriever` searches: document frequencies from FTS5's
 vocabulary table, candidate chunks from an FTS5 match, and chunks fetched by id, all read
 from disk on demand, so a run holds only the chunks it is looking at.
+
+Over a lazy index (`ucop.sources.index.lazy`) the statistics are the sections' (count,
+FTS5 words, section frequencies), candidates come from the documents FTS5 ranks best for
+the query (parsed then if they were not), walking the chunks (`ids`, iteration) sees the
+documents parsed so far, and `text_lengths` counts the sections' lengths.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ucop.sources.frontmatter import source_path
-from ucop.sources.index import store
+from ucop.sources.index import lazy, store
 
 PAGE = 500  # chunks read per query when walking the whole index
 
@@ -29,9 +34,18 @@ class IndexView:
         folder = root if root.is_dir() else root.parent
         prefix = source_path(folder, base)
         self.prefix = "" if prefix == "." else prefix
+        self.root, self.base = root, base
         self._conn = store.connect(db)
         self._lock = threading.Lock()
-        self._count, self._tokens = self._one("SELECT count(*), coalesce(sum(n), 0) FROM chunks")
+        meta = dict(self._rows("SELECT key, value FROM meta"))
+        self.lazy = meta.get("lazy") == "1"
+        self._url = meta.get("url") or None
+        self._ranks: dict[str, int] | None = None
+        if self.lazy:
+            self._count, self._tokens = int(meta["sections"]), int(meta["words"])
+        else:
+            sql = "SELECT count(*), coalesce(sum(n), 0) FROM chunks"
+            self._count, self._tokens = self._one(sql)
 
     def close(self) -> None:
         with self._lock:
@@ -54,13 +68,16 @@ class IndexView:
         return int(self._tokens)
 
     def df(self, term: str) -> int:
-        """How many chunks contain `term`."""
+        """How many chunks (sections, if lazy) contain `term`."""
+        if self.lazy:
+            with self._lock:
+                return lazy.document_frequency(self._conn, term)
         row = self._one("SELECT doc FROM vocab WHERE term = ?", (term,))
         return int(row[0]) if row else 0
 
     def frequencies(self) -> Iterator[tuple[str, int]]:
         """Every term with the number of chunks containing it."""
-        yield from self._rows("SELECT term, doc FROM vocab")
+        yield from self._rows(f"SELECT term, doc FROM {'dvocab' if self.lazy else 'vocab'}")
 
     def candidates(self, terms: Iterable[str], limit: int) -> list[tuple[dict[str, Any], str]]:
         """Up to `limit` chunks holding any of `terms`, FTS5's BM25 best first, with terms."""
@@ -68,22 +85,53 @@ class IndexView:
         if not unique:
             return []
         query = " OR ".join('"' + term.replace('"', '""') + '"' for term in unique)
-        rows = self._rows(
-            "SELECT c.data, c.terms FROM fts JOIN chunks c ON c.rowid = fts.rowid"
-            " WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?",
-            (query, limit),
-        )
+        sql = "SELECT c.data, c.terms FROM fts JOIN chunks c ON c.rowid = fts.rowid"
+        sql += " WHERE fts MATCH ?"
+        params: list[Any] = [query]
+        if self.lazy:
+            with self._lock:
+                paths = lazy.top_documents(self._conn, unique, lazy.TOP_DOCUMENTS)
+                lazy.ensure_parsed(self._conn, paths, self.root, self.base, self._url)
+            sql += f" AND c.file IN ({','.join('?' * len(paths))})"
+            params += paths
+        rows = self._rows(sql + " ORDER BY bm25(fts) LIMIT ?", (*params, limit))
         return [(self._as_seen(data), terms_text) for data, terms_text in rows]
 
     def get(self, chunk_id: str) -> dict[str, Any] | None:
         """The chunk with this id (as the brief sees it), or None."""
-        stored = chunk_id.replace(self.prefix + "/", "", 1) if self.prefix else chunk_id
+        stored = self._stored_id(chunk_id)
         row = self._one("SELECT data FROM chunks WHERE cid = ? LIMIT 1", (stored,))
+        if not row and self.lazy:
+            with self._lock:
+                path = lazy.file_of(self._conn, stored)
+                if path is not None:
+                    lazy.ensure_parsed(self._conn, [path], self.root, self.base, self._url)
+            row = self._one("SELECT data FROM chunks WHERE cid = ? LIMIT 1", (stored,))
         return self._as_seen(row[0]) if row else None
+
+    def _stored_id(self, chunk_id: str) -> str:
+        return chunk_id.replace(self.prefix + "/", "", 1) if self.prefix else chunk_id
+
+    def position(self, chunk_id: str) -> int | None:
+        """Where a chunk comes in document order, from ids alone; None: not a lazy index
+        (the caller counts `ids()`), -1: not here. Lazy, a document's chunks are numbered
+        from its place among all documents times 10,000, parsed or not."""
+        if not self.lazy:
+            return None
+        row = self._one("SELECT file, ord FROM chunks WHERE cid = ?", (self._stored_id(chunk_id),))
+        if not row:
+            return -1
+        if self._ranks is None:
+            paths = self._rows("SELECT path FROM files ORDER BY path")
+            self._ranks = {path: n for n, (path,) in enumerate(paths)}
+        return self._ranks.get(row[0], 0) * 10_000 + int(row[1])
 
     def page(self, source: str) -> list[dict[str, Any]]:
         """The chunks of one document (its `source` as the brief sees it), in order."""
         stored = source.replace(self.prefix + "/", "", 1) if self.prefix else source
+        if self.lazy:
+            with self._lock:
+                lazy.ensure_parsed(self._conn, [stored], self.root, self.base, self._url)
         rows = self._rows(
             "SELECT data FROM chunks WHERE json_extract(data, '$.source') = ? ORDER BY ord",
             (stored,),
@@ -106,7 +154,11 @@ class IndexView:
             after = (rows[-1][0], rows[-1][1])
 
     def text_lengths(self) -> dict[int, int]:
-        """How many chunks have each length of text (characters), from an index of lengths."""
+        """How many chunks have each length of text (characters), from an index of lengths;
+        over a lazy index, how many sections (which stand in for its chunks) have each."""
+        if self.lazy:
+            rows = self._rows("SELECT length(head) + length(body), count(*) FROM docs GROUP BY 1")
+            return {int(chars): int(count) for chars, count in rows}
         rows = self._rows("SELECT chars, count(*) FROM chunks GROUP BY chars")
         return {int(chars): int(count) for chars, count in rows}
 
