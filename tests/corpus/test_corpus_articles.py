@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -38,9 +37,7 @@ def articles(tmp_path_factory):
     made = {}
     for brief in sorted(BRIEFS.glob("*.md")):
         out = tmp_path_factory.mktemp(brief.stem) / "out"
-        start = time.perf_counter()
         result = run_cli("generate", "-i", brief, "-o", out, "--progress", "quiet")
-        took = time.perf_counter() - start
         if result.exit_code == 2 and UNREADABLE in result.stderr:
             continue
         report = json.loads((out / "run.json").read_text()) if result.exit_code == 0 else {}
@@ -52,7 +49,6 @@ def articles(tmp_path_factory):
             "front": yaml.safe_load(front),
             "body": body,
             "out": out,
-            "seconds": took,
         }
     return made
 
@@ -224,11 +220,6 @@ def test_verify_reviews_the_drafts(articles):
         "starlette-websockets": [],
     }
     assert failing == {name: expected[name] for name in failing}
-
-
-def test_offline_runs_stay_fast(articles):
-    for name, made in articles.items():
-        assert made["seconds"] < 10, (name, made["seconds"])  # about 1 s each; wide margin
 
 
 def test_each_article_has_the_sections_asked_under_whole_phrase_headings(articles):
