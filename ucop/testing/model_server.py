@@ -57,7 +57,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ucop.testing.misbehaviour import MODES, check_modes, misbehave
 from ucop.testing.personas import PERSONAS, Persona, refusal
-from ucop.testing.slots import SlotQueue
+from ucop.testing.slots import SlotQueue, prompt_words
 
 # A responder answers a request body with text, or with a `Fault` to apply to that request
 # (a model that fails on one particular prompt, say).
@@ -414,6 +414,7 @@ class ModelServer:
         persona: str | None = None,
         slots: int | None = None,
         token_rate: float | None = None,
+        prompt_rate: float | None = None,
         headers: Sequence[tuple[str, str]] = (),
         usage: Mapping[str, Any] | None = None,
         report_slots: bool = True,
@@ -422,7 +423,7 @@ class ModelServer:
         # How a real server refuses structured-output forms (see ucop.testing.personas).
         self.persona: Persona | None = PERSONAS[persona] if persona else None
         # slots: requests generated at once, the rest queue (see ucop.testing.slots).
-        self.slots = SlotQueue(slots, latency_s, token_rate) if slots else None
+        self.slots = SlotQueue(slots, latency_s, token_rate, prompt_rate) if slots else None
         self.extra_headers = tuple(headers)  # sent with every answer (junk limit headers...)
         self.usage_override = dict(usage or {})  # replaces usage figures (absurd ones...)
         self.probes = 0  # GET /props and /slots: slot reports asked for, not model requests
@@ -746,7 +747,10 @@ class _Handler(BaseHTTPRequestHandler):
             reply = _completion(route, body, text, cut, self._deployment(), *cached)
             reply["usage"].update(self.owner.usage_override)
             queue = self.owner.slots
-            if queue is not None and not queue.serve(len(text.split()), self.owner._stopping):
+            prompt = prompt_words(body) if queue is not None and queue.prompt_rate else ()
+            if queue is not None and not queue.serve(
+                len(text.split()), self.owner._stopping, prompt, text
+            ):
                 return self._drop()
             headers: list[tuple[str, str]] = list(self.owner.extra_headers)
             if verdict is not None and self.owner.rate_window is not None:
