@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import BRIEF, generate_over, run_cli
-from ucop.testing.misbehaviour import INVENTED
+from ucop.testing.misbehaviour import INSTALL, INVENTED
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -183,3 +183,20 @@ def test_a_replaced_part_is_asked_for_again_on_resume(tmp_path, monkeypatch):
     assert result.exit_code == 0 and report["status"] == "ok"
     assert calls >= PROSE_PARTS  # the replaced prose parts, not the cached outline
     assert report["model_answers"]["replaced"] == 0
+
+
+def test_a_pip_install_of_the_http_client_is_kept_and_passes_verify(tmp_path):
+    result, report, article, calls = _generate(tmp_path, "-q", misbehave="install")
+    assert _replaced(report) == {} and report["status"] == "ok" and result.exit_code == 0
+    assert calls == MODEL_PARTS  # nothing asked for again
+    assert article.count(INSTALL) == PROSE_PARTS
+    verify = run_cli("verify", tmp_path / "out")
+    assert "✓ code blocks are safe to run" in " ".join(verify.output.split())
+
+
+def test_a_pip_install_of_a_package_no_source_names_is_replaced(tmp_path):
+    _, report, article, _ = _generate(tmp_path, "-q", misbehave="slopsquat")
+    assert "lumen-turbo-client" not in article
+    reasons = list(_replaced(report).values())
+    assert len(reasons) == PROSE_PARTS
+    assert all("pip installs 'lumen-turbo-client', which no source shows" in r for r in reasons)

