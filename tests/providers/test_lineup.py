@@ -15,7 +15,9 @@ SHARED = "Passages:\n[1] Webhooks are signed.\n\n"
 
 def _writer(section: str) -> tuple[str, ...]:
     user = SHARED + f"Write the section {section}."
-    return prefix_key((Message("system", "You write sections."), Message("user", user)), len(SHARED))
+    return prefix_key(
+        (Message("system", "You write sections."), Message("user", user)), len(SHARED)
+    )
 
 
 def _intro() -> tuple[str, ...]:
