@@ -68,7 +68,8 @@ GGUF="$("$VENV/bin/python" -c "$FIND_GGUF")"
 # then keep the weights out of the AMX buffer; only if that fails too, one token per batch.
 SERVER_ARGS=(--n_ctx 8192)
 LAUNCH_ARGS=()
-smoke() { ("$VENV/bin/python" "$LAUNCH" "$@" --smoke "$GGUF" >/dev/null 2>&1) 2>/dev/null; }
+# (a second command keeps the subshell, whose stderr is dropped, reporting the crash)
+smoke() { ("$VENV/bin/python" "$LAUNCH" "$@" --smoke "$GGUF" >/dev/null 2>&1; exit $?) 2>/dev/null; }
 if smoke; then
     BUILD="batched prompts ok"
 elif smoke --no-extra-bufts; then
