@@ -132,6 +132,10 @@ def compare(job: Any, server: Any) -> list[dict[str, Any]]:
                 "speedup_basis": report.get("speedup_basis"),
                 "queued_s": report.get("queued_s"),
                 "server_parallelism": (report.get("usage") or {}).get("server_parallelism"),
+                # the limiter's levels and the lineup's holds: why the figures came out so
+                "concurrency": (report.get("usage") or {}).get("concurrency"),
+                "model_s": (report.get("usage") or {}).get("model_s"),
+                "served_s": (report.get("usage") or {}).get("served_s"),
                 "critical_path_s": report["critical_path_s"],
                 "efficiency": report["efficiency"],
                 "requests": counter.count,
