@@ -102,7 +102,9 @@ if [ -n "${UCOP_REAL_MODEL_BRIEFS:-}" ]; then
     read -r -a BRIEFS <<<"$UCOP_REAL_MODEL_BRIEFS"
 else
     BRIEFS=("$REPO/examples/lumen/brief.md")
+    # beside the repository, or beside the folder of its worktrees (as tests/corpus looks)
     CORPUS="$REPO/../shared/corpus/briefs"
+    [ -d "$CORPUS" ] || CORPUS="$REPO/../../shared/corpus/briefs"
     if [ -d "$CORPUS" ]; then BRIEFS+=("$CORPUS"/*.md); else echo "(no $CORPUS: corpus skipped)"; fi
 fi
 
