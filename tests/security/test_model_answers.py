@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import BRIEF, generate_over, run_cli
-from ucop.testing.misbehaviour import INSTALL, INVENTED
+from ucop.testing.misbehaviour import CHAT, INSTALL, INVENTED
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -200,3 +200,18 @@ def test_a_pip_install_of_a_package_no_source_names_is_replaced(tmp_path):
     reasons = list(_replaced(report).values())
     assert len(reasons) == PROSE_PARTS
     assert all("pip installs 'lumen-turbo-client', which no source shows" in r for r in reasons)
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("plan_echo", "repeats the prompt's own instructions or plan"),
+        ("chat", "it is a chat reply, not the part asked for"),
+    ],
+)
+def test_a_plan_only_echo_or_a_chat_reply_is_replaced(tmp_path, mode, reason):
+    # what SmolLM2-135M wrote for whole parts of the bundled example (scripts/real_model.sh)
+    _, report, article, _ = _generate(tmp_path, "-q", misbehave=mode)
+    assert "Its sections, in order" not in article and CHAT not in article
+    reasons = _replaced(report)
+    assert len(reasons) == PROSE_PARTS and all(reason in r for r in reasons.values()), reasons

@@ -19,6 +19,13 @@ from typing import Any
 ECHO_GRAM = 6  # words in a row that count as copied
 ECHO_MIN_WORDS = 10  # answer words inside copied runs that make an answer an echo
 ECHO_TEMPLATE_WORDS = 4  # a copied run must hold this many of the template's own words
+ECHO_SHARE = 0.5  # ... or copied runs make up this share of a shorter answer (plan only)
+NON_ANSWER_WORDS = 25  # a chat reply this short that asks back is not the part asked for
+_NON_ANSWER = re.compile(
+    r"^\s*(?:i'?m ready|i am ready|sure[,!.]|certainly|of course|as an ai|i can help|"
+    r"how can i help|please provide|what(?:'s| is) (?:your|the) (?:article|topic))",
+    re.IGNORECASE,
+)
 MASK = "xmaskx"  # stands for a piece of material in a masked text
 MIN_MASKED_CHARS = 6  # shorter material ("GET", "id") would be cut out of ordinary words
 REASONING = re.compile(
@@ -47,7 +54,7 @@ class Verdict:
     """The judge's answer: `ok`, or the `problem` kind and a `reason` a person can read."""
 
     ok: bool
-    problem: str = ""  # empty | echo | identifiers | citations | code | dangerous_code
+    problem: str = ""  # empty | non_answer | echo | identifiers | citations | code | ...
     reason: str = ""
 
 
@@ -182,7 +189,7 @@ def judge(answer: str, evidence: Evidence) -> Verdict:
     """The first problem found in `answer` (already stripped of reasoning), else ACCEPTED."""
     if not answer.strip():
         return Verdict(False, "empty", "the answer was empty once its reasoning was removed")
-    for check in (_code, _dangerous_code, _citations, _echo, _identifiers):
+    for check in (_non_answer, _code, _dangerous_code, _citations, _echo, _identifiers):
         verdict = check(answer, evidence)
         if not verdict.ok:
             return verdict
@@ -209,7 +216,8 @@ def _echo(answer: str, evidence: Evidence) -> Verdict:
     for i in range(len(words) - ECHO_GRAM + 1):
         if tuple(words[i : i + ECHO_GRAM]) in prompt:
             covered.update(range(i, i + ECHO_GRAM))
-    if len(covered) < ECHO_MIN_WORDS:
+    mostly = len(covered) >= ECHO_GRAM and len(covered) >= ECHO_SHARE * len(words)
+    if len(covered) < ECHO_MIN_WORDS and not mostly:
         return ACCEPTED
     first = min(covered)
     quoted = " ".join(w if w != MASK else "..." for w in words[first : first + ECHO_GRAM + 2])
@@ -218,6 +226,23 @@ def _echo(answer: str, evidence: Evidence) -> Verdict:
         "echo",
         f"it repeats the prompt's own instructions or plan ({len(covered)} words, "
         f'e.g. "{quoted}"); write the part itself',
+    )
+
+
+def _non_answer(answer: str, evidence: Evidence) -> Verdict:
+    """A chat assistant's reply instead of the part: a short answer that asks back or opens
+    with an assistant's stock phrase ("I'm ready to help. What's your article about?")."""
+    if evidence.passages is None:  # JSON answers are judged by their parser
+        return ACCEPTED
+    words = answer.split()
+    if len(words) >= NON_ANSWER_WORDS:
+        return ACCEPTED
+    if not (answer.rstrip().endswith("?") or _NON_ANSWER.match(answer)):
+        return ACCEPTED
+    return Verdict(
+        False,
+        "non_answer",
+        f'it is a chat reply, not the part asked for ("{" ".join(words[:12])}"); write the part',
     )
 
 

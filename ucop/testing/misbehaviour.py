@@ -22,6 +22,8 @@ MODES = {
     "length": "every answer cut in half with finish_reason 'length'",
     "echo": "prose answers that repeat the prompt's own text (its plan and instructions)",
     "invent": "prose that names identifiers no source has (LUMESKI_RESTARTTRY)",
+    "plan_echo": "prose answers that are only the prompt's plan (The article: ... 1. ...)",
+    "chat": "prose answers that ask back like a chat assistant (I'm ready to help...)",
     "dangerous": "prose ending in an unlabelled code block that pipes a download into sh",
     "install": "prose ending in a bash block that installs httpx with pip (a good answer)",
     "slopsquat": "prose ending in a bash block that pip-installs a package no source names",
@@ -119,6 +121,21 @@ def _echo(text: str, body: Mapping[str, Any]) -> str:
     return str(content)[:1500] or text
 
 
+CHAT = "I'm ready to help. What's your article about?"
+
+
+def _plan_echo(text: str, body: Mapping[str, Any]) -> str:
+    """What SmolLM2-135M wrote for whole sections: the plan the prompt opens with."""
+    user = [m for m in body.get("messages", ()) if m.get("role") == "user"]
+    content = str(user[0].get("content", "")) if user else ""
+    found = re.search(r"The article:.*?(?=\nEach part of the article)", content, re.S)
+    return found.group(0) if found else text
+
+
+def _chat(text: str, body: Mapping[str, Any]) -> str:
+    return CHAT
+
+
 def _invent(text: str, body: Mapping[str, Any]) -> str:
     return f"{text}\n\nSet {INVENTED} and call `lumen_client.retry_forever()` to be safe."
 
@@ -145,6 +162,8 @@ _REWRITES: dict[str, Callable[[str], str]] = {
 # Modes that rewrite prose answers only, and read the request.
 _PROSE: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "echo": _echo,
+    "plan_echo": _plan_echo,
+    "chat": _chat,
     "invent": _invent,
     "dangerous": _dangerous,
     "install": _install,
