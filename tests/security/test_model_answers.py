@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import BRIEF, generate_over, run_cli
-from ucop.testing.misbehaviour import CHAT, INSTALL, INVENTED
+from ucop.testing.misbehaviour import CHAT, INSTALL, INVENTED, LOOPED, RAMBLE
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -207,11 +207,14 @@ def test_a_pip_install_of_a_package_no_source_names_is_replaced(tmp_path):
     [
         ("plan_echo", "repeats the prompt's own instructions or plan"),
         ("chat", "it is a chat reply, not the part asked for"),
+        ("plan_opening", "repeats the prompt's own instructions or plan"),
+        ("loop", "it says the same thing over and over"),
     ],
 )
-def test_a_plan_only_echo_or_a_chat_reply_is_replaced(tmp_path, mode, reason):
+def test_a_plan_echo_a_chat_reply_or_a_loop_is_replaced(tmp_path, mode, reason):
     # what SmolLM2-135M wrote for whole parts of the bundled example (scripts/real_model.sh)
     _, report, article, _ = _generate(tmp_path, "-q", misbehave=mode)
     assert "Its sections, in order" not in article and CHAT not in article
+    assert LOOPED not in article and RAMBLE not in article
     reasons = _replaced(report)
     assert len(reasons) == PROSE_PARTS and all(reason in r for r in reasons.values()), reasons

@@ -24,6 +24,8 @@ MODES = {
     "invent": "prose that names identifiers no source has (LUMESKI_RESTARTTRY)",
     "plan_echo": "prose answers that are only the prompt's plan (The article: ... 1. ...)",
     "chat": "prose answers that ask back like a chat assistant (I'm ready to help...)",
+    "plan_opening": "prose answers that open with the prompt's plan, then ramble on",
+    "loop": "prose answers that say one sentence over and over, like a tiny model stuck",
     "dangerous": "prose ending in an unlabelled code block that pipes a download into sh",
     "install": "prose ending in a bash block that installs httpx with pip (a good answer)",
     "slopsquat": "prose ending in a bash block that pip-installs a package no source names",
@@ -136,6 +138,22 @@ def _chat(text: str, body: Mapping[str, Any]) -> str:
     return CHAT
 
 
+LOOPED = "The section is very clear; you have covered all the points perfectly. "
+RAMBLE = (
+    "Test delivery of the latest batch to a new server using a custom-built delivery service "
+    "that lets you control the amount of data sent when sending it to the internet, which is "
+    "only available for ten seconds at any given time."
+)
+
+
+def _plan_opening(text: str, body: Mapping[str, Any]) -> str:
+    return f"{_plan_echo(text, body)}\n{RAMBLE}"
+
+
+def _loop(text: str, body: Mapping[str, Any]) -> str:
+    return "This is a great example of how to write a section.\n" + LOOPED * 12
+
+
 def _invent(text: str, body: Mapping[str, Any]) -> str:
     return f"{text}\n\nSet {INVENTED} and call `lumen_client.retry_forever()` to be safe."
 
@@ -164,6 +182,8 @@ _PROSE: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "echo": _echo,
     "plan_echo": _plan_echo,
     "chat": _chat,
+    "plan_opening": _plan_opening,
+    "loop": _loop,
     "invent": _invent,
     "dangerous": _dangerous,
     "install": _install,
