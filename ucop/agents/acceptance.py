@@ -10,6 +10,7 @@ draft. Reasoning (`<think>...</think>`) is stripped before anything is judged.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,15 @@ from typing import Any
 ECHO_GRAM = 6  # words in a row that count as copied
 ECHO_MIN_WORDS = 10  # answer words inside copied runs that make an answer an echo
 ECHO_TEMPLATE_WORDS = 4  # a copied run must hold this many of the template's own words
+ECHO_SHARE = 0.5  # ... or copied runs make up this share of a shorter answer (plan only)
+LOOP_GRAM = 8  # words in a row that, said three times over, make a loop
+LOOP_SHARE = 0.3  # ... when the repeats make up this share of the prose
+NON_ANSWER_WORDS = 25  # a chat reply this short that asks back is not the part asked for
+_NON_ANSWER = re.compile(
+    r"^\s*(?:i'?m ready|i am ready|sure[,!.]|certainly|of course|as an ai|i can help|"
+    r"how can i help|please provide|what(?:'s| is) (?:your|the) (?:article|topic))",
+    re.IGNORECASE,
+)
 MASK = "xmaskx"  # stands for a piece of material in a masked text
 MIN_MASKED_CHARS = 6  # shorter material ("GET", "id") would be cut out of ordinary words
 REASONING = re.compile(
@@ -46,7 +56,7 @@ class Verdict:
     """The judge's answer: `ok`, or the `problem` kind and a `reason` a person can read."""
 
     ok: bool
-    problem: str = ""  # empty | echo | identifiers | citations | code | dangerous_code
+    problem: str = ""  # empty | non_answer | loop | echo | identifiers | citations | code...
     reason: str = ""
 
 
@@ -181,7 +191,8 @@ def judge(answer: str, evidence: Evidence) -> Verdict:
     """The first problem found in `answer` (already stripped of reasoning), else ACCEPTED."""
     if not answer.strip():
         return Verdict(False, "empty", "the answer was empty once its reasoning was removed")
-    for check in (_code, _dangerous_code, _citations, _echo, _identifiers):
+    checks = (_non_answer, _loop, _code, _dangerous_code, _citations, _echo, _identifiers)
+    for check in checks:
         verdict = check(answer, evidence)
         if not verdict.ok:
             return verdict
@@ -208,7 +219,9 @@ def _echo(answer: str, evidence: Evidence) -> Verdict:
     for i in range(len(words) - ECHO_GRAM + 1):
         if tuple(words[i : i + ECHO_GRAM]) in prompt:
             covered.update(range(i, i + ECHO_GRAM))
-    if len(covered) < ECHO_MIN_WORDS:
+    mostly = len(covered) >= ECHO_GRAM and len(covered) >= ECHO_SHARE * len(words)
+    opens = len(covered) >= ECHO_GRAM and min(covered, default=len(words)) < 3  # "The article:"
+    if len(covered) < ECHO_MIN_WORDS and not (mostly or opens):
         return ACCEPTED
     first = min(covered)
     quoted = " ".join(w if w != MASK else "..." for w in words[first : first + ECHO_GRAM + 2])
@@ -217,6 +230,42 @@ def _echo(answer: str, evidence: Evidence) -> Verdict:
         "echo",
         f"it repeats the prompt's own instructions or plan ({len(covered)} words, "
         f'e.g. "{quoted}"); write the part itself',
+    )
+
+
+def _non_answer(answer: str, evidence: Evidence) -> Verdict:
+    """A chat assistant's reply instead of the part: a short answer that asks back or opens
+    with an assistant's stock phrase ("I'm ready to help. What's your article about?")."""
+    if evidence.passages is None:  # JSON answers are judged by their parser
+        return ACCEPTED
+    words = answer.split()
+    if len(words) >= NON_ANSWER_WORDS:
+        return ACCEPTED
+    if not (answer.rstrip().endswith("?") or _NON_ANSWER.match(answer)):
+        return ACCEPTED
+    return Verdict(
+        False,
+        "non_answer",
+        f'it is a chat reply, not the part asked for ("{" ".join(words[:12])}"); write the part',
+    )
+
+
+def _loop(answer: str, evidence: Evidence) -> Verdict:
+    """A model stuck in a loop: the same run of words said over and over (code left out)."""
+    words = _WORD.findall(_FENCED.sub(" ", answer).lower())
+    seen: dict[tuple[str, ...], int] = {}
+    for i in range(len(words) - LOOP_GRAM + 1):
+        gram = tuple(words[i : i + LOOP_GRAM])
+        seen[gram] = seen.get(gram, 0) + 1
+    repeated = sum(n - 1 for n in seen.values() if n >= 3)
+    if not words or repeated < LOOP_SHARE * len(words):
+        return ACCEPTED
+    gram = max(seen, key=lambda g: seen[g])
+    return Verdict(
+        False,
+        "loop",
+        f'it says the same thing over and over ("{" ".join(gram)}", {seen[gram]} times); '
+        "write the part once",
     )
 
 
@@ -287,10 +336,13 @@ def _model_blocks(answer: str, evidence: Evidence) -> Iterable[dict[str, Any]]:
 
 
 def _dangerous_code(answer: str, evidence: Evidence) -> Verdict:
-    from ucop.codegen.audit import block_problems
+    from ucop.codegen.audit import block_problems, installed_packages
     from ucop.codegen.hazards import reach_of
 
     reach = reach_of(dict(evidence.spec) if evidence.spec else None)
+    # a package the docs install may be installed by the answer too (`pip install ...`)
+    docs = installed_packages(evidence.plain_material())
+    reach = dataclasses.replace(reach, packages=reach.packages | docs)
     for block in _model_blocks(answer, evidence):
         problems = block_problems(block["lang"], block["code"], reach)
         if problems:

@@ -8,6 +8,7 @@ request against the spec. It runs code only when the user enabled `output.run_co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,8 @@ from ucop.engine.context import TaskContext
 from ucop.engine.state import thaw
 from ucop.errors import AgentError, UnusableOutput
 from ucop.sources.text import one_line
+
+MIN_EXPLANATION_WORDS = 2  # SmolLM2 answered {"getOrderById": 1}: a number explains nothing
 
 
 def assigned_operations(outline: Mapping, api: Mapping) -> list[tuple[Mapping, int]]:
@@ -41,12 +44,20 @@ def parse_explanations(ids: list[str]):
         )
         if not isinstance(data, dict):
             raise UnusableOutput("expected a JSON object mapping operation ids to explanations")
-        found = {k: one_line(v) for k, v in data.items() if k in ids and one_line(v)}
+        found = {k: one_line(v) for k, v in data.items() if k in ids and _sentence(one_line(v))}
         if not found:
-            raise UnusableOutput("the answer explained none of the requested operations")
+            raise UnusableOutput(
+                "the answer explained none of the requested operations in words"
+                " (a number or a bare name is not an explanation)"
+            )
         return found
 
     return parse
+
+
+def _sentence(text: str) -> bool:
+    """True for text with at least `MIN_EXPLANATION_WORDS` words of letters (not `1`)."""
+    return len(re.findall(r"[A-Za-z]{2,}", text)) >= MIN_EXPLANATION_WORDS
 
 
 @register

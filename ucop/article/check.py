@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,7 @@ def _code_safety(body: str, folder: Path, spec: dict | None = None) -> Result:
     over and cited: it is counted, not audited. Everything else (generated examples, model
     text) must pass, so neither a spec nor a model can slip code past this check.
     """
-    from ucop.codegen.audit import markdown_problems
+    from ucop.codegen.audit import installed_packages, markdown_problems
     from ucop.codegen.hazards import reach_of
     from ucop.content.excerpts import below_page_imports
 
@@ -120,12 +121,15 @@ def _code_safety(body: str, folder: Path, spec: dict | None = None) -> Result:
             return True
         return False
 
-    problems = markdown_problems(body, skip=from_docs, reach=reach_of(spec))
+    reach = reach_of(spec)
+    reach = dataclasses.replace(reach, packages=reach.packages | installed_packages(docs))
+    problems = markdown_problems(body, skip=from_docs, reach=reach)
     name = "code blocks are safe to run (HTTP client only, quoted shell words)"
     note = f"; {len(quoted)} block(s) quoted verbatim from the docs, not audited" if quoted else ""
     if problems:
         return (name, False, f"{len(problems)} problem(s); first: {problems[0]}{note}")
-    return (name, True, f"no eval/exec/files/subprocess in Python; shell is curl or export{note}")
+    done = "no eval/exec/files/subprocess in Python; shell is curl, export or pip install"
+    return (name, True, f"{done}{note}")
 
 
 def _plain_lines(text: str) -> str:

@@ -122,8 +122,10 @@ class DaskPacer:
     def __setstate__(self, state: str) -> None:
         self.batch, self._client = state, None
 
-    def acquire(self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0) -> Grant:
-        return Grant(**self._call("acquire", tokens, cost, timeout))
+    def acquire(
+        self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0, prefix: Any = ()
+    ) -> Grant:
+        return Grant(**self._call("acquire", tokens, cost, timeout, list(prefix)))
 
     def release(self, outcome: Outcome) -> None:
         self._call("release", dataclasses.asdict(outcome))
@@ -216,8 +218,10 @@ class SharedPacer:
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         return (SharedPacer, (self.name,))
 
-    def acquire(self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0) -> Grant:
-        return self.pacer.acquire(tokens, cost, timeout)
+    def acquire(
+        self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0, prefix: Any = ()
+    ) -> Grant:
+        return self.pacer.acquire(tokens, cost, timeout, prefix)
 
     def release(self, outcome: Outcome) -> None:
         self.pacer.release(outcome)

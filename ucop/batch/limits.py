@@ -207,8 +207,10 @@ class RemotePacer:
         self.address, self._key = state
         self._local = threading.local()
 
-    def acquire(self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0) -> Grant:
-        return self._call("acquire", tokens, cost, timeout)
+    def acquire(
+        self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0, prefix: Any = ()
+    ) -> Grant:
+        return self._call("acquire", tokens, cost, timeout, tuple(prefix))
 
     def release(self, outcome: Outcome) -> None:
         self._call("release", outcome)

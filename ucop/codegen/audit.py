@@ -9,9 +9,10 @@ Three policies, from strict to lenient:
   harmless modules (the HTTP clients, json, hmac, hashlib, time, ...), and never calls
   `eval`/`exec`/`open`/`__import__`/`getattr`..., reaches a dunder attribute, or uses `os`
   for more than its environment;
-- `shell_problems`: every shell command is `curl` (or `export NAME=value`) with quoted words:
-  no command or process substitution, backticks, redirections, subshells, and no curl
-  option that reads or writes local files.
+- `shell_problems`: every shell command is `curl` (or `export NAME=value`, or `pip install`
+  of packages by name when the caller allows some) with quoted words: no command or process
+  substitution, backticks, redirections, subshells, and no curl option that reads or writes
+  local files.
 
 `markdown_problems` applies them to every block of an article, in every form and language,
 with the checks of `hazards.py` (hosts, local files, sockets, environment, keys).
@@ -27,6 +28,7 @@ from collections.abc import Callable
 
 from ucop.codegen.calls import HTTP_METHODS, split_commands
 from ucop.codegen.hazards import (
+    SAFE_PACKAGES,
     Reach,
     pattern_problems,
     python_reach_problems,
@@ -173,8 +175,11 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join([node.id, *reversed(parts)])
 
 
-def shell_problems(code: str, *, allow_export: bool = False) -> list[str]:
-    """Problems with a shell block: each command must be curl (or export) with quoted words."""
+def shell_problems(
+    code: str, *, allow_export: bool = False, packages: frozenset[str] | None = None
+) -> list[str]:
+    """Problems with a shell block: each command must be curl (or export, or with `packages`
+    a `pip install` of those packages by name) with quoted words."""
     problems = [f"line {line}: {p}" for line, p in _expansion_problems(code)]
     for line, command in split_commands(code):
         try:
@@ -186,11 +191,63 @@ def shell_problems(code: str, *, allow_export: bool = False) -> list[str]:
             continue
         if allow_export and words[0] == "export" and all(_EXPORT.fullmatch(w) for w in words[1:]):
             continue
+        if packages is not None and (wanted := pip_installs(words)) is not None:
+            problems += [f"line {line}: {p}" for p in _pip_problems(wanted, packages)]
+            continue
         if words[0] != "curl":
             problems.append(f"line {line}: runs {words[0]!r}, not curl")
             continue
         problems += [f"line {line}: {p}" for p in _curl_option_problems(words[1:])]
     return problems
+
+
+_PIP = (["pip", "install"], ["pip3", "install"])
+_PIP_MODULE = ("python", "python3", "py")
+_PIP_FLAGS = frozenset({"-U", "--upgrade", "-q", "--quiet", "--user", "--pre"})
+_REQUIREMENT = re.compile(
+    r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[A-Za-z0-9,._-]+\])?"
+    r"(?:(?:==|~=|>=|<=|!=|>|<)[A-Za-z0-9.*+!-]+(?:,(?:==|~=|>=|<=|!=|>|<)[A-Za-z0-9.*+!-]+)*)?"
+)
+_PIP_LINE = re.compile(r"\bpip3?\s+install\s+([^\n`]+)")
+
+
+def pip_installs(words: list[str]) -> list[str] | None:
+    """The arguments of a `pip install` command (`pip`, `pip3`, `python -m pip`), else None."""
+    if words[:2] in _PIP:
+        return words[2:]
+    if words[:1] and words[0] in _PIP_MODULE and words[1:4] == ["-m", "pip", "install"]:
+        return words[4:]
+    return None
+
+
+def package_name(name: str) -> str:
+    """PEP 503's normal form: `Lumen_SDK` and `lumen.sdk` are `lumen-sdk`."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def installed_packages(text: str) -> frozenset[str]:
+    """The packages `text` (docs, sources) shows being installed with `pip install`."""
+    found = set()
+    for line in _PIP_LINE.findall(text):
+        for word in line.split():
+            match = _REQUIREMENT.fullmatch(word.strip("'\""))
+            if match and not word.startswith("-"):
+                found.add(package_name(match.group(1)))
+    return frozenset(found)
+
+
+def _pip_problems(args: list[str], packages: frozenset[str]) -> list[str]:
+    """Each argument must be a harmless flag or a package by name that `packages` holds."""
+    problems = []
+    for word in args:
+        if word in _PIP_FLAGS:
+            continue
+        match = _REQUIREMENT.fullmatch(word)
+        if match is None:
+            problems.append(f"pip installs {word!r}: only packages by name may be installed")
+        elif package_name(match.group(1)) not in packages | SAFE_PACKAGES:
+            problems.append(f"pip installs {match.group(1)!r}, which no source shows installing")
+    return problems or ([] if args else ["pip install names no package"])
 
 
 def expanded_variables(code: str) -> set[str]:
@@ -284,7 +341,8 @@ def block_problems(lang: str, code: str, reach: Reach | None = None) -> list[str
         problems += python_reach_problems(code, reach) if reach is not None else []
     elif family == "shell":
         code = strip_prompts(code, ("$ ", "PS> "))
-        problems = shell_problems(code, allow_export=True)
+        packages = reach.packages if reach is not None else SAFE_PACKAGES
+        problems = shell_problems(code, allow_export=True, packages=packages)
         problems += shell_reach_problems(code, reach) if reach is not None else []
     else:
         problems = []

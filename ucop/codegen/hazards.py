@@ -26,6 +26,10 @@ from ucop.redaction import SECRET_NAME
 
 # Names every document may use for a host that is not a real third party (RFC 2606, 6761).
 SAFE_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "example.com"})
+# Packages an article may tell readers to `pip install` without a source showing it: the HTTP
+# clients its examples use. Any other name must be one the docs themselves install (a model
+# that names a package nobody publishes sends readers to whoever registers it first).
+SAFE_PACKAGES = frozenset({"httpx", "requests", "aiohttp"})
 SAFE_SUFFIXES = (".example", ".test", ".localhost", ".invalid", ".example.com", ".example.org",
                  ".example.net")  # fmt: skip
 AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
@@ -80,6 +84,7 @@ class Reach:
 
     hosts: frozenset[str] = frozenset()
     auth_headers: frozenset[str] = field(default_factory=lambda: AUTH_HEADERS)
+    packages: frozenset[str] = SAFE_PACKAGES  # what `pip install` may name (canonical names)
 
     def allows(self, host: str | None) -> bool:
         if not host:

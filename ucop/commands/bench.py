@@ -135,6 +135,10 @@ def compare(job: Any, server: Any) -> list[dict[str, Any]]:
                 "server_parallelism": (
                     usage.get("server_parallelism") if isinstance(usage, dict) else None
                 ),
+                # the limiter's levels and the lineup's holds: why the figures came out so
+                "concurrency": usage.get("concurrency") if isinstance(usage, dict) else None,
+                "model_s": usage.get("model_s") if isinstance(usage, dict) else None,
+                "served_s": usage.get("served_s") if isinstance(usage, dict) else None,
                 "critical_path_s": report["critical_path_s"],
                 "efficiency": report["efficiency"],
                 "requests": counter.count,

@@ -13,7 +13,8 @@ first `SOLO_PROBES` calls go one at a time to get them), because answers differ 
 The calls that shared the server under a given limit needed, by the model, so many seconds
 alone; divided by the time the server was busy with them, that is its *throughput factor* at
 that limit: 1.0 at one request, N for N requests served truly in parallel, still 1.0 at any
-limit for a one-slot queue (it finishes one call's worth of work per call's time). The limit
+limit for a one-slot queue (it finishes one call's worth of work per call's time), measured
+once `level` calls under that limit have ended (the first one back never waited). The limit
 climbs one request at a time while each step raised throughput by at least `GAIN` and stays
 at the last level that did. The pacer's AIMD on 429s still cuts its own window; the smaller
 of the two applies. A server that reports its slots (llama-server's `/props`) caps it.
@@ -190,6 +191,10 @@ def level_factors(
         if sample.level > 1:
             groups.setdefault(min(sample.level, max_limit), []).append(sample)
     for level, calls in groups.items():
+        if len(calls) < level:
+            # The first answers back under a new limit did not wait behind the others yet:
+            # a one-slot queue looks like no queue until `level` of its calls have ended.
+            continue
         busy = served_time(((c.start, c.end) for c in calls), 1.0)
         alone = sum(a + p * c.tokens_in + d * c.tokens_out for c in calls)
         took = sum(c.latency for c in calls)

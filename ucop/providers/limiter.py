@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from ucop.errors import BudgetExceeded, RateLimited, TransientError
+from ucop.providers.affinity import prefix_key
 from ucop.providers.base import Completion, CompletionRequest, Provider
 from ucop.providers.cost import Price, estimate_input_tokens, estimate_output_tokens
 from ucop.providers.pacer import Grant, Outcome, Pacer, PacingLimits
@@ -53,7 +54,8 @@ class PacedProvider:
         tokens = tokens_in + estimate_output_tokens(request.max_tokens)
         cost = self._cost(tokens_in, estimate_output_tokens(request.max_tokens), 0)
         started = self._clock()
-        grant = self.pacer.acquire(tokens, cost, max(request.timeout_s, 0.0))
+        key = prefix_key(request.messages, request.shared_prefix)
+        grant = self.pacer.acquire(tokens, cost, max(request.timeout_s, 0.0), key)
         if grant.refused:
             raise self._refusal(grant, request)
         if grant.delay_s > 0:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ucop.errors import ConfigError
+from ucop.providers.affinity import Lineup, Waiter
 from ucop.providers.concurrency import Sample, ThroughputLimiter
 from ucop.providers.ratelimit_headers import Limit, RateInfo
 from ucop.providers.usage import Usage
@@ -212,6 +213,10 @@ class Pacer:
         self._area_at = clock()
         # ticket -> (time, in-flight integral, limit) at grant
         self._started: dict[int, tuple[float, float, int]] = {}
+        # which waiting request goes next: the one the server has most of in its cache
+        self.lineup = Lineup()
+        # ticket -> its prompt's prefix key, and the fraction the server had not just read
+        self._keys: dict[int, tuple[tuple[str, ...], float]] = {}
 
     def set_slots(self, slots: int | None) -> None:
         """The parallel slots the server reports (llama-server's /props): a hard cap."""
@@ -224,35 +229,62 @@ class Pacer:
         with self._cond:
             return self.limiter.parallelism
 
-    def acquire(self, tokens: int = 0, cost: float = 0.0, timeout: float = 60.0) -> Grant:
+    def acquire(
+        self,
+        tokens: int = 0,
+        cost: float = 0.0,
+        timeout: float = 60.0,
+        prefix: tuple[str, ...] | list[str] = (),
+    ) -> Grant:
         """Wait for a slot, reserve the rate limits; the grant says how long still to wait.
 
         `tokens` is the caller's estimate; the pacer scales it by what answers have used
         compared with their estimates, so a steady over-estimate does not slow the run.
+        `prefix` is the prompt's `affinity.prefix_key`: among waiting requests, the one the
+        server has most of in its cache goes first (`affinity.Lineup`).
         """
         with self._cond:
             refusal = self._over_budget(cost)
             if refusal:
                 return Grant(refused="budget", detail=refusal)
             deadline = self.clock() + max(timeout, 0.0)
-            while self.in_flight >= self._slots():
-                left = deadline - self.clock()
-                if left <= 0:
-                    detail = f"{self.in_flight} requests already in flight"
+            waiter = self.lineup.join(prefix)
+            try:
+                while not self._may_start(waiter):
+                    now = self.clock()
+                    left = deadline - now
+                    if left <= 0:
+                        detail = f"{self.in_flight} requests already in flight"
+                        return Grant(refused="timeout", detail=detail)
+                    self._cond.wait(self.lineup.wait_s(left, now))
+                now = self.clock()
+                tokens = round(tokens * self._token_ratio)
+                start = self._start(tokens, now)
+                if start > deadline:
+                    detail = f"the rate limit allows it in {start - now:.1f}s"
                     return Grant(refused="timeout", detail=detail)
-                self._cond.wait(left)
-            now = self.clock()
-            tokens = round(tokens * self._token_ratio)
-            start = self._start(tokens, now)
-            if start > deadline:
-                detail = f"the rate limit allows it in {start - now:.1f}s"
-                return Grant(refused="timeout", detail=detail)
-            return self._grant(tokens, cost, start, now)
+                unread = self.lineup.started(waiter)
+                grant = self._grant(tokens, cost, start, now)
+                self._keys[grant.ticket] = (waiter.key, unread)
+                return grant
+            finally:
+                self.lineup.leave(waiter)
+                self._cond.notify_all()  # the next in line may be someone else now
+
+    def _may_start(self, waiter: Waiter) -> bool:
+        slots = self._slots()
+        if self.in_flight >= slots:
+            return False
+        return self.lineup.turn(waiter, self.clock(), last_slot=self.in_flight + 1 >= slots)
 
     def release(self, outcome: Outcome) -> None:
         """Free the slot; learn from the answer (usage, 429, headers)."""
         with self._cond:
-            self._observe(outcome)
+            began = self._started.get(outcome.ticket)
+            now = self.clock()
+            key, unread = self._keys.pop(outcome.ticket, ((), 1.0))
+            self.lineup.ended(key, now - began[0] if began else 0.0, now)
+            self._observe(outcome, unread)
             self.in_flight -= 1
             self._reserved_cost -= outcome.reserved_cost
             self.stats.spent += outcome.cost
@@ -276,7 +308,7 @@ class Pacer:
                 "delayed_s": round(self.stats.delayed_s, 3),
                 "spent": self.stats.spent,
                 "budget_stopped": self._budget_hit,
-                "concurrency": self.limiter.snapshot(),
+                "concurrency": {**self.limiter.snapshot(), "lineup": self.lineup.snapshot()},
             }
 
     def _slots(self) -> int:
@@ -293,8 +325,9 @@ class Pacer:
         self._area_at = max(self._area_at, now)
         return self._area
 
-    def _observe(self, outcome: Outcome) -> None:
-        """Feed an answered call's tokens/s and average requests in flight to the limiter."""
+    def _observe(self, outcome: Outcome, unread: float = 1.0) -> None:
+        """Feed an answered call's tokens/s and average requests in flight to the limiter;
+        its input tokens are those the server had not just read (`unread` of them)."""
         now = self.clock()
         area = self._tally(now)
         started = self._started.pop(outcome.ticket, None)
@@ -303,9 +336,8 @@ class Pacer:
         begun, area_then, level = started
         if now > begun:
             in_flight = (area - area_then) / (now - begun)
-            sample = Sample(
-                begun, now, outcome.input_tokens, outcome.output_tokens, in_flight, level
-            )
+            tokens_in = round(outcome.input_tokens * unread)
+            sample = Sample(begun, now, tokens_in, outcome.output_tokens, in_flight, level)
             self.limiter.observe(sample)
 
     def _over_budget(self, cost: float) -> str:

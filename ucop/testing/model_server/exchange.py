@@ -23,7 +23,7 @@ from ucop.testing.model_server.faults import Fault
 from ucop.testing.model_server.limits import RateWindow, Verdict
 from ucop.testing.model_server.personas import Persona, refusal
 from ucop.testing.model_server.prompt_cache import PromptCache
-from ucop.testing.model_server.slots import SlotQueue
+from ucop.testing.model_server.slots import SlotQueue, prompt_words
 
 # A responder answers a request body with text, or with a `Fault` to apply to that request
 # (a model that fails on one particular prompt, say).
@@ -268,7 +268,9 @@ class Exchange:
         reply = wire.completion(route, body, text, cut, wire.deployment(self.target), *cached)
         reply["usage"].update(server.usage_override)
         words = len(text.split())
-        if server.slots is not None and not server.slots.serve(words, server.stopping):
+        queue = server.slots
+        prompt = prompt_words(body) if queue is not None and queue.prompt_rate else ()
+        if queue is not None and not queue.serve(words, server.stopping, prompt, text):
             return DROP
         headers = list(server.extra_headers)
         if verdict is not None and server.rate_window is not None:

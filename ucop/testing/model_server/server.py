@@ -57,6 +57,7 @@ class ModelServer:
         persona: str | None = None,
         slots: int | None = None,
         token_rate: float | None = None,
+        prompt_rate: float | None = None,
         headers: Sequence[tuple[str, str]] = (),
         usage: Mapping[str, Any] | None = None,
         report_slots: bool = True,
@@ -65,7 +66,7 @@ class ModelServer:
         # How a real server refuses structured-output forms (see model_server.personas).
         self.persona: Persona | None = PERSONAS[persona] if persona else None
         # slots: requests generated at once, the rest queue (see model_server.slots).
-        self.slots = SlotQueue(slots, latency_s, token_rate) if slots else None
+        self.slots = SlotQueue(slots, latency_s, token_rate, prompt_rate) if slots else None
         self.extra_headers = tuple(headers)  # sent with every answer (junk limit headers...)
         self.usage_override = dict(usage or {})  # replaces usage figures (absurd ones...)
         self.probes = 0  # GET /props and /slots: slot reports asked for, not model requests
