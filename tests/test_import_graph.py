@@ -156,7 +156,17 @@ def test_no_package_can_deadlock_a_threaded_import():
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "foundation",
-        ("ucop", "defaults", "errors", "enums", "lazy", "numbers", "redaction", "signals"),
+        (
+            "ucop",
+            "defaults",
+            "errors",
+            "enums",
+            "lazy",
+            "numbers",
+            "pyparse",
+            "redaction",
+            "signals",
+        ),
     ),
     ("plumbing", ("files", "plugins", "registry", "prompts", "history", "engine", "run_settings")),
     ("domain", ("sources", "codegen", "brief", "content", "article", "providers", "report")),
@@ -315,3 +325,34 @@ def test_no_provider_is_chosen_by_its_name(tmp_path):
         "    return job.name in ('openai', 'azure')\n"
     )
     assert provider_name_tests({"ucop.planted": planted}) == ["ucop.planted:2", "ucop.planted:4"]
+
+
+def _direct_ast_parses(tree: ast.AST) -> list[int]:
+    """Lines that call `ast.parse` or `ast.literal_eval` themselves."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("parse", "literal_eval")
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "ast"
+    ]
+
+
+def test_python_is_parsed_only_behind_the_lock():
+    """CPython 3.11's AST constructor fails when threads parse at once (see ucop/pyparse.py):
+    every parse of Python in ucop goes through `ucop.pyparse`, which holds one lock."""
+    direct = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "pyparse.py" or path.parent != PACKAGE
+        if (lines := _direct_ast_parses(ast.parse(path.read_text(encoding="utf-8"))))
+    }
+    assert direct == {}
+
+
+def test_the_parse_check_finds_a_direct_call():
+    planted = ast.parse("import ast\n\ndef f(code):\n    return ast.parse(code)\n")
+    assert _direct_ast_parses(planted) == [4]
+    assert _direct_ast_parses(ast.parse("from ucop.pyparse import parse\nparse('x')\n")) == []

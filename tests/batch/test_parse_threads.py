@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ucop.codegen.pyparse import parse
+from ucop.pyparse import parse
 
 SOURCE = (Path(__file__).resolve().parents[2] / "ucop" / "cli.py").read_text()
 

@@ -34,7 +34,7 @@ from ucop.codegen.hazards import (
     python_reach_problems,
     shell_reach_problems,
 )
-from ucop.codegen.pyparse import parse
+from ucop.pyparse import parse
 
 GENERATED_CALLS = frozenset(
     {*(f"httpx.{m}" for m in HTTP_METHODS), "httpx.request"}

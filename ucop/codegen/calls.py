@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from ucop.codegen.pyparse import parse
+from ucop.pyparse import parse
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 BODY_KEYWORDS = ("json", "data", "content", "files")

@@ -22,7 +22,7 @@ import shlex
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ucop.codegen.pyparse import literal_eval
+from ucop.pyparse import literal_eval
 
 FALLBACK_BASE_URL = "https://api.example.com"
 # Names the generated script binds or calls itself; a parameter may not shadow them.

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ucop.codegen.calls import python_calls, split_commands
+from ucop.pyparse import parse as parse_python
 from ucop.redaction import SECRET_NAME
 
 # Names every document may use for a host that is not a real third party (RFC 2606, 6761).
@@ -196,7 +197,7 @@ def _shell_secrets(words: list[str], reach: Reach) -> list[str]:
 def python_reach_problems(code: str, reach: Reach) -> list[str]:
     """Hosts the HTTP calls reach, and keys from the environment sent in a body or URL."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
         calls = python_calls(code)
     except (SyntaxError, ValueError, RecursionError):
         return []  # the syntax check reports it

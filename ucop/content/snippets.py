@@ -13,6 +13,8 @@ import builtins
 import re
 from collections.abc import Sequence, Set
 
+from ucop.pyparse import parse as parse_python
+
 PYTHON = {"python", "py", "python3"}
 _BUILTINS = frozenset(dir(builtins))
 
@@ -114,7 +116,7 @@ def _unprompted(lines: Sequence[str]) -> str:
 def bound_names(code: str) -> set[str]:
     """Names the code defines (assigns, imports, functions, classes)."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return set()
     return _binds(tree)
@@ -123,7 +125,7 @@ def bound_names(code: str) -> set[str]:
 def missing_names(code: str) -> list[str]:
     """Names the code reads but never binds, imports or gets from builtins, first seen first."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return []
     bound = set(_BUILTINS) | _binds(tree)
@@ -150,7 +152,7 @@ def _binds(tree: ast.AST) -> set[str]:
 
 def _bound_by(line: str) -> list[str]:
     try:
-        tree = ast.parse(line.strip())
+        tree = parse_python(line.strip())
     except SyntaxError:
         return []
     node = tree.body[0] if tree.body else None

@@ -7,9 +7,10 @@ page was written in, and is what the Markdown chunker already reads.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterable, Sequence
+
+from ucop.pyparse import parse as parse_python
 
 # A paragraph starting with one of these would become a heading, list, quote or rule.
 _BLOCK_START = re.compile(
@@ -59,7 +60,7 @@ def guess_language(code: str) -> str:
     if len(code) > _MAX_GUESS:
         return "text"
     try:
-        ast.parse(code)
+        parse_python(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return "text"
     return "python" if re.search(r"[=(:]|^\s*(?:import|from)\s", code, re.M) else "text"
