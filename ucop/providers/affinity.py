@@ -74,7 +74,7 @@ def _size(element: str) -> int:
     return int(size) if head and size.isdigit() else 0
 
 
-def common(a: PrefixKey, b: PrefixKey) -> int:
+def common(a: Sequence[str], b: Sequence[str]) -> int:
     """How many leading prefixes `a` and `b` share."""
     shared = 0
     for x, y in zip(a, b, strict=False):

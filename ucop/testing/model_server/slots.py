@@ -21,6 +21,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ucop.providers.affinity import common
+
 
 class SlotQueue:
     """`slots` requests served at once, first come first served; the others queue."""
@@ -70,9 +72,9 @@ class SlotQueue:
             self._next += 1
             self._busy += 1
             self.peak_busy = max(self.peak_busy, self._busy)
-            slot = max(self._free, key=lambda s: (_common(self.kv[s], prompt), -s))
+            slot = max(self._free, key=lambda s: (common(self.kv[s], prompt), -s))
             self._free.remove(slot)
-            unread = len(prompt) - _common(self.kv[slot], prompt)
+            unread = len(prompt) - common(self.kv[slot], prompt)
             self.prompt_words_read += unread
             self.kv[slot] = (*prompt, "<assistant>", *answer.split())
             self._cond.notify_all()
@@ -104,12 +106,3 @@ def prompt_words(body: Mapping[str, Any]) -> tuple[str, ...]:
         if isinstance(message, Mapping):
             words += [f"<{message.get('role')}>", *str(message.get("content") or "").split()]
     return tuple(words)
-
-
-def _common(a: Sequence[str], b: Sequence[str]) -> int:
-    shared = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        shared += 1
-    return shared
