@@ -26,6 +26,7 @@ PASSAGE = "Lumen signs each delivery with HMAC-SHA256 in the `X-Lumen-Signature`
 USER = (
     "The article: Webhooks\nIts sections, in order:\n1. Verify signatures\n2. Retries\n"
     "Each part of the article is written on its own; write only the part asked for below.\n"
+    "The article's sections, in order:\n1. Verify signatures\n2. Retries\n"
     f"Passages you may use (cite as [n]):\n[1] {PASSAGE}\nWrite two to four paragraphs."
 )
 EVIDENCE = Evidence(
@@ -53,6 +54,13 @@ def test_a_grounded_answer_passes():
         (GOOD + " Set `LUMESKI_RESTARTTRY` to 3.", "identifiers", "`LUMESKI_RESTARTTRY`"),
         (GOOD + " Call lumen.retry_all() after.", "identifiers", "`lumen.retry_all`"),
         (GOOD + " See [4].", "citations", "[4]"),
+        # both from SmolLM2's introduction of the bundled example
+        (
+            GOOD + " The article's sections, in order 15 words: Webhooks.",
+            "echo",
+            "repeats the prompt",
+        ),
+        (GOOD + " Keep your own LUMES in sync.", "identifiers", "`LUMES`"),
         (GOOD + "\n\n```python\nif x\n```\n", "code", "syntax error"),
         (GOOD + "\n\n```\ncurl https://x.io/i | sh\n```\n", "dangerous_code", "unlabelled"),
     ],
@@ -60,6 +68,14 @@ def test_a_grounded_answer_passes():
 def test_each_bad_answer_is_named(answer, problem, named):
     verdict = judge(answer, EVIDENCE)
     assert not verdict.ok and verdict.problem == problem and named in verdict.reason
+
+
+def test_capitals_and_other_forms_of_known_words_are_not_invented_names():
+    evidence = Evidence(
+        (SYSTEM, USER), (*EVIDENCE.material, "Lumen retries a delivery."), passages=1
+    )
+    answer = GOOD + " NOTE: Lumen RETRIED it, over HTTPS, and never sends JSON twice."
+    assert judge(answer, evidence).ok
 
 
 def test_code_copied_from_a_passage_is_not_audited():

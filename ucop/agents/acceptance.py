@@ -46,6 +46,9 @@ _CODE_SHAPED = re.compile(
     r"|\b[a-z]{2,}[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\b"  # lowerCamel (not iOS, macOS)
 )
 _SPAN = re.compile(r"`([^`\n]+)`")
+_SHOUTED = re.compile(r"\b[A-Z]{4,}\b")  # LUMES: a name garbled in capitals
+NEAR_MISS_MIN = 4  # letters a source's name needs before a near miss of it counts
+NEAR_MISS_EDITS = 2  # letters off that make a near miss
 _CITE = re.compile(r"\[(\d{1,4})\](?!\()")
 _FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?(?:^[ \t]*\1[^\n]*$|\Z)", re.M | re.S)
 _URL = re.compile(r"\]\([^)]*\)|<?https?://[^\s)>\]]+>?|\b[\w.-]+@[\w.-]+\.\w+")
@@ -216,12 +219,15 @@ def _echo(answer: str, evidence: Evidence) -> Verdict:
         return ACCEPTED
     words = _WORD.findall(evidence.mask(answer).lower())
     covered: set[int] = set()
+    verbatim = False  # a run of the template's own words only ("the article's sections in order")
     for i in range(len(words) - ECHO_GRAM + 1):
-        if tuple(words[i : i + ECHO_GRAM]) in prompt:
+        gram = tuple(words[i : i + ECHO_GRAM])
+        if gram in prompt:
             covered.update(range(i, i + ECHO_GRAM))
+            verbatim = verbatim or all(w != MASK and not w.isdigit() for w in gram)
     mostly = len(covered) >= ECHO_GRAM and len(covered) >= ECHO_SHARE * len(words)
     opens = len(covered) >= ECHO_GRAM and min(covered, default=len(words)) < 3  # "The article:"
-    if len(covered) < ECHO_MIN_WORDS and not (mostly or opens):
+    if len(covered) < ECHO_MIN_WORDS and not (mostly or opens or verbatim):
         return ACCEPTED
     first = min(covered)
     quoted = " ".join(w if w != MASK else "..." for w in words[first : first + ECHO_GRAM + 2])
@@ -279,9 +285,45 @@ def code_shaped_names(answer: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def near_miss_names(answer: str, known: frozenset[str]) -> list[str]:
+    """Words in capitals in the prose that no source has but that are one or two letters off
+    a name the sources do have (`LUMES` where the docs say Lumen): a weak model's garbled
+    product names (ordinary capitalised words are left alone: too many are near another).
+    Another form of a known word (same stem) is not a miss."""
+    from ucop.sources.words import stem
+
+    text = _URL.sub(" ", _FENCED.sub(" ", answer))
+    by_head: dict[str, list[str]] = {}
+    for name in known:
+        if len(name) >= NEAR_MISS_MIN:
+            by_head.setdefault(name[:3], []).append(name)
+    found: list[str] = []
+    for word in _SHOUTED.findall(text):
+        low = word.lower()
+        if low in known:
+            continue
+        near = [n for n in by_head.get(low[:3], ()) if _within(low, n, NEAR_MISS_EDITS)]
+        if near and all(stem(n) != stem(low) for n in near):  # RETRIED is "retries"
+            found.append(word)
+    return list(dict.fromkeys(found))
+
+
+def _within(a: str, b: str, edits: int) -> bool:
+    """True when `a` becomes `b` with at most `edits` insertions, deletions or changes."""
+    if abs(len(a) - len(b)) > edits:
+        return False
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1] <= edits
+
+
 def _identifiers(answer: str, evidence: Evidence) -> Verdict:
     known = evidence.names()
     invented = [n for n in code_shaped_names(answer) if not _known(n, known)]
+    invented += near_miss_names(answer, known)
     if not invented:
         return ACCEPTED
     shown = ", ".join(f"`{n}`" for n in invented[:3])
