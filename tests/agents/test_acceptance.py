@@ -70,6 +70,16 @@ def test_each_bad_answer_is_named(answer, problem, named):
     assert not verdict.ok and verdict.problem == problem and named in verdict.reason
 
 
+def test_a_section_that_cites_none_of_its_passages_is_ungrounded():
+    """SmolLM2's "Responses" section of starlette-guide-12: a stub block, no citation."""
+    section = Evidence(EVIDENCE.instructions, EVIDENCE.material, passages=1, must_cite=True)
+    answer = "In this article I wrote a response:\n\n```python\nimport asyncio\n# Code here...\n```"
+    verdict = judge(answer, section)
+    assert not verdict.ok and verdict.problem == "uncited" and "none of the 1" in verdict.reason
+    assert judge(GOOD, section).ok
+    assert judge(answer, EVIDENCE).ok  # an introduction need not cite
+
+
 def test_capitals_and_other_forms_of_known_words_are_not_invented_names():
     evidence = Evidence(
         (SYSTEM, USER), (*EVIDENCE.material, "Lumen retries a delivery."), passages=1

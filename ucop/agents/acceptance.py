@@ -96,6 +96,7 @@ class Evidence:
     material: tuple[str, ...]
     passages: int | None = None
     spec: Mapping[str, Any] | None = None
+    must_cite: bool = False  # a body section: given passages, it must cite one at least
     sources: SourceIndex = EMPTY_SOURCES
     _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -194,7 +195,9 @@ def judge(answer: str, evidence: Evidence) -> Verdict:
     """The first problem found in `answer` (already stripped of reasoning), else ACCEPTED."""
     if not answer.strip():
         return Verdict(False, "empty", "the answer was empty once its reasoning was removed")
-    checks = (_non_answer, _loop, _code, _dangerous_code, _citations, _echo, _identifiers)
+    checks = (
+        _non_answer, _loop, _code, _dangerous_code, _citations, _echo, _identifiers, _uncited
+    )  # fmt: skip
     for check in checks:
         verdict = check(answer, evidence)
         if not verdict.ok:
@@ -346,13 +349,14 @@ def _citations(answer: str, evidence: Evidence) -> Verdict:
         return ACCEPTED
     from ucop.article.citations import outside_code
 
-    bad: list[int] = []
+    cited: list[int] = []
 
     def collect(prose: str) -> str:
-        bad.extend(int(n) for n in _CITE.findall(prose) if not 1 <= int(n) <= count)
+        cited.extend(int(n) for n in _CITE.findall(prose))
         return prose
 
     outside_code(answer, collect)
+    bad = [n for n in cited if not 1 <= n <= count]
     if not bad:
         return ACCEPTED
     allowed = f"[1] to [{count}]" if count else "no passages"
@@ -360,6 +364,31 @@ def _citations(answer: str, evidence: Evidence) -> Verdict:
         False,
         "citations",
         f"it cites [{bad[0]}], a passage it was not given (it may cite {allowed})",
+    )
+
+
+def _uncited(answer: str, evidence: Evidence) -> Verdict:
+    """A body section given passages that cites none of them: nothing in it is grounded (a
+    weak model's made-up block or "I wrote a response:" with a stub)."""
+    count = evidence.passages
+    if not (evidence.must_cite and count):
+        return ACCEPTED
+    from ucop.article.citations import outside_code
+
+    cited: list[str] = []
+
+    def collect(prose: str) -> str:
+        cited.extend(_CITE.findall(prose))
+        return prose
+
+    outside_code(answer, collect)
+    if cited:
+        return ACCEPTED
+    return Verdict(
+        False,
+        "uncited",
+        f"it cites none of the {count} passages it was given, so nothing in it is grounded; "
+        "write the part from the passages and cite them as [n]",
     )
 
 

@@ -268,6 +268,7 @@ def _evidence(
         instructions=tuple(m.content for m in request.messages),
         material=tuple(strings_in(variables)),
         passages=None if schema is not None else len(passages),  # prose cites its own list
+        must_cite=request.task == "section",
         spec=thaw(spec) if spec else None,
         sources=_sources(services, inputs),
     )

@@ -14,8 +14,9 @@ from typing import Any
 
 
 def article_responder(body: Mapping[str, Any]) -> str:
-    """Answer one chat-completions or messages request body."""
-    user = _last_user(body)
+    """Answer one chat-completions or messages request body (its request: the first user
+    message; a later one is ucop's note on a rejected answer, which asks the same again)."""
+    user = _first_user(body)
     if "Plan the sections" in user:
         plan = _outline(user)
         return json.dumps({"sections": plan} if asks_for_object(body) else plan)
@@ -36,8 +37,8 @@ def asks_for_object(body: Mapping[str, Any]) -> bool:
     return bool(body.get("tools"))
 
 
-def _last_user(body: Mapping[str, Any]) -> str:
-    for message in reversed(body.get("messages", [])):
+def _first_user(body: Mapping[str, Any]) -> str:
+    for message in body.get("messages", []):
         if message.get("role") == "user":
             content = message.get("content")
             if isinstance(content, list):  # Anthropic-style content blocks
