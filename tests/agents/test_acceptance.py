@@ -70,6 +70,35 @@ def test_each_bad_answer_is_named(answer, problem, named):
     assert not verdict.ok and verdict.problem == problem and named in verdict.reason
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        # SmolLM2's conclusion of the bundled example, kept in session 4
+        'Here is the conclusion of the article:\n"Sync tasks in real time. Each part covered."',
+        "Okay, here's a short introduction for your article.",
+        "**Below is the section on retries:**",
+        "I have written the introduction below.",
+        "As requested, the conclusion:",
+    ],
+)
+def test_an_answer_that_presents_itself_is_not_the_part(opening):
+    verdict = judge(f"{opening}\n\n{GOOD}", EVIDENCE)
+    assert not verdict.ok and verdict.problem == "announces"
+    assert "write the part's text only" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Here is an example of a signed delivery:",
+        "Here are the three headers every delivery carries [1].",
+        "The section of the dashboard that lists deliveries shows each retry.",
+    ],
+)
+def test_openings_that_only_look_like_it_pass(opening):
+    assert judge(f"{opening}\n\n{GOOD}", EVIDENCE).ok
+
+
 def test_a_section_that_cites_none_of_its_passages_is_ungrounded():
     """SmolLM2's "Responses" section of starlette-guide-12: a stub block, no citation."""
     section = Evidence(EVIDENCE.instructions, EVIDENCE.material, passages=1, must_cite=True)

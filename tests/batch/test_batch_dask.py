@@ -67,9 +67,11 @@ def test_in_process_cluster_caps_requests_across_the_whole_batch(
 
     slow_server.reset_stats()
     free = tmp_path / "free"
-    result = batch(tmp_path / "briefs", "-o", free, *openai_flags(slow_server), *dask)
+    result = batch(
+        tmp_path / "briefs", "-o", free, *openai_flags(slow_server), *dask, "--no-pacing"
+    )
     assert result.exit_code == 0, result.stderr
-    assert slow_server.peak_concurrency > 2
+    assert slow_server.peak_concurrency > 2  # the cap, not a limit learnt under load
 
 
 def test_local_cluster_of_worker_processes(tmp_path, slow_server):

@@ -40,6 +40,28 @@ def test_threads_write_every_article_and_the_batch_ledger(tmp_path, server):
     assert "6 ok, 0 partial, 0 failed, 0 skipped" in result.stderr
 
 
+def test_a_model_that_writes_nothing_usable_gives_offline_drafts_and_says_so(tmp_path):
+    briefs = make_briefs(tmp_path / "briefs", 2)
+    out = tmp_path / "out"
+    with ModelServer(responder=article_responder, misbehave=["echo", "deep_json"]) as server:
+        result = batch(tmp_path / "briefs", "-o", out, *openai_flags(server), "--retries", "1")
+    assert result.exit_code == 0, result.stderr  # as the offline provider's article would
+    data = ledger(out)
+    assert [e["status"] for e in data["articles"]] == ["replaced", "replaced"]
+    assert (data["totals"]["done"], data["totals"]["replaced"], data["totals"]["failed"]) == (
+        2,
+        2,
+        0,
+    )
+    for brief in briefs:
+        report = json.loads((out / brief.stem / "run.json").read_text())
+        article = (out / brief.stem / report["article"]).read_text()
+        assert "parts by the offline writer)" in article and "## Sources" in article
+        assert "This part covers" not in article  # no word of the model's
+    shown = " ".join(result.stderr.split())
+    assert "2 ok (2 the offline draft: the model's answers were all rejected)" in shown
+
+
 def test_a_broken_brief_fails_alone(tmp_path, server):
     briefs = make_briefs(tmp_path / "briefs", 4, broken=(3,))
     out = tmp_path / "out"
@@ -90,7 +112,8 @@ def test_the_request_cap_holds_across_articles_running_at_once(tmp_path, slow_se
     assert ledger(capped)["max_requests"] == 2
 
     slow_server.reset_stats()
-    result = batch(tmp_path / "briefs", "-o", free, *flags)
+    # --no-pacing: only the cap, not what the adaptive limit learns of a loaded machine
+    result = batch(tmp_path / "briefs", "-o", free, *flags, "--no-pacing")
     assert result.exit_code == 0, result.stderr
     assert slow_server.peak_concurrency > 2
 

@@ -54,6 +54,37 @@ def test_slots_held_by_a_worker_that_leaves_are_given_back():
     assert plugin.held == {"tcp://w2": {2, 3}}
 
 
+def test_a_call_still_waiting_when_its_worker_leaves_does_not_keep_the_slot():
+    """The worker was killed while its call waited on the scheduler: the slot it is granted
+    later must come back, or each such call leaks one and the batch stops (CI, session 4)."""
+    scheduler, plugin = _started(PacingLimits(1, adaptive=False))
+    handler = scheduler.handlers[HANDLER]
+
+    async def scenario() -> tuple[dict, dict]:
+        held = await handler(batch=plugin.name, method="acquire", args=[0, 0.0, 5], worker="w2")
+        waiting = asyncio.ensure_future(
+            handler(batch=plugin.name, method="acquire", args=[0, 0.0, 30], worker="w1")
+        )
+        while not plugin.pacer.lineup._waiting:
+            await asyncio.sleep(0.01)  # w1's call waits for w2's slot
+        plugin.remove_worker(scheduler, "w1", stimulus_id="test")
+        ticket = held["answer"]["ticket"]
+        await handler(batch=plugin.name, method="release", args=[{"ticket": ticket}], worker="w2")
+        late = await asyncio.wait_for(waiting, 10)
+        after = await handler(batch=plugin.name, method="acquire", args=[0, 0.0, 1], worker="w3")
+        return late, after
+
+    late, after = asyncio.run(scenario())
+    assert late["answer"]["refused"] and late["answer"]["detail"] == "worker left"
+    assert not after["answer"]["refused"]  # the slot came back
+    assert plugin.pacer.in_flight == 1 and "w1" not in plugin.held
+    plugin.add_worker(scheduler, "w1")  # an address that rejoins is served again
+    assert _ask(scheduler, "release", {"ticket": after["answer"]["ticket"]}, worker="w3") == {
+        "answer": None
+    }
+    assert not _ask(scheduler, "acquire", 0, 0.0, 1, worker="w1")["answer"]["refused"]
+
+
 def test_an_unknown_batch_or_method_is_an_error_reply_not_a_crash():
     scheduler, _ = _started(PacingLimits(1))
     handler = scheduler.handlers[HANDLER]

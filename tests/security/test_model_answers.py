@@ -158,9 +158,9 @@ def test_deeply_nested_json_is_an_unusable_answer_not_a_crash(tmp_path):
     assert calls == 2 * 2 + PROSE_PARTS  # each JSON answer retried once (--retries 1)
 
 
-def test_a_run_where_the_model_wrote_nothing_says_so_and_exits_1(tmp_path):
+def test_a_run_where_the_model_wrote_nothing_says_so_and_is_the_offline_draft(tmp_path):
     result, report, article, _ = _generate(tmp_path, misbehave=["echo", "deep_json"])
-    assert report["status"] == "replaced" and result.exit_code == 1
+    assert report["status"] == "replaced" and result.exit_code == 0, result.output
     assert report["model_answers"] == {"kept": 0, "replaced": MODEL_PARTS}
     assert len(_replaced(report)) == MODEL_PARTS
     assert "## Sources" in article  # the article is written: it is the offline draft

@@ -28,6 +28,19 @@ _NON_ANSWER = re.compile(
     r"how can i help|please provide|what(?:'s| is) (?:your|the) (?:article|topic))",
     re.IGNORECASE,
 )
+# "Here is the conclusion of the article:", "Below is a short introduction": the answer talks
+# about the part instead of being it (SmolLM2's conclusion of the bundled example)
+_PART = (
+    r"(?:introduction|intro|conclusion|section|article|outline|part|draft|paragraphs?|"
+    r"response|answer|rewrite|revision)"
+)
+_ANNOUNCES = re.compile(
+    r"^\W*(?:(?:sure|okay|ok|certainly|absolutely|great)\b\W*)?"
+    r"(?:here(?:'s|’s| is| are)|below (?:is|are)|the following (?:is|are)|"
+    r"i(?:'ve| have) (?:written|drafted|prepared)|as requested)\b"
+    rf"[^.:!?\n]{{0,60}}?\b{_PART}\b",
+    re.IGNORECASE,
+)
 MASK = "xmaskx"  # stands for a piece of material in a masked text
 MIN_MASKED_CHARS = 6  # shorter material ("GET", "id") would be cut out of ordinary words
 REASONING = re.compile(
@@ -196,7 +209,8 @@ def judge(answer: str, evidence: Evidence) -> Verdict:
     if not answer.strip():
         return Verdict(False, "empty", "the answer was empty once its reasoning was removed")
     checks = (
-        _non_answer, _loop, _code, _dangerous_code, _citations, _echo, _identifiers, _uncited
+        _non_answer, _announces, _loop, _code, _dangerous_code, _citations, _echo,
+        _identifiers, _uncited,
     )  # fmt: skip
     for check in checks:
         verdict = check(answer, evidence)
@@ -256,6 +270,23 @@ def _non_answer(answer: str, evidence: Evidence) -> Verdict:
         False,
         "non_answer",
         f'it is a chat reply, not the part asked for ("{" ".join(words[:12])}"); write the part',
+    )
+
+
+def _announces(answer: str, evidence: Evidence) -> Verdict:
+    """An answer that opens by presenting itself ("Here is the conclusion of the article:")
+    talks about the part instead of being it; what follows is seldom the part either."""
+    if evidence.passages is None:  # JSON answers are judged by their parser
+        return ACCEPTED
+    first = next((line for line in answer.splitlines() if line.strip()), "")
+    found = _ANNOUNCES.match(first.lstrip("#*> \t"))
+    if found is None:
+        return ACCEPTED
+    return Verdict(
+        False,
+        "announces",
+        f'it presents itself ("{found.group(0).strip()}") instead of being the part; write '
+        "the part's text only, with no line about it",
     )
 
 

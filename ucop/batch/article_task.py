@@ -120,7 +120,8 @@ def _generate(spec: Mapping[str, Any], pacer: Any) -> dict[str, Any]:
         "files": render_outputs(job, outcome),
         "report": report,
         "article": report.get("article"),
-        "error": _first_error(report) if outcome.status != "ok" else None,
+        # a degraded or replaced article is whole (it exits 0): its row shows the article
+        "error": None if outcome.status.exit_zero else _first_error(report),
         "requests": usage.requests,
         "rate_limited": usage.rate_limited,
         "tokens_in": report.get("tokens_in", 0),

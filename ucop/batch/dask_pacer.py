@@ -12,10 +12,12 @@ security settings (TLS, authentication) and cross the network its users set up.
                        `worker.scheduler.ucop_pacer(...)` round trips
 
 A worker that leaves the cluster (killed, lost) gives back the slots it held: the scheduler
-tells the plugin (`remove_worker`). When the batch's client leaves (the batch ended, or was
-killed), the plugin removes itself (`remove_client`). Grants and outcomes cross as plain
-data (msgpack), so the scheduler unpickles nothing but the plugin itself, at registration;
-it needs ucop installed.
+tells the plugin (`remove_worker`). Its calls still waiting for a slot on the scheduler's pool
+are granted later, to nobody: such a grant is given back at once, or every slot would leak
+one by one and the rest of the batch wait forever. When the batch's client leaves (the batch
+ended, or was killed), the plugin removes itself (`remove_client`). Grants and outcomes cross
+as plain data (msgpack), so the scheduler unpickles nothing but the plugin itself, at
+registration; it needs ucop installed.
 
 On a local cluster whose workers are threads of this process, none of this is needed:
 `shared()` hands the tasks the `Pacer` itself (by a name they look up), at no cost per call.
@@ -53,6 +55,7 @@ class PacerPlugin(SchedulerPlugin):
     async def start(self, scheduler: Any) -> None:
         self.pacer = Pacer(self.limits)
         self.held: dict[str, set[int]] = {}
+        self.gone: set[str] = set()  # workers that left: what they are granted goes back
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WAITERS, thread_name_prefix="ucop-pacer")
         if HANDLER not in scheduler.handlers:  # one handler for every batch's plugin
@@ -71,9 +74,15 @@ class PacerPlugin(SchedulerPlugin):
     def remove_worker(self, scheduler: Any, worker: str, **kwargs: Any) -> None:
         """A worker left: the slots its calls held will never be released by them."""
         with self._lock:
+            self.gone.add(worker)
             tickets = self.held.pop(worker, set())
         for ticket in tickets:
             self.pacer.release(Outcome(ticket))
+
+    def add_worker(self, scheduler: Any, worker: str) -> None:
+        """A worker (re)joined: an address that comes back is served again."""
+        with self._lock:
+            self.gone.discard(worker)
 
     async def call(self, method: str, args: list[Any], worker: str | None) -> Any:
         if method == "acquire":
@@ -81,7 +90,12 @@ class PacerPlugin(SchedulerPlugin):
             grant = await loop.run_in_executor(self._pool, self.pacer.acquire, *args)
             if worker and not grant.refused:
                 with self._lock:
-                    self.held.setdefault(worker, set()).add(grant.ticket)
+                    orphan = worker in self.gone
+                    if not orphan:
+                        self.held.setdefault(worker, set()).add(grant.ticket)
+                if orphan:  # the worker left while this call waited: nobody will release it
+                    self.pacer.release(Outcome(grant.ticket))
+                    return dataclasses.asdict(Grant(refused="timeout", detail="worker left"))
             return dataclasses.asdict(grant)
         if method == "release":
             outcome = outcome_from(args[0])

@@ -106,7 +106,8 @@ class Ledger:
         return self.count("ok", "degraded", "replaced", "partial", "failed")
 
     def all_ok(self) -> bool:
-        return self.count("ok", "degraded", "skipped") == len(self.entries)  # see report.status
+        whole = self.count("ok", "degraded", "replaced", "skipped")  # exit 0: see report.status
+        return whole == len(self.entries)
 
     def elapsed(self) -> float:
         if self._final_elapsed is not None:
@@ -116,12 +117,13 @@ class Ledger:
     def totals(self) -> dict[str, Any]:
         entries = list(self.entries.values())
         elapsed = self.elapsed()
-        done = self.count("ok", "degraded")
+        done = self.count("ok", "degraded", "replaced")
         return {
             "briefs": len(entries),
             "done": done,
             "partial": self.count("partial"),
-            "failed": self.count("failed", "replaced"),
+            "failed": self.count("failed"),
+            "replaced": self.count("replaced"),
             "skipped": self.count("skipped"),
             "requests": sum(e["requests"] or 0 for e in entries),
             "rate_limited": sum(e.get("rate_limited") or 0 for e in entries),
@@ -189,8 +191,8 @@ def _entry(brief: Path, status: str) -> dict[str, Any]:
 
 
 def finished_article(folder: Path) -> dict[str, Any] | None:
-    """The run report of the finished article in `folder` (run.json status ok or degraded:
-    an article that exits 0, see `ucop.report.status`), else None."""
+    """The run report of the finished article in `folder` (run.json status ok, degraded or
+    replaced: an article that exits 0, see `ucop.report.status`), else None."""
     try:
         report = json.loads((folder / RUN_REPORT).read_text(encoding="utf-8"))
     except (OSError, ValueError):

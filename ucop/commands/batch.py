@@ -211,11 +211,14 @@ def _finish(console: Any, ledger: Any, json_out: bool, quiet: bool) -> None:
     if not quiet:
         console.print(render_summary(ledger))
     data = ledger.to_json()
-    if quiet:  # errors still: one line per article that did not end ok
+    if quiet:  # errors still: one line per article that did not end ok (or is not the model's)
         for entry in data["articles"]:
-            if entry.get("status") not in ("ok", "skipped"):
+            if entry.get("status") not in ("ok", "skipped", "degraded"):
+                detail = (
+                    entry.get("error") or "the offline draft: the model's answers were all rejected"
+                )
                 console.print(
-                    f"{entry['status']}: {entry['name']}: {entry.get('error')}",
+                    f"{entry['status']}: {entry['name']}: {detail}",
                     highlight=False,
                     markup=False,
                     soft_wrap=True,

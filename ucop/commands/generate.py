@@ -197,7 +197,7 @@ def _partial(console: Any, outcome: Any) -> None:
     answers = describe(report.get("model_answers") or {})
     if outcome.status is ArticleStatus.REPLACED:
         console.print(
-            f"[red]The model wrote none of this article[/] (status: replaced, exit 1): {answers}; "
+            f"[red]The model wrote none of this article[/] (status: replaced): {answers}; "
             "the file is the offline writer's draft. Try a larger model.",
             highlight=False,
         )

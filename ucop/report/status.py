@@ -3,9 +3,10 @@
     interrupted  Ctrl-C or SIGTERM: nothing written                           exit 130/143
     failed       no article                                                    exit 1
     partial      some parts failed (--keep-going): written with a note         exit 1
-    replaced     the model wrote none of it: every model answer it gave was    exit 1
+    replaced     the model wrote none of it: every model answer it gave was    exit 0
                  rejected or unusable, and the offline writer's draft was
-                 used for each part (the article is that draft)
+                 used for each part (the article is that draft, as the offline
+                 provider would have written it, and the run says so in red)
     degraded     some model answers were replaced by the offline draft         exit 0
                  (each one a `model_answer_replaced` warning)
     ok           every part the model was asked for is the model's answer      exit 0
@@ -46,7 +47,9 @@ class ArticleStatus(StrEnum):
 
 
 # A StrEnum equals its value, so `"ok" in EXIT_ZERO` holds for statuses read back from JSON.
-EXIT_ZERO = frozenset({ArticleStatus.OK, ArticleStatus.DEGRADED})
+# `replaced` exits 0 like the offline provider's own article: the file is the grounded offline
+# draft, never worse than it (issue 19); run.json, the front matter and the summary say whose.
+EXIT_ZERO = frozenset({ArticleStatus.OK, ArticleStatus.DEGRADED, ArticleStatus.REPLACED})
 
 
 class ModelAnswers(TypedDict):

@@ -157,8 +157,10 @@ def render_summary(ledger: Any) -> Any:
         table.add_row(*_row(entry))
     t = ledger.totals()
     rate = f"{t['articles_per_minute']:g} articles/min" if t["articles_per_minute"] else "-"
+    drafts = f" ({t['replaced']} the offline draft: the model's answers were all rejected)"
     totals = Text(
-        f"{t['done']} ok, {t['partial']} partial, {t['failed']} failed, {t['skipped']} skipped "
+        f"{t['done']} ok{drafts if t.get('replaced') else ''}, {t['partial']} partial, "
+        f"{t['failed']} failed, {t['skipped']} skipped "
         f"in {t['elapsed_s']:.1f}s ({rate}), {t['requests']} model calls "
         f"({t['rate_limited']} answered 429), cost {_dollars(t['cost'])}; "
         f"report: {ledger.output / 'batch.json'}"
