@@ -41,6 +41,18 @@ _ANNOUNCES = re.compile(
     rf"[^.:!?\n]{{0,60}}?\b{_PART}\b",
     re.IGNORECASE,
 )
+# An ordinary word of prose: letters, maybe an apostrophe, maybe punctuation around it
+_PROSE_WORD = re.compile(r"^[(\"'“]?[A-Za-z][a-z]*(?:'[a-z]+)?[)\"'”.,;:!?]*$")
+_SPAN_OR_URL = re.compile(r"`[^`\n]*`|<?https?://\S+|\[\d{1,4}\]")
+MIN_PROSE_WORDS = 15  # words of its own a body section needs (a passage label copied is none)
+MIN_SHORT_PROSE_WORDS = 6  # ... and an introduction or a conclusion, which may be short
+# The fields of a prompt's variables that label things: titles, headings, sources, names
+LABEL_FIELDS = frozenset(
+    {"title", "heading", "source", "url", "others", "plan", "audience", "id", "method", "path",
+     "summary", "name", "tags"}
+)  # fmt: skip
+# A call named in prose: `POST /store/order/{orderId}`
+_HTTP_CALL = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+`?(/[^\s`)\],;]*)")
 MASK = "xmaskx"  # stands for a piece of material in a masked text
 MIN_MASKED_CHARS = 6  # shorter material ("GET", "id") would be cut out of ordinary words
 REASONING = re.compile(
@@ -55,6 +67,7 @@ _CODE_SHAPED = re.compile(
     rf"\b{_DOTTED}(?=\()"  # a dotted call: client.tasks.create(
     r"|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"  # snake_case
     r"|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"  # ALL_CAPS_WITH_UNDERSCORES
+    r"|\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){2,}\b"  # Mixed_Case_Snake (PetStore_Sales_Draft)
     r"|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+){2,}\b"  # CamelCase with three humps
     r"|\b[a-z]{2,}[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\b"  # lowerCamel (not iOS, macOS)
 )
@@ -110,6 +123,8 @@ class Evidence:
     passages: int | None = None
     spec: Mapping[str, Any] | None = None
     must_cite: bool = False  # a body section: given passages, it must cite one at least
+    labels: tuple[str, ...] = ()  # the material's titles, headings and sources
+    passage_words: int | None = None  # words of prose the passages given have (None: unknown)
     sources: SourceIndex = EMPTY_SOURCES
     _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -210,7 +225,7 @@ def judge(answer: str, evidence: Evidence) -> Verdict:
         return Verdict(False, "empty", "the answer was empty once its reasoning was removed")
     checks = (
         _non_answer, _announces, _loop, _code, _dangerous_code, _citations, _echo,
-        _identifiers, _uncited,
+        _identifiers, _operations, _uncited, _no_prose,
     )  # fmt: skip
     for check in checks:
         verdict = check(answer, evidence)
@@ -288,6 +303,71 @@ def _announces(answer: str, evidence: Evidence) -> Verdict:
         f'it presents itself ("{found.group(0).strip()}") instead of being the part; write '
         "the part's text only, with no line about it",
     )
+
+
+def prose_words(text: str) -> int:
+    """How many ordinary words of prose `text` has, outside code, spans, links and [n]."""
+    prose = _SPAN_OR_URL.sub(" ", _FENCED.sub(" ", text))
+    return sum(1 for token in prose.split() if _PROSE_WORD.match(token))
+
+
+def _no_prose(answer: str, evidence: Evidence) -> Verdict:
+    """A prose part with hardly a sentence of its own: the passages' labels or the section
+    titles copied back, a list of names, a timestamp (SmolLM2's petstore section and code
+    explanations). The prompt's labels and titles are not counted as the answer's own words;
+    a passage quoted is (copying the docs is grounded, if not elegant)."""
+    if evidence.passages is None:
+        return ACCEPTED
+    own = prose_words(_without(answer, evidence.labels))
+    needed = _prose_bar(evidence)
+    if own >= needed:
+        return ACCEPTED
+    return Verdict(
+        False,
+        "no_prose",
+        f"it has {own} words of prose of its own, not {needed} (the rest is labels, titles, "
+        "names or code from the prompt); write the part in sentences",
+    )
+
+
+def _without(text: str, pieces: Iterable[str]) -> str:
+    for piece in sorted({p.strip() for p in pieces if len(p.strip()) >= 3}, key=len, reverse=True):
+        text = text.replace(piece, " ")
+    return text
+
+
+def _prose_bar(evidence: Evidence) -> int:
+    """The words of its own a part needs: `MIN_PROSE_WORDS` for a body section, unless its
+    passages say less themselves (a docs page of one sentence and an example)."""
+    if not evidence.must_cite:
+        return MIN_SHORT_PROSE_WORDS
+    given = MIN_PROSE_WORDS if evidence.passage_words is None else evidence.passage_words
+    return min(MIN_PROSE_WORDS, max(MIN_SHORT_PROSE_WORDS, given))
+
+
+def _operations(answer: str, evidence: Evidence) -> Verdict:
+    """An API call named in prose (`POST /store/order/{orderId}`) that the spec does not have."""
+    spec = evidence.spec
+    if not spec or not spec.get("operations"):
+        return ACCEPTED
+    known = {(str(op.get("method", "")).upper(), _template(str(op.get("path", ""))))
+             for op in spec["operations"]}  # fmt: skip
+    for method, path in _HTTP_CALL.findall(_FENCED.sub(" ", answer)):
+        path = _template(path.split("?")[0].rstrip(".:"))
+        # the path as the spec has it, or under a server prefix (/api/v3/store/order)
+        if not any(m == method and (path == p or path.endswith(p)) for m, p in known):
+            return Verdict(
+                False,
+                "operations",
+                f"it names `{method} {path}`, a call the spec does not have; name only the "
+                "spec's operations",
+            )
+    return ACCEPTED
+
+
+def _template(path: str) -> str:
+    """`/store/order/{orderId}` and `/store/order/{id}` alike: parameters as `{}`."""
+    return re.sub(r"\{[^}/]*\}|<[^>/]*>|:[A-Za-z_]\w*", "{}", path.rstrip("/") or "/")
 
 
 def _loop(answer: str, evidence: Evidence) -> Verdict:
@@ -504,6 +584,22 @@ def _pretended_operation(block: Mapping[str, Any], spec: Mapping[str, Any] | Non
 def plain_lines(text: str) -> str:
     """`text` with each line stripped: a copied block matches however it was indented."""
     return "\n".join(line.strip() for line in text.strip().splitlines())
+
+
+def label_strings(variables: Mapping[str, Any]) -> list[str]:
+    """The strings of a prompt's variables that label things (`LABEL_FIELDS`), any depth."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", variables)]
+    while stack:
+        key, item = stack.pop()
+        if isinstance(item, str):
+            if key in LABEL_FIELDS:
+                found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend((str(k), v) for k, v in item.items())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((key, v) for v in item)
+    return found
 
 
 def strings_in(value: Any, *, keys: bool = False, limit: int = 200_000) -> list[str]:

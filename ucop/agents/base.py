@@ -259,7 +259,7 @@ def _evidence(
     schema: Mapping[str, Any] | None,
 ) -> Any:
     """What the answer to `request` may draw on (see `acceptance.Evidence`)."""
-    from ucop.agents.acceptance import Evidence, strings_in
+    from ucop.agents.acceptance import Evidence, label_strings, prose_words, strings_in
 
     inputs = {role: ctx.inputs.get(role) for role in SOURCE_ROLES}
     spec = (inputs["api"] or {}).get("spec")
@@ -269,6 +269,8 @@ def _evidence(
         material=tuple(strings_in(variables)),
         passages=None if schema is not None else len(passages),  # prose cites its own list
         must_cite=request.task == "section",
+        labels=tuple(label_strings(variables)),
+        passage_words=sum(prose_words(str(p.get("text") or "")) for p in passages),
         spec=thaw(spec) if spec else None,
         sources=_sources(services, inputs),
     )

@@ -20,6 +20,8 @@ from ucop.engine.state import thaw
 from ucop.errors import AgentError, UnusableOutput
 from ucop.sources.text import one_line
 
+_LETTERS = re.compile(r"[A-Za-z]{2,}")
+MAX_WORD_CHARS = 40  # a longer token is a run-on, not a word
 MIN_EXPLANATION_WORDS = 2  # SmolLM2 answered {"getOrderById": 1}: a number explains nothing
 
 
@@ -56,8 +58,10 @@ def parse_explanations(ids: list[str]):
 
 
 def _sentence(text: str) -> bool:
-    """True for text with at least `MIN_EXPLANATION_WORDS` words of letters (not `1`)."""
-    return len(re.findall(r"[A-Za-z]{2,}", text)) >= MIN_EXPLANATION_WORDS
+    """True for text with at least `MIN_EXPLANATION_WORDS` words: tokens between spaces that
+    hold letters, none a run-on (not `1`, nor `2023-07-06T18:59:49.174ZMADLKVJWB.com/...`)."""
+    words = [t for t in text.split() if _LETTERS.search(t) and len(t) <= MAX_WORD_CHARS]
+    return len(words) >= MIN_EXPLANATION_WORDS
 
 
 @register
