@@ -183,7 +183,7 @@ def ask_model(
     The one place a model's answer is received. Reasoning (`<think>...</think>`) is stripped
     first. `parse` raises `UnusableOutput` for an answer it cannot use; that attempt is
     retried like a 429 would be. An answer that parses is then judged (see
-    `agents/acceptance.py`): one that echoes the prompt, invents names, cites passages it
+    `agents/acceptance/`): one that echoes the prompt, invents names, cites passages it
     was not given or carries bad or dangerous code is asked for once more with the reason;
     if the second answer fails too, `fallback` (if given) supplies the result and a
     `model_answer_replaced` warning names the part and the reason. Retries and token usage
