@@ -250,3 +250,23 @@ def test_calls_named_in_prose_must_be_the_specs(named, ok):
     assert verdict.ok is ok, verdict
     if not ok:
         assert verdict.problem == "operations" and "the spec does not have" in verdict.reason
+
+
+OTHERS = ("Routing", "Requests", "Middleware", "Background tasks", "Lifespan", "Templates")
+
+
+def test_a_section_that_goes_over_the_other_sections_is_a_survey():
+    """SmolLM2's "Responses" section of starlette-guide-12, kept in session 5's first run."""
+    section = dataclasses.replace(_spec_section(), spec=None, others=OTHERS)
+    answer = "[1] The first part of the article, a tour for Flask developers.\n\n" + "\n".join(
+        f"{n}. {t}: This section covers {t.lower()} and how a server-side API uses them."
+        for n, t in enumerate(OTHERS[:4], start=1)
+    )
+    verdict = judge(answer, section)
+    assert not verdict.ok and verdict.problem == "survey"
+    assert "goes over 4 of the article's other sections (Routing, Requests" in verdict.reason
+    mentions = (
+        "A response is sent once the route has run; middleware may wrap it, and background "
+        "tasks run after it is sent, as the Routing section showed [1]."
+    )
+    assert judge(mentions, section).ok  # naming two or three others in passing is fine

@@ -271,6 +271,7 @@ def _evidence(
         must_cite=request.task == "section",
         labels=tuple(label_strings(variables)),
         passage_words=sum(prose_words(str(p.get("text") or "")) for p in passages),
+        others=tuple(str(t) for t in variables.get("others") or ()),
         spec=thaw(spec) if spec else None,
         sources=_sources(services, inputs),
     )

@@ -56,7 +56,7 @@ def judge(answer: str, evidence: Evidence) -> Verdict:
     checks = (
         prose.non_answer, prose.announces, prose.loop, code_rules.bad_code,
         code_rules.dangerous_code, names.citations, prose.echo, names.identifiers,
-        names.operations, names.uncited, prose.no_prose,
+        names.operations, names.uncited, prose.surveys, prose.no_prose,
     )  # fmt: skip
     for check in checks:
         verdict = check(answer, evidence)

@@ -81,6 +81,7 @@ class Evidence:
     must_cite: bool = False  # a body section: given passages, it must cite one at least
     labels: tuple[str, ...] = ()  # the material's titles, headings and sources
     passage_words: int | None = None  # words of prose the passages given have (None: unknown)
+    others: tuple[str, ...] = ()  # a section's: the titles of the article's other sections
     sources: SourceIndex = EMPTY_SOURCES
     _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

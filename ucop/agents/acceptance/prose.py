@@ -62,6 +62,8 @@ _PROSE_WORD = re.compile(r"^[(\"'“]?[A-Za-z][a-z]*(?:'[a-z]+)?[)\"'”.,;:!?]*
 _SPAN_OR_URL = re.compile(r"`[^`\n]*`|<?https?://\S+|\[\d{1,4}\]")
 
 
+SURVEY_MIN = 4  # other sections' titles a section names before it is a survey of them ...
+SURVEY_SHARE = 0.5  # ... when they are this share of the others at least
 MIN_PROSE_WORDS = 15  # words of its own a body section needs (a passage label copied is none)
 
 
@@ -178,6 +180,27 @@ def prose_words(text: str) -> int:
     """How many ordinary words of prose `text` has, outside code, spans, links and [n]."""
     prose = _SPAN_OR_URL.sub(" ", FENCED.sub(" ", text))
     return sum(1 for token in prose.split() if _PROSE_WORD.match(token))
+
+
+def surveys(answer: str, evidence: Evidence) -> Verdict:
+    """A body section that goes over the article's other sections ("1. Routing: This section
+    provides... 2. Requests: ...") instead of writing its own (SmolLM2's "Responses")."""
+    if not evidence.must_cite or len(evidence.others) < SURVEY_MIN:
+        return ACCEPTED
+    text = " ".join(WORD.findall(FENCED.sub(" ", answer).lower()))
+    named = [t for t in evidence.others if _phrase(t) and f" {_phrase(t)} " in f" {text} "]
+    if len(named) < max(SURVEY_MIN, SURVEY_SHARE * len(evidence.others)):
+        return ACCEPTED
+    return Verdict(
+        False,
+        "survey",
+        f"it goes over {len(named)} of the article's other sections ({', '.join(named[:3])}, "
+        "...) instead of writing this one; write only the section asked for",
+    )
+
+
+def _phrase(title: str) -> str:
+    return " ".join(WORD.findall(title.lower()))
 
 
 def no_prose(answer: str, evidence: Evidence) -> Verdict:
