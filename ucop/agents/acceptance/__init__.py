@@ -27,7 +27,7 @@ from ucop.agents.acceptance.evidence import (
     plain_lines,
     strings_in,
 )
-from ucop.agents.acceptance.names import code_shaped_names, near_miss_names
+from ucop.agents.acceptance.names import calls_named, code_shaped_names, is_call, near_miss_names
 from ucop.agents.acceptance.prose import prose_words, reasoning_left, strip_reasoning
 
 __all__ = [
@@ -36,6 +36,8 @@ __all__ = [
     "Evidence",
     "SourceIndex",
     "Verdict",
+    "calls_named",
+    "is_call",
     "code_shaped_names",
     "generated_names",
     "judge",

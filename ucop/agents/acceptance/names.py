@@ -4,6 +4,8 @@ have, passages it was not given, a body section that cites none of its own."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from ucop.agents.acceptance.evidence import (
     ACCEPTED,
@@ -118,12 +120,8 @@ def operations(answer: str, evidence: Evidence) -> Verdict:
     spec = evidence.spec
     if not spec or not spec.get("operations"):
         return ACCEPTED
-    known = {(str(op.get("method", "")).upper(), _template(str(op.get("path", ""))))
-             for op in spec["operations"]}  # fmt: skip
-    for method, path in _HTTP_CALL.findall(FENCED.sub(" ", answer)):
-        path = _template(path.split("?")[0].rstrip(".:"))
-        # the path as the spec has it, or under a server prefix (/api/v3/store/order)
-        if not any(m == method and (path == p or path.endswith(p)) for m, p in known):
+    for method, path in calls_named(answer):
+        if not any(is_call(method, path, op) for op in spec["operations"]):
             return Verdict(
                 False,
                 "operations",
@@ -131,6 +129,18 @@ def operations(answer: str, evidence: Evidence) -> Verdict:
                 "spec's operations",
             )
     return ACCEPTED
+
+
+def calls_named(text: str) -> list[tuple[str, str]]:
+    """The API calls `text` names in its prose, as (METHOD, path with `{}` for parameters)."""
+    found = _HTTP_CALL.findall(FENCED.sub(" ", text))
+    return [(method, _template(path.split("?")[0].rstrip(".:"))) for method, path in found]
+
+
+def is_call(method: str, path: str, op: Mapping[str, Any]) -> bool:
+    """A named call is `op`: its method and path, maybe under a server prefix (/api/v3/...)."""
+    own = _template(str(op.get("path", "")))
+    return method == str(op.get("method", "")).upper() and (path == own or path.endswith(own))
 
 
 def _template(path: str) -> str:
