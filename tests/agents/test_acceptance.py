@@ -270,3 +270,21 @@ def test_a_section_that_goes_over_the_other_sections_is_a_survey():
         "tasks run after it is sent, as the Routing section showed [1]."
     )
     assert judge(mentions, section).ok  # naming two or three others in passing is fine
+
+
+def test_a_conclusion_that_lists_the_titles_back_has_no_prose_of_its_own():
+    """SmolLM2's conclusion of petstore-orders: "The article:" and the titles, reworded."""
+    titles = (
+        "Finding an available pet",
+        "Placing an order",
+        "Checking the order and cancelling it",
+    )
+    ending = Evidence((SYSTEM, USER), titles, passages=0, labels=titles)
+    answer = "The article:\n1. Find an available pet\n2. Place an order\n3. Checking the order"
+    verdict = judge(answer, ending)
+    assert not verdict.ok and verdict.problem == "no_prose", verdict
+    written = (
+        "You found a pet that is available, placed an order for it and checked the order, "
+        "cancelling it when plans changed."
+    )
+    assert judge(written, ending).ok

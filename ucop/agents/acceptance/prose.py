@@ -64,6 +64,9 @@ _SPAN_OR_URL = re.compile(r"`[^`\n]*`|<?https?://\S+|\[\d{1,4}\]")
 
 SURVEY_MIN = 4  # other sections' titles a section names before it is a survey of them ...
 SURVEY_SHARE = 0.5  # ... when they are this share of the others at least
+LABEL_STEM = 4  # letters of a word compared when a line may reword a label
+RELABEL_MAX_WORDS = 12  # a line this short ...
+RELABEL_SHARE = 0.7  # ... whose words are this share of one label's is that label listed
 MIN_PROSE_WORDS = 15  # words of its own a body section needs (a passage label copied is none)
 
 
@@ -223,9 +226,26 @@ def no_prose(answer: str, evidence: Evidence) -> Verdict:
 
 
 def _without(text: str, pieces: Iterable[str]) -> str:
-    for piece in sorted({p.strip() for p in pieces if len(p.strip()) >= 3}, key=len, reverse=True):
+    """`text` without the `pieces` (labels) in it, and without its lines that are a label
+    reworded ("2. Placing an order" for the title "Place an order"; see `_relabels`)."""
+    labels = sorted({p.strip() for p in pieces if len(p.strip()) >= 3}, key=len, reverse=True)
+    for piece in labels:
         text = text.replace(piece, " ")
-    return text
+    stems = [_stems(label) for label in labels]
+    return "\n".join(line for line in text.splitlines() if not _relabels(line, stems))
+
+
+def _stems(text: str) -> set[str]:
+    """Words by their first `LABEL_STEM` letters: "placing" and "place" meet as "plac"."""
+    return {w[:LABEL_STEM] for w in WORD.findall(text.lower())}
+
+
+def _relabels(line: str, labels: list[set[str]]) -> bool:
+    """A short line whose words are (nearly) all one label's: a title listed back."""
+    words = [w[:LABEL_STEM] for w in WORD.findall(line.lower()) if not w.isdigit()]
+    if not words or len(words) > RELABEL_MAX_WORDS:
+        return False
+    return any(sum(w in label for w in words) >= RELABEL_SHARE * len(words) for label in labels)
 
 
 def _prose_bar(evidence: Evidence) -> int:
