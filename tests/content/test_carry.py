@@ -126,3 +126,12 @@ def test_a_name_the_page_never_defines_is_the_reader_s_or_the_library_s_not_an_e
     assert "*It uses `save`, `r` from an earlier example in the docs; `Mount`" in text
     assert "`Mount` is imported in none of the docs' examples" in text
     assert "`path`, `filename` are left to you: the docs do not define them" in text
+
+
+def test_a_passage_two_sections_share_is_carried_in_two_parts():
+    opening = carry_over(passage(PAGE, portion="opening"), words=200, code=4)
+    assert opening.startswith("Streaming downloads keep memory flat.")
+    assert opening.endswith("what to watch for when you do it. [1]")  # one paragraph, no code
+    rest = carry_over(passage(PAGE, portion="rest"), words=200, code=4)
+    assert rest.startswith("To stream a download, pass stream=True [1]:")
+    assert "Streaming downloads keep memory flat" not in rest and rest.count("```") == 6

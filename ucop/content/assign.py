@@ -45,14 +45,36 @@ def assign_passages(
 def unshare(drafts: Sequence[SectionDraft]) -> None:
     """A passage two sections hold stays with the one that has least else to show, when the
     other keeps two passages: the article would carry the same text twice ("Session
-    Objects" under *Reuse connections* and again under *Persist headers, cookies and auth*)."""
+    Objects" under *Reuse connections* and again under *Persist headers, cookies and auth*).
+
+    When the other also holds the passage's continuation (the rest of a heading split in
+    two), taking the passage would leave it opening mid-heading ("If you want to manually
+    add cookies ..." without "The Session object ..."): both keep it, the other for its
+    opening paragraph and this one for the rest (`portions`).
+    """
     for draft in sorted(drafts, key=lambda d: len(d.get("passages", ()))):
         for chunk, _ in draft.get("passages", ()):
             for other in drafts:
                 held = other.get("passages", ())
                 rest = [(c, s) for c, s in held if c["id"] != chunk["id"]]
-                if other is not draft and len(rest) < len(held) and len(rest) >= 2:
+                if other is draft or len(rest) == len(held) or len(rest) < 2:
+                    continue
+                if any(continues(c, chunk) for c, _ in rest) and _whole(draft, other, chunk):
+                    other.setdefault("portions", {})[chunk["id"]] = "opening"
+                    draft.setdefault("portions", {})[chunk["id"]] = "rest"
+                else:
                     other["passages"] = rest
+
+
+def continues(chunk: Chunk, opening: Chunk) -> bool:
+    """Whether `chunk` is a later part of the heading `opening` starts (`#timeouts-2`)."""
+    same = (chunk["source"], chunk["title"]) == (opening["source"], opening["title"])
+    return same and chunk["id"].startswith(f"{opening['id']}-")
+
+
+def _whole(draft: SectionDraft, other: SectionDraft, chunk: Chunk) -> bool:
+    """Whether neither section already carries only a part of `chunk`."""
+    return all(chunk["id"] not in d.get("portions", {}) for d in (draft, other))
 
 
 def find_for(

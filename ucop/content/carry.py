@@ -42,7 +42,12 @@ def carry_over(
         from ucop.content.excerpts import operation_text
 
         return operation_text(passage, step)
-    blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
+    blocks = _portion(
+        split_blocks(passage.get("markdown") or passage.get("text", "")),
+        str(passage.get("portion") or ""),
+    )
+    if passage.get("portion") == "opening":  # another section carries the rest
+        code, prose_blocks, need_code = 0, 1, False
     imports = list(passage.get("imports") or ())
     # what the page's code defines; None when not known (then any name is "earlier")
     defined = set(passage["defined"]) if passage.get("defined") is not None else None
@@ -78,6 +83,15 @@ def carry_over(
     if not any(not is_code(b) for b in out):
         return ""
     return "\n\n".join(cite(out, passage["n"]))
+
+
+def _portion(blocks: list[str], portion: str) -> list[str]:
+    """The blocks of the part of a passage a section carries: all, or those after its
+    opening paragraph (`rest`: another section opens with that paragraph)."""
+    if portion != "rest":
+        return blocks
+    first = next((at for at, b in enumerate(blocks) if not is_code(b) and b[:1] != "#"), -1)
+    return blocks[first + 1 :] if first >= 0 else blocks
 
 
 def _usable(block: str) -> bool:

@@ -290,18 +290,17 @@ def coverage_note(section: Mapping[str, Any]) -> str:
 
 
 def write_conclusion(ctx: Mapping[str, Any]) -> str:
-    """What the reader can now do, the key names per section, and what is still to write."""
+    """What the reader can now do, each section's point in its own words, and what is still
+    to write. A section's point is the sentence of its text that best states it, cited
+    (`ucop.content.takeaways`); a section without one is not listed by its title alone."""
     sections = ctx.get("sections", ())
-    done = [s for s in sections if s.get("coverage") != "none"]
+    points = [s["takeaway"] for s in sections if s.get("coverage") != "none" and s.get("takeaway")]
     title = ctx["title"]
     what = _subject(title) if _imperative(title) else f"the whole of {_subject(title)}"
     lines = [f"You have now seen {what}, one step at a time."]
-    if done:
+    if points:
         lines += ["", "What to take away:", ""]
-        for s in done:
-            names = s.get("highlights") or ()
-            detail = f" — {', '.join(names)}" if names else ""
-            lines.append(f"- **{s['title']}**{detail}")
+        lines += [f"- {point}" for point in points]
     gaps = [s["title"] for s in sections if s.get("coverage") == "none"]
     if gaps:
         lines += ["", f"Still to write: {_join([f'*{g}*' for g in gaps])} (not in the sources)."]
