@@ -294,3 +294,14 @@ def test_a_section_opens_its_heading_whose_rest_another_section_carries(articles
     assert opening not in persist and "pooling" not in prose(persist)
     listing = body.split("## Sources\n")[1]
     assert re.search(rf"^{first}\. .+ > Session Objects \(", listing, re.M)
+
+
+def test_a_weakly_covered_section_keeps_to_the_article_s_own_pages(articles):
+    made = articles["starlette-topic-list"]
+    body = made["body"]
+    listed = dict(re.findall(r"^(\d+)\. .+ \(`(.+?)`\)$", body.split("## Sources")[1], re.M))
+    part = section(body, "Set headers, cookies and the status code")
+    pages = {listed[n] for n in re.findall(r"\[(\d+)\]", part)}
+    assert pages == {"../starlette-docs/responses.md"}  # not the exception handlers' page
+    assert "status_code" in part and "set_cookie" in part
+    assert "../starlette-docs/exceptions.md" not in made["front"]["sources"]

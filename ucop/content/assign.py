@@ -31,14 +31,21 @@ def assign_passages(
     """Set each draft's `passages`: the ones it fits best, deciding for all drafts at once."""
     wanted = [(d["title"], query_of(d)) for d in drafts]
     # What each section would use with every passage free, then who gets the contested ones.
-    alone = [{c["id"] for c, _ in _find(retriever, d, exclusions, code, set())} for d in drafts]
+    first = [_find(retriever, d, exclusions, code, set()) for d in drafts]
+    # A section no passage explains well leans to the pages the well-covered ones stand on.
+    pages = frozenset(f[0][0]["source"] for f in first if f and f[0][1] >= HIGH)
+    leans = [pages if not f or f[0][1] < HIGH else frozenset() for f in first]
+    alone = [
+        {c["id"] for c, _ in (_find(retriever, d, exclusions, code, set(), on) if on else f)}
+        for d, f, on in zip(drafts, first, leans, strict=True)
+    ]
     claims = claim_passages(retriever, wanted, exclusions, alone)
     for index, draft in enumerate(drafts):
         others = {chunk_id for chunk_id, owner in claims.items() if owner != index}
-        draft["passages"] = _find(retriever, draft, exclusions, code, others)
+        draft["passages"] = _find(retriever, draft, exclusions, code, others, leans[index])
         if not draft["passages"]:
             # Shared only when it explains this topic in full: the same text twice otherwise
-            shared = _find(retriever, draft, exclusions, code, set())
+            shared = _find(retriever, draft, exclusions, code, set(), leans[index])
             draft["passages"] = [(c, share) for c, share in shared[:SHARED] if share >= HIGH]
 
 
@@ -94,10 +101,21 @@ def find_for(
 
 
 def _find(
-    retriever: Any, draft: SectionDraft, exclusions: Sequence[str], code: bool, taken: set[str]
+    retriever: Any,
+    draft: SectionDraft,
+    exclusions: Sequence[str],
+    code: bool,
+    taken: set[str],
+    pages: frozenset[str] = frozenset(),
 ) -> list[tuple[Chunk, float]]:
     wants = code or wants_code(draft.get("notes", ""))
     found = find_passages(
-        retriever, draft["title"], query_of(draft), taken=taken, exclusions=exclusions, code=wants
+        retriever,
+        draft["title"],
+        query_of(draft),
+        taken=taken,
+        exclusions=exclusions,
+        code=wants,
+        pages=pages,
     )
     return [(cast(Chunk, chunk), share) for chunk, share in found]
