@@ -191,3 +191,20 @@ def test_the_introduction_opens_with_a_docs_paragraph_only_when_it_reads_as_one(
     ):
         text = write_introduction({**base, "passages": [_kb(1, "Reply", first)]})
         assert (first.rstrip(".") in text) is shown, first
+
+
+def test_the_introduction_counts_the_steps_in_one_style():
+    from ucop.content.drafts import write_introduction
+
+    def steps(n: int) -> str:
+        sections = [{"title": f"Part {i}", "scope": ""} for i in range(n)]
+        text = write_introduction({"title": "Tern", "audience": "Developers", "sections": sections})
+        return text.split("You will work through ")[1].split(":")[0]
+
+    assert [steps(n) for n in (1, 5, 6, 9, 12)] == [
+        "one step",
+        "five steps",
+        "six steps",
+        "nine steps",
+        "12 steps",
+    ]

@@ -128,9 +128,14 @@ def _subject(title: str) -> str:
     return f"*{title}*"
 
 
+NUMBERS = "no one two three four five six seven eight nine".split()  # noqa: SIM905
+
+
 def _count(n: int) -> str:
-    words = ["no steps", "one step", "two steps", "three steps", "four steps", "five steps"]
-    return words[n] if n < len(words) else f"{n} steps"
+    """'five steps', '6 steps' would read as two styles in one article: words up to nine."""
+    if n == 1:
+        return "one step"
+    return f"{NUMBERS[n]} steps" if n < len(NUMBERS) else f"{n} steps"
 
 
 def write_section(ctx: Mapping[str, Any]) -> str:
