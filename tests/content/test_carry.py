@@ -135,3 +135,13 @@ def test_a_passage_two_sections_share_is_carried_in_two_parts():
     rest = carry_over(passage(PAGE, portion="rest"), words=200, code=4)
     assert rest.startswith("To stream a download, pass stream=True [1]:")
     assert "Streaming downloads keep memory flat" not in rest and rest.count("```") == 6
+
+
+def test_an_example_shown_as_a_fragment_does_not_repeat_its_lead_in():
+    page = (
+        "Mount the files under a prefix, next to the other routes of the application.\n\n"
+        "```python\nroutes = [\n    ...\n    Mount('/static', app=files)\n]\n```\n"
+    )
+    text = carry_over(passage(page), words=200, code=2, need_code=True)
+    assert text.count("Mount the files under a prefix") == 1
+    assert "```text\nroutes = [" in text

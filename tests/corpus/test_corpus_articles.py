@@ -305,3 +305,12 @@ def test_a_weakly_covered_section_keeps_to_the_article_s_own_pages(articles):
     assert pages == {"../starlette-docs/responses.md"}  # not the exception handlers' page
     assert "status_code" in part and "set_cookie" in part
     assert "../starlette-docs/exceptions.md" not in made["front"]["sources"]
+
+
+def test_a_section_whose_calls_get_examples_is_not_marked_as_lacking_one(articles):
+    for name in ("petstore-plain", "petstore-orders"):
+        body = articles[name]["body"]
+        for title in headings(body)[:-2]:
+            part = section(body, title)
+            assert "```python" in part, (name, title)
+            assert "No example in the sources" not in part, (name, title)

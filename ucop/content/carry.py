@@ -79,7 +79,9 @@ def carry_over(
         prose += 1
     out = _drop_dangling(out)
     if need_code and code > 0 and not any(is_code(b) for b in out):
-        out += _first_example(blocks, imports)
+        example = _first_example(blocks, imports)
+        # its lead-in may be the excerpt's last paragraph already: not twice
+        out += example[1:] if out and example and example[0] == out[-1] else example
     if not any(not is_code(b) for b in out):
         return ""
     return "\n\n".join(cite(out, passage["n"]))

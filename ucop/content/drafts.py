@@ -141,17 +141,20 @@ def _count(n: int) -> str:
 def write_section(ctx: Mapping[str, Any]) -> str:
     """Whole passages carried over one at a time, with their code, cited."""
     section = ctx["section"]
+    ops = ctx.get("operations", ())
     if section.get("coverage") == "none":
         parts = [coverage_note(section)]
     else:
         parts = _carried(section, ctx.get("passages", ()), len(ctx.get("others", ())))
-        if section.get("wants_code") and not any(
-            is_code(b) for p in parts for b in split_blocks(p)
+        # an API call's example is generated from the spec and follows the section
+        if (
+            section.get("wants_code")
+            and not ops
+            and not any(is_code(b) for p in parts for b in split_blocks(p))
         ):
             parts.append(NO_CODE)
         if section.get("coverage") == "partial" or not parts:
             parts.append(coverage_note({**section, "coverage": "partial"}))
-    ops = ctx.get("operations", ())
     if ops:
         calls = _join(
             [f"`{op['method']} {op['path']}` ({op['summary'].rstrip('.').lower()})" for op in ops]
