@@ -208,3 +208,37 @@ def test_the_introduction_counts_the_steps_in_one_style():
         "nine steps",
         "12 steps",
     ]
+
+
+def test_an_operation_whose_description_repeats_its_summary_says_it_once():
+    import json
+
+    from ucop.content.drafts import write_code_explanations
+    from ucop.content.excerpts import operation_text
+
+    op = {"n": 1, "text": "DELETE /pet/{petId} — Deletes a pet\nDelete a pet.\nResponse 200: ok"}
+    text = operation_text(op, "Delete a pet that was sold")
+    assert text.startswith(
+        "Delete a pet that was sold: call `DELETE /pet/{petId}` (deletes a pet). [1]"
+    )
+    assert text.lower().count("delete a pet.") == 0 and "- Response 200: ok" in text
+    spec = {"id": "deletePet", "method": "DELETE", "path": "/pet/{petId}"}
+    said = json.loads(
+        write_code_explanations(
+            {
+                "operations": [
+                    {**spec, "summary": "Deletes a pet", "description": "Delete a pet."},
+                    {
+                        **spec,
+                        "id": "other",
+                        "summary": "Deletes a pet",
+                        "description": "The pet leaves the store for good.",
+                    },
+                ]
+            }
+        )
+    )
+    assert said == {
+        "deletePet": "`DELETE /pet/{petId}`: deletes a pet.",
+        "other": "`DELETE /pet/{petId}`: deletes a pet. The pet leaves the store for good.",
+    }

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from ucop.content.carry import carry_over
-from ucop.content.excerpts import is_code, split_blocks
+from ucop.content.excerpts import is_code, says_same, split_blocks
 from ucop.content.sentences import lower_lead
 
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
@@ -324,6 +324,7 @@ def write_code_explanations(ctx: Mapping[str, Any]) -> str:
     for op in ctx.get("operations", ()):
         summary = (op.get("summary") or f"calls {op['path']}").rstrip(".")
         detail = first_sentences(op.get("description") or "", 1)
+        detail = "" if says_same(detail, summary) else detail  # "Add a new pet to the store."
         text = f"`{op['method']} {op['path']}`: {summary[0].lower() + summary[1:]}."
         explained[op["id"]] = f"{text} {detail}".strip()
     return json.dumps(explained, indent=1)
