@@ -145,3 +145,14 @@ def test_an_example_shown_as_a_fragment_does_not_repeat_its_lead_in():
     text = carry_over(passage(page), words=200, code=2, need_code=True)
     assert text.count("Mount the files under a prefix") == 1
     assert "```text\nroutes = [" in text
+
+
+def test_a_short_lead_in_stays_with_its_list_and_a_stray_label_goes():
+    page = (
+        "A hook system lets you act on parts of the request process as they happen.\n\n"
+        "Available hooks:\n\n- **`response`**: the response made from a request.\n\n"
+        "More\n\nYou register a hook per request with the hooks parameter of any call."
+    )
+    text = carry_over(passage(page), words=200, code=0)
+    assert "Available hooks:\n\n- **`response`**" in text
+    assert "\n\nMore\n\n" not in text

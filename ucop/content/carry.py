@@ -68,7 +68,7 @@ def carry_over(
         block = drop_pointers(block)
         if not block:
             continue
-        if len(block.split()) < SCRAP_WORDS and not block.lstrip().startswith(("-", "*", "|", ">")):
+        if _scrap(block, blocks[at + 1] if at + 1 < len(blocks) else ""):
             continue
         if count >= words or prose >= prose_blocks:
             if shown < code and _leads_to_code(blocks, at):
@@ -94,6 +94,14 @@ def _portion(blocks: list[str], portion: str) -> list[str]:
         return blocks
     first = next((at for at, b in enumerate(blocks) if not is_code(b) and b[:1] != "#"), -1)
     return blocks[first + 1 :] if first >= 0 else blocks
+
+
+def _scrap(block: str, after: str) -> bool:
+    """A stray word or link label; not a list, table or quote, nor the short lead-in of the
+    list after it ("Available hooks:")."""
+    if len(block.split()) >= SCRAP_WORDS or block.lstrip().startswith(("-", "*", "|", ">")):
+        return False
+    return not (block.rstrip().endswith(":") and re.match(r"\s*(?:[-*+] |\d+[.)] )", after))
 
 
 def _usable(block: str) -> bool:
