@@ -314,3 +314,10 @@ def test_a_section_whose_calls_get_examples_is_not_marked_as_lacking_one(article
             part = section(body, title)
             assert "```python" in part, (name, title)
             assert "No example in the sources" not in part, (name, title)
+
+
+def test_a_required_section_shows_each_item_its_title_lists(articles):
+    accept = section(articles["starlette-websockets"]["body"], "Accept, receive and send")
+    headed = re.findall(r"^### (.+)$", accept, re.M)
+    assert any("Accept" in h for h in headed), headed  # "accept", not only send and receive
+    assert "websocket.accept(" in prose(accept)
