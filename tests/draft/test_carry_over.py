@@ -242,3 +242,16 @@ def test_an_operation_whose_description_repeats_its_summary_says_it_once():
         "deletePet": "`DELETE /pet/{petId}`: deletes a pet.",
         "other": "`DELETE /pet/{petId}`: deletes a pet. The pet leaves the store for good.",
     }
+
+
+def test_a_passage_named_like_its_section_keeps_its_heading_after_another_one():
+    section = {"title": "Background tasks", "coverage": "covered", "wants_code": False}
+    passages = [
+        _kb(1, "Background", "Tern includes a class for in-process background work of all kinds."),
+        _kb(2, "Background Task", "Used to add a single background task to a response object."),
+        _kb(3, "BackgroundTasks", "Used to add multiple background tasks to a response object."),
+    ]
+    text = write_section({"section": section, "passages": passages, "others": []})
+    assert text.index("### Background Task\n") < text.index("### BackgroundTasks\n\nUsed to add m")
+    alone = write_section({"section": section, "passages": passages[2:], "others": []})
+    assert "###" not in alone  # first, it needs no heading: the section's title says it

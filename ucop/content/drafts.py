@@ -253,8 +253,9 @@ def _under_heading(
     if count < 2 and not _names_topic_only(heading, excerpt, str(section.get("title", ""))):
         return excerpt
     title = re.sub(r"\W", "", str(section.get("title", "")).lower())
-    # "JSONResponse and RedirectResponse": the first needs no heading, the second does
-    if plain == title or (plain in title and first):
+    # "JSONResponse and RedirectResponse": the first needs no heading, the second does; nor
+    # does "BackgroundTasks" under *Background tasks*, after "Background Task" had one
+    if plain in title and first:
         return excerpt
     if heading.lower() in twins:  # "Closing the connection" in two pages: say which
         heading = f"{heading} ({str(passage.get('title', '')).split(' > ')[0]})"
