@@ -156,3 +156,16 @@ def test_a_short_lead_in_stays_with_its_list_and_a_stray_label_goes():
     text = carry_over(passage(page), words=200, code=0)
     assert "Available hooks:\n\n- **`response`**" in text
     assert "\n\nMore\n\n" not in text
+
+
+def test_an_aside_pointing_further_down_the_docs_goes_and_its_sentence_stays():
+    page = (
+        "- `receive` and `send` exchange event messages with the server — more on this below.\n"
+        "- `scope` holds what the server knows about the connection (see below).\n\n"
+        "A class is the most common way to write one; more on that later."
+    )
+    text = carry_over(passage(page), words=200, code=0)
+    assert "- `receive` and `send` exchange event messages with the server." in text
+    assert "- `scope` holds what the server knows about the connection." in text
+    assert "A class is the most common way to write one. [1]" in text
+    assert "below" not in text and "later" not in text
