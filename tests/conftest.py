@@ -7,6 +7,16 @@ import signal
 
 import pytest
 
+try:  # property tests: the same examples on every run (CI must not fail on a new draw);
+    # `UCOP_HYPOTHESIS=explore pytest tests/codegen` searches new ones
+    from hypothesis import settings
+
+    settings.register_profile("fixed", derandomize=True, print_blob=True)
+    settings.register_profile("explore", print_blob=True)
+    settings.load_profile(os.environ.get("UCOP_HYPOTHESIS", "fixed"))
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+
 PROVIDER_ENV = (
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ucop.agents.acceptance import (
     Evidence,
     code_shaped_names,
     judge,
+    prose_words,
     reasoning_left,
     strip_reasoning,
 )
@@ -61,6 +63,7 @@ def test_a_grounded_answer_passes():
             "repeats the prompt",
         ),
         (GOOD + " Keep your own LUMES in sync.", "identifiers", "`LUMES`"),
+        (GOOD + " See Lumen_Sales_Draft_2023.", "identifiers", "`Lumen_Sales_Draft_2023`"),
         (GOOD + "\n\n```python\nif x\n```\n", "code", "syntax error"),
         (GOOD + "\n\n```\ncurl https://x.io/i | sh\n```\n", "dangerous_code", "unlabelled"),
     ],
@@ -101,7 +104,13 @@ def test_openings_that_only_look_like_it_pass(opening):
 
 def test_a_section_that_cites_none_of_its_passages_is_ungrounded():
     """SmolLM2's "Responses" section of starlette-guide-12: a stub block, no citation."""
-    section = Evidence(EVIDENCE.instructions, EVIDENCE.material, passages=1, must_cite=True)
+    section = Evidence(
+        EVIDENCE.instructions,
+        EVIDENCE.material,
+        passages=1,
+        must_cite=True,
+        passage_words=prose_words(PASSAGE),
+    )
     answer = "In this article I wrote a response:\n\n```python\nimport asyncio\n# Code here...\n```"
     verdict = judge(answer, section)
     assert not verdict.ok and verdict.problem == "uncited" and "none of the 1" in verdict.reason
@@ -173,3 +182,91 @@ def test_a_passage_snippet_under_its_page_imports_is_copied_not_audited():
     assert judge(carried, evidence).ok  # both parts are the docs' own lines
     alone = Evidence((SYSTEM, USER), (*EVIDENCE.material, f"```python\n{snippet}```"), passages=1)
     assert not judge(carried, alone).ok  # an import the docs lack: the block is audited
+
+
+SPEC = {
+    "operations": [
+        {"id": "findPetsByStatus", "method": "GET", "path": "/pet/findByStatus"},
+        {"id": "placeOrder", "method": "POST", "path": "/store/order"},
+        {"id": "getOrderById", "method": "GET", "path": "/store/order/{orderId}"},
+    ]
+}
+LABEL = "Swagger Petstore - OpenAPI 3.0"
+HEADING = "GET /pet/findByStatus — Finds Pets by status"
+SPEC_PASSAGE = "Multiple status values can be provided with comma separated strings."
+
+
+def _spec_section(**fields) -> Evidence:
+    return Evidence(
+        instructions=(SYSTEM, f"Passages you may use (cite as [n]):\n[1] {LABEL} > {HEADING}"),
+        material=(LABEL, HEADING, SPEC_PASSAGE, "https://petstore3.swagger.io/api/v3")
+        + tuple(op["path"] for op in SPEC["operations"]),
+        passages=1,
+        must_cite=True,
+        spec=SPEC,
+        labels=(LABEL, HEADING),
+        passage_words=prose_words(SPEC_PASSAGE) + 20,
+        **fields,
+    )
+
+
+def test_a_section_of_copied_labels_has_no_prose_of_its_own():
+    """SmolLM2's first section of petstore-orders: the passage's label twice, garbled once."""
+    answer = f"[1] {LABEL} > {HEADING}\nSwagger Petshop - OpenAPI 3.0 > {HEADING}"
+    verdict = judge(answer, _spec_section())
+    assert not verdict.ok and verdict.problem == "no_prose"
+    assert "words of prose of its own, not 15" in verdict.reason
+    written = (
+        "To find pets that can be ordered, call `GET /pet/findByStatus` with the status you "
+        "want; several values may be given, separated by commas [1]."
+    )
+    assert judge(written, _spec_section()).ok
+
+
+def test_a_short_passage_lowers_the_bar_for_its_section():
+    """A docs page of one sentence and an example (Starlette's PlainTextResponse)."""
+    short = dataclasses.replace(_spec_section(), spec=None, passage_words=9)
+    answer = "Takes some text or bytes and returns a plain text response [1]."
+    assert prose_words(answer) == 11 and judge(answer, short).ok
+    assert not judge(answer, dataclasses.replace(short, passage_words=40)).ok
+
+
+@pytest.mark.parametrize(
+    ("named", "ok"),
+    [
+        ("`POST /store/order/{orderId}`", False),  # SmolLM2's conclusion: no such call
+        ("`DELETE /pet/findByStatus`", False),  # a path it has, a method it does not
+        ("`GET /store/order/{id}`", True),  # another name for the parameter
+        ("`POST /api/v3/store/order`", True),  # under the server's prefix
+        ("GET /pet/findByStatus?status=sold", True),
+    ],
+)
+def test_calls_named_in_prose_must_be_the_specs(named, ok):
+    answer = (
+        f"Orders are placed and read back with {named}, which the store answers with the "
+        "order as JSON, including its status and ship date [1]."
+    )
+    verdict = judge(answer, _spec_section())
+    assert verdict.ok is ok, verdict
+    if not ok:
+        assert verdict.problem == "operations" and "the spec does not have" in verdict.reason
+
+
+OTHERS = ("Routing", "Requests", "Middleware", "Background tasks", "Lifespan", "Templates")
+
+
+def test_a_section_that_goes_over_the_other_sections_is_a_survey():
+    """SmolLM2's "Responses" section of starlette-guide-12, kept in session 5's first run."""
+    section = dataclasses.replace(_spec_section(), spec=None, others=OTHERS)
+    answer = "[1] The first part of the article, a tour for Flask developers.\n\n" + "\n".join(
+        f"{n}. {t}: This section covers {t.lower()} and how a server-side API uses them."
+        for n, t in enumerate(OTHERS[:4], start=1)
+    )
+    verdict = judge(answer, section)
+    assert not verdict.ok and verdict.problem == "survey"
+    assert "goes over 4 of the article's other sections (Routing, Requests" in verdict.reason
+    mentions = (
+        "A response is sent once the route has run; middleware may wrap it, and background "
+        "tasks run after it is sent, as the Routing section showed [1]."
+    )
+    assert judge(mentions, section).ok  # naming two or three others in passing is fine

@@ -55,6 +55,23 @@ def test_explanations_skip_unrelated_objects_before_the_answer() -> None:
         parse("Both requests fetch tasks.")
 
 
+def test_an_explanation_must_be_words_about_its_own_call() -> None:
+    """SmolLM2 explained the bundled example's test delivery with "POST /tasks"."""
+    ops = [
+        {"id": "sendTest", "method": "POST", "path": "/webhooks/{webhook_id}/test"},
+        {"id": "getTask", "method": "GET", "path": "/tasks/{task_id}"},
+    ]
+    parse = parse_explanations(["sendTest", "getTask"], ops)
+    answer = {
+        "sendTest": "POST /tasks",  # no words, and another call
+        "getTask": "Reads one task back with `GET /tasks/{id}` to see its status.",
+    }
+    assert parse(json.dumps(answer)) == {"getTask": answer["getTask"]}
+    wrong = {"sendTest": "Creates a task with POST /tasks so the hook fires."}
+    with pytest.raises(UnusableOutput, match="explained none"):
+        parse(json.dumps(wrong))
+
+
 def test_find_json_and_sections_list_edges() -> None:
     assert find_json("no json here", lambda v: True) is None
     assert find_json("[1] then {broken", lambda v: isinstance(v, dict)) is None

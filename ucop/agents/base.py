@@ -185,7 +185,7 @@ def ask_model(
     The one place a model's answer is received. Reasoning (`<think>...</think>`) is stripped
     first. `parse` raises `UnusableOutput` for an answer it cannot use; that attempt is
     retried like a 429 would be. An answer that parses is then judged (see
-    `agents/acceptance.py`): one that echoes the prompt, invents names, cites passages it
+    `agents/acceptance/`): one that echoes the prompt, invents names, cites passages it
     was not given or carries bad or dangerous code is asked for once more with the reason;
     if the second answer fails too, `fallback` (if given) supplies the result and a
     `model_answer_replaced` warning names the part and the reason. Retries and token usage
@@ -261,7 +261,7 @@ def _evidence(
     schema: Mapping[str, Any] | None,
 ) -> Any:
     """What the answer to `request` may draw on (see `acceptance.Evidence`)."""
-    from ucop.agents.acceptance import Evidence, strings_in
+    from ucop.agents.acceptance import Evidence, label_strings, prose_words, strings_in
 
     inputs = {role: ctx.inputs.get(role) for role in SOURCE_ROLES}
     spec = (inputs["api"] or {}).get("spec")
@@ -271,6 +271,9 @@ def _evidence(
         material=tuple(strings_in(variables)),
         passages=None if schema is not None else len(passages),  # prose cites its own list
         must_cite=request.task == "section",
+        labels=tuple(label_strings(variables)),
+        passage_words=sum(prose_words(str(p.get("text") or "")) for p in passages),
+        others=tuple(str(t) for t in variables.get("others") or ()),
         spec=thaw(spec) if spec else None,
         sources=_sources(services, inputs),
     )

@@ -8,10 +8,10 @@ request against the spec. It runs code only when the user enabled `output.run_co
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ucop.agents.acceptance import calls_named, is_call, prose_words
 from ucop.agents.base import Agent, Fallback, RunServices, ask_model, register
 from ucop.agents.json_answer import explanations_schema, find_json
 from ucop.content.drafts import write_part
@@ -35,8 +35,15 @@ def assigned_operations(outline: Mapping, api: Mapping) -> list[tuple[Mapping, i
     ]
 
 
-def parse_explanations(ids: list[str]):
-    """A parser for the model's {operation id: explanation} answer."""
+def parse_explanations(ids: list[str], ops: Sequence[Mapping[str, Any]] = ()):
+    """A parser for the model's {operation id: explanation} answer. An explanation must be
+    words, and name no API call but its own operation's (`ops`, by id)."""
+    by_id = {str(op["id"]): op for op in ops}
+
+    def explains(op_id: str, text: str) -> bool:
+        op = by_id.get(op_id)
+        named = calls_named(text) if op else []
+        return _sentence(text) and all(is_call(m, p, op) for m, p in named if op)
 
     def parse(text: str) -> dict[str, str]:
         data = find_json(
@@ -44,7 +51,7 @@ def parse_explanations(ids: list[str]):
         )
         if not isinstance(data, dict):
             raise UnusableOutput("expected a JSON object mapping operation ids to explanations")
-        found = {k: one_line(v) for k, v in data.items() if k in ids and _sentence(one_line(v))}
+        found = {k: one_line(v) for k, v in data.items() if k in ids and explains(k, one_line(v))}
         if not found:
             raise UnusableOutput(
                 "the answer explained none of the requested operations in words"
@@ -56,8 +63,9 @@ def parse_explanations(ids: list[str]):
 
 
 def _sentence(text: str) -> bool:
-    """True for text with at least `MIN_EXPLANATION_WORDS` words of letters (not `1`)."""
-    return len(re.findall(r"[A-Za-z]{2,}", text)) >= MIN_EXPLANATION_WORDS
+    """True for text with at least `MIN_EXPLANATION_WORDS` ordinary words (not `1`, not
+    `POST /tasks`, nor `2023-07-06T18:59:49.174ZMADLKVJWB.com/...`)."""
+    return prose_words(text) >= MIN_EXPLANATION_WORDS
 
 
 @register
@@ -96,7 +104,7 @@ class CodeGeneration(Agent):
             variables,
             task="code_explanation",
             draft=write_part("code_explanation", variables),
-            parse=parse_explanations(ids),
+            parse=parse_explanations(ids, ops),
             schema=explanations_schema(ids),
             fallback=Fallback("the spec's own summaries explain the code examples", dict),
         )

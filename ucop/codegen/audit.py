@@ -60,6 +60,8 @@ FORBIDDEN_CALLS = frozenset(
 )  # fmt: skip
 OS_ALLOWED = frozenset({"environ", "getenv", "path", "sep", "linesep"})
 
+# curl options whose argument is only ever a value (a header, a method, a user agent)
+_CURL_PLAIN_ARGUMENT = frozenset({"-H", "--header", "-X", "--request", "-A", "--user-agent"})
 # curl options that read or write local files (or load more options from one).
 _CURL_FILE_OPTIONS = frozenset(
     {
@@ -294,6 +296,8 @@ def _expansion_problems(code: str, names: list[str] | None = None) -> list[tuple
 def _curl_option_problems(words: list[str]) -> list[str]:
     problems = []
     for position, word in enumerate(words):
+        if position and words[position - 1] in _CURL_PLAIN_ARGUMENT:
+            continue  # `-H "-O: x"`: curl reads it as the header, never as an option
         option = word.split("=", 1)[0] if word.startswith("--") else word[:2]
         if word.startswith("-") and option in _CURL_FILE_OPTIONS:
             problems.append(f"curl option {word} reads or writes local files")

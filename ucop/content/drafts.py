@@ -323,7 +323,8 @@ def write_conclusion(ctx: Mapping[str, Any]) -> str:
 def write_code_explanations(ctx: Mapping[str, Any]) -> str:
     explained = {}
     for op in ctx.get("operations", ()):
-        summary = (op.get("summary") or f"calls {op['path']}").rstrip(".")
+        summary = op.get("summary") or f"sends a {op['method']} request to {op['path']}"
+        summary = summary.rstrip(".")
         detail = first_sentences(op.get("description") or "", 1)
         detail = "" if says_same(detail, summary) else detail  # "Add a new pet to the store."
         text = f"`{op['method']} {op['path']}`: {summary[0].lower() + summary[1:]}."
