@@ -85,6 +85,34 @@ def test_citations_are_numbered_once_across_parts(tmp_path):
     assert listing == ["1. [B > Y](https://docs.example/b/#y)", "2. A > X (`kb/a.md`)"]
 
 
+def test_passages_of_one_source_section_share_one_entry_and_number():
+    # A long heading is split into passages (`#timeouts`, `#timeouts-2`): one entry, one number.
+    chunks = {
+        "kb:a#s": {"source": "kb/a.md", "title": "A > Sessions"},
+        "kb:a#s-2": {"source": "kb/a.md", "title": "A > Sessions"},
+        "kb:a#t": {"source": "kb/a.md", "title": "A > Timeouts"},
+        "kb:a#t-2": {"source": "kb/a.md", "title": "A > Timeouts"},
+        "kb:b#t": {"source": "kb/b.md", "title": "B > Timeouts"},
+    }
+    cites = Citations(chunks)
+    first = cites.renumber("s [1], more [2] and [2] [1]", ["kb:a#s-2", "kb:a#s"])
+    second = cites.renumber(
+        "t [1] and [2], then [3] and [4]", ["kb:a#t", "kb:a#t-2", "kb:b#t", "kb:a#s"]
+    )
+    assert first == "s [1], more [1] and [1]"  # side by side, one entry is cited once
+    assert second == "t [2] and [2], then [3] and [1]"
+    assert cites.order == ["kb:a#s-2", "kb:a#t", "kb:b#t"]
+    # In a section, the next paragraph from the same heading is not cited again.
+    body = "t [1]\n\nmore `x[2]` [2]:\n\nb [3]\n\nt again [2]."
+    once = cites.renumber(body, ["kb:a#t", "kb:a#t-2", "kb:b#t"], again=False)
+    assert once == "t [2]\n\nmore `x[2]`:\n\nb [3]\n\nt again [2]."
+    assert cites.render().splitlines() == [
+        "1. A > Sessions (`kb/a.md`)",
+        "2. A > Timeouts (`kb/a.md`)",
+        "3. B > Timeouts (`kb/b.md`)",
+    ]
+
+
 def test_front_matter_partial_marks_and_jekyll_names():
     day = dt.date(2026, 1, 2)
     data = front_matter(

@@ -126,3 +126,46 @@ def test_a_name_the_page_never_defines_is_the_reader_s_or_the_library_s_not_an_e
     assert "*It uses `save`, `r` from an earlier example in the docs; `Mount`" in text
     assert "`Mount` is imported in none of the docs' examples" in text
     assert "`path`, `filename` are left to you: the docs do not define them" in text
+
+
+def test_a_passage_two_sections_share_is_carried_in_two_parts():
+    opening = carry_over(passage(PAGE, portion="opening"), words=200, code=4)
+    assert opening.startswith("Streaming downloads keep memory flat.")
+    assert opening.endswith("what to watch for when you do it. [1]")  # one paragraph, no code
+    rest = carry_over(passage(PAGE, portion="rest"), words=200, code=4)
+    assert rest.startswith("To stream a download, pass stream=True [1]:")
+    assert "Streaming downloads keep memory flat" not in rest and rest.count("```") == 6
+
+
+def test_an_example_shown_as_a_fragment_does_not_repeat_its_lead_in():
+    page = (
+        "Mount the files under a prefix, next to the other routes of the application.\n\n"
+        "```python\nroutes = [\n    ...\n    Mount('/static', app=files)\n]\n```\n"
+    )
+    text = carry_over(passage(page), words=200, code=2, need_code=True)
+    assert text.count("Mount the files under a prefix") == 1
+    assert "```text\nroutes = [" in text
+
+
+def test_a_short_lead_in_stays_with_its_list_and_a_stray_label_goes():
+    page = (
+        "A hook system lets you act on parts of the request process as they happen.\n\n"
+        "Available hooks:\n\n- **`response`**: the response made from a request.\n\n"
+        "More\n\nYou register a hook per request with the hooks parameter of any call."
+    )
+    text = carry_over(passage(page), words=200, code=0)
+    assert "Available hooks:\n\n- **`response`**" in text
+    assert "\n\nMore\n\n" not in text
+
+
+def test_an_aside_pointing_further_down_the_docs_goes_and_its_sentence_stays():
+    page = (
+        "- `receive` and `send` exchange event messages with the server — more on this below.\n"
+        "- `scope` holds what the server knows about the connection (see below).\n\n"
+        "A class is the most common way to write one; more on that later."
+    )
+    text = carry_over(passage(page), words=200, code=0)
+    assert "- `receive` and `send` exchange event messages with the server." in text
+    assert "- `scope` holds what the server knows about the connection." in text
+    assert "A class is the most common way to write one. [1]" in text
+    assert "below" not in text and "later" not in text

@@ -131,7 +131,7 @@ def test_a_passage_two_sections_hold_stays_with_the_one_that_has_least_else():
     def chunk(name):
         return {"id": f"kb:a.md#{name}", "source": "a.md", "title": "", "heading": name, "text": ""}
 
-    objects, pooling, keepalive = chunk("objects"), chunk("objects-2"), chunk("keep-alive")
+    objects, pooling, keepalive = chunk("objects"), chunk("pooling"), chunk("keep-alive")
     reuse = {"title": "Reuse", "passages": [(objects, 1.0), (pooling, 1.0), (keepalive, 1.0)]}
     persist = {"title": "Persist", "passages": [(objects, 1.0)]}
     lone = {"title": "Lone", "passages": [(keepalive, 1.0)]}
@@ -139,4 +139,25 @@ def test_a_passage_two_sections_hold_stays_with_the_one_that_has_least_else():
     assert [c["heading"] for c, _ in persist["passages"]] == ["objects"]
     assert [c["heading"] for c, _ in lone["passages"]] == ["keep-alive"]
     # the first share leaves Reuse two passages; the second would leave it one: it stays
-    assert [c["heading"] for c, _ in reuse["passages"]] == ["objects-2", "keep-alive"]
+    assert [c["heading"] for c, _ in reuse["passages"]] == ["pooling", "keep-alive"]
+    assert "portions" not in reuse and "portions" not in persist
+
+
+def test_a_heading_s_opening_is_not_taken_from_the_section_that_holds_its_continuation():
+    from ucop.content.assign import unshare
+
+    def chunk(anchor, heading):
+        title = f"Advanced > {heading}"
+        return {"id": f"kb:a.md#{anchor}", "source": "a.md", "title": title, "heading": heading}
+
+    objects, rest = chunk("objects", "Objects"), chunk("objects-2", "Objects")
+    keepalive = chunk("keep-alive", "Keep-Alive")
+    reuse = {"title": "Reuse", "passages": [(objects, 1.0), (rest, 1.0), (keepalive, 1.0)]}
+    persist = {"title": "Persist", "passages": [(objects, 1.0)]}
+    unshare([reuse, persist])
+    # Reuse would open mid-heading with `objects-2`: both keep `objects`, Reuse its opening
+    # paragraph, Persist the rest of it.
+    assert [c["id"] for c, _ in reuse["passages"]] == [objects["id"], rest["id"], keepalive["id"]]
+    assert [c["id"] for c, _ in persist["passages"]] == [objects["id"]]
+    assert reuse["portions"] == {objects["id"]: "opening"}
+    assert persist["portions"] == {objects["id"]: "rest"}

@@ -248,3 +248,76 @@ def test_a_topic_list_in_one_sentence_gives_the_headings(articles):
         "Read the store inventory",
         "Delete a pet that was sold",
     ]
+
+
+LEANS = re.compile(r"^(?:This|These|It|Its|They|Also|However|But|And|So|Note that)\b")
+
+
+def test_each_source_section_is_one_entry_numbered_in_order_of_first_use(articles):
+    for name, made in articles.items():
+        main, listing = made["body"].split("## Sources\n")
+        entries = re.findall(r"^\d+\. (.+)$", listing, re.M)
+        assert len(entries) == len(set(entries)), name  # a heading split in two: one entry
+        cited = [
+            int(n) for n in re.findall(r"\[(\d+)\](?!\()", re.sub(r"`[^`\n]*`", "", prose(main)))
+        ]
+        assert list(dict.fromkeys(cited)) == list(range(1, len(entries) + 1)), name
+
+
+def test_takeaways_are_cited_sentences_of_the_sections_not_their_titles(articles):
+    for name, made in articles.items():
+        main, wrap = made["body"].split("## Wrapping up\n")
+        points = re.findall(r"^- (.+) \[(\d+)\]$", wrap.split("\n## ")[0], re.M)
+        titles = headings(main)
+        assert points, name
+        for sentence, _ in points:
+            assert sentence in main and sentence not in titles, (name, sentence)
+            assert not sentence.startswith("**") and not LEANS.match(sentence), (name, sentence)
+
+
+def test_no_section_opens_on_a_sentence_that_leans_on_an_earlier_one(articles):
+    for name, made in articles.items():
+        for title in headings(made["body"])[:-2]:
+            blocks = section(made["body"], title).strip().split("\n\n")
+            opening = next((b for b in blocks if not b.startswith(("#", ">", "```"))), "")
+            assert not LEANS.match(opening), (name, title, opening[:60])
+
+
+def test_a_section_opens_its_heading_whose_rest_another_section_carries(articles):
+    body = articles["requests-sessions"]["body"]
+    reuse = section(body, "Reuse connections with a Session")
+    persist = section(body, "Persist headers, cookies and auth across requests")
+    first = re.findall(r"\[(\d+)\]", reuse)[0]
+    assert re.findall(r"\[(\d+)\]", persist)[0] == first  # one heading, in two parts
+    opening = next(b for b in reuse.strip().split("\n\n") if not b.startswith("#"))
+    assert opening.endswith(f"[{first}]") and "pooling" in opening
+    assert opening not in persist and "pooling" not in prose(persist)
+    listing = body.split("## Sources\n")[1]
+    assert re.search(rf"^{first}\. .+ > Session Objects \(", listing, re.M)
+
+
+def test_a_weakly_covered_section_keeps_to_the_article_s_own_pages(articles):
+    made = articles["starlette-topic-list"]
+    body = made["body"]
+    listed = dict(re.findall(r"^(\d+)\. .+ \(`(.+?)`\)$", body.split("## Sources")[1], re.M))
+    part = section(body, "Set headers, cookies and the status code")
+    pages = {listed[n] for n in re.findall(r"\[(\d+)\]", part)}
+    assert pages == {"../starlette-docs/responses.md"}  # not the exception handlers' page
+    assert "status_code" in part and "set_cookie" in part
+    assert "../starlette-docs/exceptions.md" not in made["front"]["sources"]
+
+
+def test_a_section_whose_calls_get_examples_is_not_marked_as_lacking_one(articles):
+    for name in ("petstore-plain", "petstore-orders"):
+        body = articles[name]["body"]
+        for title in headings(body)[:-2]:
+            part = section(body, title)
+            assert "```python" in part, (name, title)
+            assert "No example in the sources" not in part, (name, title)
+
+
+def test_a_required_section_shows_each_item_its_title_lists(articles):
+    accept = section(articles["starlette-websockets"]["body"], "Accept, receive and send")
+    headed = re.findall(r"^### (.+)$", accept, re.M)
+    assert any("Accept" in h for h in headed), headed  # "accept", not only send and receive
+    assert "websocket.accept(" in prose(accept)

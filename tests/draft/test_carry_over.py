@@ -191,3 +191,67 @@ def test_the_introduction_opens_with_a_docs_paragraph_only_when_it_reads_as_one(
     ):
         text = write_introduction({**base, "passages": [_kb(1, "Reply", first)]})
         assert (first.rstrip(".") in text) is shown, first
+
+
+def test_the_introduction_counts_the_steps_in_one_style():
+    from ucop.content.drafts import write_introduction
+
+    def steps(n: int) -> str:
+        sections = [{"title": f"Part {i}", "scope": ""} for i in range(n)]
+        text = write_introduction({"title": "Tern", "audience": "Developers", "sections": sections})
+        return text.split("You will work through ")[1].split(":")[0]
+
+    assert [steps(n) for n in (1, 5, 6, 9, 12)] == [
+        "one step",
+        "five steps",
+        "six steps",
+        "nine steps",
+        "12 steps",
+    ]
+
+
+def test_an_operation_whose_description_repeats_its_summary_says_it_once():
+    import json
+
+    from ucop.content.drafts import write_code_explanations
+    from ucop.content.excerpts import operation_text
+
+    op = {"n": 1, "text": "DELETE /pet/{petId} — Deletes a pet\nDelete a pet.\nResponse 200: ok"}
+    text = operation_text(op, "Delete a pet that was sold")
+    assert text.startswith(
+        "Delete a pet that was sold: call `DELETE /pet/{petId}` (deletes a pet). [1]"
+    )
+    assert text.lower().count("delete a pet.") == 0 and "- Response 200: ok" in text
+    spec = {"id": "deletePet", "method": "DELETE", "path": "/pet/{petId}"}
+    said = json.loads(
+        write_code_explanations(
+            {
+                "operations": [
+                    {**spec, "summary": "Deletes a pet", "description": "Delete a pet."},
+                    {
+                        **spec,
+                        "id": "other",
+                        "summary": "Deletes a pet",
+                        "description": "The pet leaves the store for good.",
+                    },
+                ]
+            }
+        )
+    )
+    assert said == {
+        "deletePet": "`DELETE /pet/{petId}`: deletes a pet.",
+        "other": "`DELETE /pet/{petId}`: deletes a pet. The pet leaves the store for good.",
+    }
+
+
+def test_a_passage_named_like_its_section_keeps_its_heading_after_another_one():
+    section = {"title": "Background tasks", "coverage": "covered", "wants_code": False}
+    passages = [
+        _kb(1, "Background", "Tern includes a class for in-process background work of all kinds."),
+        _kb(2, "Background Task", "Used to add a single background task to a response object."),
+        _kb(3, "BackgroundTasks", "Used to add multiple background tasks to a response object."),
+    ]
+    text = write_section({"section": section, "passages": passages, "others": []})
+    assert text.index("### Background Task\n") < text.index("### BackgroundTasks\n\nUsed to add m")
+    alone = write_section({"section": section, "passages": passages[2:], "others": []})
+    assert "###" not in alone  # first, it needs no heading: the section's title says it

@@ -100,7 +100,7 @@ def test_related_post_only_when_relevant_at_its_own_url(sockets):
     assert "spring-release" not in body
 
 
-def test_introduction_states_subject_and_steps_and_conclusion_does_not_repeat(sockets):
+def test_introduction_states_subject_and_steps_and_conclusion_says_each_point(sockets):
     _, _, _, body = sockets
     intro = body.split("\n## ")[0].strip()
     assert intro.startswith(
@@ -109,8 +109,23 @@ def test_introduction_states_subject_and_steps_and_conclusion_does_not_repeat(so
     assert "*Accept a socket connection*" in intro
     assert "The sources do not cover *Store sessions in Redis*" in intro
     wrap = section(body, "Wrapping up")
-    assert "`socket.accept()`" in wrap and "Still to write: *Store sessions in Redis*" in wrap
-    assert "Call `await socket.accept()` before sending anything" not in wrap
+    assert "Still to write: *Store sessions in Redis*" in wrap
+    # One sentence of each written section's own text, cited as the body cites it; no
+    # section listed by its title alone.
+    points = re.findall(r"^- (.+)$", wrap.split("What to take away:")[1].split("\n\n")[1], re.M)
+    assert points == [
+        "Call `await socket.accept()` before sending anything. [1]",
+        "Use `SocketRoute` instead of `Route` for socket endpoints. [2]",
+        "Use the session inside a `with` block so the connection is always closed. [3]",
+        "Use `await socket.close(code=1000)` to close the connection cleanly. [4]",
+    ]
+    text = body.split("## Wrapping up")[0]
+    for point in points:
+        sentence, marker = point.rsplit(" ", 1)
+        paragraph = next(p for p in text.split("\n\n") if sentence in p)
+        upto = text[: text.index(paragraph) + len(paragraph)]
+        assert re.findall(r"\[\d+\]", upto)[-1] == marker  # the passage it is taken from
+    assert "**Accept a socket connection**" not in wrap
 
 
 def test_plain_string_sources_still_work_and_links_fall_back_to_text(tmp_path):

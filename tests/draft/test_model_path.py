@@ -64,10 +64,16 @@ def test_prompts_carry_the_plan_the_passages_with_code_and_the_coverage_notes(tm
     assert [w["section"] for w in report["warnings"] if "section" in w] == [
         "Store sessions in Redis"
     ]
-    # "[1]" where no passage was given (the Redis section, the conclusion) is an invented
-    # citation: those answers were replaced, as were the empty code explanations
+    # "[1]" where no passage was given (the Redis section) is an invented citation: that
+    # answer was replaced, as were the empty code explanations; the conclusion is given the
+    # sections' points, each with its [n], and may cite them
     replaced = {w["agent"]: w["reason"] for w in report["warnings"] if "reason" in w}
-    assert "it cites [1], a passage it was not given" in replaced["conclusion_writer"]
+    assert "it cites [1], a passage it was not given" in replaced["section_writer[1]"]
+    assert "conclusion_writer" not in replaced
+    conclusion = next(p for p in prompts if "Write the conclusion" in p)
+    # each section by its point, with the [n] the conclusion may cite it by
+    point = r"^- Accept a socket connection: [^\n]+\. \[1\] Key names"
+    assert re.search(point, conclusion, re.M)
     assert report["status"] == "degraded"
 
 

@@ -135,7 +135,7 @@ def _section(
         failed.append(f"{step}[{section['index']}] ({section['title']})")
         body = MISSING
     else:
-        body = close_fences(cites.renumber(written["markdown"], written["citations"]))
+        body = close_fences(cites.renumber(written["markdown"], written["citations"], again=False))
     blocks = [f"## {one_line(section['title'])}", body, *(_example(e) for e in examples)]
     return "\n\n".join(blocks)
 

@@ -35,7 +35,9 @@ T = TypeVar("T")
 SOURCE_ROLES = ("kb", "api", "blog")
 
 # Bump when an agent's output format changes, so old cache entries stop matching.
-CACHE_VERSION = "5"  # 5: snippets open with their page imports; 4: inputs keyed by role
+# 6: cited takeaways, one source entry per heading; 5: snippets open with their page imports;
+# 4: inputs keyed by role
+CACHE_VERSION = "6"
 
 
 @dataclass

@@ -260,24 +260,25 @@ def contracts(
         status, missing = section_coverage(retriever, title, found, bool(ops), draft)
         scope = entry.get("scope") or _first_sentence(note) or _default_scope(title, found)
         api_ids = [f"api:{op_id}" for op_id in ops] if not found else []
-        sections.append(
-            SectionPlan(
-                index=index,
-                title=title,
-                scope=scope,
-                notes=note,
-                required=bool(entry.get("required")),
-                key_terms=_key_terms(query),
-                sources=[chunk["id"] for chunk, _ in found] + api_ids,
-                operations=ops,
-                planned_operations=draft is not None,
-                coverage=status,
-                missing=missing,
-                wants_code=code,
-                phrases=list((draft or {}).get("phrases", ())),
-                detail=list((draft or {}).get("detail", ())),
-            )
+        section = SectionPlan(
+            index=index,
+            title=title,
+            scope=scope,
+            notes=note,
+            required=bool(entry.get("required")),
+            key_terms=_key_terms(query),
+            sources=[chunk["id"] for chunk, _ in found] + api_ids,
+            operations=ops,
+            planned_operations=draft is not None,
+            coverage=status,
+            missing=missing,
+            wants_code=code,
+            phrases=list((draft or {}).get("phrases", ())),
+            detail=list((draft or {}).get("detail", ())),
         )
+        if (draft or {}).get("portions"):  # a passage shared with another section, in part
+            section["portions"] = dict(draft["portions"])  # type: ignore[index]
+        sections.append(section)
     if not drafts:
         _assign_operations(sections, services, kb, api)
     return sections

@@ -20,6 +20,7 @@ from ucop.content.drafts import write_part
 from ucop.content.planning import find_passages, named_share, topic_terms
 from ucop.content.reading import read_exclusions
 from ucop.content.shapes import Part
+from ucop.content.takeaways import Takeaway, takeaway
 from ucop.engine.context import TaskContext
 from ucop.errors import UnusableOutput
 
@@ -155,7 +156,9 @@ class SectionWriter(Agent):
         query = " ".join([section["title"], services.brief.title])
         found = passages(owned_chunks(services, kb, section["sources"], api))
         pages = knowledge(services, kb, api)
+        portions = section.get("portions") or {}
         for passage in found:  # a snippet carried alone needs its page's imports
+            passage["portion"] = portions.get(passage["id"], "")
             page = pages.page(passage["source"])
             passage["imports"] = page_imports(page, passage["source"])
             passage["defined"] = page_names(page, passage["source"])
@@ -204,14 +207,17 @@ class ConclusionWriter(Agent):
 
     def run(self, ctx: TaskContext, services: RunServices) -> dict[str, Any]:
         outline, blog = _inputs(ctx, "outline", "blog")
-        written = ctx.inputs.get("sections") or ()
-        texts = {w["index"]: w["markdown"] for w in written if w}
+        written = {w["index"]: w for w in ctx.inputs.get("sections") or () if w}
+        texts = {i: w["markdown"] for i, w in written.items()}
+        points = _takeaways(outline["sections"], written)
+        found = _cited(points)
         sections = [
             {
                 "title": s["title"],
                 "summary": _summary(texts[s["index"]]) if s["index"] in texts else s["scope"],
                 "highlights": highlights(texts.get(s["index"], "")),
                 "coverage": s.get("coverage", ""),
+                "takeaway": _point(points.get(s["index"]), found),
             }
             for s in outline["sections"]
         ]
@@ -219,12 +225,45 @@ class ConclusionWriter(Agent):
             "title": services.brief.title,
             "audience": services.brief.audience,
             "sections": sections,
+            "passages": found,
             "related": related_posts(
                 services, blog, _subject(services.brief), k=2, brief_text=services.brief.body
             ),
             "plan": _plan(outline),
         }
-        return dict(_write(ctx, services, "conclusion", variables, []))
+        return dict(_write(ctx, services, "conclusion", variables, found))
+
+
+def _takeaways(planned: Sequence[Mapping], written: Mapping[int, Mapping]) -> dict[int, Takeaway]:
+    """Each written section's point (`ucop.content.takeaways`), no sentence twice."""
+    points: dict[int, Takeaway] = {}
+    for section in planned:
+        part = written.get(section["index"])
+        if part is None or section.get("coverage") == "none":
+            continue
+        taken = [p["text"] for p in points.values()]
+        point = takeaway(section, part["markdown"], part.get("citations") or (), taken)
+        if point is not None:
+            points[section["index"]] = point
+    return points
+
+
+def _cited(points: Mapping[int, Takeaway]) -> list[dict[str, Any]]:
+    """The passages the takeaways cite, numbered [1], [2], ... in the conclusion's order;
+    each carries the sentences taken from it (what the judge may find the conclusion says)."""
+    ids = list(dict.fromkeys(p["source"] for p in points.values()))
+    return [
+        {"n": n, "id": i, "text": " ".join(p["text"] for p in points.values() if p["source"] == i)}
+        for n, i in enumerate(ids, start=1)
+    ]
+
+
+def _point(point: Takeaway | None, found: Sequence[Mapping[str, Any]]) -> str:
+    """The takeaway with its conclusion-local citation: "By default, ... explicitly. [2]"."""
+    if point is None:
+        return ""
+    n = next(p["n"] for p in found if p["id"] == point["source"])
+    return f"{point['text']} [{n}]"
 
 
 def _subject(brief: Any) -> str:

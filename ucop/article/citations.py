@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 MARKER = re.compile(r"\[(\d+)\](?!\()")
+_REPEATED = re.compile(r"\[(\d+)\](?:,?\s*\[\1\](?!\())+")
+_SPACED = re.compile(r"( ?)" + MARKER.pattern)  # a marker with the space before it
 _CODE = re.compile(r"^(`{3,}|~{3,}).*?^\1[^\n]*$|(`+)[^\n]*?\2", re.M | re.S)
 
 
@@ -23,25 +25,54 @@ def outside_code(markdown: str, change: Callable[[str], str]) -> str:
 
 
 class Citations:
-    """Assigns article-wide numbers to cited chunks in order of first use."""
+    """Assigns article-wide numbers to cited source sections in order of first use.
+
+    A number stands for a source section (its document and heading path), not a passage:
+    the passages a long heading was split into ("Session Objects" in two) share one entry
+    of the Sources list, and every [n] citing either of them. `order` holds the first-cited
+    passage of each entry.
+    """
 
     def __init__(self, chunks: Mapping[str, Mapping[str, Any]]) -> None:
         self._chunks = chunks
         self.order: list[str] = []
+        self._places: list[tuple[str, str]] = []
 
-    def renumber(self, markdown: str, cited: Sequence[str]) -> str:
-        """Rewrite a part's local [n] markers to article-wide numbers."""
+    def _place(self, chunk_id: str) -> tuple[str, str]:
+        chunk = self._chunks.get(chunk_id)
+        if not chunk or not chunk.get("title"):
+            return (chunk_id, "")
+        return (str(chunk.get("source", chunk_id)), str(chunk["title"]))
+
+    def number(self, chunk_id: str) -> int:
+        """The article-wide number of the source section `chunk_id` is from (new ones last)."""
+        place = self._place(chunk_id)
+        if place not in self._places:
+            self._places.append(place)
+            self.order.append(chunk_id)
+        return self._places.index(place) + 1
+
+    def renumber(self, markdown: str, cited: Sequence[str], *, again: bool = True) -> str:
+        """Rewrite a part's local [n] markers to article-wide numbers; two markers side by
+        side that now name one entry ("[3] [3]") become one. `again=False`: a marker that
+        repeats the part's previous one goes too (a section's next paragraph from the same
+        heading, split into two passages, is cited once)."""
+        last: list[int] = []
 
         def replace(match: re.Match[str]) -> str:
-            local = int(match.group(1))
+            space, local = match.group(1), int(match.group(2))
             if not 1 <= local <= len(cited):
                 return match.group(0)
-            chunk_id = cited[local - 1]
-            if chunk_id not in self.order:
-                self.order.append(chunk_id)
-            return f"[{self.order.index(chunk_id) + 1}]"
+            number = self.number(cited[local - 1])
+            if not again and last and last[-1] == number:
+                return ""
+            last.append(number)
+            return f"{space}[{number}]"
 
-        return outside_code(markdown, lambda text: MARKER.sub(replace, text))
+        def rewrite(text: str) -> str:
+            return _REPEATED.sub(r"[\1]", _SPACED.sub(replace, text))
+
+        return outside_code(markdown, rewrite)
 
     def source_files(self) -> list[str]:
         seen: list[str] = []

@@ -79,9 +79,11 @@ def fill_aspects(
     """
     for draft in drafts:
         phrases = [str(p) for p in draft.get("phrases") or ()]
-        context = {t for p in phrases for t in topic_terms(p)}
+        # a required section's own title may list them too: "Accept, receive and send"
+        listing = [*phrases, draft["title"]] if draft.get("required") else phrases
+        context = {t for p in listing for t in topic_terms(p)}
         items = [(str(i), True) for i in draft.get("detail") or ()]
-        items += [(i, True) for p in phrases for i in _listed(p)]
+        items += [(i, True) for p in listing for i in _listed(p)]
         items += [(call, False) for p in phrases for call in calls(p)]
         for item, headed in items:
             terms = topic_terms(item)

@@ -42,7 +42,12 @@ def carry_over(
         from ucop.content.excerpts import operation_text
 
         return operation_text(passage, step)
-    blocks = split_blocks(passage.get("markdown") or passage.get("text", ""))
+    blocks = _portion(
+        split_blocks(passage.get("markdown") or passage.get("text", "")),
+        str(passage.get("portion") or ""),
+    )
+    if passage.get("portion") == "opening":  # another section carries the rest
+        code, prose_blocks, need_code = 0, 1, False
     imports = list(passage.get("imports") or ())
     # what the page's code defines; None when not known (then any name is "earlier")
     defined = set(passage["defined"]) if passage.get("defined") is not None else None
@@ -63,7 +68,7 @@ def carry_over(
         block = drop_pointers(block)
         if not block:
             continue
-        if len(block.split()) < SCRAP_WORDS and not block.lstrip().startswith(("-", "*", "|", ">")):
+        if _scrap(block, blocks[at + 1] if at + 1 < len(blocks) else ""):
             continue
         if count >= words or prose >= prose_blocks:
             if shown < code and _leads_to_code(blocks, at):
@@ -74,10 +79,29 @@ def carry_over(
         prose += 1
     out = _drop_dangling(out)
     if need_code and code > 0 and not any(is_code(b) for b in out):
-        out += _first_example(blocks, imports)
+        example = _first_example(blocks, imports)
+        # its lead-in may be the excerpt's last paragraph already: not twice
+        out += example[1:] if out and example and example[0] == out[-1] else example
     if not any(not is_code(b) for b in out):
         return ""
     return "\n\n".join(cite(out, passage["n"]))
+
+
+def _portion(blocks: list[str], portion: str) -> list[str]:
+    """The blocks of the part of a passage a section carries: all, or those after its
+    opening paragraph (`rest`: another section opens with that paragraph)."""
+    if portion != "rest":
+        return blocks
+    first = next((at for at, b in enumerate(blocks) if not is_code(b) and b[:1] != "#"), -1)
+    return blocks[first + 1 :] if first >= 0 else blocks
+
+
+def _scrap(block: str, after: str) -> bool:
+    """A stray word or link label; not a list, table or quote, nor the short lead-in of the
+    list after it ("Available hooks:")."""
+    if len(block.split()) >= SCRAP_WORDS or block.lstrip().startswith(("-", "*", "|", ">")):
+        return False
+    return not (block.rstrip().endswith(":") and re.match(r"\s*(?:[-*+] |\d+[.)] )", after))
 
 
 def _usable(block: str) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from ucop.content.carry import carry_over
-from ucop.content.excerpts import is_code, split_blocks
+from ucop.content.excerpts import is_code, says_same, split_blocks
 from ucop.content.sentences import lower_lead
 
 GENERIC = {"overview", "introduction", "summary", "next steps", "see also", "related", "conclusion"}
@@ -128,25 +128,33 @@ def _subject(title: str) -> str:
     return f"*{title}*"
 
 
+NUMBERS = "no one two three four five six seven eight nine".split()  # noqa: SIM905
+
+
 def _count(n: int) -> str:
-    words = ["no steps", "one step", "two steps", "three steps", "four steps", "five steps"]
-    return words[n] if n < len(words) else f"{n} steps"
+    """'five steps', '6 steps' would read as two styles in one article: words up to nine."""
+    if n == 1:
+        return "one step"
+    return f"{NUMBERS[n]} steps" if n < len(NUMBERS) else f"{n} steps"
 
 
 def write_section(ctx: Mapping[str, Any]) -> str:
     """Whole passages carried over one at a time, with their code, cited."""
     section = ctx["section"]
+    ops = ctx.get("operations", ())
     if section.get("coverage") == "none":
         parts = [coverage_note(section)]
     else:
         parts = _carried(section, ctx.get("passages", ()), len(ctx.get("others", ())))
-        if section.get("wants_code") and not any(
-            is_code(b) for p in parts for b in split_blocks(p)
+        # an API call's example is generated from the spec and follows the section
+        if (
+            section.get("wants_code")
+            and not ops
+            and not any(is_code(b) for p in parts for b in split_blocks(p))
         ):
             parts.append(NO_CODE)
         if section.get("coverage") == "partial" or not parts:
             parts.append(coverage_note({**section, "coverage": "partial"}))
-    ops = ctx.get("operations", ())
     if ops:
         calls = _join(
             [f"`{op['method']} {op['path']}` ({op['summary'].rstrip('.').lower()})" for op in ops]
@@ -245,8 +253,9 @@ def _under_heading(
     if count < 2 and not _names_topic_only(heading, excerpt, str(section.get("title", ""))):
         return excerpt
     title = re.sub(r"\W", "", str(section.get("title", "")).lower())
-    # "JSONResponse and RedirectResponse": the first needs no heading, the second does
-    if plain == title or (plain in title and first):
+    # "JSONResponse and RedirectResponse": the first needs no heading, the second does; nor
+    # does "BackgroundTasks" under *Background tasks*, after "Background Task" had one
+    if plain in title and first:
         return excerpt
     if heading.lower() in twins:  # "Closing the connection" in two pages: say which
         heading = f"{heading} ({str(passage.get('title', '')).split(' > ')[0]})"
@@ -290,18 +299,17 @@ def coverage_note(section: Mapping[str, Any]) -> str:
 
 
 def write_conclusion(ctx: Mapping[str, Any]) -> str:
-    """What the reader can now do, the key names per section, and what is still to write."""
+    """What the reader can now do, each section's point in its own words, and what is still
+    to write. A section's point is the sentence of its text that best states it, cited
+    (`ucop.content.takeaways`); a section without one is not listed by its title alone."""
     sections = ctx.get("sections", ())
-    done = [s for s in sections if s.get("coverage") != "none"]
+    points = [s["takeaway"] for s in sections if s.get("coverage") != "none" and s.get("takeaway")]
     title = ctx["title"]
     what = _subject(title) if _imperative(title) else f"the whole of {_subject(title)}"
     lines = [f"You have now seen {what}, one step at a time."]
-    if done:
+    if points:
         lines += ["", "What to take away:", ""]
-        for s in done:
-            names = s.get("highlights") or ()
-            detail = f" — {', '.join(names)}" if names else ""
-            lines.append(f"- **{s['title']}**{detail}")
+        lines += [f"- {point}" for point in points]
     gaps = [s["title"] for s in sections if s.get("coverage") == "none"]
     if gaps:
         lines += ["", f"Still to write: {_join([f'*{g}*' for g in gaps])} (not in the sources)."]
@@ -318,6 +326,7 @@ def write_code_explanations(ctx: Mapping[str, Any]) -> str:
         summary = op.get("summary") or f"sends a {op['method']} request to {op['path']}"
         summary = summary.rstrip(".")
         detail = first_sentences(op.get("description") or "", 1)
+        detail = "" if says_same(detail, summary) else detail  # "Add a new pet to the store."
         text = f"`{op['method']} {op['path']}`: {summary[0].lower() + summary[1:]}."
         explained[op["id"]] = f"{text} {detail}".strip()
     return json.dumps(explained, indent=1)

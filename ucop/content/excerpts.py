@@ -89,6 +89,7 @@ def operation_text(passage: Mapping[str, Any], step: str = "") -> str:
     ]
     facts = [ln for ln in rest if ln not in prose]
     call, _, summary = head.partition(" — ")
+    prose = [ln for ln in prose if not says_same(ln, summary)]  # "Add a new pet to the store."
     if step:
         text = f"{step}: call `{call}`" + (f" ({_lower(summary.rstrip('.'))})." if summary else ".")
     else:
@@ -99,6 +100,14 @@ def operation_text(passage: Mapping[str, Any], step: str = "") -> str:
     if facts:
         text += "\n\n" + "\n".join(f"- {fact}" for fact in facts)
     return text
+
+
+def says_same(text: str, other: str) -> bool:
+    """Whether two lines say the same words, stemmed ("Deletes a pet" and "Delete a pet.")."""
+    from ucop.sources.words import tokenize
+
+    words = tokenize(text)
+    return bool(words) and words == tokenize(other)
 
 
 def _lower(text: str) -> str:

@@ -24,6 +24,7 @@ RARE = 3.0  # idf above which a name the passages lack is worth reporting (not "
 DISTINCT = 2.0  # mean idf of a topic's words rare enough that a passage using all explains it
 THIN = 20  # words: passages this short, without code, only mention a topic
 MERGE = 0.5  # a topic whose words are this much inside a required section joins it
+ON_PAGE = 1.2  # rank boost, for a section no passage explains well, of the article's own pages
 _METHOD_VERBS = {
     "GET": ("find", "get", "fetch", "check", "list", "read", "look", "retriev", "search", "view"),
     "POST": ("plac", "creat", "add", "submit", "send", "post", "make", "upload"),
@@ -196,8 +197,13 @@ def find_passages(
     taken: set[str],
     exclusions: Sequence[str] = (),
     code: bool = False,
+    pages: frozenset[str] = frozenset(),
 ) -> list[tuple[dict[str, Any], float]]:
-    """Up to PASSAGES knowledge-base chunks that cover `title`, best first, with coverage."""
+    """Up to PASSAGES knowledge-base chunks that cover `title`, best first, with coverage.
+
+    `pages`: the documents the rest of the article stands on; a passage there ranks a little
+    higher than an equal one elsewhere (`Response` on responses.md, not the exceptions page,
+    for "Set headers, cookies and the status code" in an article on responses)."""
     terms = topic_terms(title)
     ranked = []
     for chunk, score in retriever.search(query, k=20, kinds={"kb"}):
@@ -205,7 +211,8 @@ def find_passages(
             continue
         share = retriever.coverage(terms, chunk)
         # A passage whose own heading names the topic explains it; others mention it.
-        ranked.append((score * (0.5 + _naming(title, terms, chunk)), chunk, share))
+        near = ON_PAGE if chunk["source"] in pages else 1.0
+        ranked.append((near * score * (0.5 + _naming(title, terms, chunk)), chunk, share))
     ranked.sort(key=lambda item: (-item[0], item[1]["id"]))
     # Any passage of the page may lend this section its example, another section's too.
     anyone = [(chunk, share) for _, chunk, share in ranked]

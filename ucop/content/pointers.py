@@ -39,6 +39,12 @@ _CLAUSE = re.compile(
     r"\b(?:\s+(?:above|below))?(?=[.;!?]?$)",
     re.IGNORECASE,
 )
+# "... with the ASGI server — more on this below." : the aside goes, the sentence stays
+_ASIDE = re.compile(
+    r"\s*(?:—|–|--|,|;|\()\s*(?:see\s+|more\s+on\s+|details\s+)(?:this|that|these|them)?\s*"
+    r"(?:below|later|above|further\s+down)\)?(?=[.;!?]?$)",
+    re.IGNORECASE,
+)
 _LINK = re.compile(r"\]\((?:https?:|mailto:)|<https?://")
 _LIST_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$", re.S)
 _TEASER_WORDS = 5  # "Ready for more?", "Want to know more?"
@@ -95,7 +101,7 @@ def _kept(text: str) -> str:
     for i, sentence in enumerate(said[:-1]):  # "Ready for more?" before a pointer
         if not keep[i + 1] and sentence.endswith("?") and len(sentence.split()) <= _TEASER_WORDS:
             keep[i] = False
-    trimmed = [_CLAUSE.sub("", s) for s in said]
+    trimmed = [_ASIDE.sub("", _CLAUSE.sub("", s)) for s in said]
     if all(keep) and trimmed == said:
         return text
     return " ".join(s for s, k in zip(trimmed, keep, strict=True) if k)

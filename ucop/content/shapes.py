@@ -10,9 +10,11 @@ so the dict shapes are TypedDicts; the shapes only the planner handles are froze
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 Coverage = Literal["covered", "partial", "none"]
+# Which part of a passage two sections share each carries: its opening paragraph, or the rest
+Portion = Literal["opening", "rest"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class SectionDraft(TypedDict, total=False):
     origin: str  # "required", "topic", "detail" (split from a topic's detail), "sources"
     judged: str  # what its passages explain, when that is not its title (`ucop.content.kin`)
     unsaid: list[str]  # ... and the words of its title they do not explain
+    portions: dict[str, Portion]  # chunk id -> the part of a shared passage it carries
 
 
 class SectionPlan(TypedDict):
@@ -111,6 +114,7 @@ class SectionPlan(TypedDict):
     wants_code: bool
     phrases: list[str]
     detail: list[str]  # the aspects the brief lists in parentheses: "text, encoding, binary"
+    portions: NotRequired[dict[str, Portion]]  # a passage shared with another section
 
 
 class Part(TypedDict):
