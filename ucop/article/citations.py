@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-MARKER = re.compile(r"\[(\d+)\](?!\()")
+from ucop.content.excerpts import MARKER
+
 _REPEATED = re.compile(r"\[(\d+)\](?:,?\s*\[\1\](?!\())+")
 _SPACED = re.compile(r"( ?)" + MARKER.pattern)  # a marker with the space before it
 _CODE = re.compile(r"^(`{3,}|~{3,}).*?^\1[^\n]*$|(`+)[^\n]*?\2", re.M | re.S)

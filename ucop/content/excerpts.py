@@ -10,6 +10,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# A citation of a part's own passage, [n] (not a link's [text](url)); `ucop.article.citations`
+# numbers them article-wide
+MARKER = re.compile(r"\[(\d+)\](?!\()")
+
 
 def below_page_imports(code: str, docs: str) -> str:
     """The snippet below the import lines the writer put at its top from the same docs.

@@ -13,8 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
-from ucop.article.citations import MARKER
-from ucop.content.excerpts import is_code, split_blocks
+from ucop.content.excerpts import MARKER, is_code, split_blocks
 from ucop.content.sentences import sentences
 
 MIN_WORDS = 6  # shorter: a label or a fragment ("Sessions can be used.")
