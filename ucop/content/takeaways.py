@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
-from ucop.article.citations import MARKER
 from ucop.content.excerpts import is_code, split_blocks
 from ucop.content.sentences import sentences
 
+# a citation as `ucop.article.citations` reads it (the content layer does not import article)
+MARKER = re.compile(r"\[(\d+)\](?!\()")
 MIN_WORDS = 6  # shorter: a label or a fragment ("Sessions can be used.")
 MAX_WORDS = 32  # longer: a paragraph's worth, not a takeaway
 # A sentence that leans on the one before it, or on an example next to it, says little alone.
