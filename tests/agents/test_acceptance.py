@@ -213,7 +213,9 @@ def _spec_section(**fields) -> Evidence:
 def test_a_section_of_copied_labels_has_no_prose_of_its_own():
     """SmolLM2's first section of petstore-orders: the passage's label twice, garbled once."""
     answer = f"[1] {LABEL} > {HEADING}\nSwagger Petshop - OpenAPI 3.0 > {HEADING}"
-    verdict = judge(answer, _spec_section())
+    verdict = judge(answer, _spec_section())  # its first line is the prompt's passage header
+    assert not verdict.ok and verdict.problem == "echo" and "frame" in verdict.reason
+    verdict = judge(answer.partition("\n")[2] + " [1]", _spec_section())  # the garbled copy
     assert not verdict.ok and verdict.problem == "no_prose"
     assert "words of prose of its own, not 15" in verdict.reason
     written = (
@@ -282,9 +284,36 @@ def test_a_conclusion_that_lists_the_titles_back_has_no_prose_of_its_own():
     ending = Evidence((SYSTEM, USER), titles, passages=0, labels=titles)
     answer = "The article:\n1. Find an available pet\n2. Place an order\n3. Checking the order"
     verdict = judge(answer, ending)
+    assert not verdict.ok and verdict.problem == "echo", verdict  # "The article:" is USER's
+    verdict = judge(answer.replace("The article:", "In short:"), ending)
     assert not verdict.ok and verdict.problem == "no_prose", verdict
     written = (
         "You found a pet that is available, placed an order for it and checked the order, "
         "cancelling it when plans changed."
     )
     assert judge(written, ending).ok
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The article: Webhooks",  # SmolLM2, requests-guide-10's fourth section
+        "**Its sections, in order:**",
+        "[1] Webhooks > Verify signatures (kb/webhooks.md)",  # a passage header as printed
+    ],
+)
+def test_a_line_of_the_prompts_frame_is_an_echo(line):
+    headed = dataclasses.replace(EVIDENCE, labels=("Webhooks > Verify signatures",))
+    verdict = judge(f"{GOOD}\n\n{line}\n\n{GOOD}", headed)
+    assert not verdict.ok and verdict.problem == "echo" and "frame" in verdict.reason
+    assert judge(f"{GOOD}\n\nThe signature: a hex digest.", headed).ok  # not the prompt's
+
+
+def test_model_code_that_uses_a_name_nothing_defines_is_rejected():
+    """SmolLM2's requests-guide-10 introduction: `urlparse` with no import, in no passage."""
+    invented = "```python\ndef get_cookies(url):\n    return {'key': urlparse(url).path}\n```"
+    verdict = judge(f"{GOOD}\n\n{invented}\n", EVIDENCE)
+    assert not verdict.ok and verdict.problem == "identifiers" and "`urlparse`" in verdict.reason
+    imported = "```python\nfrom urllib.parse import urlparse\n\nprint(urlparse('x').path)\n```"
+    later = "```python\nparts = urlparse('https://x.example')\nprint(parts.netloc, len(parts))\n```"
+    assert judge(f"{GOOD}\n\n{imported}\n\n{later}\n", EVIDENCE).ok  # bound by the first

@@ -56,9 +56,9 @@ def judge(answer: str, evidence: Evidence) -> Verdict:
     if not answer.strip():
         return Verdict(False, "empty", "the answer was empty once its reasoning was removed")
     checks = (
-        prose.non_answer, prose.announces, prose.loop, code_rules.bad_code,
-        code_rules.dangerous_code, names.citations, prose.echo, names.identifiers,
-        names.operations, names.uncited, prose.surveys, prose.no_prose,
+        prose.non_answer, prose.announces, prose.frame, prose.loop, code_rules.bad_code,
+        code_rules.dangerous_code, code_rules.undefined_names, names.citations, prose.echo,
+        names.identifiers, names.operations, names.uncited, prose.surveys, prose.no_prose,
     )  # fmt: skip
     for check in checks:
         verdict = check(answer, evidence)

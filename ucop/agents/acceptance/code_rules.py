@@ -3,11 +3,14 @@ than return made-up data, and do nothing an article must not."""
 
 from __future__ import annotations
 
+import ast
+import builtins
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ucop import pyparse
 from ucop.agents.acceptance.evidence import ACCEPTED, NAME, Evidence, Verdict, plain_lines
 
 
@@ -87,3 +90,53 @@ def _pretended_operation(block: Mapping[str, Any], spec: Mapping[str, Any] | Non
         if op_id and (op_id in words or snake in words):
             return f"{op_id} ({op.get('method')} {op.get('path')})"
     return None
+
+
+def undefined_names(answer: str, evidence: Evidence) -> Verdict:
+    """A Python block of the model's that uses a name nothing defines: not the block (or an
+    earlier one of the answer), not Python's builtins, not the passages, spec or brief
+    (`urlparse(url)` with no import, in SmolLM2's introduction of requests-guide-10)."""
+    bound: set[str] = set()
+    for block in _model_blocks(answer, evidence):
+        if block["lang"] not in ("python", "py", "python3"):
+            continue
+        try:
+            tree = pyparse.parse(block["code"])
+        except (SyntaxError, ValueError, RecursionError):
+            continue  # `bad_code` names it
+        used, defined = _names_of(tree)
+        bound |= defined
+        known = evidence.names()
+        missing = sorted(n for n in used - bound - _BUILTINS if n.lower() not in known)
+        if missing:
+            return Verdict(
+                False,
+                "identifiers",
+                f"its python block uses {', '.join(f'`{n}`' for n in missing[:3])}, which "
+                "nothing defines (not the block, Python, or the passages); use the passages' "
+                "own names and imports",
+            )
+    return ACCEPTED
+
+
+def _names_of(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """(names read, names bound) anywhere in `tree`."""
+    used: set[str] = set()
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound |= set(node.names)
+    return used, bound
+
+
+_BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__"}

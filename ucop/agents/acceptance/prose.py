@@ -11,6 +11,7 @@ from ucop.agents.acceptance.evidence import (
     ECHO_GRAM,
     FENCED,
     MASK,
+    MIN_MASKED_CHARS,
     WORD,
     Evidence,
     Verdict,
@@ -64,6 +65,8 @@ _SPAN_OR_URL = re.compile(r"`[^`\n]*`|<?https?://\S+|\[\d{1,4}\]")
 
 SURVEY_MIN = 4  # other sections' titles a section names before it is a survey of them ...
 SURVEY_SHARE = 0.5  # ... when they are this share of the others at least
+_LIST_MARK = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#+)?\s*[*_]*")
+_HEADER = re.compile(r"^\[\d{1,4}\]\s+(.+)$")  # "[11] Advanced Usage > Timeouts (...)"
 LABEL_STEM = 4  # letters of a word compared when a line may reword a label
 RELABEL_MAX_WORDS = 12  # a line this short ...
 RELABEL_SHARE = 0.7  # ... whose words are this share of one label's is that label listed
@@ -183,6 +186,44 @@ def prose_words(text: str) -> int:
     """How many ordinary words of prose `text` has, outside code, spans, links and [n]."""
     prose = _SPAN_OR_URL.sub(" ", FENCED.sub(" ", text))
     return sum(1 for token in prose.split() if _PROSE_WORD.match(token))
+
+
+def frame(answer: str, evidence: Evidence) -> Verdict:
+    """A line of the answer that starts with one of the prompt's own labels ("The article:",
+    "Scope:") or is a passage's header as the prompt printed it ("[11] Advanced Usage >
+    Timeouts (...)"): the prompt's frame copied into the part (SmolLM2, requests-guide-10)."""
+    if evidence.passages is None:
+        return ACCEPTED
+    labels = _frame_labels(evidence)
+    headers = {label.lower() for label in evidence.labels if len(label) >= MIN_MASKED_CHARS}
+    for line in FENCED.sub(" ", answer).splitlines():
+        plain = _LIST_MARK.sub("", line).strip().lower()
+        said = next((label for label in labels if plain.startswith(label)), None)
+        cited = _HEADER.match(plain)
+        if said is None and cited and any(cited.group(1).startswith(h) for h in headers):
+            said = plain[:60]
+        if said:
+            return Verdict(
+                False,
+                "echo",
+                f'it repeats the prompt\'s frame ("{said}") in the part; write the part only',
+            )
+    return ACCEPTED
+
+
+def _frame_labels(evidence: Evidence) -> list[str]:
+    """The prompt's own line labels of two to eight words ("the article:", "its sections, in
+    order:"), lower-cased: not a line of the material it was filled with ("Available hooks:"
+    in a passage is the docs' own)."""
+    material = "\n".join(evidence.material).lower()
+    found = set()
+    for text in evidence.instructions:
+        for line in text.splitlines():
+            head, colon, _ = line.partition(":")
+            label = head.strip().lower() + ":"
+            if colon and 2 <= len(head.split()) <= 8 and label not in material:
+                found.add(label)
+    return sorted(found)
 
 
 def surveys(answer: str, evidence: Evidence) -> Verdict:
