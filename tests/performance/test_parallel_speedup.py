@@ -104,7 +104,7 @@ def test_server_errors_are_retried_and_every_agent_runs_exactly_once(brief, serv
 
 def test_failures_under_parallel_load_skip_nothing_twice_and_finish_the_run(brief, server):
     job = loopback_job(brief, server.base_url, retries=0)
-    server.fault_rate(Fault.server_error(503), 0.3, seed=2)  # spares the outline request
+    server.fault_rate(Fault.server_error(503), 0.3, seed=3)  # spares the outline request
     outcome, requests = counted_run(job, server, 5)
     faulted = sum(1 for r in server.requests if r.fault is not None)
     records = outcome.result.tasks()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import socket
 import threading
@@ -84,7 +85,7 @@ class ModelServer:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._queue: deque[Fault] = deque()
-        self._rates: list[tuple[Fault, float, random.Random]] = []
+        self._rates: list[tuple[Fault, float, int, Counter[str]]] = []
         self._records: list[RequestRecord] = []
         self._generation = 0  # bumped by reset_stats so late finishes skip cleared records
         self._in_flight = 0
@@ -158,9 +159,13 @@ class ModelServer:
             self._queue.extend(faults)
 
     def fault_rate(self, fault: Fault, p: float, seed: int = 0) -> None:
-        """Apply `fault` to each later request with probability `p` (after queued faults)."""
+        """Apply `fault` to each later request with probability `p` (after queued faults).
+
+        The draw for a request depends only on the seed, its body and how many times that body
+        came before, never on the order concurrent requests arrive in: a seeded run faults the
+        same attempts of the same requests however its threads interleave."""
         with self._lock:
-            self._rates.append((fault, p, random.Random(seed)))
+            self._rates.append((fault, p, seed, Counter()))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -209,7 +214,7 @@ class ModelServer:
     def arrive(self, record: RequestRecord, faultable: bool) -> tuple[Slot, Fault | None, float]:
         """Record an arrival; return where it is, the fault to apply and the latency to add."""
         with self._lock:
-            fault = self._pick_fault() if faultable else None
+            fault = self._pick_fault(record.body) if faultable else None
             self._records.append(replace(record, fault=fault))
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
@@ -218,11 +223,13 @@ class ModelServer:
                 delay = 0.0  # the slot queue applies the latency
             return (self._generation, len(self._records) - 1), fault, delay
 
-    def _pick_fault(self) -> Fault | None:
+    def _pick_fault(self, body: Any) -> Fault | None:
         if self._queue:
             return self._queue.popleft()
-        for fault, p, rng in self._rates:
-            if rng.random() < p:
+        key = json.dumps(body, sort_keys=True, default=str)
+        for fault, p, seed, seen in self._rates:
+            seen[key] += 1
+            if random.Random(f"{seed}|{seen[key]}|{key}").random() < p:
                 return fault
         return None
 
