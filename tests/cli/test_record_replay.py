@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 
-from tests.helpers import BRIEF, generate_over, run_cli
+from tests.helpers import BRIEF, EXAMPLE, generate_over, run_cli
 from ucop.testing.model_server import ModelServer
 from ucop.testing.responders import article_responder
 
@@ -74,3 +75,32 @@ def test_a_file_that_is_not_a_recording_is_refused(tmp_path) -> None:
     assert "line 1 is not a ucop recording line" in result.stderr
     missing = _replay(tmp_path / "nope.jsonl", tmp_path / "c", "-q")
     assert missing.exit_code == 2 and "cannot read" in missing.stderr
+
+
+def test_a_batch_replays_each_article_from_its_own_recording_without_a_key(
+    tmp_path, monkeypatch
+) -> None:
+    folder = tmp_path / "briefs"
+    shutil.copytree(EXAMPLE, folder)
+    shutil.copy(folder / "brief.md", folder / "second.md")
+    recording = tmp_path / "run.jsonl"
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with ModelServer(responder=article_responder) as server:
+        first = run_cli(
+            "batch", folder, "-o", tmp_path / "a", "--provider", "openai",
+            "--base-url", server.base_url, "--record", recording, "-q",
+        )  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    assert sorted(p.name for p in tmp_path.glob("run-*.jsonl")) == [
+        "run-brief.jsonl",
+        "run-second.jsonl",
+    ]
+    monkeypatch.delenv("OPENAI_API_KEY")  # a replay calls no model: no key is asked for
+    second = run_cli(
+        "batch", folder, "-o", tmp_path / "b", "--provider", "openai", "--replay", recording, "-q"
+    )
+    assert second.exit_code == 0, second.stderr
+    for name in ("brief", "second"):
+        _, article_a = _article(tmp_path / "a" / name)
+        report_b, article_b = _article(tmp_path / "b" / name)
+        assert article_a == article_b and report_b["provider"] == "openai"

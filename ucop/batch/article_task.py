@@ -43,7 +43,11 @@ def article_spec(
 
 
 def check_settings(
-    config: str | None, flags: Mapping[str, Any], env: Mapping[str, str] | None = None
+    config: str | None,
+    flags: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+    *,
+    replaying: bool = False,
 ) -> tuple[str | None, str | None]:
     """Raise the `UsageError` every brief would hit (config, provider, key, workflow) up front.
 
@@ -51,7 +55,8 @@ def check_settings(
     config file the workers should load (the one found here: --config, UCOP_CONFIG or
     ./config/main.yaml, or None for the shipped default, which each worker finds for itself)
     and the model a custom base URL's server lists when none is configured: asked once for
-    the whole batch, so the workers need not ask again.
+    the whole batch, so the workers need not ask again. A replay (`replaying`) calls no
+    model: it needs neither a key nor a server, so neither is looked for.
     """
     from ucop.agents import AGENTS
     from ucop.config import default_config_dir, load_settings
@@ -69,9 +74,10 @@ def check_settings(
     workflow = load_workflow(settings.resolve(settings.config.workflows.workflow), AGENTS)
     job = Job(settings, None, workflow, None, env)  # type: ignore[arg-type]
     configured = settings.config.provider.model
-    resolve_model(job)
+    if not replaying:
+        resolve_model(job)
+        close_provider(make_services(job).provider)
     discovered = None if configured else settings.config.provider.model
-    close_provider(make_services(job).provider)
     path = settings.path
     if path is None or path.resolve().parent == default_config_dir().resolve():
         return None, discovered

@@ -61,7 +61,7 @@ def run_batch(
     cap = _count("--max-requests", max_requests)
     check_executor(executor, scheduler)
     paths = find_briefs(briefs)
-    config_used, model = check_settings(config, flags)
+    config_used, model = check_settings(config, flags, replaying=replay is not None)
     if model:  # found with GET /models on a custom base URL: every article uses it
         flags = {**flags, "model": model}
     limits = batch_limits(config_used, flags, width, cap)
