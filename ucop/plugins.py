@@ -71,8 +71,14 @@ def installed() -> list[Plugin]:
 
 
 def load(plugin: Plugin, check: Callable[[Any], str | None]) -> Any:
-    """Import `plugin`'s object; raise `BrokenPlugin` when that fails or `check` objects."""
-    value = _import_contained(plugin, import_timeout())
+    """Import `plugin`'s object; raise `BrokenPlugin` when that fails or `check` objects.
+
+    ucop's own entry points import on the caller's thread: `import ucop.agents.code` holds
+    that module's import lock while the package loads its built-ins, so a thread importing
+    the same module would wait for it until the timeout (20 s, two agents "broken")."""
+    value = (
+        _resolve(plugin.target) if plugin.builtin else _import_contained(plugin, import_timeout())
+    )
     problem = check(value)
     if problem:
         raise BrokenPlugin(_describe(plugin, problem))

@@ -72,6 +72,37 @@ def test_an_explanation_must_be_words_about_its_own_call() -> None:
         parse(json.dumps(wrong))
 
 
+def test_an_explanation_names_only_its_own_operation_s_things() -> None:
+    """SmolLM2 explained the bundled example's POST /tasks with the test delivery's words."""
+    ops = [
+        {
+            "id": "createTask",
+            "method": "POST",
+            "path": "/tasks",
+            "summary": "Create a task",
+            "parameters": [{"name": "Idempotency-Key", "in": "header"}],
+        },
+        {
+            "id": "getWebhook",
+            "method": "GET",
+            "path": "/webhooks/{webhook_id}",
+            "parameters": [{"name": "webhook_id", "in": "path"}],
+        },
+    ]
+    parse = parse_explanations(["createTask", "getWebhook"], ops)
+    borrowed = (
+        "Create a task with an id of {id} that is sent by the server to the specified "
+        "webhooks service. The response includes a `ping` event to the provided URL."
+    )
+    own = "Reads one subscription back by its `webhook_id` with `GET /webhooks/{id}`."
+    assert parse(json.dumps({"createTask": borrowed, "getWebhook": own})) == {"getWebhook": own}
+    for quoted in ("a `ping` event", "the task {id}"):
+        with pytest.raises(UnusableOutput, match="explained none"):
+            parse(json.dumps({"createTask": f"Creates a task from {quoted} you send."}))
+    keyed = "`POST /tasks`: create a task; send an `Idempotency-Key` to make a retry safe."
+    assert parse(json.dumps({"createTask": keyed})) == {"createTask": keyed}
+
+
 def test_find_json_and_sections_list_edges() -> None:
     assert find_json("no json here", lambda v: True) is None
     assert find_json("[1] then {broken", lambda v: isinstance(v, dict)) is None

@@ -8,10 +8,12 @@ request against the spec. It runs code only when the user enabled `output.run_co
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ucop.agents.acceptance import calls_named, is_call, prose_words
+from ucop.agents.acceptance import calls_named, is_call, prose_words, without_calls
 from ucop.agents.base import Agent, Fallback, RunServices, ask_model, register
 from ucop.agents.json_answer import explanations_schema, find_json
 from ucop.content.drafts import write_part
@@ -20,6 +22,7 @@ from ucop.engine.state import thaw
 from ucop.errors import AgentError, UnusableOutput
 from ucop.sources.text import one_line
 
+_QUOTED = re.compile(r"`([^`\n]+)`|\{(\w+)\}")
 MIN_EXPLANATION_WORDS = 2  # SmolLM2 answered {"getOrderById": 1}: a number explains nothing
 
 
@@ -37,13 +40,18 @@ def assigned_operations(outline: Mapping, api: Mapping) -> list[tuple[Mapping, i
 
 def parse_explanations(ids: list[str], ops: Sequence[Mapping[str, Any]] = ()):
     """A parser for the model's {operation id: explanation} answer. An explanation must be
-    words, and name no API call but its own operation's (`ops`, by id)."""
+    words, and name no API call, quoted name or path parameter but its own operation's
+    (`ops`, by id)."""
     by_id = {str(op["id"]): op for op in ops}
 
     def explains(op_id: str, text: str) -> bool:
         op = by_id.get(op_id)
-        named = calls_named(text) if op else []
-        return _sentence(text) and all(is_call(m, p, op) for m, p in named if op)
+        if not _sentence(text):
+            return False
+        if op is None:
+            return True
+        named = calls_named(text)
+        return all(is_call(m, p, op) for m, p in named) and _own_names(text, op)
 
     def parse(text: str) -> dict[str, str]:
         data = find_json(
@@ -60,6 +68,21 @@ def parse_explanations(ids: list[str], ops: Sequence[Mapping[str, Any]] = ()):
         return found
 
     return parse
+
+
+def _own_names(text: str, op: Mapping[str, Any]) -> bool:
+    """True when each `quoted` name and {parameter} in `text`, outside the calls it names (which
+    `is_call` checks), belongs to `op`: SmolLM2 explained
+    POST /tasks with "a task with an id of {id} ... includes a `ping` event", another
+    operation's words."""
+    own = json.dumps(op, default=str).lower()
+    params = {str(p.get("name", "")) for p in op.get("parameters") or ()}
+    for quoted, placeholder in _QUOTED.findall(without_calls(text)):
+        if any(word.lower() not in own for word in quoted.split()):
+            return False
+        if placeholder and placeholder not in params:
+            return False
+    return True
 
 
 def _sentence(text: str) -> bool:

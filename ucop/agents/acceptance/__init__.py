@@ -27,7 +27,13 @@ from ucop.agents.acceptance.evidence import (
     plain_lines,
     strings_in,
 )
-from ucop.agents.acceptance.names import calls_named, code_shaped_names, is_call, near_miss_names
+from ucop.agents.acceptance.names import (
+    calls_named,
+    code_shaped_names,
+    is_call,
+    near_miss_names,
+    without_calls,
+)
 from ucop.agents.acceptance.prose import prose_words, reasoning_left, strip_reasoning
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "Verdict",
     "calls_named",
     "is_call",
+    "without_calls",
     "code_shaped_names",
     "generated_names",
     "judge",

@@ -137,6 +137,11 @@ def calls_named(text: str) -> list[tuple[str, str]]:
     return [(method, _template(path.split("?")[0].rstrip(".:"))) for method, path in found]
 
 
+def without_calls(text: str) -> str:
+    """`text` with each API call it names (`GET /tasks/{id}`) taken out."""
+    return _HTTP_CALL.sub(" ", text)
+
+
 def is_call(method: str, path: str, op: Mapping[str, Any]) -> bool:
     """A named call is `op`: its method and path, maybe under a server prefix (/api/v3/...)."""
     own = _template(str(op.get("path", "")))
