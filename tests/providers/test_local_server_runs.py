@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.e2e import brief_with_sections, loopback_job
+from tests.helpers import generate_over
 from ucop.commands.bench import compare
 from ucop.providers.base import CompletionRequest, Message, ProviderSettings
 from ucop.providers.limiter import PacedProvider
@@ -149,3 +150,16 @@ def test_a_retry_after_of_a_year_holds_the_pacer_no_longer_than_the_cap() -> Non
             _paced(server, pacer).complete(_ask())
     grant = pacer.acquire(timeout=1000.0)
     assert not grant.refused and 25.0 < grant.delay_s <= 30.0
+
+
+def test_a_model_named_by_its_file_path_is_published_by_its_file_name(tmp_path: Path) -> None:
+    """llama-cpp-python lists its model as the weights' path: the article names the file, not
+    the writer's folders (run.json, the run's own record, keeps the id as served)."""
+    weights = "/home/writer/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    with ModelServer(responder=article_responder, models=(weights,)) as server:
+        result = generate_over(server.base_url, tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
+    article = Path(result.stdout.strip()).read_text()
+    stamp = next(line for line in article.splitlines() if line.startswith("generated_by:"))
+    assert "SmolLM2-135M-Instruct.Q4_1.gguf" in stamp and "/home/writer" not in article
+    assert "/home/writer" not in (tmp_path / "out" / "timeline.svg").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,15 @@ from ucop.engine.metrics import expanded_deps, run_metrics
 from ucop.engine.records import RunResult, Status, TaskRecord
 
 SCHEMA_VERSION = 1
+
+
+def published_model(model: str) -> str:
+    """The model's name fit to publish: a local server may call its model by the weights' file
+    path (llama-cpp-python: /root/.cache/.../SmolLM2-135M-Instruct.Q4_1.gguf), which names the
+    writer's folders; the file name says which model it is. Hub ids (org/name) stay whole."""
+    if model.startswith(("/", "~", "\\")) or re.match(r"[A-Za-z]:[\\/]", model):
+        return re.split(r"[\\/]", model.rstrip("\\/"))[-1] or model
+    return model
 
 
 def build_report(

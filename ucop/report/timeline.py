@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ucop.numbers import percent, ratio, seconds
+from ucop.report.run_report import published_model
 from ucop.report.svg import document, el, fit, nice_ticks, text, text_width, tooltip, write_svg
 
 WIDTH = 1200
@@ -134,7 +135,7 @@ def latest_time(agents: Sequence[Mapping[str, Any]], report: Mapping[str, Any]) 
 def title_line(report: Mapping[str, Any]) -> str:
     provider = str(report.get("provider") or "?")
     if report.get("model"):
-        provider += f" / {report['model']}"
+        provider += f" / {published_model(str(report['model']))}"
     parts = [
         f"ucop run · {report.get('mode', '?')}",
         f"max parallel {report.get('max_parallel', '?')}",

@@ -16,6 +16,7 @@ from ucop import __version__
 from ucop.engine import RunResult
 from ucop.errors import Interrupted
 from ucop.files import RUN_REPORT, TIMELINE, write_all
+from ucop.report.run_report import published_model
 from ucop.run.job import Job
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def _stamp(text: str, job: Job, answers: ModelAnswers | None = None) -> str:
     who = (
         "offline writer, extractive draft"
         if job.drafts_only
-        else f"{job.provider_name}, {job.model}"
+        else f"{job.provider_name}, {published_model(job.model)}"
     )
     if answers and answers["replaced"] and not job.drafts_only:
         total = answers["replaced"] + answers["kept"]
