@@ -15,6 +15,12 @@ from ucop.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "lumen"
 BRIEF = EXAMPLE / "brief.md"
+# The foreign test material (`../shared/corpus`), beside the repository or beside the folder of
+# its worktrees; tests that use it skip when it is absent.
+CORPUS = next(
+    (p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
+    ROOT.parent / "shared" / "corpus",
+)
 
 
 def copy_example(tmp_path: Path) -> Path:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import BRIEF
+from tests.helpers import BRIEF, CORPUS
 from ucop import providers
 from ucop.agents.acceptance import (
     Evidence,
@@ -152,7 +151,7 @@ def test_reasoning_is_stripped_closed_cut_off_or_half_tagged():
     assert reasoning_left("Models emit `<think>` first.") is None
 
 
-BRIEFS = [BRIEF, *sorted(Path("/work/shared/corpus/briefs").glob("*.md"))]
+BRIEFS = [BRIEF, *sorted((CORPUS / "briefs").glob("*.md"))]
 
 
 @pytest.mark.parametrize("brief", BRIEFS, ids=lambda p: p.stem)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from benchmarks import planning
+from tests.helpers import CORPUS
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = next(
-    (p / "shared" / "corpus" for p in (REPO.parent, REPO.parent.parent) if (p / "shared").is_dir()),
-    REPO.parent / "shared" / "corpus",
-)
 # Measured on 2026-12-03 (the quick briefs, k=3). Before the planner rewrite: recall 0.75,
 # p@3 0.75; after it: recall 0.94, p@3 0.73 (starlette-websockets' "Close" section now also
 # takes the test client's close passage). A change may raise these, not lower them.

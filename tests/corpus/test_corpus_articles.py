@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import run_cli
+from tests.helpers import CORPUS, run_cli
 from ucop.article.check import check_article
 
-REPO = Path(__file__).resolve().parents[2]
-# Beside the repository (`../shared/corpus`), or beside the folder of its worktrees.
-CORPUS = next(
-    (p / "shared" / "corpus" for p in (REPO.parent, REPO.parent.parent) if (p / "shared").is_dir()),
-    REPO.parent / "shared" / "corpus",
-)
 BRIEFS = CORPUS / "briefs"
 pytestmark = pytest.mark.skipif(not BRIEFS.is_dir(), reason=f"no corpus at {CORPUS}")
 LEFTOVERS = ("!!!", "???", ":::", "<div", "<figcaption", "<img", "](../", ".md)", ".md#")

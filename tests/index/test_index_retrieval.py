@@ -10,19 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import EXAMPLE
+from tests.helpers import CORPUS, EXAMPLE
 from ucop.sources import Retriever, api_chunks, load_kb, load_openapi, tokenize
 from ucop.sources.index import IndexView, refresh
 from ucop.sources.retrieval import chunk_terms, joined_terms, tokenize_words
-
-CORPUS = next(
-    (
-        p / "shared" / "corpus"
-        for p in (EXAMPLE.parents[2], EXAMPLE.parents[3])
-        if (p / "shared" / "corpus").is_dir()
-    ),
-    None,
-)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +73,7 @@ def test_a_large_index_serves_its_best_matches_from_disk(tmp_path):
 
 def _texts():
     yield from (p.read_text() for p in sorted(EXAMPLE.rglob("*.md")))
-    if CORPUS is not None:
+    if CORPUS.is_dir():
         yield from (p.read_text() for p in sorted(CORPUS.rglob("*.md")))
 
 

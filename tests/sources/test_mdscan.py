@@ -13,16 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import CORPUS
 from ucop.sources.formats import read_document
 from ucop.sources.kb import document_chunks, heading_text, kb_files, page_blocks
 from ucop.sources.markup import normalize_markdown
 from ucop.sources.mdscan import scan
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = next(
-    (p / "shared" / "corpus" for p in (REPO.parent, REPO.parent.parent) if (p / "shared").is_dir()),
-    REPO.parent / "shared" / "corpus",
-)
 EXAMPLES = REPO / "examples"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.helpers import CORPUS
 from ucop.errors import SourceError
 from ucop.sources.html import html_to_markdown
 from ucop.sources.kb import kb_files, load_kb
@@ -234,15 +234,7 @@ def test_kb_files_reads_every_format_and_chunks_them_alike(tmp_path):
     ]
 
 
-REPO = Path(__file__).resolve().parents[2]
-REQUESTS_DOCS = next(
-    (
-        p / "shared/corpus/requests-docs"
-        for p in (REPO.parent, REPO.parent.parent)
-        if (p / "shared").is_dir()
-    ),
-    REPO.parent / "shared/corpus/requests-docs",
-)
+REQUESTS_DOCS = CORPUS / "requests-docs"
 
 
 @pytest.mark.skipif(not REQUESTS_DOCS.is_dir(), reason=f"no corpus at {REQUESTS_DOCS}")
