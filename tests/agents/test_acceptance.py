@@ -316,3 +316,14 @@ def test_model_code_that_uses_a_name_nothing_defines_is_rejected():
     imported = "```python\nfrom urllib.parse import urlparse\n\nprint(urlparse('x').path)\n```"
     later = "```python\nparts = urlparse('https://x.example')\nprint(parts.netloc, len(parts))\n```"
     assert judge(f"{GOOD}\n\n{imported}\n\n{later}\n", EVIDENCE).ok  # bound by the first
+
+
+def test_a_line_written_twice_is_a_loop_but_a_short_one_is_not():
+    # SmolLM2's introduction of requests-guide-10 (session 6), kept by the judge before
+    line = "Custom headers - If you'd like to add custom headers, simply pass a dictionary."
+    twice = f"{GOOD}\n\n1. {line}\n2. HTTP Basic Auth - set it up as a cookie.\n3. {line}"
+    verdict = judge(twice, EVIDENCE)
+    assert not verdict.ok and verdict.problem == "loop" and "same line twice" in verdict.reason
+    code = "```python\nx = 1\n```"
+    short = f"{GOOD}\n\n- Check it [1].\n- Check it [1].\n\n{code}\n\n{code}"
+    assert judge(short, EVIDENCE).ok  # short lines and code may come twice

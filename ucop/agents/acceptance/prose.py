@@ -3,6 +3,7 @@ of the prompt, too few words of its own; and the reasoning stripped before any r
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 
@@ -27,6 +28,7 @@ LOOP_GRAM = 8  # words in a row that, said three times over, make a loop
 
 
 LOOP_SHARE = 0.3  # ... when the repeats make up this share of the prose
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+>]|\d{1,3}[.)])\s+")
 
 
 NON_ANSWER_WORDS = 25  # a chat reply this short that asks back is not the part asked for
@@ -298,9 +300,39 @@ def _prose_bar(evidence: Evidence) -> int:
     return min(MIN_PROSE_WORDS, max(MIN_SHORT_PROSE_WORDS, given))
 
 
+def _repeated_line(prose: str) -> str | None:
+    """A line of `LOOP_GRAM` words or more that comes twice, list markers aside (SmolLM2's
+    introduction listed "1. Custom headers - If you'd like to add custom headers ..." and then
+    the same line as item 3)."""
+    seen: set[tuple[str, ...]] = set()
+    for line in prose.splitlines():
+        words = tuple(WORD.findall(_LIST_MARKER.sub("", line).lower()))
+        if len(words) < LOOP_GRAM:
+            continue
+        if words in seen:
+            return _LIST_MARKER.sub("", line).strip()
+        seen.add(words)
+    return None
+
+
+def _in_material(line: str, evidence: Evidence) -> bool:
+    """True when `line`'s words run in the material or the spec: a request body two
+    operations share is listed under each."""
+    words = " ".join(WORD.findall(line.lower()))
+    texts = (*evidence.material, json.dumps(evidence.spec or {}, default=str))
+    return any(words in " ".join(WORD.findall(text.lower())) for text in texts)
+
+
 def loop(answer: str, evidence: Evidence) -> Verdict:
-    """A model stuck in a loop: the same run of words said over and over (code left out)."""
-    words = WORD.findall(FENCED.sub(" ", answer).lower())
+    """A model stuck in a loop: the same run of words said over and over, or the same line of
+    `LOOP_GRAM` words or more written twice (code left out)."""
+    prose = FENCED.sub(" ", answer)
+    twice = _repeated_line(prose)
+    if twice and not _in_material(twice, evidence):
+        return Verdict(
+            False, "loop", f'it writes the same line twice ("{twice[:80]}"); write the part once'
+        )
+    words = WORD.findall(prose.lower())
     seen: dict[tuple[str, ...], int] = {}
     for i in range(len(words) - LOOP_GRAM + 1):
         gram = tuple(words[i : i + LOOP_GRAM])
