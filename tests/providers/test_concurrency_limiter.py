@@ -36,8 +36,10 @@ def _warmed(max_limit: int = 5, slots: int | None = None) -> tuple[ThroughputLim
     limiter = ThroughputLimiter(max_limit, slots)
     assert limiter.limit == (slots or max_limit)  # nothing timed yet
     now = _solo(limiter, 0.0, 100)
-    assert limiter.limit == 1  # the next call goes alone too, to fit the service time
+    assert limiter.limit == 1  # the next calls go alone too, to fit the service time
     now = _solo(limiter, now, 40)
+    assert limiter.limit == 1
+    now = _solo(limiter, now, 70)
     return limiter, now
 
 
@@ -86,3 +88,21 @@ def test_served_time_counts_at_most_the_parallelism() -> None:
     assert served_time(calls, 1.0) == pytest.approx(5.0)  # busy 0-4 and 5-6
     assert served_time(calls, math.inf) == pytest.approx(9.0)  # every call whole
     assert served_time(calls, 2.0) == pytest.approx(2 + 2 + 2 + 1 + 1)
+
+
+def test_a_partial_gain_must_hold_for_a_second_round_before_it_counts() -> None:
+    """A one-slot server whose speed changes (a loaded machine) can look 30 % faster for one
+    round of two calls; the limit climbs on a gain only once a second round confirms it."""
+    limiter, now = _warmed()
+    assert limiter.limit == 2
+    # one round at 2: 1.3x the solo model's pace on a server that still finishes one at a time
+    fast = PER_TOKEN / 1.3
+    limiter.observe(Sample(now, now + fast * 100, 50, 100, 1.5, 2))
+    limiter.observe(Sample(now, now + fast * 200, 50, 100, 1.5, 2))
+    assert limiter.snapshot()["throughput_by_level"]["2"] == pytest.approx(1.3, rel=0.01)
+    assert limiter.limit == 2  # still probing 2, not climbing to 3 on one round
+    now += fast * 200
+    # the second round at the model's own pace: no gain after all
+    limiter.observe(Sample(now, now + PER_TOKEN * 100, 50, 100, 1.5, 2))
+    limiter.observe(Sample(now, now + PER_TOKEN * 200, 50, 100, 1.5, 2))
+    assert limiter.limit == 1 and limiter.parallelism == pytest.approx(1.0, abs=0.15)
