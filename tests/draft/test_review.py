@@ -93,3 +93,17 @@ def test_a_generated_draft_passes_the_review_except_its_coverage_gap(tmp_path):
     assert failing == ["sources cover the brief"]
     result = run_cli("verify", out)
     assert result.exit_code == 1 and "✗ sources cover the brief" in result.stdout
+
+
+def test_a_replaced_answer_is_not_a_coverage_gap_and_a_kept_cut_answer_fails(tmp_path):
+    """SmolLM2's articles failed `sources cover the brief` on warnings about its own answers
+    (session 6): those are the model's, said in their own finding."""
+    replaced = {"kind": "model_answer_replaced", "agent": "section_writer[1]", "message": "x"}
+    cut_replaced = {"kind": "truncated", "agent": "section_writer[1]", "message": "cut"}
+    found = findings(write(tmp_path / "replaced", BAD, [replaced, cut_replaced]))
+    assert found["sources cover the brief"] == (True, "no coverage warnings")
+    assert found["model answers used whole"][0]
+    cut_kept = {"kind": "truncated", "agent": "conclusion_writer", "message": "cut"}
+    found = findings(write(tmp_path / "kept", BAD, [replaced, cut_kept]))
+    ok, detail = found["model answers used whole"]
+    assert not ok and "conclusion_writer" in detail and "section_writer" not in detail

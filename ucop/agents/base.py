@@ -196,22 +196,36 @@ def ask_model(
     request = _request(ctx, services, prompt, variables, task, schema, draft)
     judged = not services.drafts_only  # the draft writer is the reference
     evidence = _evidence(ctx, services, request, variables, schema) if judged else None
+    cut: list[bool] = []  # per answer: it stopped at the token limit
     try:
-        parsed, verdict, text = _answer(ctx, services, request, parse, evidence)
+        parsed, verdict, text = _answer(ctx, services, request, parse, evidence, cut)
         if not verdict.ok:
             retry = _corrected(request, text, verdict.reason)
-            parsed, verdict, _ = _answer(ctx, services, retry, parse, evidence)
+            parsed, verdict, _ = _answer(ctx, services, retry, parse, evidence, cut)
     except UnusableOutput as error:
         if fallback is None or not judged:
             raise
-        return _fall_back(ctx, task, fallback, str(error))
+        return _fall_back(ctx, task, fallback, _said_cut(str(error), cut))
     if verdict.ok:
         if judged:
             ctx.record_answer(kept=True)
+        if cut[-1]:  # the answer the article keeps may end early
+            ctx.warn(
+                "truncated",
+                f"{request.task}: the model stopped at the token limit; the answer may end "
+                "early (raise provider.max_tokens)",
+            )
         return parsed
     if fallback is None:
         raise UnusableOutput(f"{task}: the model's answer was rejected twice: {verdict.reason}")
-    return _fall_back(ctx, task, fallback, verdict.reason)
+    return _fall_back(ctx, task, fallback, _said_cut(verdict.reason, cut))
+
+
+def _said_cut(reason: str, cut: Sequence[bool]) -> str:
+    """A replaced answer's reason, saying when the model had stopped at the token limit."""
+    if not any(cut):
+        return reason
+    return f"{reason}; it stopped at the token limit (raise provider.max_tokens)"
 
 
 def _answer(
@@ -220,8 +234,10 @@ def _answer(
     request: CompletionRequest,
     parse: Callable[[str], Any],
     evidence: Any,
+    cut: list[bool],
 ) -> tuple[Any, Any, str]:
-    """One model answer, with retries: (parsed, the judge's verdict, the text as sent)."""
+    """One model answer, with retries: (parsed, the judge's verdict, the text as sent);
+    appends to `cut` whether it stopped at the token limit."""
     from ucop.agents.acceptance import ACCEPTED, judge, strip_reasoning
 
     retries_before = len(ctx.retries)
@@ -233,12 +249,7 @@ def _answer(
         ctx.record_call(len(ctx.retries) - retries_before + 1)
         raise
     _record(ctx, completion, attempts)
-    if completion.finish_reason in ("length", "max_tokens"):
-        ctx.warn(
-            "truncated",
-            f"{request.task}: the model stopped at the token limit; the answer may end early "
-            "(raise provider.max_tokens)",
-        )
+    cut.append(completion.finish_reason in ("length", "max_tokens"))
     verdict = ACCEPTED if evidence is None else judge(strip_reasoning(completion.text), evidence)
     return parsed, verdict, completion.text
 

@@ -11,7 +11,10 @@ Each check is one named finding `(name, ok, detail)`:
     code where asked           sections whose brief asks for code have a code block
     not-covered notes are true no "Not covered by the sources" note on a section whose title
                                one passage of the sources explains (every title word in it)
-    sources cover the brief    no coverage warnings in run.json
+    sources cover the brief    no coverage warnings in run.json (a section or topic the
+                               sources do not cover, too few sections, spec parts refused)
+    model answers used whole   no answer the article kept stopped at the token limit; says
+                               how many parts are the offline writer's draft
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def review_article(body: str, front: Mapping[str, Any], folder: Path) -> list[Re
         _code(sections, brief),
         _notes_true(sections, brief),
         _coverage(folder),
+        _answers(folder),
     ]
 
 
@@ -212,12 +216,51 @@ def _passage_terms(brief: Any) -> list[tuple[str, set[str]]]:
     return found
 
 
+COVERAGE_KINDS = frozenset(
+    {
+        "uncovered_section",
+        "partly_covered_section",
+        "uncovered_topic",
+        "sections_short",
+        "spec_refused",
+    }
+)
+
+
 def _coverage(folder: Path) -> Result:
-    warnings = _report(folder).get("warnings") or []
+    warnings = [w for w in _warnings(folder) if w.get("kind") in COVERAGE_KINDS]
     if warnings:
         detail = "; ".join(str(w.get("message", w)) for w in warnings if isinstance(w, dict))
         return ("sources cover the brief", False, f"{len(warnings)} warning(s): {detail}")
     return ("sources cover the brief", True, "no coverage warnings")
+
+
+def _answers(folder: Path) -> Result:
+    """A kept answer that hit the token limit may end mid-sentence; a replaced one is gone."""
+    warnings = _warnings(folder)
+    replaced = {w.get("agent") for w in warnings if w.get("kind") == "model_answer_replaced"}
+    cut = sorted({str(w.get("agent")) for w in warnings if w.get("kind") == "truncated"} - replaced)
+    if cut:
+        return (
+            "model answers used whole",
+            False,
+            f"kept answers stopped at the token limit: {', '.join(cut)} (raise "
+            "provider.max_tokens and run again)",
+        )
+    counts = _report(folder).get("model_answers") or {}
+    if counts.get("replaced"):
+        total = counts["replaced"] + counts.get("kept", 0)
+        return (
+            "model answers used whole",
+            True,
+            f"{counts['replaced']} of {total} parts are the offline writer's draft (the "
+            "model's answers were rejected; run.json has why)",
+        )
+    return ("model answers used whole", True, "no answer stopped at the token limit")
+
+
+def _warnings(folder: Path) -> list[dict[str, Any]]:
+    return [w for w in _report(folder).get("warnings") or [] if isinstance(w, dict)]
 
 
 def _report(folder: Path) -> dict[str, Any]:
