@@ -130,11 +130,9 @@ def test_a_new_level_is_judged_once_as_many_calls_ended_as_it_allows() -> None:
     limiter = ThroughputLimiter(5)
     limiter.observe(Sample(0.0, 1.0, 100, 100, 1.0, 1))
     limiter.observe(Sample(1.0, 1.5, 100, 50, 1.0, 1))
-    assert limiter.limit == 1  # SOLO_PROBES answers alone first
-    limiter.observe(Sample(1.5, 2.0, 100, 50, 1.0, 1))
     assert limiter.limit == 2
     # the first answer back under limit 2 did not queue (it was served first): not evidence
-    limiter.observe(Sample(2.0, 3.0, 100, 100, 1.5, 2))
+    limiter.observe(Sample(1.5, 2.5, 100, 100, 1.5, 2))
     assert limiter.limit == 2 and "2" not in limiter.snapshot()["throughput_by_level"]
-    limiter.observe(Sample(2.0, 4.0, 100, 100, 1.5, 2))  # the second waited behind it
+    limiter.observe(Sample(1.5, 3.5, 100, 100, 1.5, 2))  # the second waited behind it
     assert limiter.limit == 1 and limiter.parallelism == 1.0

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 GAIN = 0.25  # a level must raise throughput by this fraction to be worth its extra request
 KEPT_UP = 0.9  # ... or serve this share of what it offered (no queue: a hosted API)
 SOLO = 1.1  # a call whose average requests in flight stay below this had the server alone
-SOLO_PROBES = 3  # answers sent one at a time at the start, to fit the service-time model
+SOLO_PROBES = 2  # answers sent one at a time at the start, to fit the service-time model
 GAIN_ROUNDS = 2  # a gain (not a kept pace) must hold over this many rounds of `level` calls
 MAX_SAMPLES = 512
 TERMS = ((0,), (0, 2), (0, 1), (1, 2), (0, 1, 2), (2,), (1,))  # 1, input, output tokens
