@@ -22,7 +22,16 @@ class Probe:
         self.peak = 0
         self.lock = threading.Lock()
 
-    def body(self, seconds: float = 0.0, result=None, fail: bool = False):
+    def body(
+        self,
+        seconds: float = 0.0,
+        result=None,
+        fail: bool = False,
+        together: threading.Barrier | None = None,
+    ):
+        """A body that sleeps `seconds`; with `together`, it first waits there until that
+        many bodies are running at once (BrokenBarrierError, a failed task, if they never are)."""
+
         def run(ctx):
             with self.lock:
                 self.calls[ctx.name] += 1
@@ -30,6 +39,8 @@ class Probe:
                 self.running += 1
                 self.peak = max(self.peak, self.running)
             try:
+                if together is not None:
+                    together.wait()
                 if seconds:
                     time.sleep(seconds)
                 if fail:

@@ -73,10 +73,15 @@ def test_empty_fan_out_finishes_and_releases_dependents():
 
 @pytest.mark.parametrize("cap", [1, 2, 4])
 def test_never_more_than_max_parallel_bodies_at_once(cap):
+    # Each body waits until `cap` bodies run at once, so the cap is reached however slowly
+    # threads start on a loaded machine (a short sleep let the first body end before the
+    # last one started); a scheduler that starts fewer breaks the barrier, more raise the peak.
     probe = Probe()
-    graph = TaskGraph([Task(f"w{i}", probe.body(0.01)) for i in range(16)])
-    Scheduler(graph, max_parallel=cap).run()
+    together = threading.Barrier(cap, timeout=30)
+    graph = TaskGraph([Task(f"w{i}", probe.body(0.01, together=together)) for i in range(16)])
+    result = Scheduler(graph, max_parallel=cap).run()
     assert probe.peak == cap
+    assert result.status is RunStatus.OK
 
 
 def test_longest_remaining_path_starts_first_when_slots_are_scarce():
@@ -251,15 +256,17 @@ def test_a_late_result_after_the_timeout_is_discarded():
 
 def test_timed_out_body_sees_cancellation_and_deadline():
     seen = {}
+    finished = threading.Event()
 
     def body(ctx):
         seen["left"] = ctx.time_left()
         ctx.cancel_event.wait(5)
         seen["cancelled"] = ctx.cancelled()
+        finished.set()
 
     graph = TaskGraph([Task("t", body, timeout_s=0.2)])
     Scheduler(graph, max_parallel=1).run()
-    time.sleep(0.1)
+    assert finished.wait(10)  # the abandoned body goes on after the run: wait for its end
     assert 0 < seen["left"] <= 0.2
     assert seen["cancelled"] is True
 

@@ -104,9 +104,10 @@ def test_never_answering_server_is_abandoned_at_the_timeout(
     make_openai, model_server: ModelServer, request_for
 ) -> None:
     model_server.enqueue(Fault.hang())
+    provider = make_openai(transport=None)  # made before the clock starts: a cold first one is slow
     started = time.monotonic()
     with pytest.raises(TransientError) as caught:  # over the socket: httpx's own timeout
-        make_openai(transport=None).complete(request_for(timeout_s=1.0))
+        provider.complete(request_for(timeout_s=1.0))
     elapsed = time.monotonic() - started
     assert 0.8 <= elapsed < 2.0
     assert "timed out" in str(caught.value)
@@ -117,9 +118,10 @@ def test_slow_trickle_is_cut_at_the_overall_deadline(
 ) -> None:
     # 4 bytes every 50 ms: the ~500-byte body would take about 6 s, every read is quick
     model_server.enqueue(Fault.trickle(chunk_bytes=4, delay_s=0.05))
+    provider = make_openai(transport=None)  # made before the clock starts: a cold first one is slow
     started = time.monotonic()
     with pytest.raises(TransientError) as caught:  # over the socket: bytes on the wire
-        make_openai(transport=None).complete(request_for(timeout_s=1.0))
+        provider.complete(request_for(timeout_s=1.0))
     elapsed = time.monotonic() - started
     assert 0.8 <= elapsed < 2.0
     assert "deadline" in str(caught.value)

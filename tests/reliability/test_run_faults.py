@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 
 import pytest
 
@@ -48,15 +47,15 @@ def test_a_50_percent_429_storm_finishes_with_no_failed_agent_and_spread_retries
 
 
 def test_a_server_that_never_answers_is_detected_within_the_timeout(tmp_path):
+    # Timed from run.json, the agent's own time: the command's wall clock also counts loading
+    # the sources, which in a fresh process on a loaded machine took over 5 s alone.
     with ModelServer(responder=article_responder) as server:
         server.fault_rate(Fault.hang(), 1.0)
-        began = time.monotonic()
         result = _generate(tmp_path / "out", server, "--timeout", "1", "--retries", "0")
-        elapsed = time.monotonic() - began
-    assert elapsed < 1 + 2
     assert result.exit_code == 1
     report = json.loads((tmp_path / "out" / "run.json").read_text())
     outline = next(a for a in report["agents"] if a["name"] == "outline_planner")
+    assert outline["duration_s"] < 1 + 2
     assert outline["status"] in ("timed_out", "failed")
     assert report["status"] == "failed" and report["article"] is None
     assert not list((tmp_path / "out").glob("*.md"))
@@ -64,12 +63,10 @@ def test_a_server_that_never_answers_is_detected_within_the_timeout(tmp_path):
 
 def test_run_deadline_stops_a_slow_run(tmp_path):
     with ModelServer(latency_s=3.0, responder=article_responder) as server:
-        began = time.monotonic()
         result = _generate(tmp_path / "out", server, "--deadline", "0.5")
-        elapsed = time.monotonic() - began
-    assert elapsed < 0.5 + 2
     assert result.exit_code == 1
     report = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert report["wall_s"] < 0.5 + 2  # the run's own time, not the process's start-up
     assert report["status"] == "failed"
     assert any("run deadline" in (a["error"] or "") for a in report["agents"])
 
