@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import BRIEF, run_cli
+from tests.helpers import BRIEF, copy_example, run_cli
 from ucop.testing.model_server import Fault, ModelServer
 from ucop.testing.responders import article_responder
 
@@ -44,3 +44,22 @@ def test_no_speedup_when_a_run_is_not_ok():
     assert table.exit_code == 1
     assert "faster" not in table.stdout and "no speedup" in table.stdout
     assert "failed" in table.stdout.splitlines()[2]  # the status column of the first run
+
+
+def test_the_index_is_built_before_both_runs_not_by_the_first(tmp_path, monkeypatch):
+    """The sequential run goes first: had it built the knowledge base's index alone, the A/B
+    would credit parallelism with that time (0.4 s of a 5 s loopback run)."""
+    monkeypatch.setenv("UCOP_CACHE_DIR", str(tmp_path / "fresh-cache"))  # no index yet
+    brief = copy_example(tmp_path)
+    for n in range(600):  # enough pages that building the index takes a while
+        page = f"# Page {n}\n\n## Delivery {n}\n\n" + "Lumen retries each delivery. " * 40
+        (brief.parent / "kb" / f"page-{n}.md").write_text(page)
+    with ModelServer(responder=article_responder) as server:
+        result = run_cli(
+            "bench", "-i", brief, "--provider", "openai", "--base-url", server.base_url, "--json"
+        )
+    assert result.exit_code == 0, result.stderr
+    sequential, parallel = (row["agents"] for row in json.loads(result.stdout))
+    assert set(sequential) == set(parallel) and "kb_ingestion" in sequential
+    # each run only checks the index: neither takes the building's time (wide margin)
+    assert sequential["kb_ingestion"] < 5 * parallel["kb_ingestion"] + 0.1

@@ -18,7 +18,6 @@ from ucop.providers.limiter import PacedProvider
 from ucop.providers.openai import OpenAIProvider
 from ucop.providers.pacer import Pacer, PacingLimits
 from ucop.run.execute import execute
-from ucop.sources.index.shared import refresh_for_run
 from ucop.testing.model_server import Fault, ModelServer
 from ucop.testing.responders import article_responder
 
@@ -42,9 +41,6 @@ def _one_slot() -> ModelServer:
 
 
 def test_one_slot_server_limit_settles_at_one_and_the_speedup_matches_the_ab(brief) -> None:
-    # The knowledge base's index is built before the A/B: else the sequential run, going
-    # first, builds it alone (~0.4 s of a ~5 s run) and the A/B overstates the speedup.
-    refresh_for_run(Path("kb"), brief.parent)
     with _one_slot() as server:
         job = loopback_job(brief, server.base_url, max_requests=5)
         sequential, parallel = compare(job, server)
