@@ -105,6 +105,11 @@ class _Counting:
         return getattr(self.inner, name)
 
 
+def _durations(agents: Any) -> dict[str, float | None]:
+    """Each agent's seconds, by name, from run.json's `agents`."""
+    return {str(agent["name"]): agent.get("duration_s") for agent in agents}
+
+
 def _build_index(job: Any) -> None:
     """Bring the knowledge base's index up to date before either run: else the sequential
     run, going first, builds it alone and the A/B overstates the speedup (0.4 s of a 5 s
@@ -159,7 +164,7 @@ def compare(job: Any, server: Any) -> list[dict[str, Any]]:
                 "requests": counter.count,
                 "peak_concurrency": server.peak_concurrency if server is not None else None,
                 # each agent's seconds: where the two runs' times differ
-                "agents": {a["name"]: a.get("duration_s") for a in report.get("agents", ())},
+                "agents": _durations(report["agents"]),
             }
         )
     # a degraded run (some model answers replaced by drafts) is still a whole article, timed
