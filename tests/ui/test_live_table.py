@@ -82,13 +82,13 @@ def test_instance_seen_without_expanded_event_still_joins_its_parent():
     assert "1/4 done" in line_of("\n".join(lines), "section_writer")
 
 
-def test_footer_shows_wall_agent_time_speedup_and_counts():
+def test_footer_shows_wall_agent_time_agents_at_once_and_counts():
     clock = FakeClock(2.0)
     footer = render_text(fed_table(clock).render()).splitlines()[-1]
     # Agent time: outline_planner running 1.9 + [1] 1.5 + [2] 0.5 = 3.9 over a 2.0s wall.
     assert "wall 2.0s" in footer
     assert "agent time 3.9s" in footer
-    assert "speedup 1.95×" in footer
+    assert "1.9 agents at once" in footer and "speedup" not in footer  # the summary's word
     assert "1 running" in footer and "1 done" in footer and "1 failed" in footer
     assert "1 skipped" in footer
 
