@@ -230,7 +230,7 @@ COVERAGE_KINDS = frozenset(
 def _coverage(folder: Path) -> Result:
     warnings = [w for w in _warnings(folder) if w.get("kind") in COVERAGE_KINDS]
     if warnings:
-        detail = "; ".join(str(w.get("message", w)) for w in warnings if isinstance(w, dict))
+        detail = "; ".join(str(w.get("message", w)) for w in warnings)
         return ("sources cover the brief", False, f"{len(warnings)} warning(s): {detail}")
     return ("sources cover the brief", True, "no coverage warnings")
 

@@ -114,14 +114,12 @@ def _build_index(job: Any) -> None:
     """Bring the knowledge base's index up to date before either run: else the sequential
     run, going first, builds it alone and the A/B overstates the speedup (0.4 s of a 5 s
     loopback run)."""
-    from ucop.sources.frontmatter import locate
     from ucop.sources.index.shared import refresh_for_run
 
     brief = job.brief
     kb = brief.sources.get("kb")
-    if kb is not None:
-        url = getattr(brief, "source_urls", {}).get("kb")
-        refresh_for_run(locate(kb, brief.base), brief.base, url)
+    if kb is not None:  # as `ucop plan` does: refresh_for_run finds the folder from the brief
+        refresh_for_run(kb, brief.base, brief.source_urls.get("kb"))
 
 
 def compare(job: Any, server: Any) -> list[dict[str, Any]]:
